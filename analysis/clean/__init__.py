@@ -1,0 +1,87 @@
+"""Cleaners: one module per source family, each exposing `TABLES`.
+
+`registry()` collects every `Table` from the modules in this package;
+`build_table(name, raw_root, out_dir)` builds, validates and writes one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors as pa_errors
+
+from ..errors import DataError
+from ..io import write_parquet
+from .base import RawFiles, Table, check_unique
+
+_SKIP = {"base"}
+
+
+def modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _SKIP and not m.name.startswith("_"))
+
+
+def registry() -> dict[str, Table]:
+    out: dict[str, Table] = {}
+    for mod in modules():
+        m = importlib.import_module(f"{__name__}.{mod}")
+        for t in getattr(m, "TABLES", []):
+            if t.name in out:
+                raise RuntimeError(f"table {t.name!r} defined twice (module {mod})")
+            out[t.name] = t
+    return dict(sorted(out.items()))
+
+
+def table_module(name: str) -> str:
+    """The module file that defines table `name` (a Snakemake input, so code edits rerun it)."""
+    for mod in modules():
+        m = importlib.import_module(f"{__name__}.{mod}")
+        if any(t.name == name for t in getattr(m, "TABLES", [])):
+            return str(Path(m.__file__).resolve())
+    raise KeyError(name)
+
+
+def validate(table: Table, df: pd.DataFrame) -> pd.DataFrame:
+    """Validate with the table's pandera schema; errors name source, file, column and raw row."""
+    src = table.sources[0].split("/", 1)
+    source, file = (src[0], src[1]) if len(src) == 2 else (src[0], None)
+    try:
+        df = table.schema.validate(df, lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        first = fc.iloc[0]
+        col = first.get("column")
+        col = None if pd.isna(col) else str(col)
+        idx = first.get("index")
+        row = None
+        if idx is not None and not pd.isna(idx) and "source_row" in df.columns:
+            try:
+                row = int(df.loc[idx, "source_row"])
+            except (KeyError, TypeError, ValueError):
+                row = None
+        check = first.get("check")
+        value = first.get("failure_case")
+        raise DataError(
+            f"table {table.name} failed check {check!r} with value {value!r}"
+            f" ({len(fc)} failure(s) in all)",
+            source=source, file=file, column=col, row=row,
+        ) from None
+    check_unique(df, table.key, source, file)
+    return df
+
+
+def build(table: Table, raw_root: str | Path) -> pd.DataFrame:
+    df = table.build(RawFiles(raw_root))
+    df = validate(table, df)
+    return df.sort_values(list(table.key), kind="mergesort").reset_index(drop=True)
+
+
+def build_table(name: str, raw_root: str | Path, out_dir: str | Path) -> Path:
+    tables = registry()
+    if name not in tables:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(tables)}")
+    df = build(tables[name], raw_root)
+    return write_parquet(df, Path(out_dir) / f"{name}.parquet")

@@ -1,0 +1,71 @@
+"""Atomic, deterministic writers.
+
+Everything the workflow writes goes through these functions: data are written
+to a temporary file in the destination directory and renamed into place, so an
+interrupted or failing step never leaves a half-written file that looks
+complete. Output bytes depend only on the data (sorted keys, no timestamps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside `dest`; rename it to `dest` on success."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix + ".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def write_parquet(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
+    """Write `df` as Parquet, byte-for-byte reproducible for the same data."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    with atomic_path(dest) as tmp:
+        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+    return Path(dest)
+
+
+def write_text(text: str, dest: str | os.PathLike[str]) -> Path:
+    with atomic_path(dest) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(dest)
+
+
+def write_json(obj: Any, dest: str | os.PathLike[str]) -> Path:
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False, default=str)
+    return write_text(text + "\n", dest)
+
+
+def write_csv(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
+    with atomic_path(dest) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n")
+    return Path(dest)
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()

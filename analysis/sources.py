@@ -1,0 +1,222 @@
+"""Source registry and verified acquisition of raw files.
+
+`config/sources.yaml` lists every public source and its files with size and
+sha256. `fetch_file` puts a verified copy at `data/raw/<source>/<file>`:
+
+1. the file already there, if its checksum matches;
+2. else a copy from the mirror directory (`R2P_DATA_MIRROR`, else the config
+   key `mirror`, whose default is `../shared/data-mirror` when it exists),
+   laid out as `<mirror>/<source>/<file>`;
+3. else a download from the file's pinned URL.
+
+Every copy is verified by sha256 and written atomically. When no location
+yields a verified file, `DataError` lists each place tried and why it failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import jsonschema
+import yaml
+
+from . import ROOT
+from .errors import DataError
+from .io import atomic_path, sha256_file
+
+REGISTRY_PATH = ROOT / "config" / "sources.yaml"
+REGISTRY_SCHEMA = ROOT / "config" / "schemas" / "sources.schema.json"
+DEFAULT_RAW = ROOT / "data" / "raw"
+DEFAULT_MIRROR = ROOT.parent / "shared" / "data-mirror"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    source: str
+    name: str
+    bytes: int
+    sha256: str
+    url: str | None
+    origin: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def relpath(self) -> str:
+        return f"{self.source}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    version: str
+    years: str
+    unit: str
+    page: str
+    citation: str
+    terms: str
+    files: tuple[SourceFile, ...]
+    note: str | None = None
+
+    def file(self, name: str) -> SourceFile:
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise KeyError(f"source {self.id} has no file {name!r}; it has {[f.name for f in self.files]}")
+
+
+def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Source]:
+    """Read and schema-check the registry; return sources by id."""
+    path = Path(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        lines = []
+        for e in errors:
+            loc = "/".join(str(p) for p in e.path)
+            ident = ""
+            if len(e.path) >= 2 and e.path[0] == "sources":
+                try:
+                    ident = f" (source {data['sources'][e.path[1]].get('id')})"
+                except Exception:  # pragma: no cover
+                    pass
+            lines.append(f"  {loc}{ident}: {e.message}")
+        raise DataError("source registry failed validation:\n" + "\n".join(lines), file=str(path))
+    out: dict[str, Source] = {}
+    for s in data["sources"]:
+        if s["id"] in out:
+            raise DataError(f"duplicate source id {s['id']!r}", file=str(path))
+        files = tuple(
+            SourceFile(s["id"], f["name"], int(f["bytes"]), f["sha256"].lower(), f.get("url"), f.get("origin", {}))
+            for f in s["files"]
+        )
+        out[s["id"]] = Source(
+            id=s["id"], title=s["title"], version=str(s["version"]), years=str(s["years"]), unit=s["unit"],
+            page=s["page"], citation=s["citation"], terms=s["terms"], files=files, note=s.get("note"),
+        )
+    return out
+
+
+def all_files(registry: dict[str, Source]) -> list[SourceFile]:
+    return [f for s in registry.values() for f in s.files]
+
+
+def resolve_mirror(config_value: str | None = None) -> Path | None:
+    """The mirror directory: env `R2P_DATA_MIRROR`, else config, else the default if it exists."""
+    env = os.environ.get("R2P_DATA_MIRROR")
+    if env:
+        return Path(env).expanduser()
+    if config_value:
+        p = Path(config_value).expanduser()
+        return p if p.is_absolute() else (ROOT / p)
+    return DEFAULT_MIRROR if DEFAULT_MIRROR.is_dir() else None
+
+
+def _verify(path: Path, f: SourceFile) -> str | None:
+    """None if `path` holds the registered bytes, else the reason it does not."""
+    size = path.stat().st_size
+    if size != f.bytes:
+        return f"size {size} bytes, expected {f.bytes}"
+    digest = sha256_file(path)
+    if digest != f.sha256:
+        return f"sha256 {digest}, expected {f.sha256}"
+    return None
+
+
+def _download(url: str, dest: Path, timeout: float) -> None:
+    req = urllib.request.Request(url, headers={"User-Agent": "r2p-evidence"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp, open(dest, "wb") as out:
+        shutil.copyfileobj(resp, out)
+
+
+def _place(dest: Path, f: SourceFile, produce) -> str | None:
+    """Write a candidate with `produce(tmp)` beside `dest`, verify it, rename it.
+
+    Returns None on success, else why the candidate was refused; a refused or
+    failed candidate leaves no file behind.
+    """
+    try:
+        with atomic_path(dest) as tmp:
+            produce(tmp)
+            why = _verify(tmp, f)
+            if why is not None:
+                raise _Refused(why)
+    except _Refused as e:
+        return str(e)
+    except urllib.error.HTTPError as e:
+        return f"HTTP {e.code} {e.reason}"
+    except (urllib.error.URLError, OSError, TimeoutError, ValueError) as e:
+        reason = getattr(e, "reason", None) or e
+        return f"{type(e).__name__}: {reason}"
+    return None
+
+
+class _Refused(Exception):
+    """A candidate file failed verification."""
+
+
+def fetch_file(
+    f: SourceFile,
+    raw_root: str | os.PathLike[str] = DEFAULT_RAW,
+    mirror: str | os.PathLike[str] | None = None,
+    *,
+    allow_download: bool = True,
+    timeout: float = 60.0,
+    log=print,
+) -> Path:
+    """Ensure a verified copy of `f` at `<raw_root>/<source>/<name>`; return its path."""
+    dest = Path(raw_root) / f.source / f.name
+    tried: list[str] = []
+
+    if dest.exists():
+        why = _verify(dest, f)
+        if why is None:
+            log(f"[fetch] {f.relpath}: present and verified")
+            return dest
+        tried.append(f"existing {dest}: {why}")
+
+    if mirror is not None:
+        src = Path(mirror) / f.source / f.name
+        if src.is_file():
+            why = _place(dest, f, lambda tmp: shutil.copyfile(src, tmp))
+            if why is None:
+                log(f"[fetch] {f.relpath}: copied from mirror {src}")
+                return dest
+            tried.append(f"mirror {src}: {why}")
+        else:
+            tried.append(f"mirror {src}: not found")
+    else:
+        tried.append("mirror: none configured (set R2P_DATA_MIRROR or the config key 'mirror')")
+
+    if not f.url:
+        tried.append("url: none registered for this file")
+    elif not allow_download:
+        tried.append(f"url {f.url}: downloads disabled")
+    else:
+        why = _place(dest, f, lambda tmp: _download(f.url, tmp, timeout))
+        if why is None:
+            log(f"[fetch] {f.relpath}: downloaded from {f.url}")
+            return dest
+        tried.append(f"url {f.url}: {why}")
+
+    if dest.exists():
+        # A stale or corrupt file must not be mistaken for a verified one.
+        dest.unlink()
+    raise DataError(
+        "no verified copy found; looked in:\n  - " + "\n  - ".join(tried),
+        source=f.source,
+        file=f.name,
+    )
+
+
+def fetch_all(
+    files: Iterable[SourceFile], raw_root=DEFAULT_RAW, mirror=None, **kw
+) -> list[Path]:
+    return [fetch_file(f, raw_root, mirror, **kw) for f in files]

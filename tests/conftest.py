@@ -1,0 +1,48 @@
+"""Shared fixtures: verified raw data (fetched from the mirror) and cleaned tables.
+
+Tests that use real data need the mirror: set R2P_DATA_MIRROR, or keep
+`../shared/data-mirror` beside the checkout. Without it they fail (they do not
+skip), because a test suite that silently skips its facts proves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import ROOT
+from analysis import clean
+from analysis.sources import all_files, fetch_all, load_registry, resolve_mirror
+
+
+@pytest.fixture(scope="session")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def raw_root(registry) -> Path:
+    """data/raw with every registered file, verified (copied from the mirror if needed)."""
+    root = Path(os.environ.get("R2P_RAW_DIR", ROOT / "data" / "raw"))
+    mirror = resolve_mirror()
+    fetch_all(all_files(registry), root, mirror, allow_download=False, log=lambda m: None)
+    return root
+
+
+_CACHE: dict[str, pd.DataFrame] = {}
+
+
+@pytest.fixture(scope="session")
+def table(raw_root):
+    """table("name") -> the cleaned, validated DataFrame (built once per session)."""
+    reg = clean.registry()
+
+    def get(name: str) -> pd.DataFrame:
+        if name not in _CACHE:
+            _CACHE[name] = clean.build(reg[name], raw_root)
+        return _CACHE[name]
+
+    return get
