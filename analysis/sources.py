@@ -15,6 +15,7 @@ yields a verified file, `DataError` lists each place tried and why it failed.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -134,6 +135,10 @@ def _download(url: str, dest: Path, timeout: float) -> None:
     req = urllib.request.Request(url, headers={"User-Agent": "r2p-evidence"})
     with urllib.request.urlopen(req, timeout=timeout) as resp, open(dest, "wb") as out:
         shutil.copyfileobj(resp, out)
+        expected = resp.headers.get("Content-Length")
+    got = dest.stat().st_size
+    if expected is not None and got != int(expected):
+        raise http.client.IncompleteRead(b"", int(expected) - got)
 
 
 def _place(dest: Path, f: SourceFile, produce) -> str | None:
@@ -152,7 +157,7 @@ def _place(dest: Path, f: SourceFile, produce) -> str | None:
         return str(e)
     except urllib.error.HTTPError as e:
         return f"HTTP {e.code} {e.reason}"
-    except (urllib.error.URLError, OSError, TimeoutError, ValueError) as e:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError, ValueError) as e:
         reason = getattr(e, "reason", None) or e
         return f"{type(e).__name__}: {reason}"
     return None

@@ -1,0 +1,29 @@
+# r2p-evidence: do the empirical claims behind the R2P debate hold up?
+#
+#   snakemake -c2          everything (the default target `all`)
+#   snakemake -c2 data     verified sources -> cleaned tables -> analysis tables
+#
+# Each stage reads only the stage before it; the logic lives in the `analysis`
+# package, the rules below only say what depends on what.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schemas/config.schema.json")
+
+
+include: "rules/common.smk"
+include: "rules/fetch.smk"  # data/raw/<source>/<file>, verified by sha256
+include: "rules/clean.smk"  # data/processed/<table>.parquet, one per cleaned table
+include: "rules/tables.smk"  # country_year, hmi_release_diff, crosswalk report, datapackage
+
+
+rule all:
+    default_target: True
+    input:
+        rules.data.input,

@@ -1,0 +1,124 @@
+"""The `r2p` command line (also `python -m analysis`). Snakemake rules call it.
+
+Every subcommand writes its messages to stderr and, with `--log FILE`, to a
+log file too. Bad input (`DataError`) exits with status 2 and a one-paragraph
+message naming source, file, column and row; nothing half-written is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import DataError
+
+log = logging.getLogger("r2p")
+
+
+def _setup_logging(logfile: str | None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if logfile:
+        Path(logfile).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(logfile, mode="w", encoding="utf-8"))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+
+
+def cmd_fetch(args) -> None:
+    from .sources import all_files, fetch_file, load_registry, resolve_mirror
+
+    reg = load_registry(args.registry)
+    mirror = resolve_mirror(args.mirror)
+    if args.source:
+        src = reg.get(args.source)
+        if src is None:
+            raise DataError(f"unknown source id; known: {', '.join(reg)}", source=args.source)
+        files = [src.file(args.file)] if args.file else list(src.files)
+    else:
+        files = all_files(reg)
+    for f in files:
+        fetch_file(f, args.raw, mirror, allow_download=not args.no_download, log=log.info)
+
+
+def cmd_clean(args) -> None:
+    from . import clean
+
+    path = clean.build_table(args.table, args.raw, args.out)
+    log.info("wrote %s", path)
+
+
+def cmd_release_diff(args) -> None:
+    import pandas as pd
+
+    from .clean.prif import release_diff
+    from .io import write_csv
+
+    cases = pd.read_parquet(args.cases)
+    diff = release_diff(cases[cases.release == "0.3"], cases[cases.release == "2019"])
+    write_csv(diff, args.output)
+    log.info("wrote %s (%d differences)", args.output, len(diff))
+
+
+def cmd_panel(args) -> None:
+    from .panel import build_panel_outputs
+
+    build_panel_outputs(Path(args.processed), args.first_year, args.last_year, Path(args.output), Path(args.report))
+
+
+def cmd_datapackage(args) -> None:
+    from .datapackage import write_datapackage
+
+    write_datapackage(Path(args.processed), Path(args.output))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
+    p.add_argument("--log", help="also write messages to this file")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    f = sub.add_parser("fetch", help="fetch and verify raw files (mirror, then URL)")
+    f.add_argument("source", nargs="?")
+    f.add_argument("file", nargs="?")
+    f.add_argument("--raw", default="data/raw")
+    f.add_argument("--mirror", default=None, help="mirror directory (default: R2P_DATA_MIRROR or ../shared/data-mirror)")
+    f.add_argument("--registry", default="config/sources.yaml")
+    f.add_argument("--no-download", action="store_true")
+    f.set_defaults(func=cmd_fetch)
+
+    c = sub.add_parser("clean", help="build, validate and write one cleaned table")
+    c.add_argument("table")
+    c.add_argument("--raw", default="data/raw")
+    c.add_argument("--out", default="data/processed")
+    c.set_defaults(func=cmd_clean)
+
+    d = sub.add_parser("release-diff", help="differences between the PRIF HMI releases")
+    d.add_argument("--cases", default="data/processed/hmi_cases.parquet")
+    d.add_argument("--output", default="data/processed/hmi_release_diff.csv")
+    d.set_defaults(func=cmd_release_diff)
+
+    pn = sub.add_parser("panel", help="build the country-year panel and the crosswalk report")
+    pn.add_argument("--processed", default="data/processed")
+    pn.add_argument("--first-year", type=int, default=1946)
+    pn.add_argument("--last-year", type=int, default=2024)
+    pn.add_argument("--output", default="data/processed/country_year.parquet")
+    pn.add_argument("--report", default="data/processed/crosswalk_report.csv")
+    pn.set_defaults(func=cmd_panel)
+
+    dp = sub.add_parser("datapackage", help="write the data package descriptor")
+    dp.add_argument("--processed", default="data/processed")
+    dp.add_argument("--output", default="data/processed/datapackage.json")
+    dp.set_defaults(func=cmd_datapackage)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log)
+    try:
+        args.func(args)
+    except DataError as e:
+        log.error("%s", e)
+        return 2
+    return 0

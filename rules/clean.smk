@@ -1,0 +1,15 @@
+# Cleaning: one cleaned, pandera-validated Parquet table per `Table` in analysis/clean/*.py.
+
+
+rule clean:
+    input:
+        raw=lambda w: [raw_path(s) for s in TABLES[w.table].sources],
+        code=lambda w: [_clean.table_module(w.table), "analysis/clean/base.py"],
+    output:
+        "data/processed/{table}.parquet",
+    log:
+        "logs/clean/{table}.log",
+    wildcard_constraints:
+        table="|".join(TABLES),
+    shell:
+        "python -m analysis --log {log:q} clean {wildcards.table} --raw {RAW} --out {PROCESSED}"

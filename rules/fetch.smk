@@ -1,0 +1,24 @@
+# Acquisition: data/raw/<source>/<file> from data/raw itself, the mirror, or the pinned URL;
+# always verified by size and sha256 (analysis/sources.py).
+
+
+rule fetch:
+    output:
+        "data/raw/{source}/{file}",
+    params:
+        sha256=lambda w: SOURCES[w.source].file(w.file).sha256,
+        mirror=mirror_arg(),
+        download="" if config.get("allow_download", True) else "--no-download",
+    log:
+        "logs/fetch/{source}/{file}.log",
+    wildcard_constraints:
+        source="|".join(re.escape(s) for s in SOURCES),
+        file="[^/]+",
+    shell:
+        "python -m analysis --log {log:q} fetch {wildcards.source:q} {wildcards.file:q}"
+        " --raw {RAW} {params.mirror} {params.download}"
+
+
+rule raw:
+    input:
+        [raw_path(f.relpath) for s in SOURCES.values() for f in s.files],

@@ -1,0 +1,53 @@
+# Analysis tables built from the cleaned tables (the contract the claims and reports rely on).
+
+PANEL_INPUTS = [f"{PROCESSED}/{t}.parquet" for t in TABLES if t not in ("hmi_cases",)] + [
+    f"{PROCESSED}/hmi_cases.parquet"
+]
+
+
+rule country_year:
+    input:
+        tables=PANEL_INPUTS,
+        code=["analysis/panel.py", "analysis/crosswalk.py"],
+    output:
+        panel=f"{PROCESSED}/country_year.parquet",
+        report=f"{PROCESSED}/crosswalk_report.csv",
+    params:
+        first=config["panel"]["first_year"],
+        last=config["panel"]["last_year"],
+    log:
+        "logs/tables/country_year.log",
+    shell:
+        "python -m analysis --log {log:q} panel --processed {PROCESSED}"
+        " --first-year {params.first} --last-year {params.last}"
+        " --output {output.panel:q} --report {output.report:q}"
+
+
+rule hmi_release_diff:
+    input:
+        cases=f"{PROCESSED}/hmi_cases.parquet",
+        code="analysis/clean/prif.py",
+    output:
+        f"{PROCESSED}/hmi_release_diff.csv",
+    log:
+        "logs/tables/hmi_release_diff.log",
+    shell:
+        "python -m analysis --log {log:q} release-diff --cases {input.cases:q} --output {output:q}"
+
+
+rule datapackage:
+    input:
+        tables=[f"{PROCESSED}/{t}.parquet" for t in TABLES],
+        derived=rules.country_year.output + rules.hmi_release_diff.output,
+        code="analysis/datapackage.py",
+    output:
+        f"{PROCESSED}/datapackage.json",
+    log:
+        "logs/tables/datapackage.log",
+    shell:
+        "python -m analysis --log {log:q} datapackage --processed {PROCESSED} --output {output:q}"
+
+
+rule data:
+    input:
+        rules.datapackage.output,
