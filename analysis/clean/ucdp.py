@@ -624,7 +624,7 @@ TABLES = [
         schema=_onesided_schema("21.1", 2020),
         key=("conflict_id", "year"),
         description="UCDP One-sided Violence 21.1 (earlier release, 1989-2020), same columns as ucdp_onesided.",
-        citation=("eck2007onesided",),
+        citation=("eck2007onesided", "davies2021ucdp"),
     ),
     Table(
         name="ucdp_brd",
@@ -642,6 +642,6 @@ TABLES = [
         schema=NONSTATE_SCHEMA,
         key=("conflict_id", "year"),
         description="UCDP Non-State Conflict 23.1: fighting between organized non-state groups, one row per conflict-year, 1989-2022.",
-        citation=("sundberg2012nonstate",),
+        citation=("sundberg2012nonstate", "davies2023ucdp"),
     ),
 ]
