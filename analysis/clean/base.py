@@ -56,7 +56,7 @@ class RawFiles:
             raise DataError(f"cannot parse CSV: {e}", source=source, file=name) from e
         except (UnicodeDecodeError, pd.errors.EmptyDataError) as e:
             raise DataError(f"cannot read CSV: {e}", source=source, file=name) from e
-        _check_truncated_csv(p, df, source, name)
+        _check_truncated_csv(p, df, source, name, kw.get("sep", kw.get("delimiter", ",")) or ",")
         return df
 
     def read_rdata(self, source: str, name: str, obj: str | None = None) -> pd.DataFrame:
@@ -90,18 +90,34 @@ class RawFiles:
             raise DataError(f"cannot read Stata file: {e}", source=source, file=name) from e
 
 
-def _check_truncated_csv(p: Path, df: pd.DataFrame, source: str, name: str) -> None:
-    """A file cut mid-record: the last line lacks the newline, or has too few fields."""
+def _check_truncated_csv(p: Path, df: pd.DataFrame, source: str, name: str, sep: str = ",") -> None:
+    """A file cut mid-record: its last record has fewer fields than the header.
+
+    (A missing final newline alone is not truncation: some publishers omit it.)
+    """
+    import csv
+
     with open(p, "rb") as fh:
         fh.seek(0, io.SEEK_END)
         size = fh.tell()
         if size == 0:
             raise DataError("file is empty", source=source, file=name)
-        fh.seek(max(0, size - 1))
-        last = fh.read(1)
-    if last not in (b"\n", b"\r"):
+        fh.seek(0)
+        header = fh.readline()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read().decode("utf-8", errors="replace")
+    last = tail.rstrip("\r\n").rsplit("\n", 1)[-1]
+    if not last.strip():
+        return
+    n_header = len(next(csv.reader([header.decode("utf-8-sig", errors="replace").rstrip("\r\n")], delimiter=sep)))
+    try:
+        n_last = len(next(csv.reader([last], delimiter=sep)))
+    except (csv.Error, StopIteration):
+        n_last = 0
+    if n_last < n_header:
         raise DataError(
-            "file does not end with a newline: truncated?", source=source, file=name, row=len(df)
+            f"last record has {n_last} of {n_header} fields: file truncated?",
+            source=source, file=name, row=len(df),
         )
 
 
