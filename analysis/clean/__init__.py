@@ -55,6 +55,8 @@ def validate(table: Table, df: pd.DataFrame) -> pd.DataFrame:
         first = fc.iloc[0]
         col = first.get("column")
         col = None if pd.isna(col) else str(col)
+        if first.get("schema_context") == "DataFrameSchema":
+            col = None  # a table-wide check: no single column is at fault
         idx = first.get("index")
         row = None
         if idx is not None and not pd.isna(idx) and "source_row" in df.columns:
