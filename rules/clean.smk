@@ -7,9 +7,14 @@ rule clean:
         code=lambda w: [_clean.table_module(w.table), "analysis/clean/base.py"],
     output:
         "data/processed/{table}.parquet",
+    conda:
+        "../envs/r2p.yaml"
+    params:
+        raw=lambda w, input: Path(input.raw[0]).parents[1],
+        out=lambda w, output: Path(output[0]).parent,
     log:
         "logs/clean/{table}.log",
     wildcard_constraints:
         table="|".join(TABLES),
     shell:
-        "python -m analysis --log {log:q} clean {wildcards.table} --raw {RAW} --out {PROCESSED}"
+        "python -m analysis --log {log:q} clean {wildcards.table} --raw {params.raw} --out {params.out}"

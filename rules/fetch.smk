@@ -9,6 +9,9 @@ rule fetch:
         sha256=lambda w: SOURCES[w.source].file(w.file).sha256,
         mirror=mirror_arg(),
         download="" if config.get("allow_download", True) else "--no-download",
+        raw=lambda w, output: Path(output[0]).parents[1],
+    conda:
+        "../envs/r2p.yaml"
     log:
         "logs/fetch/{source}/{file}.log",
     wildcard_constraints:
@@ -16,7 +19,7 @@ rule fetch:
         file="[^/]+",
     shell:
         "python -m analysis --log {log:q} fetch {wildcards.source:q} {wildcards.file:q}"
-        " --raw {RAW} {params.mirror} {params.download}"
+        " --raw {params.raw} {params.mirror} {params.download}"
 
 
 rule raw:

@@ -13,12 +13,15 @@ rule country_year:
         panel=f"{PROCESSED}/country_year.parquet",
         report=f"{PROCESSED}/crosswalk_report.csv",
     params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
         first=config["panel"]["first_year"],
         last=config["panel"]["last_year"],
+    conda:
+        "../envs/r2p.yaml"
     log:
         "logs/tables/country_year.log",
     shell:
-        "python -m analysis --log {log:q} panel --processed {PROCESSED}"
+        "python -m analysis --log {log:q} panel --processed {params.processed}"
         " --first-year {params.first} --last-year {params.last}"
         " --output {output.panel:q} --report {output.report:q}"
 
@@ -29,6 +32,8 @@ rule hmi_release_diff:
         code="analysis/clean/prif.py",
     output:
         f"{PROCESSED}/hmi_release_diff.csv",
+    conda:
+        "../envs/r2p.yaml"
     log:
         "logs/tables/hmi_release_diff.log",
     shell:
@@ -42,10 +47,14 @@ rule datapackage:
         code="analysis/datapackage.py",
     output:
         f"{PROCESSED}/datapackage.json",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+    conda:
+        "../envs/r2p.yaml"
     log:
         "logs/tables/datapackage.log",
     shell:
-        "python -m analysis --log {log:q} datapackage --processed {PROCESSED} --output {output:q}"
+        "python -m analysis --log {log:q} datapackage --processed {params.processed} --output {output:q}"
 
 
 rule data:

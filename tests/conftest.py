@@ -46,3 +46,28 @@ def table(raw_root):
         return _CACHE[name]
 
     return get
+
+
+PANEL_TABLES = (
+    "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
+    "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
+)
+
+
+@pytest.fixture(scope="session")
+def processed_dir(table, tmp_path_factory) -> Path:
+    """A data/processed-like directory with the cleaned tables the panel needs."""
+    from analysis.io import write_parquet
+
+    d = tmp_path_factory.mktemp("processed")
+    for name in PANEL_TABLES:
+        write_parquet(table(name), d / f"{name}.parquet")
+    return d
+
+
+@pytest.fixture(scope="session")
+def panel(processed_dir):
+    """(country_year DataFrame, crosswalk report DataFrame) built from the real data."""
+    from analysis.panel import build_panel
+
+    return build_panel(processed_dir, 1946, 2024)

@@ -18,29 +18,42 @@ from ..io import write_parquet
 from .base import RawFiles, Table, check_unique
 
 _SKIP = {"base"}
+#: Modules outside this package that define tables built from raw files (attribute TABLES or TABLE).
+_EXTRA = ("analysis.crosswalk",)
 
 
 def modules() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _SKIP and not m.name.startswith("_"))
 
 
+def _table_modules():
+    for mod in modules():
+        yield importlib.import_module(f"{__name__}.{mod}")
+    for mod in _EXTRA:
+        yield importlib.import_module(mod)
+
+
+def _tables_of(m) -> list[Table]:
+    return list(getattr(m, "TABLES", [])) + ([m.TABLE] if hasattr(m, "TABLE") else [])
+
+
 def registry() -> dict[str, Table]:
     out: dict[str, Table] = {}
-    for mod in modules():
-        m = importlib.import_module(f"{__name__}.{mod}")
-        for t in getattr(m, "TABLES", []):
+    for m in _table_modules():
+        for t in _tables_of(m):
             if t.name in out:
-                raise RuntimeError(f"table {t.name!r} defined twice (module {mod})")
+                raise RuntimeError(f"table {t.name!r} defined twice (module {m.__name__})")
             out[t.name] = t
     return dict(sorted(out.items()))
 
 
 def table_module(name: str) -> str:
-    """The module file that defines table `name` (a Snakemake input, so code edits rerun it)."""
-    for mod in modules():
-        m = importlib.import_module(f"{__name__}.{mod}")
-        if any(t.name == name for t in getattr(m, "TABLES", [])):
-            return str(Path(m.__file__).resolve())
+    """The module file that defines table `name`, relative to the repository (a Snakemake input)."""
+    from .. import ROOT
+
+    for m in _table_modules():
+        if any(t.name == name for t in _tables_of(m)):
+            return str(Path(m.__file__).resolve().relative_to(ROOT))
     raise KeyError(name)
 
 
