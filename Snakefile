@@ -2,6 +2,7 @@
 #
 #   snakemake -c2          everything (the default target `all`)
 #   snakemake -c2 data     verified sources -> cleaned tables -> analysis tables
+#   snakemake -c2 claims   every claim in config/claims.yaml tested, verdicts.csv
 #
 # Each stage reads only the stage before it; the logic lives in the `analysis`
 # package, the rules below only say what depends on what.
@@ -21,9 +22,11 @@ include: "rules/common.smk"
 include: "rules/fetch.smk"  # data/raw/<source>/<file>, verified by sha256
 include: "rules/clean.smk"  # data/processed/<table>.parquet, one per cleaned table
 include: "rules/tables.smk"  # country_year, hmi_release_diff, crosswalk report, datapackage
+include: "rules/claims.smk"  # results/claims/<id>.json, verdicts.csv, spec_curve.parquet
 
 
 rule all:
     default_target: True
     input:
         rules.data.input,
+        rules.claims.input,

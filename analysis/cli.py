@@ -72,6 +72,21 @@ def cmd_datapackage(args) -> None:
     write_datapackage(Path(args.processed), Path(args.output))
 
 
+def cmd_claim(args) -> None:
+    from .claims import write_claim
+
+    write_claim(args.claim_id, args.processed, args.out, args.registry)
+    log.info("wrote %s/%s.json", args.out, args.claim_id)
+
+
+def cmd_claims_summary(args) -> None:
+    from .claims import load_claims, write_summary
+
+    ids = args.ids or list(load_claims(args.registry))
+    write_summary(args.out, ids)
+    log.info("wrote %s/verdicts.csv and spec_curve.parquet (%d claims)", args.out, len(ids))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
     p.add_argument("--log", help="also write messages to this file")
@@ -109,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--processed", default="data/processed")
     dp.add_argument("--output", default="data/processed/datapackage.json")
     dp.set_defaults(func=cmd_datapackage)
+    cl = sub.add_parser("claim", help="test one claim from config/claims.yaml")
+    cl.add_argument("claim_id")
+    cl.add_argument("--processed", default="data/processed")
+    cl.add_argument("--out", default="results/claims")
+    cl.add_argument("--registry", default="config/claims.yaml")
+    cl.set_defaults(func=cmd_claim)
+
+    cs = sub.add_parser("claims-summary", help="verdicts.csv and spec_curve.parquet from the claim results")
+    cs.add_argument("ids", nargs="*")
+    cs.add_argument("--out", default="results/claims")
+    cs.add_argument("--registry", default="config/claims.yaml")
+    cs.set_defaults(func=cmd_claims_summary)
     return p
 
 

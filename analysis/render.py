@@ -588,19 +588,8 @@ def _parse(path: Path) -> _Doc:
             parts.append("".join(buf))
             buf.clear()
 
-    def text_line(ln: str, lineno: int) -> str:
-        if "{{<" in ln:
-            raise RenderError("Quarto shortcodes ({{< ... >}}) are not supported by the built-in engine", path=path, line=lineno)
-
-        def inline(m: re.Match) -> str:
-            if m.group("lang") != "python":
-                raise RenderError(f"inline code `{{{m.group('lang')}}} ...` is not supported (only `{{python}} expr`)", path=path, line=lineno)
-            inlines.append(_Inline(lineno, m.group("expr")))
-            pending_inlines.append(len(inlines) - 1)
-            return f"\ue000I{len(inlines) - 1}\ue001"
-
-        ln = _INLINE.sub(inline, ln)
-        # cross-references, outside code spans
+    def xrefs(ln: str, lineno: int) -> str:
+        """Cross-references outside code spans -> tokens (resolved once numbers are known)."""
         out, pos = [], 0
         for m in list(_CODESPAN.finditer(ln)) + [None]:
             end = m.start() if m else len(ln)
@@ -621,7 +610,25 @@ def _parse(path: Path) -> _Doc:
             if m:
                 out.append(m.group(0))
                 pos = m.end()
-        ln = "".join(out)
+        return "".join(out)
+
+    for key in ("title", "subtitle", "abstract"):
+        if isinstance(front.data.get(key), str):
+            front.data[key] = xrefs(front.data[key], front.line(key) or 1)
+
+    def text_line(ln: str, lineno: int) -> str:
+        if "{{<" in ln:
+            raise RenderError("Quarto shortcodes ({{< ... >}}) are not supported by the built-in engine", path=path, line=lineno)
+
+        def inline(m: re.Match) -> str:
+            if m.group("lang") != "python":
+                raise RenderError(f"inline code `{{{m.group('lang')}}} ...` is not supported (only `{{python}} expr`)", path=path, line=lineno)
+            inlines.append(_Inline(lineno, m.group("expr")))
+            pending_inlines.append(len(inlines) - 1)
+            return f"\ue000I{len(inlines) - 1}\ue001"
+
+        ln = _INLINE.sub(inline, ln)
+        ln = xrefs(ln, lineno)
 
         # headings carrying a sec- label; figure images
         if (h := _HEADING.match(ln)) and h.group("attrs"):
@@ -999,8 +1006,7 @@ def _section_numbers(md: str, doc: _Doc) -> dict[str, str]:
     return numbers
 
 
-def _resolve_tokens(md: str, doc: _Doc, cfg: _Config) -> str:
-    sections = _section_numbers(md, doc) if doc.sections else {}
+def _resolve_tokens(md: str, doc: _Doc, cfg: _Config, sections: Mapping[str, str]) -> str:
     numbered = bool(cfg.meta.get("number-sections", False))
 
     def sub(m: re.Match) -> str:
@@ -1241,13 +1247,13 @@ def _by_author(author: Any) -> list[dict]:
     return out
 
 
-def _pandoc_meta(doc: _Doc, cfg: _Config, to: str) -> dict:
+def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
     m = cfg.meta
     meta: dict[str, Any] = {}
     for k in ("title", "subtitle", "abstract", "series", "summary-title", "lang", "reference-section-title",
               "toc", "toc-title", "toc-depth", "keywords"):
         if m.get(k) not in (None, ""):
-            meta[k] = m[k]
+            meta[k] = resolve(m[k]) if isinstance(m[k], str) else m[k]
     if m.get("date") not in (None, ""):
         meta["date"] = _format_date(m["date"], m)
     if m.get("author"):
@@ -1328,7 +1334,7 @@ def _check_pandoc(proc: subprocess.Popen, doc: _Doc, what: str) -> None:
 
 def _find_line(doc: _Doc, needle: str) -> int | None:
     for i, ln in enumerate(doc.path.read_text(encoding="utf-8").split("\n"), 1):
-        if i >= doc.body_line and re.search(re.escape(needle) + r"(?![\w-])", ln):
+        if re.search(re.escape(needle) + r"(?![\w-])", ln):
             return i
     return None
 
@@ -1349,11 +1355,11 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
         if cfg.meta.get("embed-resources") is False:
             raise RenderError("the built-in engine always writes self-contained HTML; remove embed-resources: false", path=doc.path)
 
+    t1 = time.perf_counter()
     own = kernel is None
     if own:
         kernel = Kernel()
     try:
-        t1 = time.perf_counter()
         _execute(doc, kernel, merged_params)
         t2 = time.perf_counter()
     finally:
@@ -1365,21 +1371,23 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
     build = Path(tempfile.mkdtemp(prefix=f".{stem}-build-", dir=out_dir))
     finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
     ok = False
+    procs: dict[str, subprocess.Popen] = {}
     try:
         ext_dir = doc.extension.path.parent
         lua = build / "r2p.lua"
         lua.write_text(_LUA_FILTER, encoding="utf-8")
-        procs = {}
         charts = {}
         for t in to:
             cfg = cfgs[t]
             asm = _Assembler(doc, t, cfg, build)
-            md = _resolve_tokens(asm.markdown(), doc, cfg)
+            md = asm.markdown()
+            sections = _section_numbers(md, doc) if doc.sections else {}
+            md = _resolve_tokens(md, doc, cfg, sections)
             charts[t] = asm.n_charts
             src = build / f"{stem}.{t}.md"
             src.write_text(md, encoding="utf-8")
             meta_file = build / f"{stem}.{t}.meta.json"
-            meta_file.write_text(json.dumps(_pandoc_meta(doc, cfg, t), sort_keys=True, indent=1), encoding="utf-8")
+            meta_file.write_text(json.dumps(_pandoc_meta(doc, cfg, t, lambda v: _resolve_tokens(v, doc, cfg, sections)), sort_keys=True, indent=1), encoding="utf-8")
             common = [str(src), "--from", "markdown", "--metadata-file", str(meta_file), "--standalone",
                       "--resource-path", str(doc.path.parent.resolve())]
             if cfg.meta.get("bibliography"):
@@ -1415,9 +1423,10 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
             _check_pandoc(procs[t], doc, t)
             if t == "html":
                 html = (build / f"{stem}.html").read_text(encoding="utf-8")
-                tag = '<meta name="r2p-vega-bundle" content="">'
                 inject = f"<script>{_vega_bundle()}</script>" if charts[t] else ""
-                html = html.replace(tag, inject, 1)
+                html, n_marks = re.subn(r'<meta name="r2p-vega-bundle"[^>]*>\n?', lambda _: inject, html, count=1)
+                if n_marks != 1:
+                    raise RenderError("HTML template lost its script marker", path=doc.path)
                 if re.search(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//", html, re.I):
                     bad = re.search(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//[^\"' >]*", html, re.I)
                     raise RenderError(f"HTML would load an external resource: {bad.group(0)[:120]}", path=doc.path)
@@ -1441,10 +1450,15 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
             shutil.copyfile(tmp_outputs[t], staged)
             os.replace(staged, final)
         ok = True
-        log.info("rendered %s -> %s (parse %.2fs, execute %.2fs, convert %.2fs)", doc.path,
+        log.info("rendered %s -> %s (parse %.2fs, kernel+execute %.2fs, convert %.2fs)", doc.path,
                  ", ".join(p.name for p in finals), t1 - t0, t2 - t1, time.perf_counter() - t2)
         return finals
     finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+            with contextlib.suppress(Exception):
+                proc.communicate()
         if not ok:
             for f in finals:
                 with contextlib.suppress(FileNotFoundError):

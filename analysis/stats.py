@@ -21,13 +21,15 @@ matching their `alternative`, so that the interval excludes the null exactly whe
 test rejects; the two-sided interval is then also given as `ci2_low`/`ci2_high`).
 
 Speed for specification curves comes from sharing work, not from approximations:
-`LogitData` validates, cleans and sorts a design once (cache it per sample and
-covariate set with `DesignCache`), and fits it with a Newton/IRLS solver in numpy whose
+`LogitData` validates and cleans a design once (cache it per sample, covariate set
+and outcome with `DesignCache`), fits it once with a Newton/IRLS solver in numpy whose
 coefficients and cluster-robust (CRV1) covariance match statsmodels' GLM
-`cov_type="cluster"` (same small-sample factor G/(G-1)*(N-1)/(N-K)); the
-`*_many` functions are vectorised closed forms for proportion and 2x2 specifications.
-Results never depend on the order in which specifications are run (no warm starts;
-seeds from `step_seed`).
+`cov_type="cluster"` (same small-sample factor G/(G-1)*(N-1)/(N-K)), and reuses
+that fit for every term, clustering, alpha and inference choice; the `*_many`
+functions are vectorised exact computations for proportion and 2x2 specifications
+(Clopper-Pearson, Wilson/Newcombe, Fisher and binomial p-values). Results never
+depend on the order in which specifications are run (no warm starts; each fit starts
+from the same point; seeds come from `step_seed`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import json
 import math
 import warnings as _warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -300,7 +302,6 @@ def _minlike_pvalues(lo: np.ndarray, hi: np.ndarray, obs: np.ndarray,
     order = np.argsort(length, kind="stable")
     i = 0
     while i < len(order):
-        width = int(length[order[min(len(order) - 1, i)]])
         j = i + 1
         while j < len(order) and int(length[order[j]]) * (j - i + 1) <= max_cells:
             j += 1
@@ -633,6 +634,9 @@ def _newton_logit(X: np.ndarray, y: np.ndarray, start: np.ndarray | None,
             if ll_new >= ll - 1e-12 * (abs(ll) + 1):
                 break
             t *= 0.5
+        else:
+            error = "line search failed (log-likelihood does not increase)"
+            break
         dll = ll_new - ll
         beta, p, ll = b_new, p_new, ll_new
         if (np.max(np.abs(t * step)) < tol * (1 + np.max(np.abs(beta)))
@@ -1009,7 +1013,9 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
 
     Models fitted (all reported in `alternatives`): "poisson" (MLE, model-based SE),
     "quasipoisson" (SE scaled by the Pearson dispersion), "poisson_hc1"
-    (heteroskedasticity-robust SE) and "negbin" (NB2, dispersion alpha by ML).
+    (heteroskedasticity-robust SE), "poisson_hac" (Newey-West SE, maxlags =
+    floor(4*(n/100)^(2/9)), for serial correlation in yearly series) and "negbin"
+    (NB2, alpha by profile maximum likelihood, see `_nb2_profile`).
     `model="auto"` (the pre-declared rule) uses negbin when the Pearson dispersion
     chi2/df of the Poisson fit exceeds `dispersion_threshold` and negbin converged,
     else poisson. Extras: model_used, dispersion, nb_alpha, nb_lr_p (LR test of
@@ -1017,7 +1023,7 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     """
     import statsmodels.api as sm
 
-    if model not in ("auto", "poisson", "quasipoisson", "poisson_hc1", "negbin"):
+    if model not in ("auto", "poisson", "quasipoisson", "poisson_hc1", "poisson_hac", "negbin"):
         raise ValueError(f"unknown model {model!r}")
     alpha = _check_alpha(alpha)
     y = np.asarray(counts, dtype=float)
@@ -1028,12 +1034,14 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
         raise ValueError("counts must be non-negative integers (no missing values)")
     if len(np.unique(yr)) != len(yr):
         raise ValueError("years must be unique (one count per year)")
+    order = np.argsort(yr, kind="stable")
+    y, yr = y[order], yr[order]
     off = None
     if exposure is not None:
         ex = np.asarray(exposure, dtype=float)
         if ex.shape != y.shape or np.any(~(ex > 0)):
             raise ValueError("exposure must be positive, one per year")
-        off = np.log(ex)
+        off = np.log(ex[order])
     method_base = "count break model"
     post = (yr >= break_year).astype(float)
     cols = [np.ones_like(y)] + ([yr - break_year] if trend else []) + [post]
@@ -1076,6 +1084,10 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
         alts["quasipoisson"] = summarise(b, float(pois.bse[jpost]) * math.sqrt(disp), pconv)
         hc = glm.fit(cov_type="HC1")
         alts["poisson_hc1"] = summarise(float(hc.params[jpost]), float(hc.bse[jpost]), bool(hc.converged))
+        maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
+        hac = glm.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
+        alts["poisson_hac"] = summarise(float(hac.params[jpost]), float(hac.bse[jpost]), bool(hac.converged),
+                                        note=f"Newey-West, maxlags={maxlags}")
         nb_alpha, nb_lr_p = None, None
         try:
             nb, nb_alpha, at_bound = _nb2_profile(y, X, off, np.asarray(pois.params))
@@ -1133,8 +1145,9 @@ def permutation_test(stat_fn: Callable[[np.ndarray, Any], float], labels: Any, d
     centred statistic). `seed` is required and recorded (a string is turned into an
     int with `step_seed`); the generator is numpy's default_rng(seed), so the same
     seed gives the same p. `strata` permutes within strata. A relative tolerance of
-    1e-12 counts floating-point ties as ties. Extras: n_perm, seed, alternative,
-    n_extreme, perm_mean, perm_sd.
+    1e-12 counts floating-point ties as ties. Permutations whose statistic is not
+    finite are excluded from numerator and denominator (counted, with a warning).
+    Extras: n_perm, seed, alternative, n_extreme, n_valid, perm_mean, perm_sd.
     """
     alternative = _check_alt(alternative)
     if seed is None:
@@ -1171,10 +1184,20 @@ def permutation_test(stat_fn: Callable[[np.ndarray, Any], float], labels: Any, d
         extreme = perm_stats <= obs + tol
     else:
         extreme = np.abs(perm_stats) >= abs(obs) - tol
-    n_ext = int(np.sum(extreme & np.isfinite(perm_stats)))
-    p = (1 + n_ext) / (n_perm + 1)
-    extra.update(n_extreme=n_ext, perm_mean=_num(np.nanmean(perm_stats)), perm_sd=_num(np.nanstd(perm_stats)))
-    return StatResult(method=method, estimate=obs, p_value=p, n=len(lab), extra=extra)
+    valid = np.isfinite(perm_stats)
+    n_valid = int(valid.sum())
+    n_ext = int(np.sum(extreme & valid))
+    warns = []
+    if n_valid < n_perm:
+        warns.append(f"{n_perm - n_valid} permutations gave a non-finite statistic and were excluded")
+    extra.update(n_extreme=n_ext, n_valid=n_valid,
+                 perm_mean=_num(np.mean(perm_stats[valid])) if n_valid else None,
+                 perm_sd=_num(np.std(perm_stats[valid])) if n_valid else None)
+    if n_valid == 0:
+        return StatResult(method=method, estimate=obs, n=len(lab), warnings=warns,
+                          reason="no permutation gave a finite statistic", extra=extra)
+    p = (1 + n_ext) / (n_valid + 1)
+    return StatResult(method=method, estimate=obs, p_value=p, n=len(lab), warnings=warns, extra=extra)
 
 
 # ---------------------------------------------------------------------- spec curves
@@ -1219,7 +1242,7 @@ def _spec_id(choices: Mapping[str, Any]) -> str:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:12]
 
 
-_RESULT_COLS = ["estimate", "ci_low", "ci_high", "p_value", "n", "method", "reason", "error"]
+_RESULT_COLS = ["estimate", "ci_low", "ci_high", "p_value", "n", "method", "reason", "warnings", "error"]
 
 
 def _result_row(res: Any) -> dict[str, Any]:
@@ -1255,7 +1278,9 @@ def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None 
     rule(row) -> bool | None decides `supports` (None when the row has no estimate).
     Exceptions in fn are recorded in `error` (errors="record") or re-raised
     (errors="raise"). Columns: spec_index, spec_id, <dims>, estimate, ci_low,
-    ci_high, p_value, n, method, reason, error, supports, seed, <extra_cols>.
+    ci_high, p_value, n (Int64), method, reason, warnings ("; "-joined), error,
+    supports (nullable boolean), seed (int64), <extra_cols>. Floats are NaN where a
+    number is missing; `curve_records` turns rows into JSON-safe dicts.
     """
     if errors not in ("record", "raise"):
         raise ValueError("errors must be 'record' or 'raise'")
@@ -1301,7 +1326,10 @@ def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None 
                     raise
                 rows.append({"error": f"{type(exc).__name__}: {exc}"})
     for r in rows:
-        for col in ("method", "reason", "error"):
+        w = r.get("warnings")
+        if isinstance(w, (list, tuple)):
+            r["warnings"] = "; ".join(map(str, w)) or None
+        for col in ("method", "reason", "warnings", "error"):
             v = r.get(col)
             r[col] = None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
     res = pd.DataFrame({col: [r.get(col) for r in rows] for col in _RESULT_COLS + list(extra_cols)})

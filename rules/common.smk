@@ -21,3 +21,17 @@ def raw_path(relpath):
 
 def mirror_arg():
     return f"--mirror {config['mirror']!r}" if config.get("mirror") else ""
+
+
+# Claims registry (config/claims.yaml) and each claim's inputs.
+from analysis.claims import TESTS, load_claims
+
+CLAIMS = load_claims("config/claims.yaml")
+
+def claim_inputs(w):
+    c = CLAIMS[w.claim]
+    test_module = TESTS[c.test].split(":")[0]
+    return {
+        "tables": [f"{PROCESSED}/{t}.parquet" for t in c.data["tables"]],
+        "code": [f"analysis/claims/{test_module}.py", "analysis/claims/__init__.py", "analysis/stats.py"],
+    }

@@ -397,7 +397,7 @@ def test_break_model_selection_and_alternatives():
     mu = np.exp(1.0 + 0.01 * (years - 2005) + 0.4 * (years >= 2005))
     pois = S.poisson_or_nb_break(rng.poisson(mu), years, 2005)
     assert pois["model_used"] == "poisson" and pois["dispersion"] < 1.5
-    assert set(pois["alternatives"]) == {"poisson", "quasipoisson", "poisson_hc1", "negbin"}
+    assert set(pois["alternatives"]) == {"poisson", "quasipoisson", "poisson_hc1", "poisson_hac", "negbin"}
     r_nb = 1.5
     over = rng.negative_binomial(r_nb, r_nb / (r_nb + mu * 4))
     nb = S.poisson_or_nb_break(over, years, 2005)
@@ -453,6 +453,17 @@ def test_permutation_determinism_and_power():
         S.permutation_test(_mean_diff, labels, null, n_perm=10, seed=None)
 
 
+def test_permutation_excludes_non_finite_statistics():
+    labels = np.repeat([0, 1], 5)
+
+    def stat(lab, data):
+        return float("nan") if lab[0] == 1 else float(lab[:5].sum())
+
+    r = S.permutation_test(stat, labels, None, n_perm=200, seed=3, alternative="greater")
+    assert r["n_valid"] < 200 and r.warnings
+    assert r.p_value == (1 + r["n_extreme"]) / (r["n_valid"] + 1)
+
+
 def test_permutation_within_strata():
     labels = np.array([1, 0, 0, 1, 0, 0])
     strata = np.array([0, 0, 0, 1, 1, 1])
@@ -503,6 +514,24 @@ def test_spec_curve_order_ids_seeds_and_rule():
     summ = S.summarise_curve(df)
     assert summ["n_specs"] == 6 and summ["n_usable"] == 6
     json.dumps(summ, allow_nan=False)
+
+
+def test_spec_curve_writes_parquet_byte_identically(tmp_path):
+    from analysis.io import write_parquet
+
+    def fn(k, size):
+        return S.proportion(k, size)
+
+    dims = {"k": [0, 3], "size": [0, 10]}
+    paths = []
+    for i in range(2):
+        df = S.spec_curve(dims, fn, key="PQ", rule=S.rule_ci_above(0.1))
+        paths.append(write_parquet(df, tmp_path / f"c{i}.parquet"))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    back = pd.read_parquet(paths[0])
+    assert back["reason"].notna().sum() == 1  # 0/0: inconclusive
+    assert back["error"].str.contains("ValueError").sum() == 1  # 3/0: a caller bug, recorded
+    assert str(back["supports"].dtype) == "boolean"
 
 
 def test_spec_curve_errors_reasons_cache_and_batch():
@@ -570,3 +599,64 @@ def test_spec_curve_logit_fast_path_equals_statsmodels(panel):
     for col in ("estimate", "ci_low", "ci_high", "p_value"):
         np.testing.assert_allclose(a[col], b[col], rtol=1e-6, atol=1e-9)
     assert (a["supports"] == b["supports"]).all() and (a["n"] == b["n"]).all()
+
+
+# ------------------------------------------------------------ vectorised fast paths
+
+
+def test_fisher_p_many_matches_scipy():
+    rng = np.random.default_rng(11)
+    m = 150
+    a, c = rng.integers(0, 40, m), rng.integers(0, 40, m)
+    b, d = rng.integers(0, 200, m), rng.integers(0, 2000, m)
+    a[:4], b[:4], c[:4], d[:4] = [3, 0, 5, 0], [1, 0, 0, 7], [1, 3, 1, 0], [3, 4, 6, 9]
+    for alt in ("two-sided", "greater", "less"):
+        got = S.fisher_p_many(a, b, c, d, alt)
+        for i in range(m):
+            if min(a[i] + b[i], c[i] + d[i], a[i] + c[i], b[i] + d[i]) == 0:
+                assert np.isnan(got[i])
+            else:
+                ref = sps.fisher_exact([[a[i], b[i]], [c[i], d[i]]], alternative=alt).pvalue
+                assert got[i] == pytest.approx(ref, rel=1e-9, abs=1e-300)
+    assert S.fisher_p_many([3], [1], [1], [3])[0] == pytest.approx(34 / 70)
+
+
+def test_binom_test_many_matches_scipy():
+    rng = np.random.default_rng(12)
+    n = rng.integers(1, 400, 120)
+    k = (rng.random(120) * (n + 1)).astype(int)
+    p0 = rng.uniform(0.01, 0.9, 120)
+    for alt in ("two-sided", "greater", "less"):
+        got = S.binom_test_many(k, n, p0, alt)
+        ref = [sps.binomtest(int(k[i]), int(n[i]), p0[i], alternative=alt).pvalue for i in range(120)]
+        np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-250)  # scipy underflows to 0 first
+    assert np.isnan(S.binom_test_many([0], [0], 0.5)[0])
+    assert S.binom_test_many([9], [10], 0.5, "greater")[0] == pytest.approx(11 / 1024)
+
+
+def test_clustering_subset_and_prebuilt_clusterings(panel):
+    y, X, g = panel
+    mask = (np.arange(len(y)) % 3 != 0) & (g != 5)
+    full = S.Clustering(g)
+    sub = full.subset(mask)
+    direct = S.Clustering(g[mask])
+    assert sub.n_clusters == direct.n_clusters == 59
+    np.testing.assert_array_equal(sub.codes, direct.codes)
+    a = S.LogitData(y[mask], X.to_numpy()[mask], sub, names=list(X.columns)).fit("d")
+    b = S.logit_clustered(y[mask], X[mask], g[mask], "d")
+    assert a.estimate == pytest.approx(b.estimate, rel=1e-12) and a["se"] == pytest.approx(b["se"], rel=1e-12)
+    # missing rows are dropped from a prebuilt clustering too
+    Xm = X.to_numpy()[mask].copy()
+    Xm[0, 1] = np.nan
+    m = S.LogitData(y[mask], Xm, sub, names=list(X.columns))
+    assert m.n_dropped == 1 and len(m.clusterings["default"]) == m.n
+
+
+def test_break_model_is_invariant_to_row_order():
+    rng = np.random.default_rng(5)
+    years = np.arange(1970, 2016)
+    counts = rng.poisson(np.exp(1.2 + 0.3 * (years >= 1999)))
+    perm = rng.permutation(len(years))
+    a = S.poisson_or_nb_break(counts, years, 1999)
+    b = S.poisson_or_nb_break(counts[perm], years[perm], 1999)
+    assert a.to_dict() == b.to_dict()

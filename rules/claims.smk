@@ -1,0 +1,44 @@
+# Claims: one result per registry entry; a change to an entry reruns that claim only
+# (its canonical JSON is a param). Decision rules live in config/claims.yaml.
+
+rule claim:
+    input:
+        unpack(claim_inputs),
+    output:
+        result="results/claims/{claim}.json",
+        curve="results/claims/curves/{claim}.parquet",
+    params:
+        entry=lambda w: CLAIMS[w.claim].fingerprint(),
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        out=lambda w, output: Path(output.result).parent,
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/claims/{claim}.log",
+    wildcard_constraints:
+        claim="|".join(CLAIMS),
+    shell:
+        "python -m analysis --log {log:q} claim {wildcards.claim} --processed {params.processed:q} --out {params.out:q}"
+
+
+rule claims_summary:
+    input:
+        results=expand("results/claims/{claim}.json", claim=CLAIMS),
+        curves=expand("results/claims/curves/{claim}.parquet", claim=CLAIMS),
+    output:
+        verdicts="results/claims/verdicts.csv",
+        curve="results/claims/spec_curve.parquet",
+    params:
+        out=lambda w, output: Path(output.verdicts).parent,
+        ids=list(CLAIMS),
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/claims/summary.log",
+    shell:
+        "python -m analysis --log {log:q} claims-summary {params.ids} --out {params.out:q}"
+
+
+rule claims:
+    input:
+        rules.claims_summary.output,
