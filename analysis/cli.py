@@ -87,6 +87,22 @@ def cmd_claims_summary(args) -> None:
     log.info("wrote %s/verdicts.csv and spec_curve.parquet (%d claims)", args.out, len(ids))
 
 
+def cmd_figures(args) -> None:
+    from .claims import load_claims
+    from .figures import build_all
+
+    ids = list(load_claims(args.registry))
+    index = build_all(Path(args.processed), Path(args.claims), Path(args.out), ids)
+    log.info("wrote %d figures to %s", len(index), args.out)
+
+
+def cmd_briefs_data(args) -> None:
+    from .briefs import write_all
+
+    slugs = write_all(Path(args.processed), Path(args.out))
+    log.info("wrote %d briefs' data and conditions.json to %s", len(slugs), args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
     p.add_argument("--log", help="also write messages to this file")
@@ -136,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--out", default="results/claims")
     cs.add_argument("--registry", default="config/claims.yaml")
     cs.set_defaults(func=cmd_claims_summary)
+    fg = sub.add_parser("figures", help="build every report figure (Vega-Lite spec + SVG)")
+    fg.add_argument("--processed", default="data/processed")
+    fg.add_argument("--claims", default="results/claims")
+    fg.add_argument("--out", default="results/figures")
+    fg.add_argument("--registry", default="config/claims.yaml")
+    fg.set_defaults(func=cmd_figures)
+    bd = sub.add_parser("briefs-data", help="per-intervention brief data and the five-conditions summary")
+    bd.add_argument("--processed", default="data/processed")
+    bd.add_argument("--out", default="results")
+    bd.set_defaults(func=cmd_briefs_data)
     return p
 
 

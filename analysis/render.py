@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,16 @@ def __r2p_setup__():
 
     builtins.__r2p_fmt__ = fmt
 
+    def reset():
+        # a fresh namespace for the next document (like %reset -f, without its 0.2-0.5 s gc.collect)
+        ip = get_ipython()
+        ns, hidden = ip.user_ns, ip.user_ns_hidden
+        for k in [k for k in ns if k not in hidden and not (k.startswith("__") and k.endswith("__"))]:
+            del ns[k]
+        ip.displayhook.flush()
+
+    builtins.__r2p_reset__ = reset
+
     def altair_bundle(chart):
         spec = chart.to_dict()
         m = re.search(r"/v(\d+)", str(spec.get("$schema", "")))
@@ -219,12 +230,16 @@ class CellError(Exception):
         return lines[-1].strip() if lines else f"{self.ename}: {self.evalue}"
 
 
+class KernelDied(RuntimeError):
+    pass
+
+
 class Kernel:
     """A Python Jupyter kernel kept warm across documents.
 
     Use as a context manager, or call `shutdown()`. Each document starts with
-    `%reset -f` (a fresh namespace) in its own directory; imported modules
-    stay loaded, which is what makes the second document fast.
+    a fresh namespace (like `%reset -f`) in its own directory; imported
+    modules stay loaded, which is what makes the second document fast.
     """
 
     def __init__(self, *, startup_timeout: float = 120.0, cell_timeout: float = 1800.0):
@@ -288,21 +303,36 @@ class Kernel:
             elif t == "clear_output":
                 outputs.clear()
 
+        import queue
+
         if not self.km.is_alive():
-            raise RuntimeError("the Jupyter kernel is not running")
-        try:
-            reply = self.kc.execute_interactive(
-                code,
-                store_history=False,
-                allow_stdin=False,
-                user_expressions=user_expressions or {},
-                timeout=timeout or self.cell_timeout,
-                output_hook=hook,
-            )
-        except TimeoutError:
-            with contextlib.suppress(Exception):
-                self.km.interrupt_kernel()
-            raise
+            raise KernelDied("the Jupyter kernel is not running")
+        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False,
+                                 user_expressions=user_expressions or {}, stop_on_error=True)
+        deadline = time.monotonic() + (timeout or self.cell_timeout)
+        while True:  # outputs until the kernel is idle again (it sends the reply before that)
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.5)
+            except queue.Empty:
+                if not self.km.is_alive():
+                    raise KernelDied("the Jupyter kernel died while running this code") from None
+                if time.monotonic() > deadline:
+                    with contextlib.suppress(Exception):
+                        self.km.interrupt_kernel()
+                    raise TimeoutError from None
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                break
+            hook(msg)
+        while True:
+            try:
+                reply = self.kc.get_shell_msg(timeout=10)
+            except queue.Empty:
+                raise KernelDied("no reply from the Jupyter kernel") from None
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content.get("status") == "error":
             raise CellError(content.get("ename", "Error"), content.get("evalue", ""), content.get("traceback", []))
@@ -311,7 +341,7 @@ class Kernel:
     def start_document(self, directory: Path) -> None:
         code = f"import os as __o\n__o.chdir({str(directory)!r})\ndel __o\n"
         if self.documents:
-            code = "get_ipython().run_line_magic('reset', '-f')\n" + code
+            code = "__r2p_reset__()\n" + code
         self.execute(code)
         self.documents += 1
 
@@ -520,10 +550,9 @@ class _Doc:
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[str, int, list[str]]:
+    """-> (YAML text, line number where the body starts, body lines)."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        if any(ln.rstrip() == "---" for ln in lines[:1]):
-            pass
         return "", 1, lines
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
@@ -779,6 +808,8 @@ def _execute(doc: _Doc, kernel: Kernel, params: Mapping[str, Any]) -> None:
                 raise RenderError(f"cell raised an exception: {e.last_line}", path=doc.path, line=part.line) from None
             except TimeoutError:
                 raise RenderError(f"cell did not finish within {kernel.cell_timeout:.0f} s", path=doc.path, line=part.line) from None
+            except KernelDied as e:
+                raise RenderError(f"{e} (cell starting here)", path=doc.path, line=part.line) from None
 
 
 # --------------------------------------------------------------------------- Markdown for one format
@@ -870,6 +901,7 @@ class _Assembler:
                 path=path, line=line)
         if _VEGALITE.match(mime):
             spec = data[mime]
+            alt = alt or spec.get("description")
             if self.to == "html":
                 return "figure", _raw("html", self._chart_html(spec, data.get("image/svg+xml"), alt))
             svg = data.get("image/svg+xml") or _vegalite_to_svg(spec)
@@ -948,7 +980,7 @@ class _Assembler:
             m = re.search("\ue002(.*?)\ue003", content)
             if not m:
                 raise RenderError(f"cell labelled {label} displayed no image for the PDF", path=self.doc.path, line=cell.line)
-            return f"\n\n![{caption}]({m.group(1)}){{#{label} width=100%}}\n\n"
+            return f"\n\n![{caption}](<{m.group(1)}>){{#{label}}}\n\n"
         table = content.strip("\n")
         if not table.lstrip().startswith(("|", "+-")):
             raise RenderError(
@@ -956,17 +988,29 @@ class _Assembler:
                 path=self.doc.path, line=cell.line)
         return f"\n\n{table}\n\n: {caption} {{#{label}}}\n\n"
 
-    def markdown(self) -> str:
-        out: list[str] = []
-        for part in self.doc.parts:
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, _Cell):
-                out.append(self.cell(part))
-        md = "".join(out)
-        # unlabelled images for the PDF (placeholders outside figures)
-        md = re.sub("\ue002(.*?)\ue003", lambda m: f"\n\n![]({m.group(1)}){{width=100%}}\n\n", md)
-        return md
+
+
+def _markdown(doc: _Doc, to: Sequence[str], cfgs: Mapping[str, _Config], build: Path) -> tuple[str, int]:
+    """One pandoc Markdown source for all formats: a cell whose output differs by format
+    (charts, figures, tables) is written once per format, in `.r2p-only-<format>` divs
+    that the Lua filter keeps or drops. -> (markdown, number of interactive charts)."""
+    asms = {t: _Assembler(doc, t, cfgs[t], build) for t in to}
+    out: list[str] = []
+    for part in doc.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, _Cell):
+            variants = {t: asms[t].cell(part) for t in to}
+            if len(set(variants.values())) == 1:
+                out.append(next(iter(variants.values())))
+            else:
+                for t, v in variants.items():
+                    fence = ":" * max(3, max((len(r) for r in re.findall(r"^:{3,}", v, re.M)), default=0) + 1)
+                    out.append(f"\n\n{fence} {{.r2p-only-{t}}}\n{v}\n{fence}\n\n")
+    md = "".join(out)
+    # unlabelled images for the PDF (placeholders outside figures)
+    md = re.sub("\ue002(.*?)\ue003", lambda m: f"\n\n![](<{m.group(1)}>)\n\n", md)
+    return md, asms["html"].n_charts if "html" in asms else 0
 
 
 def _section_numbers(md: str, doc: _Doc) -> dict[str, str]:
@@ -1033,7 +1077,7 @@ def _resolve_tokens(md: str, doc: _Doc, cfg: _Config, sections: Mapping[str, str
 # --------------------------------------------------------------------------- pandoc and Typst
 
 _LUA_FILTER = r'''
--- r2p built-in engine (analysis/render.py): callouts, and image paths for Typst.
+-- r2p built-in engine (analysis/render.py): per-format blocks, callouts, image paths for Typst.
 local kinds = { note = "Note", tip = "Tip", important = "Important", warning = "Warning", caution = "Caution" }
 local docdir = nil
 
@@ -1082,6 +1126,13 @@ return {
   },
   {
     Div = function(el)
+      for _, c in ipairs(el.classes) do
+        local only = c:match("^r2p%-only%-(%a+)$")
+        if only then
+          local mine = (only == "html" and FORMAT:match("html")) or (only == "pdf" and FORMAT:match("typst"))
+          if mine then return el.content else return {} end
+        end
+      end
       for _, c in ipairs(el.classes) do
         local kind = c:match("^callout%-(%a+)$")
         if kind and kinds[kind] then return callout(el, kind) end
@@ -1287,6 +1338,22 @@ def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
 
 
 _vega_bundle_cache: str | None = None
+_typst_compiler_cache: Any = None
+
+
+def _typst_compiler():
+    """One Typst compiler per process: it scans the fonts once (0.2 s), not per document.
+
+    Root is "/" so that images anywhere (the build directory, the document's
+    directory) can be included by absolute path.
+    """
+    global _typst_compiler_cache
+    if _typst_compiler_cache is None:
+        import typst
+
+        _typst_compiler_cache = typst.Compiler(root="/")
+    return _typst_compiler_cache
+
 
 
 def _vega_bundle() -> str:
@@ -1339,75 +1406,141 @@ def _find_line(doc: _Doc, needle: str) -> int | None:
     return None
 
 
+@dataclass
+class _Job:
+    """One document to render with the built-in engine."""
+
+    doc: _Doc
+    to: list[str]
+    out_dir: Path
+    stem: str
+    finals: list[Path]
+    cfgs: dict[str, _Config]
+    params: dict
+    times: dict[str, float] = field(default_factory=dict)
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    # never leave an output that looks complete (not even one from an earlier run)
+    for f in paths:
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+
+
+def _prepare(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
+             output_name: str | None) -> _Job:
+    t0 = time.perf_counter()
+    stem = output_name or doc_path.stem
+    finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
+    try:
+        doc = _parse(doc_path)
+        layers = [(y, True) for y in (doc.project, doc.front) if y is not None]
+        cfgs = {t: _merge_config(layers, doc.extension, t) for t in to}
+        # parameters: YAML `params` (defaults) overridden by the caller's
+        merged = dict(cfgs[to[0]].meta.get("params") or {})
+        merged.update(params or {})
+        for cfg in cfgs.values():
+            if cfg.meta.get("citeproc") is False and cfg.meta.get("bibliography"):
+                raise RenderError("the built-in engine formats citations with pandoc's citeproc; remove citeproc: false", path=doc.path)
+            if cfg.meta.get("embed-resources") is False:
+                raise RenderError("the built-in engine always writes self-contained HTML; remove embed-resources: false", path=doc.path)
+    except BaseException:
+        _remove(finals)
+        raise
+    return _Job(doc, list(to), out_dir, stem, finals, cfgs, merged, {"parse": time.perf_counter() - t0})
+
+
+def _execute_job(job: _Job, kernel: Kernel) -> None:
+    t = time.perf_counter()
+    try:
+        _execute(job.doc, kernel, job.params)
+    except BaseException:
+        _remove(job.finals)
+        raise
+    job.times["execute"] = time.perf_counter() - t
+
+
+def _convert_job(job: _Job) -> list[Path]:
+    try:
+        return _convert(job)
+    except BaseException:
+        _remove(job.finals)
+        raise
+
+
 def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
              kernel: Kernel | None, output_name: str | None) -> list[Path]:
-    t0 = time.perf_counter()
-    doc = _parse(doc_path)
-    layers = [(y, True) for y in (doc.project, doc.front) if y is not None]
-    cfgs = {t: _merge_config(layers, doc.extension, t) for t in to}
-    first = cfgs[to[0]]
-    # parameters: YAML `params` (defaults) overridden by the caller's
-    merged_params = dict(first.meta.get("params") or {})
-    merged_params.update(params or {})
-    for t, cfg in cfgs.items():
-        if cfg.meta.get("citeproc") is False and cfg.meta.get("bibliography"):
-            raise RenderError("the built-in engine formats citations with pandoc's citeproc; remove citeproc: false", path=doc.path)
-        if cfg.meta.get("embed-resources") is False:
-            raise RenderError("the built-in engine always writes self-contained HTML; remove embed-resources: false", path=doc.path)
-
-    t1 = time.perf_counter()
+    job = _prepare(doc_path, to, out_dir, params, output_name)
     own = kernel is None
-    if own:
-        kernel = Kernel()
     try:
-        _execute(doc, kernel, merged_params)
-        t2 = time.perf_counter()
-    finally:
         if own:
+            kernel = Kernel()
+        _execute_job(job, kernel)
+    except BaseException:
+        _remove(job.finals)
+        raise
+    finally:
+        if own and kernel is not None:
             kernel.shutdown()
+    return _convert_job(job)
 
+
+_LOCK = threading.Lock()  # Typst compiler, vl-convert and the bundle cache are shared per process
+
+
+def _convert(job: _Job) -> list[Path]:
+    """Markdown per format -> pandoc -> HTML / Typst -> PDF; outputs moved into place together."""
+    t2 = time.perf_counter()
+    doc, to, out_dir, stem, finals, cfgs = job.doc, job.to, job.out_dir, job.stem, job.finals, job.cfgs
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = output_name or doc.path.stem
     build = Path(tempfile.mkdtemp(prefix=f".{stem}-build-", dir=out_dir))
-    finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
-    ok = False
     procs: dict[str, subprocess.Popen] = {}
+    cwd = doc.path.parent.resolve()
     try:
         ext_dir = doc.extension.path.parent
         lua = build / "r2p.lua"
         lua.write_text(_LUA_FILTER, encoding="utf-8")
-        charts = {}
+        first = cfgs[to[0]]
+        with _LOCK:  # vl-convert, for charts without an SVG
+            md, n_charts = _markdown(doc, to, cfgs, build)
+        sections = _section_numbers(md, doc) if doc.sections else {}
+        md = _resolve_tokens(md, doc, first, sections)
+        src = build / f"{stem}.md"
+        src.write_text(md, encoding="utf-8")
+        metas = {t: _pandoc_meta(doc, cfgs[t], t, lambda v, c=cfgs[t]: _resolve_tokens(v, doc, c, sections)) for t in to}
+        # Pass 1 (once): read the Markdown and format citations -> pandoc AST.
+        # Keys that citeproc or the title block need must agree between formats.
+        common = {k: v for k, v in metas[to[0]].items() if all(metas[t].get(k) == v for t in to)}
+        for k in ("bibliography", "csl", "reference-section-title", "lang"):
+            if any(metas[t].get(k) != metas[to[0]].get(k) for t in to):
+                raise RenderError(f"the built-in engine needs the same {k!r} for all formats", path=doc.path)
+        common_file = build / f"{stem}.meta.json"
+        common_file.write_text(json.dumps(common, sort_keys=True, indent=1), encoding="utf-8")
+        ast = build / f"{stem}.ast.json"
+        args = [str(src), "--from", "markdown", "--metadata-file", str(common_file), "--to", "json", "--output", str(ast)]
+        if first.meta.get("bibliography"):
+            args.insert(-4, "--citeproc")
+        _check_pandoc(_run_pandoc(args, cwd=cwd, doc=doc), doc, "citations")
+        # Pass 2 (per format, in parallel): write HTML / Typst.
         for t in to:
             cfg = cfgs[t]
-            asm = _Assembler(doc, t, cfg, build)
-            md = asm.markdown()
-            sections = _section_numbers(md, doc) if doc.sections else {}
-            md = _resolve_tokens(md, doc, cfg, sections)
-            charts[t] = asm.n_charts
-            src = build / f"{stem}.{t}.md"
-            src.write_text(md, encoding="utf-8")
             meta_file = build / f"{stem}.{t}.meta.json"
-            meta_file.write_text(json.dumps(_pandoc_meta(doc, cfg, t, lambda v: _resolve_tokens(v, doc, cfg, sections)), sort_keys=True, indent=1), encoding="utf-8")
-            common = [str(src), "--from", "markdown", "--metadata-file", str(meta_file), "--standalone",
-                      "--resource-path", str(doc.path.parent.resolve())]
-            if cfg.meta.get("bibliography"):
-                common.append("--citeproc")
-            common += ["--lua-filter", str(lua)]
+            meta_file.write_text(json.dumps({k: v for k, v in metas[t].items() if k not in common},
+                                            sort_keys=True, indent=1), encoding="utf-8")
+            args = [str(ast), "--from", "json", "--metadata-file", str(meta_file), "--standalone",
+                    "--resource-path", str(cwd), "--lua-filter", str(lua)]
             if cfg.meta.get("toc"):
-                common.append("--toc")
+                args.append("--toc")
                 if cfg.meta.get("toc-depth"):
-                    common.append(f"--toc-depth={cfg.meta['toc-depth']}")
+                    args.append(f"--toc-depth={cfg.meta['toc-depth']}")
             if t == "html":
                 tpl = build / "policybrief.html"
                 tpl.write_text(_HTML_TEMPLATE, encoding="utf-8")
                 css = cfg.meta.get("css") or []
-                css = css if isinstance(css, list) else [css]
-                css_args = []
-                for c in css:
-                    p = (cfg.sources.get("css", doc.path.parent) / str(c)).resolve()
-                    css_args += ["--css", str(p)]
-                args = common + ["--to", "html5", "--template", str(tpl), "--embed-resources", "--section-divs",
-                                 *css_args, "--output", str(build / f"{stem}.html")]
+                for c in css if isinstance(css, list) else [css]:
+                    args += ["--css", str((cfg.sources.get("css", doc.path.parent) / str(c)).resolve())]
+                args += ["--to", "html5", "--template", str(tpl), "--embed-resources", "--section-divs",
+                         "--output", str(build / f"{stem}.html")]
                 if cfg.meta.get("number-sections"):
                     args.append("--number-sections")
             else:
@@ -1415,15 +1548,16 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
                 tpl.write_text(_TYPST_TEMPLATE, encoding="utf-8")
                 for partial in ("typst-template.typ", "typst-show.typ"):
                     shutil.copyfile(ext_dir / partial, build / partial)
-                args = common + ["--to", "typst", "--template", str(tpl), "--output", str(build / f"{stem}.typ")]
-            procs[t] = _run_pandoc(args, cwd=doc.path.parent.resolve(), doc=doc)
-        t3 = time.perf_counter()
+                args += ["--to", "typst", "--template", str(tpl), "--output", str(build / f"{stem}.typ")]
+            procs[t] = _run_pandoc(args, cwd=cwd, doc=doc)
         tmp_outputs = {}
         for t in to:
             _check_pandoc(procs[t], doc, t)
             if t == "html":
                 html = (build / f"{stem}.html").read_text(encoding="utf-8")
-                inject = f"<script>{_vega_bundle()}</script>" if charts[t] else ""
+                with _LOCK:
+                    bundle = _vega_bundle() if n_charts else ""
+                inject = f"<script>{bundle}</script>" if n_charts else ""
                 html, n_marks = re.subn(r'<meta name="r2p-vega-bundle"[^>]*>\n?', lambda _: inject, html, count=1)
                 if n_marks != 1:
                     raise RenderError("HTML template lost its script marker", path=doc.path)
@@ -1434,24 +1568,21 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
                 tmp.write_text(html, encoding="utf-8")
                 tmp_outputs[t] = tmp
             else:
-                import typst
-
                 pdf = build / f"{stem}.pdf"
                 try:
-                    typst.compile(str(build / f"{stem}.typ"), output=str(pdf), root="/",
-                                  timestamp=_source_date_epoch(cfgs[t].meta))
+                    with _LOCK:
+                        _typst_compiler().compile(input=str(build / f"{stem}.typ"), output=str(pdf),
+                                                  timestamp=_source_date_epoch(cfgs[t].meta))
                 except Exception as e:  # typst.TypstError
                     msg = getattr(e, "diagnostic", None) or getattr(e, "message", None) or str(e)
                     raise RenderError(f"Typst failed: {msg}", path=doc.path) from None
                 tmp_outputs[t] = pdf
-        # all formats done: move into place
+        # all formats done: move into place (same file system: atomic renames)
         for t, final in zip(to, finals):
-            staged = out_dir / f".{final.name}.{os.getpid()}.tmp"
-            shutil.copyfile(tmp_outputs[t], staged)
-            os.replace(staged, final)
-        ok = True
-        log.info("rendered %s -> %s (parse %.2fs, kernel+execute %.2fs, convert %.2fs)", doc.path,
-                 ", ".join(p.name for p in finals), t1 - t0, t2 - t1, time.perf_counter() - t2)
+            os.replace(tmp_outputs[t], final)
+        log.info("rendered %s -> %s (parse %.2fs, execute %.2fs, convert %.2fs)", doc.path,
+                 ", ".join(p.name for p in finals), job.times.get("parse", 0), job.times.get("execute", 0),
+                 time.perf_counter() - t2)
         return finals
     finally:
         for proc in procs.values():
@@ -1459,10 +1590,6 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
                 proc.kill()
             with contextlib.suppress(Exception):
                 proc.communicate()
-        if not ok:
-            for f in finals:
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
         if os.environ.get("R2P_KEEP_BUILD"):
             log.info("kept build directory %s", build)
         else:
@@ -1561,18 +1688,38 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
 
     Each job is (doc, params) or (doc, params, output_name), e.g. one brief per
     case: [("reports/brief.qmd", {"case": c}, f"brief-{c}") for c in cases].
-    Stops at the first failure (RenderError).
+    Documents execute one after another in the kernel while the previous
+    one's pandoc/Typst conversion runs alongside. Stops at the first failure
+    (RenderError); outputs of documents already finished are kept.
     """
     jobs = [tuple(j) for j in jobs]
+    formats = _normalise_to(to)
     if _use_quarto(engine):
-        return [render(j[0], to, out_dir, j[1] if len(j) > 1 else None, engine="quarto",
+        return [render(j[0], formats, out_dir, j[1] if len(j) > 1 else None, engine="quarto",
                        output_name=j[2] if len(j) > 2 else None) for j in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
     own = kernel is None
     if own and jobs:
         kernel = Kernel()
+    futures: list = []
     try:
-        return [render(j[0], to, out_dir, j[1] if len(j) > 1 else None, kernel=kernel, engine="builtin",
-                       output_name=j[2] if len(j) > 2 else None) for j in jobs]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                for j in jobs:
+                    doc = Path(j[0]).resolve()
+                    out = Path(out_dir).resolve() if out_dir is not None else doc.parent
+                    job = _prepare(doc, formats, out, j[1] if len(j) > 1 else None, j[2] if len(j) > 2 else None)
+                    _execute_job(job, kernel)
+                    for f in futures:  # surface a failed conversion before executing more
+                        if f.done() and f.exception() is not None:
+                            raise f.exception()
+                    futures.append(pool.submit(_convert_job, job))
+                return [f.result() for f in futures]
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
     finally:
         if own and kernel is not None:
             kernel.shutdown()

@@ -605,49 +605,62 @@ def _newton_logit(X: np.ndarray, y: np.ndarray, start: np.ndarray | None,
         beta = np.array(start, dtype=float)
     is1 = y == 1.0
 
-    def state(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    def probs(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         eta = X @ b
         q = special.expit(-eta)  # 1 - p, accurate where p is near 1
-        p = 1.0 - q
+        return eta, 1.0 - q, q
+
+    def loglik(eta: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:
         pr = np.where(is1, p, q)
         if pr.min() < 1e-12:  # p = 1 - q lost precision (eta < -27): exact path
-            ll = float(np.where(is1, special.log_expit(eta), special.log_expit(-eta)).sum())
-        else:
-            ll = float(np.log(pr).sum())
-        return eta, p, ll
+            return float(np.where(is1, special.log_expit(eta), special.log_expit(-eta)).sum())
+        return float(np.log(pr).sum())
 
-    _, p, ll = state(beta)
+    eta, p, q = probs(beta)
+    ll = loglik(eta, p, q)
+    scale = abs(ll) + 1.0
     converged, it, error = False, 0, None
     for it in range(1, max_iter + 1):
-        w = p * (1.0 - p)
-        H = (XT * w) @ X
+        H = (XT * (p * q)) @ X
         g = XT @ (y - p)
         try:
             step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:
             error = "singular information matrix"
             break
+        lam2 = float(g @ step)  # Newton decrement^2: ~2 x (max llf - llf)
         t = 1.0
-        for _ in range(40):
-            b_new = beta + t * step
-            _, p_new, ll_new = state(b_new)
-            if ll_new >= ll - 1e-12 * (abs(ll) + 1):
+        if lam2 > 1.0:
+            # damped phase: halve the step until the log-likelihood does not fall
+            if ll is None:
+                ll = loglik(eta, p, q)
+            for _ in range(40):
+                b_new = beta + t * step
+                eta_n, p_n, q_n = probs(b_new)
+                ll_new = loglik(eta_n, p_n, q_n)
+                if ll_new >= ll - 1e-12 * (abs(ll) + 1):
+                    break
+                t *= 0.5
+            else:
+                error = "line search failed (log-likelihood does not increase)"
                 break
-            t *= 0.5
+            ll = ll_new
         else:
-            error = "line search failed (log-likelihood does not increase)"
-            break
-        dll = ll_new - ll
-        beta, p, ll = b_new, p_new, ll_new
+            # quadratic phase: full Newton steps (the log-likelihood is not needed)
+            b_new = beta + step
+            eta_n, p_n, q_n = probs(b_new)
+            ll = None
+        beta, eta, p, q = b_new, eta_n, p_n, q_n
         if (np.max(np.abs(t * step)) < tol * (1 + np.max(np.abs(beta)))
-                or abs(dll) < 1e-2 * tol * (abs(ll) + 1)):
+                or 0.5 * lam2 < 1e-2 * tol * scale):
             converged = True
             break
+    if ll is None:
+        ll = loglik(eta, p, q)
     hinv = None
     if error is None:
-        w = p * (1.0 - p)
         try:
-            hinv = np.linalg.inv((XT * w) @ X)
+            hinv = np.linalg.inv((XT * (p * q)) @ X)
         except np.linalg.LinAlgError:
             error = "singular information matrix"
     return _Core(beta, p, hinv, converged, it, ll, error)
@@ -668,12 +681,14 @@ def fit_logit_numpy(X: Any, y: Any, groups: Any = None, *, start: Any = None,
                     tol: float = 1e-8, max_iter: int = 100) -> LogitFit:
     """Maximum-likelihood logit by Newton-Raphson (= IRLS for the canonical link).
 
-    Starts from b = 0 with the intercept (a column of ones) at logit(mean y);
-    step-halving guards against overshooting. Converged when the largest step is
-    below tol*(1 + max|b|) (Newton converges quadratically, so the remaining
-    error is then ~tol^2) or the log-likelihood changes by less than
-    0.01*tol*(|llf| + 1) (which also stops quasi-separated fits, whose
-    coefficients drift while the likelihood flattens). With `groups`, `cov` is the
+    Starts from b = 0 with the intercept (a column of ones) at logit(mean y).
+    While the squared Newton decrement g'H^-1 g exceeds 1 (far from the optimum)
+    steps are halved until the log-likelihood does not fall; closer in, full Newton
+    steps are taken. Converged when the largest step is below tol*(1 + max|b|)
+    (Newton converges quadratically, so the remaining error is then ~tol^2) or half
+    the squared decrement (the predicted remaining gain in log-likelihood) is below
+    0.01*tol*(|llf at start| + 1), which also stops quasi-separated fits, whose
+    coefficients drift while the likelihood flattens. With `groups`, `cov` is the
     CRV1 cluster-robust covariance with statsmodels' small-sample factor
     G/(G-1) * (N-1)/(N-K) (as GLM/Logit `cov_type="cluster"`); without, the
     model-based inverse information.

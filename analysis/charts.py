@@ -1,0 +1,231 @@
+"""Altair charts for the reports: one shared theme, one builder per chart family.
+
+Every chart is built from processed tables or claim results (never typed numbers),
+carries a title and alt text (`description` in the spec, used as the figure's alt text),
+and is saved by `save_chart` as a Vega-Lite spec (`.vl.json`, interactive in HTML) and
+the same spec as vector SVG (`.svg`, via vl-convert, for the PDF). The spec's `usermeta`
+names the function that made it and the files it read (showyourwork-style provenance).
+
+Palette: Okabe-Ito (colour-blind safe). Sizes are chosen to read at print size in a
+two-column PDF (~8.5 cm wide) and on screen.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .io import atomic_path, write_text
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+VERDICT_COLORS = {"supports": "#009E73", "contradicts": "#D55E00", "neither": "#999999", "not estimable": "#dddddd"}
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+WIDTH = 320
+HEIGHT = 190
+
+
+def theme() -> dict:
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+            "title": {"fontSize": 13, "anchor": "start", "fontWeight": 600, "subtitleFontSize": 11, "subtitleColor": "#444"},
+            "axis": {"labelFontSize": 10, "titleFontSize": 11, "gridColor": "#e6e6e6", "domainColor": "#888", "tickColor": "#888"},
+            "legend": {"labelFontSize": 10, "titleFontSize": 11, "orient": "bottom"},
+            "range": {"category": OKABE_ITO},
+        }
+    }
+
+
+def _theme_provider():
+    return theme()
+
+
+try:  # altair >= 5.5
+    alt.theme.register("r2p", enable=True)(_theme_provider)
+except AttributeError:  # pragma: no cover - older altair
+    alt.themes.register("r2p", _theme_provider)
+    alt.themes.enable("r2p")
+
+
+def _with_meta(chart: alt.TopLevelMixin, alt_text: str, maker: Callable, inputs: list[str]) -> alt.TopLevelMixin:
+    return chart.properties(description=alt_text, usermeta={
+        "r2p": {"made_by": f"{maker.__module__}.{maker.__qualname__}", "inputs": sorted(inputs)}
+    })
+
+
+def save_chart(chart: alt.TopLevelMixin, out_dir: str | Path, name: str) -> tuple[Path, Path]:
+    """Write `<name>.vl.json` and `<name>.svg` atomically; return their paths."""
+    import vl_convert as vlc
+
+    out_dir = Path(out_dir)
+    spec = chart.to_dict()
+    text = json.dumps(spec, indent=1, sort_keys=True, ensure_ascii=False)
+    svg = vlc.vegalite_to_svg(spec)
+    spec_path = write_text(text + "\n", out_dir / f"{name}.vl.json")
+    svg_path = write_text(svg, out_dir / f"{name}.svg")
+    return spec_path, svg_path
+
+
+# --------------------------------------------------------------------------- chart builders
+
+
+def hmi_timeline(hmi: pd.DataFrame, release: str = "0.3", last_year: int = 2024) -> alt.Chart:
+    """Every HMI as a bar from start to end year, coloured by whom it was directed against."""
+    d = hmi[hmi["release"] == release].copy()
+    d["end"] = d["end_year"].fillna(last_year).astype(int) + 1
+    d["start"] = d["start_year"].astype(int)
+    d["regime change"] = np.where(d["regime_change"].fillna(False), "yes", "no")
+    d["target_label"] = d["target_label"].astype(str)
+    d = d[["case_id", "start", "end", "target_label", "regime change", "mandate"]].sort_values(["start", "case_id"])
+    d["mandate"] = np.where(d["mandate"].fillna(False), "UNSC mandate", "no mandate")
+    base = alt.Chart(d)
+    bars = base.mark_bar(height=6).encode(
+        x=alt.X("start:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(domain=[1958, last_year + 1])),
+        x2="end:Q",
+        y=alt.Y("case_id:N", sort=alt.SortField("start"), title=None, axis=alt.Axis(labelFontSize=8, labelLimit=170)),
+        color=alt.Color("target_label:N", title="Directed against", sort=["impartial", "against rebels", "against government", "against foreign forces"]),
+        tooltip=["case_id:N", "start:Q", alt.Tooltip("end:Q", title="end (exclusive)"), "target_label:N", "mandate:N", "regime change:N"],
+    )
+    marks = base.transform_filter(alt.datum["regime change"] == "yes").mark_point(shape="diamond", filled=True, size=45, color="black").encode(
+        x="end:Q", y=alt.Y("case_id:N", sort=alt.SortField("start")), tooltip=["case_id:N", "regime change:N"]
+    )
+    n, k = len(d), int((d["regime change"] == "yes").sum())
+    chart = (bars + marks).properties(
+        width=WIDTH, height=max(300, 9 * n),
+        title=alt.Title(f"Humanitarian military interventions, PRIF {release}",
+                        subtitle=f"{n} interventions; diamonds mark the {k} with regime-change activity"),
+    )
+    alt_text = (f"Timeline of {n} humanitarian military interventions from {d.start.min()} to {int(d.end.max()) - 1}, "
+                f"coloured by whom they were directed against; {k} are marked as involving regime-change activity.")
+    return _with_meta(chart, alt_text, hmi_timeline, ["data/processed/hmi_cases.parquet"])
+
+
+def share_breakdown(rows: list[dict], title: str, subtitle: str, inputs: list[str]) -> alt.Chart:
+    """Shares with 95% intervals by group (rows: group, share, ci_low, ci_high, k, n)."""
+    d = pd.DataFrame(rows)
+    base = alt.Chart(d).encode(y=alt.Y("group:N", title=None, sort=None))
+    rule = base.mark_rule(color="#444").encode(x=alt.X("ci_low:Q", title="Share (95% interval)", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), x2="ci_high:Q")
+    pt = base.mark_point(filled=True, size=60, color=OKABE_ITO[0]).encode(
+        x="share:Q", tooltip=["group:N", alt.Tooltip("share:Q", format=".0%"), "k:Q", "n:Q"]
+    )
+    half = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 3], color="#D55E00").encode(x="x:Q")
+    chart = (rule + pt + half).properties(width=WIDTH, height=26 * len(d) + 20, title=alt.Title(title, subtitle=subtitle))
+    alt_text = f"{title}. " + "; ".join(f"{r['group']}: {r['k']} of {r['n']}" for r in rows) + ". Dashed line at one half."
+    return _with_meta(chart, alt_text, share_breakdown, inputs)
+
+
+def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
+    """A claim's specification curve: every estimate with its interval, sorted, coloured by outcome."""
+    d = curve.copy()
+    d = d[d["estimate"].notna()].sort_values(["estimate", "spec_id"]).reset_index(drop=True)
+    d["rank"] = np.arange(1, len(d) + 1)
+    d["outcome"] = d["outcome"].fillna("not estimable")
+    d["primary"] = np.where(d["is_primary"], "primary", "")
+    bounds = []
+    for side in ("support", "contradict"):
+        b = claim["decision_rule"][side]
+        bounds.append({"bound": f"{side} bound", "value": next(iter(b.values()))})
+    bdf = pd.DataFrame(bounds).drop_duplicates("value")
+    base = alt.Chart(d).encode(x=alt.X("rank:Q", title=f"Specifications, sorted by estimate (n = {len(d)})", axis=alt.Axis(labels=False, ticks=False)))
+    ci = base.mark_rule(opacity=0.55).encode(
+        y=alt.Y("ci_low:Q", title=claim["estimand"][:60]), y2="ci_high:Q",
+        color=alt.Color("outcome:N", title="Specification", scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values()))),
+    )
+    pts = base.mark_point(filled=True, size=14).encode(
+        y="estimate:Q", color=alt.Color("outcome:N"), tooltip=["choices:N", alt.Tooltip("estimate:Q", format=".3g"),
+                                                            alt.Tooltip("ci_low:Q", format=".3g"), alt.Tooltip("ci_high:Q", format=".3g"), "n:Q"]
+    )
+    prim = base.transform_filter(alt.datum.primary == "primary").mark_point(shape="triangle-down", size=90, color="black", filled=True).encode(y="ci_high:Q")
+    rules = alt.Chart(bdf).mark_rule(strokeDash=[4, 3], color="#444").encode(y="value:Q", tooltip=["bound:N", "value:Q"])
+    chart = (ci + pts + prim + rules).properties(
+        width=WIDTH, height=HEIGHT,
+        title=alt.Title(f"{claim['id']}: specification curve", subtitle=f"Verdict: {claim['verdict']}; triangle = primary specification"),
+    )
+    shares = claim["robustness"]
+    alt_text = (f"Specification curve for claim {claim['id']}: {len(d)} estimates with 95% intervals, sorted. "
+                f"{(shares['share_supporting'] or 0):.0%} of estimable specifications support the claim and "
+                f"{(shares['share_contradicting'] or 0):.0%} contradict it; dashed lines mark the declared bounds.")
+    return _with_meta(chart, alt_text, spec_curve_chart, [f"results/claims/{claim['id']}.json", "results/claims/spec_curve.parquet"])
+
+
+def onset_series(cy: pd.DataFrame, breaks: tuple[int, ...] = (1999, 2005, 2011)) -> alt.Chart:
+    """New intrastate conflicts per year (world), with the candidate break years."""
+    g = cy.groupby("year").agg(onsets=("intra_onset_new", "sum"), states=("gwcode", "size")).reset_index()
+    g["onsets"] = g["onsets"].astype(int)
+    line = alt.Chart(g).mark_bar(color=OKABE_ITO[0], opacity=0.85).encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(1950, 2025, 10)), labelAngle=0)),
+        y=alt.Y("onsets:Q", title="New intrastate conflicts"),
+        tooltip=["year:O", "onsets:Q", alt.Tooltip("states:Q", title="states in system")],
+    )
+    b = pd.DataFrame({"year": list(breaks), "label": ["Kosovo", "World Summit", "Libya"][: len(breaks)]})
+    rules = alt.Chart(b).mark_rule(color="#D55E00", strokeDash=[4, 3]).encode(x="year:O")
+    text = alt.Chart(b).mark_text(align="left", dx=3, dy=-4, fontSize=9, color="#D55E00").encode(x="year:O", y=alt.value(8), text="label:N")
+    chart = (line + rules + text).properties(width=WIDTH, height=HEIGHT, title=alt.Title("Rebellion onsets, 1946-2024", subtitle="New UCDP/PRIO intrastate conflicts per year"))
+    alt_text = (f"Bar chart of new intrastate conflicts per year from {g.year.min()} to {g.year.max()} "
+                f"(total {int(g.onsets.sum())}), with dashed lines at {', '.join(map(str, breaks))}.")
+    return _with_meta(chart, alt_text, onset_series, ["data/processed/country_year.parquet"])
+
+
+def veto_series(by_member: pd.DataFrame) -> alt.Chart:
+    """Vetoes per year by member, 1990 onwards."""
+    d = by_member[by_member["year"] >= 1990].groupby(["year", "member"]).size().rename("vetoes").reset_index()
+    chart = alt.Chart(d).mark_bar().encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(1990, 2023, 5)), labelAngle=0)),
+        y=alt.Y("vetoes:Q", title="Vetoes cast"),
+        color=alt.Color("member:N", title=None, sort=["Russia", "China", "United States", "United Kingdom", "France"]),
+        tooltip=["year:O", "member:N", "vetoes:Q"],
+    ).properties(width=WIDTH, height=HEIGHT, title=alt.Title("Security Council vetoes, 1990-2022", subtitle="One per member per vetoed draft"))
+    alt_text = ("Stacked bars of Security Council vetoes per year from 1990 to 2022 by permanent member; "
+                f"{int(d[d.member == 'Russia'].vetoes.sum())} Russian and {int(d[d.member == 'China'].vetoes.sum())} Chinese vetoes in that period.")
+    return _with_meta(chart, alt_text, veto_series, ["data/processed/unsc_vetoes_by_member.parquet"])
+
+
+def group_positions(rows: list[dict], title: str, subtitle: str, inputs: list[str]) -> alt.Chart:
+    """Countries' mean positions (rows: country, group, position)."""
+    d = pd.DataFrame(rows)
+    chart = alt.Chart(d).mark_point(filled=True, size=80).encode(
+        x=alt.X("position:Q", title="Mean position (0 = no, 1 = yes)", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("group:N", title=None, sort=None),
+        color=alt.Color("group:N", legend=None),
+        tooltip=["country:N", "group:N", alt.Tooltip("position:Q", format=".2f")],
+    )
+    labels = chart.mark_text(dy=-9, fontSize=8, color="#333").encode(text="country:N")
+    out = (chart + labels).properties(width=WIDTH, height=130, title=alt.Title(title, subtitle=subtitle))
+    alt_text = f"{title}: " + "; ".join(f"{r['country']} ({r['group']}) {r['position']:.2f}" for r in rows)
+    return _with_meta(out, alt_text, group_positions, inputs)
+
+
+def case_fatalities(cy_case: pd.DataFrame, case: dict) -> alt.Chart:
+    """Deaths by year in the target country around an intervention (UCDP, 1989+)."""
+    d = cy_case.melt(id_vars=["year"], value_vars=["osv_gov_best", "osv_nonstate_best", "battle_deaths_best"],
+                     var_name="series", value_name="deaths").dropna()
+    names = {"osv_gov_best": "one-sided, government", "osv_nonstate_best": "one-sided, non-state", "battle_deaths_best": "battle deaths"}
+    d["series"] = d["series"].map(names)
+    start = pd.DataFrame({"year": [int(case["start_year"])]})
+    if d.empty:
+        chart = alt.Chart(pd.DataFrame({"text": ["No UCDP fatality data for these years (coverage starts 1989)."]})).mark_text(
+            fontSize=11, color="#444").encode(text="text:N").properties(width=WIDTH, height=60)
+        alt_text = "No UCDP fatality data are available for the years around this intervention (coverage starts in 1989)."
+    else:
+        bars = alt.Chart(d).mark_bar().encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("deaths:Q", title="Deaths (UCDP best estimate)"),
+            color=alt.Color("series:N", title=None, sort=list(names.values())),
+            xOffset="series:N",
+            tooltip=["year:O", "series:N", alt.Tooltip("deaths:Q", format=",.0f")],
+        )
+        rule = alt.Chart(start).mark_rule(color="black", strokeDash=[4, 3]).encode(x="year:O")
+        chart = (bars + rule).properties(width=WIDTH, height=HEIGHT)
+        tot = d.groupby("series")["deaths"].sum()
+        alt_text = (f"Deaths by year in the target country of {case['case_id']}, {d.year.min()}-{d.year.max()}, "
+                    "by type: " + ", ".join(f"{k} {v:,.0f}" for k, v in tot.items()) + f"; dashed line at the start year {case['start_year']}.")
+    chart = chart.properties(title=alt.Title(f"Fatalities around the intervention", subtitle="Dashed line: start year"))
+    return _with_meta(chart, alt_text, case_fatalities, ["data/processed/country_year.parquet", "data/processed/hmi_cases.parquet"])

@@ -1,0 +1,991 @@
+"""RC1-RC3: did humanitarian military interventions (HMIs) bring about regime change?
+
+RC1 (`rc1_regime_share`)
+    Share of PRIF HMIs whose interveners engaged in regime change (`hmi_cases.regime_change`,
+    PRIF's REGIME), with the exact Clopper-Pearson interval; the curve's p-value is the
+    exact one-sided binomial test against a majority (H1: p < 0.5). Specifications:
+    release (0.3 / 2019), cases (all / clear = PRIF status 2), period (all /
+    post-cold-war = start >= 1990 / before-2011 = start < 2011), libya (include /
+    exclude the case "Libya 2011"). Details: breakdowns by target, UN Security Council
+    mandate, P5 participation and Cold War (start before 1990), each group against the
+    rest with Fisher's exact test and the risk difference (Newcombe interval), with
+    the Freeman-Halton exact test when a variable has more than two groups; and
+    "Libya as a departure": interventions starting before 2011, in 2011 and after.
+
+RC2 (`rc2_imi_against_government`)
+    IMI 1946-2005: among interventions with a humanitarian motive (`humanitarian == 1`;
+    code 9 "not coded" is excluded), the share with the outcome:
+
+    - ``against-government``: IMI direction opposes the government (`against_government`
+      True among interventions where direction is coded);
+    - ``leader-irregular`` / ``leader-foreign`` / ``leader-irregular-or-foreign``: the
+      target's leader leaves office irregularly (Archigos `irregular_exit`) / by foreign
+      imposition (`foreign_imposed`: removed by another state, or irregularly with
+      foreign support) / either, with an Archigos spell of the target state (IMI COW code
+      -> GW code in the start year) ending in (start_date, start_date + window years].
+      Interventions whose target is not covered by Archigos at the start date are not
+      observable and are left out of n.
+
+    Samples: all / cold-war (start < 1990) / post-cold-war (start >= 1990); intervener:
+    any / states-only (international organisations excluded). The primary detail adds
+    the comparison with interventions without a humanitarian motive (`humanitarian ==
+    0`): Fisher's exact test, a logit with Cold War (or decade), region of the target
+    and regime type of the target in the start year as controls, standard errors
+    clustered by target country, and a permutation test within Cold War strata.
+
+RC3 (`rc3_matched_risk_ratio`)
+    Country-years with an HMI start (release per spec; PRIF targets mapped to GW codes
+    with `analysis.panel.hmi_gwcodes`) against control country-years with an active
+    intrastate conflict and no HMI ongoing in the window. Outcome window: the years t ..
+    t + window - 1 (the start year included, because regime change during an
+    intervention's first year is what the claim is about); an outcome is observable
+    when every year of the window is in the panel and within the source's coverage
+    (Archigos to 2015, GWF to 2010). Matching: exact strata on (intra_war, regime type,
+    region, Cold War) / (intra_war, region) / none; estimate: Mantel-Haenszel risk ratio
+    with the Greenland-Robins (1985) variance of its log; n = treated country-years in
+    strata that also hold controls, with the outcome observable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats as sps
+
+from ..crosswalk import IMI_SPECIAL_CODES, Mapper
+from ..panel import hmi_gwcodes, region_of
+from ..stats import (
+    DesignCache,
+    StatResult,
+    binom_test_many,
+    binom_test_vs,
+    fisher_2x2,
+    json_safe,
+    logit_clustered,
+    permutation_test,
+    proportion,
+    proportion_ci_many,
+    risk_ratio,
+    step_seed,
+)
+from . import Claim, ClaimOutput, Data, run_curve
+
+LIBYA_CASE = "Libya 2011"
+COLD_WAR_END = 1990  # Cold War = start year before 1990
+LAST_PANEL_YEAR = 2024
+ARCHIGOS_LAST_YEAR = 2015
+GWF_LAST_YEAR = 2010
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def mapper_from_data(data: Data) -> Mapper:
+    """The COW/GW mapper, built from tables read through `data` (inputs recorded)."""
+    cw = data.table("crosswalk")
+    pol = data.table("polity5")
+    lookup = pol[["polity_ccode", "year", "gwcode"]].rename(columns={"polity_ccode": "code"})
+    return Mapper(cw, lookup)
+
+
+def share_vs_majority(k: int, n: int, alpha: float = 0.05, **extra: Any) -> StatResult:
+    """k/n with the two-sided exact (Clopper-Pearson) interval; p = exact binomial P(X <= k | p = 0.5).
+
+    The interval is the two-sided one the decision bounds are compared with; the
+    p-value is the one-sided test of H1: p < 0.5 (a minority). Uses the vectorised
+    exact functions of `analysis.stats` (equal to `proportion` / `binom_test_vs`).
+    """
+    k, n = int(k), int(n)
+    if k < 0 or n < 0 or k > n:
+        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    method = ("share, Clopper-Pearson exact two-sided interval; p: exact one-sided binomial test "
+              "vs 0.5 (H1: p < 0.5)")
+    if n == 0:
+        return StatResult(method=method, n=0, reason="n = 0: no observations", extra={"k": k, **extra})
+    lo, hi = proportion_ci_many(k, n, alpha)
+    pval = binom_test_many(k, n, 0.5, alternative="less")
+    return StatResult(method=method, estimate=k / n, ci_low=float(lo), ci_high=float(hi),
+                      p_value=float(pval[0]), n=n, extra={"k": k, **extra})
+
+
+def freeman_halton_rx2(events: Sequence[int], totals: Sequence[int]) -> float | None:
+    """Exact test of independence for an r x 2 table (Freeman-Halton extension of Fisher).
+
+    Rows are groups with `events[i]` events out of `totals[i]`. Enumerates every table
+    with the same row and column totals (multivariate hypergeometric probabilities) and
+    sums those as or less likely than the observed (relative tolerance 1e-7, as R).
+    None when the table has no variation (no events or all events) or fewer than 2
+    non-empty groups.
+    """
+    ev = [int(e) for e in events]
+    tot = [int(t) for t in totals]
+    if len(ev) != len(tot) or any(e < 0 or e > t for e, t in zip(ev, tot)):
+        raise ValueError("events must be between 0 and the totals")
+    groups = [(e, t) for e, t in zip(ev, tot) if t > 0]
+    if len(groups) < 2:
+        return None
+    ev = [e for e, _ in groups]
+    tot = [t for _, t in groups]
+    K, N = sum(ev), sum(tot)
+    if K == 0 or K == N:
+        return None
+    lc = lambda n, k: special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)  # noqa: E731
+    lnorm = lc(N, K)
+
+    def logp(xs: Sequence[int]) -> float:
+        return float(sum(lc(t, x) for t, x in zip(tot, xs)) - lnorm)
+
+    lobs = logp(ev)
+    total = 0.0
+
+    def rec(i: int, remaining: int, acc: list[int]) -> None:
+        nonlocal total
+        if i == len(tot) - 1:
+            if 0 <= remaining <= tot[i]:
+                lp = logp(acc + [remaining])
+                if lp <= lobs + math.log(1 + 1e-7):
+                    total += math.exp(lp)
+            return
+        rest_cap = sum(tot[i + 1:])
+        for x in range(max(0, remaining - rest_cap), min(tot[i], remaining) + 1):
+            rec(i + 1, remaining - x, acc + [x])
+
+    rec(0, K, [])
+    return min(1.0, total)
+
+
+def group_breakdown(flag: pd.Series, groups: pd.Series, variable: str, alpha: float = 0.05) -> list[dict]:
+    """Per group: k/n with exact interval, and group vs the rest (Fisher, Newcombe risk difference)."""
+    d = pd.DataFrame({"y": flag.astype(bool).to_numpy(), "g": groups.astype(str).to_numpy()})
+    rows = []
+    levels = sorted(d["g"].unique())
+    K, N = int(d["y"].sum()), len(d)
+    overall_p = None
+    if len(levels) > 2:
+        overall_p = freeman_halton_rx2([int(d.loc[d.g == g, "y"].sum()) for g in levels],
+                                       [int((d.g == g).sum()) for g in levels])
+    for g in levels:
+        m = d["g"] == g
+        k, n = int(d.loc[m, "y"].sum()), int(m.sum())
+        pr = proportion(k, n, alpha)
+        fi = fisher_2x2(k, n - k, K - k, (N - n) - (K - k), alpha=alpha)
+        row = {
+            "variable": variable, "group": g, "k": k, "n": n, "share": pr.estimate,
+            "ci_low": pr.ci_low, "ci_high": pr.ci_high,
+            "rest_k": K - k, "rest_n": N - n,
+            "rd_vs_rest": fi.extra.get("rd"), "rd_ci_low": fi.extra.get("rd_ci_low"),
+            "rd_ci_high": fi.extra.get("rd_ci_high"),
+            "fisher_p_two_sided": fi.p_value, "fisher_reason": fi.reason,
+        }
+        if fi.reason is not None and N - n > 0:  # Fisher undefined (no variation): RD still defined
+            from ..stats import newcombe_diff_ci_many
+
+            rd, lo, hi = newcombe_diff_ci_many(k, n, K - k, N - n, alpha)
+            row.update(rd_vs_rest=float(rd), rd_ci_low=float(lo), rd_ci_high=float(hi))
+        row["freeman_halton_p"] = overall_p  # exact test over all groups (None with two groups: see Fisher)
+        rows.append(row)
+    return json_safe(rows)
+
+
+def outcome_choice(choices: dict) -> str:
+    """The outcome option of a spec, whether the dimension is called `outcome` or `outcome_*`.
+
+    (The claims framework writes its classification into a curve column named
+    `outcome`; a registry may rename the dimension to avoid the clash.)
+    """
+    if "outcome" in choices:
+        return choices["outcome"]
+    keys = sorted(k for k in choices if k.startswith("outcome"))
+    if len(keys) != 1:
+        raise KeyError(f"no unique outcome dimension among {sorted(choices)}")
+    return choices[keys[0]]
+
+
+def _spec_kwargs(choices: dict) -> dict:
+    ch = {k: v for k, v in choices.items() if not k.startswith("outcome")}
+    ch["outcome"] = outcome_choice(choices)
+    return ch
+
+
+# --------------------------------------------------------------------------- RC1
+
+
+def rc1_subset(hmi: pd.DataFrame, release: str, cases: str, period: str, libya: str) -> pd.DataFrame:
+    """The HMIs of one RC1 specification (rows of `hmi_cases`)."""
+    d = hmi[hmi["release"].astype(str) == str(release)]
+    if cases == "clear":
+        d = d[d["status"] == 2]
+    elif cases != "all":
+        raise ValueError(f"unknown cases option {cases!r}")
+    sy = d["start_year"].astype("Int64")
+    if period == "post-cold-war":
+        d = d[(sy >= COLD_WAR_END).fillna(False).to_numpy()]
+    elif period == "before-2011":
+        d = d[(sy < 2011).fillna(False).to_numpy()]
+    elif period != "all":
+        raise ValueError(f"unknown period option {period!r}")
+    if libya == "exclude":
+        d = d[d["case_id"] != LIBYA_CASE]
+    elif libya != "include":
+        raise ValueError(f"unknown libya option {libya!r}")
+    return d
+
+
+def _rc1_breakdowns(h: pd.DataFrame, alpha: float) -> list[dict]:
+    h = h[h["regime_change"].notna()]
+    y = h["regime_change"].astype(bool)
+    target = h["target_label"].astype("string").fillna("not coded")
+    unsc = h["unsc_label"].astype("string").fillna("not coded")
+    p5 = h["p5"].map({True: "P5 member among interveners", False: "no P5 member"})
+    cw = np.where(h["start_year"].astype(float) < COLD_WAR_END, "start before 1990 (Cold War)", "start 1990 or later")
+    rows = []
+    for var, g in (("target", target), ("unsc_mandate", unsc), ("p5", p5),
+                   ("cold_war", pd.Series(cw, index=h.index))):
+        rows += group_breakdown(y, g, var, alpha)
+    return rows
+
+
+def _rc1_libya_periods(h: pd.DataFrame, alpha: float) -> dict:
+    h = h[h["regime_change"].notna()]
+    sy = h["start_year"].astype(float)
+    per = np.select([sy < 2011, sy == 2011], ["before 2011", "2011"], "after 2011")
+    y = h["regime_change"].astype(bool)
+    rows = []
+    for p in ("before 2011", "2011", "after 2011"):
+        m = per == p
+        k, n = int(y[m].sum()), int(m.sum())
+        pr = proportion(k, n, alpha)
+        rows.append({"period": p, "k": k, "n": n, "share": pr.estimate, "ci_low": pr.ci_low, "ci_high": pr.ci_high,
+                     "regime_change_cases": sorted(h.loc[m & y.to_numpy(), "case_id"].astype(str)),
+                     "cases": sorted(h.loc[m, "case_id"].astype(str))})
+    b = rows[0]
+    a = rows[1]
+    fi = fisher_2x2(a["k"], a["n"] - a["k"], b["k"], b["n"] - b["k"], alpha=alpha)
+    return json_safe({
+        "periods": rows,
+        "test_2011_vs_before": {
+            "fisher_p_two_sided": fi.p_value, "rd": fi.extra.get("rd"), "rd_ci_low": fi.extra.get("rd_ci_low"),
+            "rd_ci_high": fi.extra.get("rd_ci_high"), "reason": fi.reason,
+        },
+        "freeman_halton_p_three_periods": freeman_halton_rx2([r["k"] for r in rows], [r["n"] for r in rows]),
+    })
+
+
+def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
+    hmi = data.table("hmi_cases")
+    alpha = claim.alpha
+
+    def spec(release: str, cases: str, period: str, libya: str) -> StatResult:
+        d = rc1_subset(hmi, release, cases, period, libya)
+        n_missing = int(d["regime_change"].isna().sum())
+        d = d[d["regime_change"].notna()]
+        y = d["regime_change"].astype(bool)
+        return share_vs_majority(int(y.sum()), len(d), alpha, n_missing_regime=n_missing,
+                                 regime_change_cases=sorted(d.loc[y.to_numpy(), "case_id"].astype(str)))
+
+    curve = run_curve(claim, spec)
+
+    p = claim.primary
+    prim_d = rc1_subset(hmi, p["release"], p["cases"], p["period"], p["libya"])
+    prim_d = prim_d[prim_d["regime_change"].notna()]
+    k, n = int(prim_d["regime_change"].astype(bool).sum()), len(prim_d)
+    prim = spec(**p)
+    bt = binom_test_vs(k, n, 0.5, alternative="less", alpha=alpha)
+    rc_cases = prim_d[prim_d["regime_change"].astype(bool)]
+    primary_detail = {
+        "result": prim.to_dict(),
+        "binomial_test_vs_majority": bt.to_dict(),
+        "regime_change_cases": [
+            {"case_id": str(r.case_id), "start_year": int(r.start_year), "target": str(r.target_label),
+             "unsc": str(r.unsc_label), "p5": bool(r.p5), "status": int(r.status)}
+            for r in rc_cases.sort_values(["start_year", "case_id"]).itertuples()
+        ],
+        "breakdowns": _rc1_breakdowns(prim_d, alpha),
+        "libya_departure": _rc1_libya_periods(prim_d, alpha),
+    }
+
+    details: dict[str, Any] = {"breakdowns": [], "libya_departure": {}, "releases": []}
+    for rel in sorted(hmi["release"].astype(str).unique()):
+        h = rc1_subset(hmi, rel, "all", "all", "include")
+        details["breakdowns"] += [dict(r, release=rel) for r in _rc1_breakdowns(h, alpha)]
+        details["libya_departure"][rel] = _rc1_libya_periods(h, alpha)
+        hh = h[h["regime_change"].notna()]
+        details["releases"].append({
+            "release": rel, "n": len(hh), "k": int(hh["regime_change"].astype(bool).sum()),
+            "n_clear": int((hh["status"] == 2).sum()),
+            "k_clear": int((hh["regime_change"].astype(bool) & (hh["status"] == 2)).sum()),
+        })
+    details["cases"] = json_safe([
+        {"release": str(r.release), "case_id": str(r.case_id), "start_year": None if pd.isna(r.start_year) else int(r.start_year),
+         "regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
+         "target": str(r.target_label), "unsc": str(r.unsc_label), "p5": bool(r.p5), "status": int(r.status)}
+        for r in hmi.sort_values(["release", "start_year", "case_id"]).itertuples()
+    ])
+
+    # comparisons
+    cy = data.table("country_year")
+    h03 = hmi[hmi["release"].astype(str) == str(p["release"])]
+    n_4705 = int(h03["start_year"].between(1947, 2005).fillna(False).sum())
+    ly = cy[(cy["gwcode"] == 620) & (cy["year"] == 2011)]
+    bd_best = float(ly["battle_deaths_best"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_best"].iloc[0]) else None
+    bd_high = float(ly["battle_deaths_high"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_high"].iloc[0]) else None
+    comparisons = [
+        {
+            "what": "share of HMIs with regime-change activity (PRIF REGIME)",
+            "published": None,
+            "ours": {"k": k, "n": n, "share": prim.estimate, "ci_low": prim.ci_low, "ci_high": prim.ci_high},
+            "source": "Gromes & Dembinski (2019), International Interactions 45(6), doi:10.1080/03050629.2019.1638374",
+            "note": ("The data set paper's own shares (mandate, target, regime change) are not quoted in the "
+                     "published anchors: this share is computed from the v0.3 file, not checked against the paper."),
+        },
+        {
+            "what": "number of HMIs starting 1947-2005",
+            "published": 31,
+            "ours": n_4705,
+            "source": "PRIF, HSFK-Report 2/2013",
+            "note": ("The earlier report used an earlier case list; the v0.3 data set revised and extended it "
+                     "(41 interventions 1960-2014), so counts for the same years can differ by inclusion rules."),
+        },
+        {
+            "what": "deaths in Libya 2011 (Kuperman: about 1,000 before the 19 March intervention, at least 7,000 more after)",
+            "published": {"before_intervention": 1000, "after_intervention_at_least": 7000, "total_at_least": 8000},
+            "ours": {"ucdp_battle_deaths_2011_best": bd_best, "ucdp_battle_deaths_2011_high": bd_high},
+            "source": "Kuperman (2013), International Security 38(1); UCDP battle-related deaths 25.1 (country_year)",
+            "note": ("UCDP's yearly battle deaths cannot be split at 19 March 2011 and count only battle-related "
+                     "deaths in state-based conflict (not all deaths); Kuperman's figures include other deaths and "
+                     "are his own estimates. Relevant to the claim that Libya departed from the pattern: PRIF codes "
+                     "Libya 2011 as regime change."),
+        },
+    ]
+
+    # run-time limitations
+    against = rc_cases["target"] == 1
+    limitations = [
+        (f"In the primary specification {k} of {n} HMIs ({k / n:.1%}) are coded REGIME = 1: "
+         f"{', '.join(sorted(rc_cases['case_id'].astype(str)))}. REGIME records what interveners did, so "
+         f"cases where regime change became a goal only during the mission (Libya 2011 is the example the "
+         f"claim itself names) count as regime change, and plans never acted on do not; {int(against.sum())} of "
+         f"the {k} are coded by PRIF as directed against the government (target)."),
+        (f"Subgroups are small: {int((prim_d['target'] == 1).sum())} interventions against a government, "
+         f"{int((prim_d['start_year'].astype(float) < COLD_WAR_END).sum())} starting before 1990, "
+         f"{int((prim_d['start_year'].astype(float) >= 2011).sum())} starting in 2011 or later."),
+        _release_note(hmi),
+    ]
+    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=json_safe(details),
+                       comparisons=json_safe(comparisons), limitations=limitations)
+
+
+def release_differences(hmi: pd.DataFrame, col: str) -> list[str]:
+    """case_ids whose `col` differs between the two PRIF releases (or that are in one release only)."""
+    rels = sorted(hmi["release"].astype(str).unique())
+    if len(rels) < 2:
+        return []
+    w = hmi.assign(release=hmi["release"].astype(str)).set_index(["case_id", "release"])[col].astype(object)
+    w = w.where(pd.notna(w), None).unstack("release")
+    diff = [str(cid) for cid, r in w.iterrows() if r[rels[0]] != r[rels[1]]]
+    return sorted(diff)
+
+
+def _release_note(hmi: pd.DataFrame) -> str:
+    reg = release_differences(hmi, "regime_change")
+    sta = release_differences(hmi, "status")
+    return (f"PRIF releases: REGIME differs between releases for {len(reg)} case(s)"
+            f"{' (' + ', '.join(reg) + ')' if reg else ''}; status (clear/borderline) differs for {len(sta)}"
+            f"{' (' + ', '.join(sta) + ')' if sta else ''}, so the release choice matters only through these cases.")
+
+
+# --------------------------------------------------------------------------- RC2
+
+RC2_OUTCOMES = ("against-government", "leader-irregular-or-foreign", "leader-foreign", "leader-irregular")
+
+
+def leader_exits_within(starts: pd.DataFrame, archigos: pd.DataFrame, window: int) -> pd.DataFrame:
+    """For each intervention: did the target's leader leave office within `window` years?
+
+    starts: columns row_id, gw (GW code of the target, nullable), start_date.
+    archigos: columns gwcode (GW), start_date, end_date, irregular_exit, foreign_imposed,
+    still_in_office. A leader spell counts when its end_date lies in (start_date,
+    start_date + window years] and the leader did not stay in office. `covered` is True
+    when an Archigos spell of the state covers the intervention's start date (start <=
+    date <= end); otherwise the outcomes are missing (not observable). Returns
+    row_id, covered, irregular, foreign, irregular_or_foreign (nullable booleans).
+    """
+    s = starts[["row_id", "gw", "start_date"]].copy()
+    s = s[s["gw"].notna()].copy()
+    s["gw"] = s["gw"].astype("int64")
+    s["stop"] = s["start_date"] + pd.DateOffset(years=int(window))
+    a = archigos[["gwcode", "start_date", "end_date", "irregular_exit", "foreign_imposed", "still_in_office"]].rename(
+        columns={"gwcode": "gw", "start_date": "l_start", "end_date": "l_end"})
+    a = a.assign(gw=a["gw"].astype("int64"))
+    m = s.merge(a, on="gw", how="inner")
+    cov = m[(m["l_start"] <= m["start_date"]) & (m["l_end"] >= m["start_date"])].groupby("row_id").size() > 0
+    ex = m[(~m["still_in_office"].astype(bool)) & (m["l_end"] > m["start_date"]) & (m["l_end"] <= m["stop"])]
+    g = ex.assign(irr=ex["irregular_exit"].astype(bool), for_=ex["foreign_imposed"].astype(bool)).groupby("row_id")
+    irr = g["irr"].any()
+    fo = g["for_"].any()
+    out = pd.DataFrame({"row_id": starts["row_id"].to_numpy()})
+    covered = out["row_id"].map(cov.to_dict()).astype("boolean").fillna(False).astype(bool)
+    out["covered"] = covered
+    for name, ser in (("irregular", irr), ("foreign", fo)):
+        v = out["row_id"].map(ser.to_dict()).astype("boolean").fillna(False).astype(bool)
+        out[name] = pd.array(np.where(covered, v, False), dtype="boolean")
+        out.loc[~covered.to_numpy(), name] = pd.NA
+    out["irregular_or_foreign"] = out["irregular"] | out["foreign"]
+    return out
+
+
+def regime_band_polity(polity2: pd.Series, gwf_autocracy: pd.Series | None = None) -> pd.Series:
+    """Polity2 bands (autocracy <= -6, anocracy -5..5, democracy >= 6); GWF autocracy when
+    Polity is missing (autocracy / not autocracy -> 'democracy (GWF)'); else 'unknown'."""
+    p = pd.to_numeric(polity2, errors="coerce").astype(float)
+    out = np.select([p <= -6, (p > -6) & (p < 6), p >= 6], ["autocracy", "anocracy", "democracy"], "unknown")
+    out = pd.Series(out, index=polity2.index, dtype=object)
+    if gwf_autocracy is not None:
+        miss = out == "unknown"
+        ga = gwf_autocracy.astype("boolean")
+        out[miss & (ga == True).fillna(False).to_numpy()] = "autocracy"  # noqa: E712
+        out[miss & (ga == False).fillna(False).to_numpy()] = "democracy (GWF)"  # noqa: E712
+    return out
+
+
+def _rc2_frame(data: Data) -> tuple[pd.DataFrame, dict]:
+    imi = data.table("imi_interventions")
+    arch = data.table("archigos")
+    cy = data.table("country_year")
+    mapper = mapper_from_data(data)
+    iv = imi[["intervention_id", "humanitarian", "against_government", "target_cowcode", "start_date", "start_year",
+              "intervener_is_io", "target_is_io"]].copy().reset_index(drop=True)
+    iv["row_id"] = np.arange(len(iv))
+    iv["gw"] = mapper.to_gw(iv["target_cowcode"].where(~iv["target_is_io"].astype(bool)), "cow", iv["start_year"],
+                            source="imi_interventions", column="target_cowcode", special=IMI_SPECIAL_CODES)
+    a = arch.copy()
+    a["gw_m"] = mapper.to_gw(a["gwcode"], "gw", a["end_date"].dt.year, source="archigos", column="gwcode")
+    # Archigos codes are GW codes; keep the raw code where the year check fails (e.g. still in office)
+    a["gwcode"] = a["gw_m"].fillna(a["gwcode"]).astype("int64")
+    info = {"n_interventions": len(iv), "n_target_unmapped": int(iv["gw"].isna().sum())}
+    exits = {}
+    for w in (1, 2, 3):
+        e = leader_exits_within(iv[["row_id", "gw", "start_date"]], a, w)
+        exits[w] = e.set_index("row_id")
+    iv = iv.set_index("row_id")
+    for w, e in exits.items():
+        iv["covered"] = e["covered"]
+        iv[f"irr_{w}"] = e["irregular"]
+        iv[f"for_{w}"] = e["foreign"]
+        iv[f"iof_{w}"] = e["irregular_or_foreign"]
+    iv = iv.reset_index()
+    # controls for the comparison: region from the GW code, regime type in the start year
+    iv["region"] = region_of(iv["gw"].astype("Float64")).astype(object).where(iv["gw"].notna(), "unknown")
+    c = cy[["gwcode", "year", "polity2", "gwf_autocracy"]].rename(columns={"gwcode": "gw", "year": "start_year"})
+    j = iv[["row_id", "gw", "start_year"]].dropna().astype({"gw": "int64", "start_year": "int64"}).merge(
+        c.astype({"gw": "int64", "start_year": "int64"}), on=["gw", "start_year"], how="left")
+    band = regime_band_polity(j["polity2"], j["gwf_autocracy"])
+    iv["regime"] = iv["row_id"].map(pd.Series(band.to_numpy(), index=j["row_id"].to_numpy())).fillna("unknown")
+    iv["cold_war"] = iv["start_year"].astype(float) < COLD_WAR_END
+    iv["decade"] = (iv["start_year"].astype(float) // 10 * 10).astype("Int64")
+    info["n_not_covered_by_archigos"] = int((~iv["covered"].astype(bool)).sum())
+    return iv, info
+
+
+def rc2_outcome(iv: pd.DataFrame, outcome: str, window: int) -> pd.Series:
+    """Nullable boolean outcome per intervention (NA = not coded / not observable)."""
+    if outcome == "against-government":
+        return iv["against_government"].astype("boolean")
+    col = {"leader-irregular-or-foreign": "iof", "leader-foreign": "for", "leader-irregular": "irr"}[outcome]
+    return iv[f"{col}_{int(window)}"].astype("boolean")
+
+
+def rc2_sample(iv: pd.DataFrame, sample: str, intervener: str) -> pd.Series:
+    m = pd.Series(True, index=iv.index)
+    sy = iv["start_year"].astype(float)
+    if sample == "cold-war":
+        m &= sy < COLD_WAR_END
+    elif sample == "post-cold-war":
+        m &= sy >= COLD_WAR_END
+    elif sample != "all":
+        raise ValueError(f"unknown sample {sample!r}")
+    if intervener == "states-only":
+        m &= ~iv["intervener_is_io"].astype(bool)
+    elif intervener != "any":
+        raise ValueError(f"unknown intervener {intervener!r}")
+    return m
+
+
+def _design(d: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Regressors: humanitarian, period (Cold War dummy or decade dummies), region and regime dummies."""
+    X = pd.DataFrame({"humanitarian": (d["humanitarian"] == 1).astype(float).to_numpy()}, index=d.index)
+    if period == "cold_war":
+        X["cold_war"] = d["cold_war"].astype(float)
+    else:
+        dec = pd.get_dummies(d["decade"].astype(str), prefix="decade", dtype=float)
+        X = X.join(dec.iloc[:, 1:])
+    X = X.join(pd.get_dummies(d["region"].astype(str), prefix="region", dtype=float).iloc[:, 1:])
+    X = X.join(pd.get_dummies(d["regime"].astype(str), prefix="regime", dtype=float).iloc[:, 1:])
+    # drop dummy columns without variation in this sample
+    keep = [c for c in X.columns if c == "humanitarian" or X[c].nunique() > 1]
+    return X[keep]
+
+
+def rc2_comparison(iv: pd.DataFrame, outcome: str, window: int, sample: str, intervener: str,
+                   alpha: float, seed: int | None = None, n_perm: int = 9999) -> dict:
+    """Humanitarian vs other interventions on one outcome: Fisher, clustered logits, permutation test."""
+    y = rc2_outcome(iv, outcome, window)
+    m = (rc2_sample(iv, sample, intervener) & iv["humanitarian"].isin([0, 1]).fillna(False) & y.notna()
+         & iv["start_year"].notna())
+    d = iv[m.to_numpy()].copy()
+    d["y"] = y[m.to_numpy()].astype(bool).to_numpy()
+    hum = (d["humanitarian"] == 1).to_numpy()
+    a, n1 = int(d["y"][hum].sum()), int(hum.sum())
+    c, n2 = int(d["y"][~hum].sum()), int((~hum).sum())
+    fi = fisher_2x2(a, n1 - a, c, n2 - c, alpha=alpha)
+    cl = d["gw"].astype("Float64").fillna(-d["target_cowcode"].astype(float)).astype(float).to_numpy()
+    out: dict[str, Any] = {
+        "outcome": outcome, "window": window, "sample": sample, "intervener": intervener,
+        "humanitarian": {"k": a, "n": n1}, "other": {"k": c, "n": n2},
+        "fisher": fi.to_dict(),
+    }
+    for period in ("cold_war", "decade"):
+        X = _design(d, period)
+        res = logit_clustered(d["y"].astype(float).to_numpy(), X, cl, "humanitarian", alpha=alpha)
+        out[f"logit_{period}"] = dict(res.to_dict(), controls=[c_ for c_ in X.columns if c_ != "humanitarian"])
+    if seed is not None and n1 and n2:
+        # Events among humanitarian interventions minus their expectation within Cold War strata
+        # (sum over strata of n1_s * T_s / n_s): centred at 0 under within-stratum permutation.
+        strata = d["cold_war"].astype(int).to_numpy()
+        yy = d["y"].astype(float).to_numpy()
+        expected = 0.0
+        for s_ in np.unique(strata):
+            ms = strata == s_
+            expected += float(hum[ms].sum()) * float(yy[ms].sum()) / float(ms.sum())
+
+        def stat(lab: np.ndarray, _: Any) -> float:
+            return float(yy @ lab) - expected
+
+        pt = permutation_test(stat, hum.astype(float), None, n_perm=n_perm, seed=seed, alternative="two-sided",
+                              strata=strata)
+        out["permutation_within_cold_war_strata"] = dict(
+            pt.to_dict(), statistic="events among humanitarian interventions minus their expectation within "
+                                    "Cold War strata (observed - expected)", expected_events=expected)
+    return json_safe(out)
+
+
+def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
+    alpha = claim.alpha
+    iv, info = _rc2_frame(data)
+    hum_all = iv["humanitarian"] == 1
+
+    def spec_(outcome: str, window: int, sample: str, intervener: str) -> StatResult:
+        y = rc2_outcome(iv, outcome, window)
+        base = (hum_all.fillna(False) & rc2_sample(iv, sample, intervener)).to_numpy()
+        obs = base & y.notna().to_numpy()
+        k = int(y[obs].astype(bool).sum())
+        n = int(obs.sum())
+        return share_vs_majority(k, n, alpha, n_humanitarian=int(base.sum()), n_not_observable=int(base.sum() - n))
+
+    def spec(**choices: Any) -> StatResult:
+        return spec_(**_spec_kwargs(choices))
+
+    curve = run_curve(claim, spec)
+    p = _spec_kwargs(claim.primary)
+    prim = spec_(**p)
+    y = rc2_outcome(iv, p["outcome"], p["window"])
+    base = (hum_all.fillna(False) & rc2_sample(iv, p["sample"], p["intervener"])).to_numpy()
+    obs = base & y.notna().to_numpy()
+    comp = rc2_comparison(iv, p["outcome"], int(p["window"]), p["sample"], p["intervener"], alpha,
+                          step_seed(claim.id, "permutation", p["outcome"], p["window"], p["sample"], p["intervener"]))
+    primary_detail = {
+        "result": prim.to_dict(),
+        "binomial_test_vs_majority": binom_test_vs(prim.extra.get("k", 0), prim.n or 0, 0.5, "less", alpha).to_dict()
+        if prim.n else None,
+        "n_humanitarian_coded_yes": int(hum_all.fillna(False).sum()),
+        "n_humanitarian_not_coded": int(iv["humanitarian"].isna().sum()),
+        "n_direction_not_coded_among_humanitarian": int((base & ~obs).sum()),
+        "humanitarian_vs_other": comp,
+        "cases_with_outcome": json_safe([
+            {"intervention_id": int(r.intervention_id), "intervener_cowcode": None, "target_cowcode": int(r.target_cowcode),
+             "start_date": str(r.start_date.date()), "intervener_is_io": bool(r.intervener_is_io)}
+            for r in iv[obs & y.fillna(False).astype(bool).to_numpy()].sort_values("intervention_id").itertuples()
+        ]),
+    }
+    # details: comparison for every outcome at the primary window / sample, and per-outcome counts
+    details: dict[str, Any] = {"humanitarian_vs_other": [], "mapping": info}
+    for oc in RC2_OUTCOMES:
+        for w in ((1, 2, 3) if oc != "against-government" else (int(p["window"]),)):
+            details["humanitarian_vs_other"].append(
+                rc2_comparison(iv, oc, w, "all", "any", alpha))
+    # comparisons: Archigos foreign-removal exits vs Downes & Monten / Downes
+    arch = data.table("archigos")
+    ex = arch[~arch["still_in_office"].astype(bool)]
+    ey = ex["end_date"].dt.year
+    fr = (ex["exit"] == "Foreign").fillna(False)
+    fi = ex["foreign_imposed"].astype(bool)
+    a_first, a_last = int(ey.min()), int(ey.max())
+    comparisons = [
+        {
+            "what": "foreign-imposed regime changes in the 20th century (1900-1999)",
+            "published": 70,
+            "ours": {"archigos_exit_foreign_1900_1999": int((fr & ey.between(1900, 1999)).sum()),
+                     "archigos_foreign_imposed_incl_foreign_supported_1900_1999": int((fi & ey.between(1900, 1999)).sum())},
+            "source": "Downes & Monten (2013), International Security 37(4)",
+            "note": ("Archigos counts leaders removed by another state (exit 'Foreign'); foreign-imposed regime change "
+                     "lists count changes of regime, include covert and indirect cases and exclude some removals of a "
+                     "single leader. Archigos is only a partial proxy for these lists."),
+        },
+        {
+            "what": "foreign-imposed regime changes 1816-2008",
+            "published": "about 100",
+            "ours": {"archigos_exit_foreign": int((fr & ey.between(1816, 2008)).sum()),
+                     "archigos_years_covered": f"{a_first}-{min(a_last, 2008)}",
+                     "archigos_foreign_imposed_incl_foreign_supported": int((fi & ey.between(1816, 2008)).sum())},
+            "source": "Downes (2010)",
+            "note": (f"Archigos leader exits start in {a_first}, not 1816; same partial-proxy caveat as above."),
+        },
+    ]
+    limitations = [
+        (f"n = {prim.n} humanitarian-motive interventions with the direction coded ({int((base & ~obs).sum())} of "
+         f"{int(base.sum())} not coded); {int(iv['humanitarian'].isna().sum())} IMI interventions have the "
+         f"humanitarian motive not coded (9) and are excluded; "
+         f"{int((hum_all.fillna(False) & iv['intervener_is_io'].astype(bool)).sum())} humanitarian interventions are "
+         "by international organisations."),
+        (f"Leader-exit outcomes: {info['n_not_covered_by_archigos']} of {info['n_interventions']} IMI interventions "
+         f"could not be linked to an Archigos spell at the start date ({info['n_target_unmapped']} targets not "
+         "mapped to a GW state); they are left out of n for those outcomes."),
+        ("IMI counts intervener-target pairs: several interveners in one operation are separate interventions, "
+         "so shares weight multilateral operations by their number of interveners; the logit clusters by target."),
+    ]
+    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=json_safe(details),
+                       comparisons=json_safe(comparisons), limitations=limitations)
+
+
+# --------------------------------------------------------------------------- RC3
+
+RC3_OUTCOMES = {
+    "irregular-or-foreign-exit": ("leader_exit_irregular_or_foreign", ARCHIGOS_LAST_YEAR),
+    "foreign-exit": ("leader_exit_foreign", ARCHIGOS_LAST_YEAR),
+    "gwf-regime-failure": ("gwf_fail", GWF_LAST_YEAR),
+}
+
+
+def mantel_haenszel_rr(a: Sequence[float], n1: Sequence[float], c: Sequence[float], n0: Sequence[float],
+                       alpha: float = 0.05) -> StatResult:
+    """Mantel-Haenszel pooled risk ratio with the Greenland-Robins (1985) variance of its log.
+
+    Per stratum i: a events among n1 treated, c events among n0 controls, N = n1 + n0.
+    RR = sum(a n0 / N) / sum(c n1 / N);
+    Var(log RR) = sum((n1 n0 (a + c) - a c N) / N^2) / (sum(a n0 / N) * sum(c n1 / N)).
+    Strata without treated or without controls carry no information and are dropped
+    (counted in extras). With one stratum this is the crude risk ratio with the Katz
+    interval. Wald test of log RR = 0. No treated (or control) events in the usable
+    strata -> reason.
+    """
+    a, n1, c, n0 = (np.asarray(v, dtype=float) for v in (a, n1, c, n0))
+    if not (len(a) == len(n1) == len(c) == len(n0)):
+        raise ValueError("stratum arrays differ in length")
+    if np.any(a > n1) or np.any(c > n0) or np.any(np.r_[a, n1, c, n0] < 0):
+        raise ValueError("events must be between 0 and the group sizes")
+    method = "Mantel-Haenszel risk ratio, Greenland-Robins variance, Wald interval"
+    use = (n1 > 0) & (n0 > 0)
+    extra: dict[str, Any] = {
+        "n_strata": int(len(a)), "n_strata_used": int(use.sum()),
+        "treated_in_unused_strata": int(n1[~use].sum()), "controls_in_unused_strata": int(n0[~use].sum()),
+        "a": int(a[use].sum()), "n1": int(n1[use].sum()), "c": int(c[use].sum()), "n0": int(n0[use].sum()),
+        "alpha": alpha,
+    }
+    n = int(n1[use].sum())
+    if not use.any():
+        return StatResult(method=method, n=0, reason="no stratum holds both treated and controls", extra=extra)
+    a, n1, c, n0 = a[use], n1[use], c[use], n0[use]
+    N = n1 + n0
+    R = float(np.sum(a * n0 / N))
+    S = float(np.sum(c * n1 / N))
+    if R == 0:
+        return StatResult(method=method, n=n, reason="no events among the treated in matched strata: log risk ratio undefined",
+                          extra=extra)
+    if S == 0:
+        return StatResult(method=method, n=n, reason="no events among the controls in matched strata: risk ratio infinite",
+                          extra=extra)
+    P = float(np.sum((n1 * n0 * (a + c) - a * c * N) / N ** 2))
+    rr = R / S
+    var = P / (R * S)
+    se = math.sqrt(var) if var > 0 else float("nan")
+    z = float(special.ndtri(1 - alpha / 2))
+    lrr = math.log(rr)
+    pval = float(2 * special.ndtr(-abs(lrr) / se)) if se > 0 else None
+    extra.update(log_rr=lrr, se_log_rr=se)
+    return StatResult(method=method, estimate=rr, ci_low=math.exp(lrr - z * se), ci_high=math.exp(lrr + z * se),
+                      p_value=pval, n=n, extra=extra)
+
+
+def window_any(df: pd.DataFrame, col: str, window: int, last_year: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each (gwcode, year) row: any `col` in years t .. t+window-1, and whether that is observable.
+
+    df must be sorted by gwcode, year. Observable = every year of the window is a row
+    of the same state (consecutive years), the value is not missing, and (if given)
+    t + window - 1 <= last_year. Returns (any, observable) boolean arrays.
+    """
+    g = df.groupby("gwcode", sort=False)
+    yrs = df["year"].to_numpy()
+    val = df[col].astype("boolean")
+    anyv = np.zeros(len(df), dtype=bool)
+    obs = np.ones(len(df), dtype=bool)
+    for k in range(int(window)):
+        vk = g[col].shift(-k) if k else val
+        yk = g["year"].shift(-k) if k else df["year"]
+        vk = vk.astype("boolean")
+        ok = (yk.to_numpy(dtype=float, na_value=np.nan) == yrs + k) & vk.notna().to_numpy()
+        obs &= ok
+        anyv |= vk.fillna(False).to_numpy(dtype=bool)
+    if last_year is not None:
+        obs &= yrs + int(window) - 1 <= last_year
+    return anyv & obs, obs
+
+
+def regime_band_v2x(v2x: pd.Series, polity2: pd.Series) -> pd.Series:
+    """V-Dem regime (0-3) as 'v2x:k'; where missing, Polity2 bands 'polity:...'; else 'unknown'."""
+    out = pd.Series("unknown", index=v2x.index, dtype=object)
+    pb = regime_band_polity(polity2)
+    has_p = pb != "unknown"
+    out[has_p] = "polity:" + pb[has_p]
+    v = pd.to_numeric(v2x, errors="coerce")
+    has_v = v.notna()
+    out[has_v] = "v2x:" + v[has_v].astype(int).astype(str)
+    return out
+
+
+def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int = LAST_PANEL_YEAR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(starts, ongoing) for one release: starts = gwcode, year, case_ids; ongoing = gwcode, year."""
+    h = hmi.assign(gw=gw)
+    h = h[(h["release"].astype(str) == str(release)) & h["gw"].notna() & h["start_year"].notna()]
+    starts = (h.groupby([h["gw"].astype("int64"), h["start_year"].astype("int64")])["case_id"]
+              .apply(lambda s: sorted(s.astype(str))).reset_index()
+              .rename(columns={"gw": "gwcode", "start_year": "year", "case_id": "case_ids"}))
+    rows = []
+    for r in h.itertuples(index=False):
+        end = last if pd.isna(r.end_year) else int(r.end_year)
+        for y in range(int(r.start_year), end + 1):
+            rows.append((int(r.gw), y))
+    ongoing = pd.DataFrame(rows, columns=["gwcode", "year"]).drop_duplicates().sort_values(["gwcode", "year"])
+    return starts.sort_values(["gwcode", "year"]).reset_index(drop=True), ongoing.reset_index(drop=True)
+
+
+def rc3_frame(cy: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, outcome_col: str, window: int,
+              last_year: int) -> pd.DataFrame:
+    """Country-years with treated / control flags, outcome over the window and matching keys."""
+    d = cy[["gwcode", "year", "intra_active", "intra_war", "v2x_regime", "polity2", "region", outcome_col]].copy()
+    d = d.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)
+    st = starts.assign(_start=True)[["gwcode", "year", "_start", "case_ids"]]
+    d = d.merge(st, on=["gwcode", "year"], how="left")
+    d["_start"] = d["_start"].eq(True).to_numpy()
+    d = d.merge(ongoing.assign(_on=True), on=["gwcode", "year"], how="left")
+    d["_on"] = d["_on"].eq(True).to_numpy()
+    y, obs = window_any(d, outcome_col, window, last_year)
+    d["y"] = y
+    d["observable"] = obs
+    on_any = np.zeros(len(d), dtype=bool)
+    g = d.groupby("gwcode", sort=False)
+    for k in range(int(window)):
+        on_any |= (g["_on"].shift(-k) if k else d["_on"]).eq(True).to_numpy(dtype=bool)
+    d["hmi_in_window"] = on_any
+    d["treated"] = d["_start"] & d["observable"]
+    d["control"] = (d["intra_active"].fillna(False).astype(bool) & ~d["hmi_in_window"] & d["observable"]
+                    & ~d["_start"])
+    d["war"] = d["intra_war"].fillna(False).astype(bool)
+    d["regime"] = regime_band_v2x(d["v2x_regime"], d["polity2"])
+    d["cold_war"] = d["year"] < COLD_WAR_END
+    d["region"] = d["region"].astype("string").fillna("unknown").astype(object)
+    return d
+
+
+MATCHING_KEYS = {
+    "intensity-regime-region-period": ["war", "regime", "region", "cold_war"],
+    "intensity-region": ["war", "region"],
+    "all-conflict-years": [],
+}
+
+
+def stratum_table(d: pd.DataFrame, matching: str) -> pd.DataFrame:
+    """Per stratum: a (treated events), n1 (treated), c (control events), n0 (controls)."""
+    keys = MATCHING_KEYS[matching]
+    u = d[d["treated"] | d["control"]].copy()
+    u["_k"] = u[keys].astype(str).agg("|".join, axis=1) if keys else "all"
+    u["_a"] = u["treated"] & u["y"]
+    u["_c"] = u["control"] & u["y"]
+    t = u.groupby("_k").agg(a=("_a", "sum"), n1=("treated", "sum"), c=("_c", "sum"), n0=("control", "sum"))
+    return t.reset_index().rename(columns={"_k": "stratum"}).sort_values("stratum").reset_index(drop=True)
+
+
+RC3_EXIT_KIND = {"irregular-or-foreign-exit": "irregular_or_foreign", "foreign-exit": "foreign"}
+
+
+def archigos_gw(archigos: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
+    """Archigos with its GW codes checked for the exit year (raw code kept where the check fails)."""
+    a = archigos.copy()
+    m = mapper.to_gw(a["gwcode"], "gw", a["end_date"].dt.year, source="archigos", column="gwcode")
+    a["gwcode"] = m.fillna(a["gwcode"]).astype("int64")
+    return a
+
+
+def treated_exits(hmi: pd.DataFrame, gw: pd.Series, release: str, archigos: pd.DataFrame, window: int,
+                  kind: str) -> pd.DataFrame:
+    """Archigos exits of `kind` in the window t .. t+window-1 of each HMI start country-year.
+
+    kind: "irregular_or_foreign" or "foreign". One row per (start country-year, exit),
+    with the earliest HMI start date in that country-year and `before_start` (the exit
+    happened earlier in the start year than the intervention).
+    """
+    h = hmi.assign(gw=gw)
+    h = h[(h["release"].astype(str) == str(release)) & h["gw"].notna() & h["start_year"].notna()]
+    st = (h.groupby([h["gw"].astype("int64").rename("gwcode"), h["start_year"].astype("int64").rename("year")])
+          .agg(start_date=("start_date", "min"), case_ids=("case_id", lambda x: "; ".join(sorted(x.astype(str)))))
+          .reset_index())
+    a = archigos[~archigos["still_in_office"].astype(bool)].copy()
+    irr, fo = a["irregular_exit"].astype(bool), a["foreign_imposed"].astype(bool)
+    a = a[(irr | fo) if kind == "irregular_or_foreign" else fo]
+    a = a.assign(exit_year=a["end_date"].dt.year)[["gwcode", "leader", "end_date", "exit_year", "exit"]]
+    m = st.merge(a, on="gwcode", how="inner")
+    m = m[(m["exit_year"] >= m["year"]) & (m["exit_year"] <= m["year"] + int(window) - 1)].copy()
+    m["before_start"] = m["end_date"] < m["start_date"]
+    return m.sort_values(["year", "gwcode", "end_date"]).reset_index(drop=True)
+
+
+def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
+    alpha = claim.alpha
+    cy = data.table("country_year")
+    hmi = data.table("hmi_cases")
+    mapper = mapper_from_data(data)
+    gw = hmi_gwcodes(hmi, mapper)
+    cache = DesignCache()
+
+    def frame(release: str, outcome: str, window: int) -> pd.DataFrame:
+        def build() -> pd.DataFrame:
+            starts, ongoing = hmi_country_years(hmi, gw, release)
+            col, last = RC3_OUTCOMES[outcome]
+            return rc3_frame(cy, starts, ongoing, col, int(window), last)
+        return cache.get(("frame", str(release), outcome, int(window)), build)
+
+    def spec_(outcome: str, window: int, matching: str, release: str) -> StatResult:
+        d = frame(release, outcome, window)
+        t = stratum_table(d, matching)
+        res = mantel_haenszel_rr(t["a"], t["n1"], t["c"], t["n0"], alpha)
+        n_starts = int(d["_start"].sum())
+        res.extra.update(n_hmi_start_country_years=n_starts, n_treated_observable=int(d["treated"].sum()),
+                         n_controls=int(d["control"].sum()))
+        return res
+
+    def spec(**choices: Any) -> StatResult:
+        return spec_(**_spec_kwargs(choices))
+
+    curve = run_curve(claim, spec)
+    p = _spec_kwargs(claim.primary)
+    prim = spec_(**p)
+    d = frame(p["release"], p["outcome"], p["window"])
+    t = stratum_table(d, p["matching"])
+    crude = risk_ratio(int(d.loc[d.treated, "y"].sum()), int(d["treated"].sum()),
+                       int(d.loc[d.control, "y"].sum()), int(d["control"].sum()), alpha)
+    cmh = None
+    tu = t[(t.n1 > 0) & (t.n0 > 0)]
+    if len(tu):
+        from statsmodels.stats.contingency_tables import StratifiedTable
+
+        tabs = [np.array([[r.a, r.n1 - r.a], [r.c, r.n0 - r.c]], dtype=float) for r in tu.itertuples()]
+        try:
+            stt = StratifiedTable(tabs)
+            tn = stt.test_null_odds(correction=False)
+            cmh = {"statistic": float(tn.statistic), "p_value": float(tn.pvalue),
+                   "statsmodels_riskratio_pooled": float(stt.riskratio_pooled)}
+        except Exception as exc:  # pragma: no cover - degenerate tables
+            cmh = {"error": f"{type(exc).__name__}: {exc}"}
+    treated = d[d["treated"] | d["_start"]].copy()
+    keys = MATCHING_KEYS[p["matching"]]
+    treated["stratum"] = treated[keys].astype(str).agg("|".join, axis=1) if keys else "all"
+    has_ctrl = set(t.loc[t.n0 > 0, "stratum"])
+    # consistency: the release-0.3 starts equal the panel's hmi_start column
+    st03, _ = hmi_country_years(hmi, gw, "0.3")
+    panel_starts = cy.loc[cy["hmi_start"].eq(True).to_numpy(), ["gwcode", "year"]]
+    starts_match_panel = set(map(tuple, panel_starts.to_numpy().tolist())) == set(
+        map(tuple, st03[["gwcode", "year"]].to_numpy().tolist()))
+    # timing: exits earlier in the start year than the intervention (Archigos dates)
+    timing: dict[str, Any] = {"applies": p["outcome"] in RC3_EXIT_KIND}
+    if p["outcome"] in RC3_EXIT_KIND:
+        arch = archigos_gw(data.table("archigos"), mapper)
+        te = treated_exits(hmi, gw, p["release"], arch, int(p["window"]), RC3_EXIT_KIND[p["outcome"]])
+        post = te[~te["before_start"]][["gwcode", "year"]].drop_duplicates()
+        d2 = d.copy()
+        keyset = set(map(tuple, post.to_numpy().tolist()))
+        is_post = np.array([(g, y) in keyset for g, y in zip(d2["gwcode"], d2["year"])], dtype=bool)
+        d2.loc[d2["treated"].to_numpy(), "y"] = d2.loc[d2["treated"].to_numpy(), "y"].to_numpy() & is_post[d2["treated"].to_numpy()]
+        t2 = stratum_table(d2, p["matching"])
+        sens = mantel_haenszel_rr(t2["a"], t2["n1"], t2["c"], t2["n0"], alpha)
+        timing.update(
+            exits=json_safe([{k: (str(v.date()) if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
+                             for r in te.to_dict("records")]),
+            n_treated_with_exit_only_before_start=int((d["treated"] & d["y"]).sum() - (d2["treated"] & d2["y"]).sum()),
+            sensitivity_exits_on_or_after_start_date=dict(
+                sens.to_dict(), note=("descriptive, not part of the decision: treated events counted only when an "
+                                      "exit falls on or after the intervention's start date; controls unchanged")),
+        )
+    primary_detail = {
+        "result": prim.to_dict(),
+        "window_definition": "years t .. t + window - 1 (the start year included)",
+        "starts_match_panel_hmi_start": starts_match_panel,
+        "exit_timing": timing,
+        "crude_risk_ratio_unmatched": crude.to_dict(),
+        "cochran_mantel_haenszel": cmh,
+        "strata_with_treated": json_safe(t[t.n1 > 0].to_dict("records")),
+        "treated_country_years": json_safe([
+            {"gwcode": int(r.gwcode), "year": int(r.year), "case_ids": list(r.case_ids) if r.case_ids is not None else [],
+             "outcome": bool(r.y) if r.observable else None, "observable": bool(r.observable),
+             "stratum": r.stratum, "stratum_has_controls": r.stratum in has_ctrl,
+             "intra_active": None if pd.isna(r.intra_active) else bool(r.intra_active)}
+            for r in treated.sort_values(["year", "gwcode"]).itertuples()
+        ]),
+    }
+    details: dict[str, Any] = {"by_release_outcome_window": []}
+    for rel in claim.dims["release"]:
+        for oc in RC3_OUTCOMES:
+            for w in claim.dims["window"]:
+                dd = frame(rel, oc, w)
+                details["by_release_outcome_window"].append({
+                    "release": rel, "outcome": oc, "window": w,
+                    "treated": int(dd["treated"].sum()), "treated_events": int((dd["treated"] & dd["y"]).sum()),
+                    "controls": int(dd["control"].sum()), "control_events": int((dd["control"] & dd["y"]).sum()),
+                    "hmi_starts": int(dd["_start"].sum()),
+                    "treated_without_active_conflict": int((dd["treated"] & ~dd["intra_active"].fillna(False).astype(bool)).sum()),
+                })
+    # PRIF REGIME against the outcome in the window (primary release, outcome and window)
+    hp = hmi.assign(gw=gw)
+    hp = hp[hp["release"].astype(str) == str(p["release"])]
+    dy = d.set_index(["gwcode", "year"])
+    rows = []
+    for r in hp.sort_values(["start_year", "case_id"]).itertuples():
+        key = (int(r.gw), int(r.start_year)) if pd.notna(r.gw) and pd.notna(r.start_year) else None
+        obs = bool(dy.loc[key, "observable"]) if key is not None and key in dy.index else False
+        rows.append({"case_id": str(r.case_id), "regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
+                     "outcome_in_window": bool(dy.loc[key, "y"]) if obs else None})
+    details["prif_regime_vs_outcome"] = rows
+    xt = pd.DataFrame(rows).dropna()
+    details["prif_regime_vs_outcome_table"] = {
+        f"regime_change={rc}, outcome={oc}": int(((xt["regime_change"] == rc) & (xt["outcome_in_window"] == oc)).sum())
+        for rc in (True, False) for oc in (True, False)}
+    details = json_safe(details)
+    n_no_conf = int((d["treated"] & ~d["intra_active"].fillna(False).astype(bool)).sum())
+    limitations = [
+        (f"Primary: {int(d['treated'].sum())} of {int(d['_start'].sum())} HMI start country-years have the outcome "
+         f"observable in the {p['window']}-year window; {prim.extra.get('treated_in_unused_strata', 0)} fall in strata "
+         f"without controls and are dropped; {n_no_conf} treated country-years had no active intrastate conflict "
+         "(UCDP) in the start year; they are still compared with conflict country-years (minor-conflict years in the matched specifications)."),
+        *([(f"Yearly data: {timing['n_treated_with_exit_only_before_start']} treated event(s) are leader exits "
+            "earlier in the start year than the intervention (Archigos dates); counting only exits on or after the "
+            f"start date gives a risk ratio of {timing['sensitivity_exits_on_or_after_start_date']['estimate']:.2f} "
+            "(descriptive, primary_detail.exit_timing).")]
+          if timing.get("applies") and timing["sensitivity_exits_on_or_after_start_date"].get("estimate") is not None
+          else []),
+        ("Control country-years overlap (consecutive years of one conflict share window years) and the "
+         "Greenland-Robins variance treats them as independent; intervals are somewhat too narrow."),
+        ("Treated country-years are HMI start years whatever their conflict status; controls are conflict "
+         "country-years with no HMI ongoing in the window (release per specification)."),
+    ]
+    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
+                       comparisons=[], limitations=limitations)

@@ -1,0 +1,305 @@
+"""Moral-hazard claims MH1-MH4: helpers on hand-made fixtures, counts against the raw
+tables, and end-to-end runs on the real processed data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.claims import Data, load_claims, run_claim
+from analysis.claims import moral_hazard as mh
+from analysis.stats import poisson_or_nb_break
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def mh_processed(processed_dir, panel, table, tmp_path_factory):
+    """A processed dir with the tables MH1-MH4 read (country_year built by the panel fixture)."""
+    from analysis.io import write_parquet
+
+    d = tmp_path_factory.mktemp("mh_processed")
+    for name in ("hmi_cases", "crosswalk", "ucdp_onesided"):
+        write_parquet(pd.read_parquet(processed_dir / f"{name}.parquet"), d / f"{name}.parquet")
+    write_parquet(table("ucdp_onesided_21"), d / "ucdp_onesided_21.parquet")
+    write_parquet(panel[0], d / "country_year.parquet")
+    return d
+
+
+@pytest.fixture(scope="module")
+def claims():
+    return load_claims()
+
+
+@pytest.fixture(scope="module")
+def results(mh_processed, claims):
+    """id -> (result dict, classified curve) for MH1-MH4 (each run once)."""
+    return {cid: run_claim(claims[cid], mh_processed) for cid in ("MH1", "MH2", "MH3", "MH4")}
+
+
+@pytest.fixture(scope="module")
+def data(mh_processed):
+    return Data(mh_processed)
+
+
+# --------------------------------------------------------------------------- small fixtures
+
+
+def _osv_cy(rows):
+    return pd.DataFrame(rows, columns=["gwcode", "year", "gov_best", "gov_high", "ns_best", "ns_high"])
+
+
+def test_window_sum_and_mh1_case_table_rules():
+    osv = _osv_cy([
+        (10, 1989, 5, 6, 0, 0), (10, 1990, 0, 0, 7, 9), (10, 1991, 100, 100, 100, 100),
+        (20, 1991, 3, 3, 3, 3),
+        (30, 1995, 0, 0, 0, 0),
+    ])
+    assert mh.window_sum(osv, 10, 1989, 1990, "gov_best") == 5
+    assert mh.window_sum(osv, 10, 1989, 1991, "ns_best") == 107
+    assert mh.window_sum(osv, 99, 1989, 2000, "ns_best") == 0
+    cases = pd.DataFrame({
+        "case_id": ["a", "b", "c", "d", "e"], "target": pd.array([1, 1, 2, 1, 0], dtype="Int64"),
+        "gwcode": [10, 10, 20, 30, 10], "start_year": [1991, 1990, 1993, 1997, 1992],
+    })
+    t = mh.mh1_case_table(cases, osv, k=2, include_start=False, estimate="best").set_index("case_id")
+    # a: 1989-1990 gov 5 < ns 7 -> mainly non-state; b: starts 1990, s-k = 1988 < 1989 -> not covered
+    assert t.loc["a", "covered"] and t.loc["a", "gov_deaths"] == 5 and t.loc["a", "nonstate_deaths"] == 7
+    assert t.loc["a", "mainly_nonstate"] and not t.loc["a", "zero_osv"]
+    assert not t.loc["b", "covered"] and not t.loc["b", "mainly_nonstate"]
+    # c: 1991-1992 tie 3 = 3 -> not mainly non-state; d: no deaths at all -> zero_osv
+    assert t.loc["c", "covered"] and not t.loc["c", "mainly_nonstate"] and not t.loc["c", "zero_osv"]
+    assert t.loc["d", "zero_osv"] and not t.loc["d", "mainly_nonstate"]
+    # e: 1990-1991 gov 100 vs ns 107 -> mainly non-state; with the start year the window is 1990-1992
+    assert t.loc["e", "mainly_nonstate"] and t.loc["e", "window"] == "1990-1991"
+    ti = mh.mh1_case_table(cases, osv, k=2, include_start=True, estimate="high").set_index("case_id")
+    assert ti.loc["a", "window"] == "1989-1991" and ti.loc["a", "gov_deaths"] == 106 and ti.loc["a", "nonstate_deaths"] == 109
+    # the window must end within the data
+    tl = mh.mh1_case_table(cases, osv, k=2, include_start=True, estimate="best", last=1990).set_index("case_id")
+    assert not tl.loc["a", "covered"]
+    # k = 1: a case starting in 1990 is covered
+    assert mh.mh1_case_table(cases, osv, k=1, include_start=False, estimate="best").set_index("case_id").loc["b", "covered"]
+
+
+def test_world_onset_series_and_lagged_active():
+    cy = pd.DataFrame({
+        "gwcode": [1, 1, 1, 1, 2, 2, 2],
+        "year": [2000, 2001, 2002, 2004, 2000, 2001, 2002],
+        "on": pd.array([True, False, True, True, pd.NA, True, False], dtype="boolean"),
+        "intra_active": pd.array([True, False, True, False, False, True, True], dtype="boolean"),
+    })
+    s = mh.world_onset_series(cy, "on", 2000, 2002)
+    assert s["year"].tolist() == [2000, 2001, 2002]
+    assert s["onsets"].tolist() == [1, 1, 1] and s["members"].tolist() == [2, 2, 2]
+    lag = mh.lagged_active(cy)
+    # country 1: 2001 follows an active 2000; 2004 follows a gap (2003 missing) -> not lagged active
+    assert lag.tolist() == [False, True, False, False, False, False, True]
+
+
+def test_exposure_sets_region_window_and_target_exclusion():
+    cy = pd.DataFrame({
+        "gwcode": [500] * 4 + [510] * 4 + [2] * 4,
+        "year": [2000, 2001, 2002, 2003] * 3,
+        "region": ["Africa"] * 8 + ["Americas"] * 4,
+    })
+    cases = pd.DataFrame({"case_id": ["x"], "gwcode": [500], "start_year": [2000], "region_gw": ["Africa"]})
+    exposed, excluded, per = mh.exposure_sets(cy, cases, window=2)
+    e = cy[exposed]
+    assert list(zip(e.gwcode, e.year)) == [(510, 2001), (510, 2002)]  # same region, s+1..s+2, not the target
+    x = cy[excluded]
+    assert list(zip(x.gwcode, x.year)) == [(500, 2000), (500, 2001), (500, 2002)]  # the target's s..s+window
+    assert per["exposed_country_years"].tolist() == [2]
+
+
+def test_mh3_outcome_coding():
+    cy = pd.DataFrame({"intra_onset_new": pd.array([True, False, pd.NA], dtype="boolean"),
+                       "osv_nonstate_best": pd.array([0.0, 12.5, None], dtype="Float64")})
+    assert mh.mh3_outcome(cy, "onset").tolist()[:2] == [1.0, 0.0]
+    r = mh.mh3_outcome(cy, "rebel-osv").tolist()
+    assert r[:2] == [0.0, 1.0] and math.isnan(r[2])
+
+
+def test_event_windows_ratio_and_bootstrap():
+    osv = _osv_cy([(7, 1998, 0, 0, 10, 10), (7, 1999, 0, 0, 20, 20), (7, 2000, 0, 0, 999, 999),
+                   (7, 2001, 0, 0, 5, 5), (7, 2002, 0, 0, 5, 5), (8, 2023, 0, 0, 4, 4), (8, 2024, 0, 0, 2, 2)])
+    cases = pd.DataFrame({"case_id": ["a", "b", "c"], "target": pd.array([1, 2, 0], dtype="Int64"),
+                          "gwcode": [7, 8, 7], "start_year": [2000, 2024, 1990]})
+    w = mh.event_windows(cases, osv, k=2, col="ns_best", last=2024).set_index("case_id")
+    # a: before 1998-1999 = 30, after 2001-2002 = 10 (start year 2000 left out); b: no year after 2024;
+    # c: 1988 is before UCDP coverage
+    assert list(w.index) == ["a"]
+    assert w.loc["a", "before"] == 30 and w.loc["a", "after"] == 10 and w.loc["a", "years_after"] == 2
+    assert mh.before_after_ratio(np.array([30.0]), np.array([2]), np.array([10.0]), np.array([2])) == 3
+    # rates: a shorter after-window is scaled by its years
+    assert mh.before_after_ratio(np.array([30.0]), np.array([2]), np.array([10.0]), np.array([1])) == 1.5
+    assert math.isinf(mh.before_after_ratio(np.array([1.0]), np.array([1]), np.array([0.0]), np.array([1])))
+    assert math.isnan(mh.before_after_ratio(np.array([0.0]), np.array([1]), np.array([0.0]), np.array([1])))
+    before, after = np.array([30.0, 0, 50, 5, 0]), np.array([10.0, 4, 60, 0, 0])
+    yb = ya = np.full(5, 2.0)
+    b1 = mh.bootstrap_ratio(before, yb, after, ya, 500, seed=11, alpha=0.05)
+    b2 = mh.bootstrap_ratio(before, yb, after, ya, 500, seed=11, alpha=0.05)
+    assert b1 == b2  # seeded: identical
+    est = mh.before_after_ratio(before, yb, after, ya)
+    assert b1["ci_low"] <= est <= b1["ci_high"]
+    assert 2 / 501 <= b1["p_value"] <= 1
+    # all resamples without deaths after would be infinite: upper bound infinite
+    b3 = mh.bootstrap_ratio(np.array([5.0]), np.array([1.0]), np.array([0.0]), np.array([1.0]), 50, seed=1, alpha=0.05)
+    assert math.isinf(b3["ci_high"]) and b3["n_infinite"] == 50
+
+
+def test_count_model_result_matches_direct_fit():
+    years = np.arange(1980, 2020)
+    rng = np.random.default_rng(3)
+    y = rng.poisson(3 + 2 * (years >= 2005) + rng.gamma(1, 2, len(years)))
+    full = poisson_or_nb_break(y, years, 2005, True, model="poisson")
+    nb = mh.count_model_result(full, "negbin")
+    direct = poisson_or_nb_break(y, years, 2005, True, model="negbin")
+    assert nb.estimate == pytest.approx(direct.estimate) and nb.ci_high == pytest.approx(direct.ci_high)
+    assert "negbin" in nb.method
+    assert mh.count_model_result(full, "poisson") is full
+
+
+def test_logit_or_reports_odds_ratio():
+    from analysis.stats import LogitData
+
+    rng = np.random.default_rng(5)
+    n = 600
+    x = rng.integers(0, 2, n).astype(float)
+    y = (rng.random(n) < np.where(x == 1, 0.3, 0.15)).astype(float)
+    g = np.arange(n) % 30
+    ld = LogitData(y, pd.DataFrame({"post": x}), g)
+    r = mh.logit_or(ld, "post", 0.05)
+    raw = ld.fit("post")
+    assert r.estimate == pytest.approx(math.exp(raw.estimate))
+    assert r.ci_low == pytest.approx(math.exp(raw.ci_low)) and r.ci_high == pytest.approx(math.exp(raw.ci_high))
+
+
+# --------------------------------------------------------------------------- counts against raw tables
+
+
+def test_osv_attribution_equals_panel(data):
+    mapper = mh.make_mapper(data)
+    osv = mh.osv_country_year(data.table("ucdp_onesided"), mapper).set_index(["gwcode", "year"])
+    cy = data.table("country_year").set_index(["gwcode", "year"])
+    j = osv.join(cy[["osv_gov_best", "osv_nonstate_high"]], how="inner")
+    assert len(j) > 500
+    assert np.allclose(j["gov_best"], j["osv_gov_best"].astype(float))
+    assert np.allclose(j["ns_high"], j["osv_nonstate_high"].astype(float))
+    # Rwanda 1992-1993 from the raw table: government 511 + 377, FPR 49 + 247
+    assert mh.window_sum(osv.reset_index(), 517, 1992, 1993, "gov_best") == 888
+    assert mh.window_sum(osv.reset_index(), 517, 1992, 1993, "ns_best") == 296
+
+
+def test_mh1_counts_against_raw(results, data):
+    res, _ = results["MH1"]
+    hmi = data.table("hmi_cases")
+    h = hmi[(hmi.release == "0.3") & (hmi.target == 1) & (hmi.start_year >= 1991)]  # k = 2: s - 2 >= 1989
+    assert res["primary"]["n"] == len(h) == 7
+    rows = {r["case_id"]: r for r in res["details"]["per_intervention_primary"]}
+    assert set(h.case_id) <= set(rows)
+    osv = data.table("ucdp_onesided")
+    m = osv.year.isin([1997, 1998]) & osv.gwno_location_list.map(lambda l: "345" in [str(x) for x in l])
+    kos = rows["Yugoslavia (Kosovo) 1999"]
+    assert kos["gov_deaths"] == osv.loc[m & osv.is_government_actor, "best"].sum() == 211
+    assert kos["nonstate_deaths"] == osv.loc[m & ~osv.is_government_actor, "best"].sum() == 0
+    rw = rows["Rwanda 1994"]
+    assert (rw["gov_deaths"], rw["nonstate_deaths"]) == (888, 296)
+    k = sum(r["mainly_nonstate"] for r in rows.values() if r["target"] == 1)
+    assert res["primary"]["estimate"] == k / 7 == 0
+    assert res["primary_detail"]["n_zero_osv"] == 2  # Moldova 1992 and Libya 2011
+
+
+def test_mh2_series_against_raw(results, data):
+    res, _ = results["MH2"]
+    cy = data.table("country_year")
+    ser = pd.DataFrame(res["details"]["world_series_primary"])
+    direct = cy.groupby("year")["intra_onset_new"].sum()
+    assert ser.set_index("year")["onsets"].to_dict() == direct.astype(int).to_dict()
+    assert ser.set_index("year")["members"].to_dict() == cy.groupby("year").size().to_dict()
+    r = res["primary_detail"]["result"]
+    assert r["total_pre"] + r["total_post"] == int(cy["intra_onset_new"].sum())
+    assert r["total_post"] == int(cy.loc[cy.year >= 2005, "intra_onset_new"].sum())
+
+
+def test_mh3_exposure_against_direct_count(results, data):
+    res, _ = results["MH3"]
+    cy = data.table("country_year")
+    mapper = mh.make_mapper(data)
+    hmi = mh.hmi_with_gw(data.table("hmi_cases"), mapper)
+    ag = hmi[(hmi.release == "0.3") & (hmi.target == 1)]
+    exp, excl = set(), set()
+    reg = dict(zip(cy.gwcode, cy.region))
+    for r in ag.itertuples():
+        for g in cy.gwcode.unique():
+            if reg[g] == r.region_gw and g != r.gwcode:
+                exp |= {(g, y) for y in (r.start_year + 1, r.start_year + 2)}
+        excl |= {(r.gwcode, y) for y in range(r.start_year, r.start_year + 3)}
+    keys = list(zip(cy.gwcode, cy.year))
+    last = int(hmi.loc[hmi.release == "0.3", "start_year"].max()) + 2
+    ok = [(k not in excl) and y <= last for k, y in zip(keys, cy.year)]
+    e = [k in exp for k in keys]
+    on = cy.intra_onset_new.fillna(False).to_numpy()
+    n1 = sum(a and b for a, b in zip(ok, e))
+    a = sum(a and b and c for a, b, c in zip(ok, e, on))
+    r = res["primary_detail"]["result"]
+    assert res["primary"]["n"] == r["n1"] == n1
+    assert r["a"] == a
+    assert r["n2"] == sum(ok) - n1
+
+
+def test_mh4_totals_against_panel(results, data):
+    res, _ = results["MH4"]
+    cy = data.table("country_year").set_index(["gwcode", "year"])["osv_nonstate_best"].astype(float)
+    rows = res["details"]["per_intervention_primary"]
+    assert len(rows) == res["primary"]["n"] == 34
+    tb = ta = 0.0
+    for r in rows:
+        g, s = r["gwcode"], r["start_year"]
+        tb += sum(cy.get((g, y), 0.0) for y in (s - 2, s - 1))
+        ta += sum(cy.get((g, y), 0.0) for y in (s + 1, s + 2))
+    assert res["primary_detail"]["result"]["total_before"] == pytest.approx(tb)
+    assert res["primary_detail"]["result"]["total_after"] == pytest.approx(ta)
+    assert res["primary"]["estimate"] == pytest.approx(tb / ta)
+    prof = {p["event_time"]: p for p in res["details"]["event_time_profile_primary"]}
+    assert sorted(prof) == [-2, -1, 0, 1, 2]
+    assert prof[-2]["total_deaths"] + prof[-1]["total_deaths"] == pytest.approx(tb)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.parametrize("cid,n_specs", [("MH1", 96), ("MH2", 144), ("MH3", 24), ("MH4", 24)])
+def test_end_to_end_schema_and_specs(results, cid, n_specs):
+    from analysis.claims import validate_result
+
+    res, curve = results[cid]
+    validate_result(res)  # also done inside run_claim
+    assert res["robustness"]["n_specs"] == len(curve) == n_specs
+    assert res["verdict"] in ("supported", "contradicted", "inconclusive")
+    assert curve["error"].isna().all()
+    assert res["comparisons"] and all(c["ours"] for c in res["comparisons"])
+    need = {"MH1": {"hmi_cases", "ucdp_onesided", "ucdp_onesided_21", "crosswalk"}, "MH2": {"country_year"},
+            "MH3": {"country_year", "hmi_cases", "crosswalk"}, "MH4": {"hmi_cases", "ucdp_onesided", "crosswalk"}}[cid]
+    assert set(res["data"]["inputs_sha256"]) == {f"{t}.parquet" for t in need}
+    assert set(res["data"]["tables"]) == need  # every table read is declared in the registry
+
+
+def test_end_to_end_key_facts(results):
+    mh1, _ = results["MH1"]
+    assert mh1["verdict"] == "inconclusive" and "data too thin" in mh1["verdict_reason"]
+    assert (mh1["primary"]["n"], mh1["primary"]["estimate"]) == (7, 0.0)
+    assert mh1["primary"]["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 7))  # Clopper-Pearson upper for 0/7
+    mh2, c2 = results["MH2"]
+    assert mh2["primary"]["n"] == 79
+    assert mh2["primary"]["estimate"] == pytest.approx(1.1677, abs=1e-3)
+    assert c2.loc[c2.model == "country-year-logit", "n"].min() > 3000
+    mh3, _ = results["MH3"]
+    assert mh3["primary"]["n"] == 506
+    mh4, c4 = results["MH4"]
+    assert mh4["primary"]["n"] == 34
+    # every estimable MH4 row has an interval containing its estimate
+    ok = c4.dropna(subset=["ci_low", "ci_high"])
+    assert ((ok.ci_low <= ok.estimate) & (ok.estimate <= ok.ci_high)).all()

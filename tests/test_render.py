@@ -1,0 +1,287 @@
+"""The document engine (analysis/render.py): built-in rendering of Quarto documents.
+
+Fixture documents live in tests/fixtures/render/ (a miniature Quarto project whose
+_extensions/ links to reports/_extensions). One Jupyter kernel is shared by the
+whole module, as `render_many` shares one across briefs.
+
+PDF text is read with pypdf when it is installed, else with `pdftotext`
+(poppler-utils).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from analysis import render as R
+from analysis.render import RenderError, md_escape, md_table
+
+FIX = Path(__file__).parent / "fixtures" / "render"
+ERR = FIX / "errors"
+EVIL = "<script>alert(1)</script> #set page(fill: red) $x$ @label"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _norm(text: str) -> str:
+    text = text.replace("\u00ad\n", "").replace("\u00ad", "").replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text)
+
+
+def html_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r"</?(?:a|span|em|strong|sup|sub|code|i|b)\b[^>]*>", "", html, flags=re.I)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return _norm(html_lib.unescape(html))
+
+
+def pdf_text(path: Path) -> str:
+    try:
+        import pypdf
+    except ImportError:
+        exe = shutil.which("pdftotext")
+        if exe is None:
+            pytest.fail("reading PDF text needs pypdf (pip install pypdf) or pdftotext (apt-get install poppler-utils)")
+        out = subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
+        return _norm(out.decode("utf-8"))
+    reader = pypdf.PdfReader(str(path))
+    return _norm(" ".join(page.extract_text() or "" for page in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    with R.Kernel() as k:
+        yield k
+
+
+@pytest.fixture(scope="module")
+def brief(kernel, tmp_path_factory):
+    out = tmp_path_factory.mktemp("brief")
+    html, pdf = R.render(FIX / "brief.qmd", ("html", "pdf"), out, kernel=kernel, engine="builtin")
+    return {"dir": out, "html": html, "pdf": pdf, "html_raw": html.read_text(encoding="utf-8"),
+            "html_text": html_text(html.read_text(encoding="utf-8")), "pdf_text": pdf_text(pdf)}
+
+
+# --------------------------------------------------------------------------- helpers for documents
+
+
+def test_md_escape_makes_markup_literal():
+    assert md_escape("a*b_c") == r"a\*b\_c"
+    assert md_escape("<b>#x</b>") == r"\<b\>\#x\<\/b\>"
+    assert md_escape("two\nlines") == "two lines"
+    assert md_escape(None) == ""
+    assert md_escape("Côte d’Ivoire") == "Côte d’Ivoire"  # non-ASCII untouched
+
+
+def test_md_table_escapes_cells_and_aligns_numbers():
+    import pandas as pd
+
+    df = pd.DataFrame({"Actor": ["A|B", "<i>x</i>"], "n": [1, 22], "share": [0.5, float("nan")]})
+    md = md_table(df, floatfmt=".2f")
+    lines = md.strip().split("\n")
+    assert lines[0] == "| Actor | n | share |"
+    assert lines[1] == "|:---|---:|---:|"
+    assert lines[2] == r"| A\|B | 1 | 0\.50 |"
+    assert lines[3] == r"| \<i\>x\<\/i\> | 22 |  |"
+
+
+def test_show_chart_displays_spec_and_svg():
+    shown = []
+    with mock.patch("IPython.display.display", side_effect=lambda obj, raw=False: shown.append((obj, raw))):
+        R.show_chart(FIX / "charts" / "decades.vl.json")
+    (bundle, raw), = shown
+    assert raw is True
+    assert set(bundle) == {"application/vnd.vegalite.v6+json", "image/svg+xml", "text/plain"}
+    assert bundle["image/svg+xml"] == (FIX / "charts" / "decades.svg").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- errors found before execution
+
+
+@pytest.mark.parametrize(
+    "name, line, fragment",
+    [
+        ("bad_yaml.qmd", 4, "invalid YAML"),
+        ("bad_xref.qmd", 9, "unknown cross-reference @fig-missing"),
+        ("bad_option.qmd", 8, "cell option 'fig-width' is not supported"),
+        ("bad_shortcode.qmd", 7, "shortcodes"),
+        ("bad_toplevel.qmd", 3, "option 'code-fold' is not supported"),
+    ],
+)
+def test_unsupported_or_broken_input_names_file_and_line(name, line, fragment, tmp_path):
+    with pytest.raises(RenderError) as err:
+        R.render(ERR / name, ("html", "pdf"), tmp_path, engine="builtin")
+    e = err.value
+    assert Path(e.path).name == name and e.line == line, str(e)
+    assert fragment in str(e)
+    assert f"{name}:{line}:" in str(e)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the rendered brief
+
+
+def test_html_figures_tables_and_crossrefs(brief):
+    t = brief["html_text"]
+    assert "Figure 1: Interventions per decade, 1950s–2010s." in t
+    assert "Figure 2: Share of cases with regime change, by year of onset." in t
+    assert "Table 1: Outcomes of the interventions in the test data." in t
+    assert "Figure 1 shows the count per decade and Figure 2 the share" in t
+    assert "The method is described in Section 2." in t
+    assert "shares in Table 1 move" in t
+    assert "(1 is figure number one; Section 2.1 is the robustness check)" in t
+    assert "how often they occurred (Figure 1)" in t  # cross-reference in the abstract
+    assert "??" not in t
+    raw = brief["html_raw"]
+    assert 'id="fig-decades"' in raw and 'href="#fig-decades"' in raw
+
+
+def test_html_citations_callouts_footnotes(brief):
+    t = brief["html_text"]
+    assert "Gromes and Dembinski (2019)" in t
+    assert "(see Brozus 2012, 4)" in t
+    assert "References" in t and "Practices and Outcomes of Humanitarian Military Interventions" in t
+    assert "Reading the chart" in t and "Caveat" in t
+    assert "Counts follow the coding rules of Gromes and Dembinski (2019)." in t  # footnote
+    assert "Summary Military interventions justified" in t
+    assert "This brief covers all cases. The data record 48 interventions, and 4 decades had more than 5." in t
+
+
+def test_html_is_self_contained_and_charts_interactive(brief):
+    raw = brief["html_raw"]
+    assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", raw, re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", raw, re.I)
+    assert not re.search(r"<(img|iframe)[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", raw, re.I)
+    assert raw.count("vegaEmbed(\"#r2p-vega-") == 2  # both charts embedded live
+    assert "window.vegaEmbed=" in raw  # vega, vega-lite and vega-embed inlined once
+    assert raw.count("window.vegaEmbed=") == 1
+
+
+def test_pdf_text(brief):
+    t = brief["pdf_text"]
+    assert "Humanitarian Interventions and Their Outcomes" in t
+    assert "Summary" in t.title() or "SUMMARY" in t
+    assert "Figure 1: Interventions per decade" in t
+    assert "Figure 2: Share of cases with regime change" in t
+    assert "Table 1: Outcomes of the interventions" in t
+    assert "Figure 1 shows the count per decade and Figure 2 the share" in t
+    assert "described in Section 2" in t
+    assert "Gromes and Dembinski (2019)" in t and "(see Brozus 2012, 4)" in t
+    assert "References" in t and "Practices and Outcomes of Humanitarian" in t
+    assert "Counts follow the coding rules" in t  # footnote
+    assert "Reading the chart" in t
+    assert "??" not in t
+
+
+def test_outputs_are_deterministic(brief, kernel, tmp_path):
+    html, pdf = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path, kernel=kernel, engine="builtin")
+    assert html.read_bytes() == brief["html"].read_bytes()
+    assert pdf.read_bytes() == brief["pdf"].read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "brief.pdf"]  # no build leftovers
+
+
+# --------------------------------------------------------------------------- parameters, escaping
+
+
+def test_params_are_injected_and_render_many_reuses_the_kernel(kernel, tmp_path):
+    before = kernel.documents
+    results = R.render_many(
+        [(FIX / "brief.qmd", {"case": "Libya 2011", "threshold": 10}, "brief-libya"),
+         (FIX / "brief.qmd", {"case": "Kosovo 1999"}, "brief-kosovo")],
+        to="html", out_dir=tmp_path, engine="builtin", kernel=kernel)
+    assert kernel.documents == before + 2
+    assert [p.name for ps in results for p in ps] == ["brief-libya.html", "brief-kosovo.html"]
+    libya = html_text(results[0][0].read_text(encoding="utf-8"))
+    kosovo = html_text(results[1][0].read_text(encoding="utf-8"))
+    assert "This brief covers Libya 2011." in libya and "1 decades had more than 10." in libya
+    assert "This brief covers Kosovo 1999." in kosovo and "4 decades had more than 5." in kosovo
+
+
+def test_data_strings_appear_literally(kernel, tmp_path):
+    html, pdf = R.render(FIX / "escape.qmd", ("html", "pdf"), tmp_path, params={"actor": EVIL}, kernel=kernel,
+                         engine="builtin")
+    raw = html.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in raw
+    assert raw.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3  # inline, table cell, author-escaped Markdown
+    t = html_text(raw)
+    assert f"Actor: {EVIL} (end of inline)." in t
+    assert f"Escaped by the author: {EVIL}." in t
+    assert "C-1 | *not emphasis*" in t
+    p = pdf_text(pdf)
+    assert f"Actor: {EVIL} (end of inline)." in p
+    assert p.count(EVIL) == 3, p
+    assert "C-1 | *not emphasis*" in p
+
+
+# --------------------------------------------------------------------------- errors found while rendering
+
+
+def test_cell_error_names_line_and_leaves_no_output(kernel, tmp_path):
+    stale = tmp_path / "bad_cell.html"
+    stale.write_text("from an earlier run")
+    with pytest.raises(RenderError) as err:
+        R.render(ERR / "bad_cell.qmd", ("html", "pdf"), tmp_path, kernel=kernel, engine="builtin")
+    e = err.value
+    assert Path(e.path).name == "bad_cell.qmd" and e.line == 7
+    assert "ZeroDivisionError: division by zero" in str(e)
+    assert list(tmp_path.iterdir()) == []
+    # the kernel is still usable afterwards
+    R.render(FIX / "escape.qmd", "html", tmp_path, kernel=kernel, engine="builtin")
+
+
+def test_unknown_citation_names_line(kernel, tmp_path):
+    with pytest.raises(RenderError) as err:
+        R.render(ERR / "bad_citation.qmd", "pdf", tmp_path, kernel=kernel, engine="builtin")
+    assert err.value.line == 7 and "@nobody1999" in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- Quarto itself
+
+
+def test_typst_format_is_a_genuine_quarto_extension():
+    import yaml
+
+    ext = R._REPO / "reports" / "_extensions" / "policybrief"
+    spec = yaml.safe_load((ext / "_extension.yml").read_text())
+    typst = spec["contributes"]["formats"]["typst"]
+    assert typst["template-partials"] == ["typst-template.typ", "typst-show.typ"]
+    assert (ext / "typst-show.typ").read_text().lstrip().startswith("//")
+    assert "#show: doc => policybrief(" in (ext / "typst-show.typ").read_text()
+    assert "#let policybrief(" in (ext / "typst-template.typ").read_text()
+    # the built-in engine's template includes the same partials, in Quarto's order
+    tpl = R._TYPST_TEMPLATE
+    assert tpl.index("$typst-template.typ()$") < tpl.index("$typst-show.typ()$") < tpl.index("$body$")
+    assert (ext / spec["contributes"]["formats"]["html"]["css"]).is_file()
+
+
+def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "calls.txt"
+    fake = bindir / "quarto"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, pathlib\n"
+        f"open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        "a = sys.argv\n"
+        "out = pathlib.Path(a[a.index('--output-dir') + 1]) / a[a.index('--output') + 1]\n"
+        "out.write_text('made by fake quarto')\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b")
+    assert [p.name for p in outs] == ["b.html", "b.pdf"]
+    calls = log.read_text().splitlines()
+    assert "--to policybrief-html" in calls[0] and "--to policybrief-typst" in calls[1]
+    assert '-P case:"Libya"' in calls[0]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.html", "b.pdf"]
