@@ -58,6 +58,12 @@ TESTS: dict[str, str] = {
 
 VERDICTS = ("supported", "contradicted", "inconclusive")
 
+#: Names a specification dimension may not take (they are columns of the curve).
+RESERVED_DIMS = frozenset({
+    "spec_index", "spec_id", "estimate", "ci_low", "ci_high", "p_value", "n", "method", "reason", "error",
+    "supports", "seed", "cache", "outcome", "is_primary", "choices", "claim_id",
+})
+
 
 class RegistryError(DataError):
     """A claims-registry entry is invalid; the message names the claim id and field."""
@@ -126,6 +132,9 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
         if entry["test"] not in TESTS:
             raise bad("test", f"unknown test {entry['test']!r}; known: {', '.join(TESTS)}")
         dims = entry["specifications"]
+        clash = sorted(set(dims) & RESERVED_DIMS)
+        if clash:
+            raise bad(f"specifications.{clash[0]}", f"dimension name is reserved for result columns: {sorted(RESERVED_DIMS)}")
         for k, v in entry["primary"].items():
             if k not in dims:
                 raise bad(f"primary.{k}", "not a specification dimension")
