@@ -69,6 +69,8 @@ def conditions_summary(hmi: pd.DataFrame) -> dict:
         all3 = [all(r[i]["met"] is True for i in range(3)) for r in rows]
         out["releases"][rel] = {
             "n_interventions": len(h),
+            "first_start_year": int(h["start_year"].min()),
+            "last_start_year": int(h["start_year"].max()),
             "per_condition": per,
             "meet_coded_1_to_3": int(sum(all3)),
             "cases_meeting_1_to_3": sorted(h.loc[np.array(all3), "case_id"].tolist()),

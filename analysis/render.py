@@ -676,6 +676,9 @@ def _parse(path: Path) -> _Doc:
             return f"![Figure\u00a0{n}: {m.group('cap')}]({m.group('src')}){{{m.group('attrs')}}}"
 
         ln = _IMG_FIG.sub(img, ln)
+        if (lab := re.search(r"\{[^}]*#(eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|nte|tip|wrn|imp|cau|sol|rem)-", ln)):
+            raise RenderError(f"#{lab.group(1)}- labels (Quarto cross-reference type) are not supported by the built-in engine",
+                              path=path, line=lineno)
         if re.search(r"\{[^}]*#(?:fig|tbl)-", ln) and not _IMG_FIG.search(ln):
             raise RenderError("fig-/tbl- labels are supported on python cells and on images (![caption](file){#fig-x}) only", path=path, line=lineno)
 
@@ -738,6 +741,19 @@ def _parse(path: Path) -> _Doc:
             for capkey, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
                 if capkey in cell.options and not (label or "").startswith(prefix):
                     raise RenderError(f"{capkey} needs a '{prefix}' label on the same cell", path=path, line=option_lines.get(capkey, lineno))
+            for key, ok, what in (("echo", lambda v: isinstance(v, bool), "true or false"),
+                                  ("warning", lambda v: isinstance(v, bool), "true or false"),
+                                  ("include", lambda v: isinstance(v, bool), "true or false"),
+                                  ("output", lambda v: isinstance(v, bool) or v == "asis", "true, false or asis"),
+                                  ("fig-cap", lambda v: isinstance(v, str), "a string"),
+                                  ("tbl-cap", lambda v: isinstance(v, str), "a string"),
+                                  ("fig-alt", lambda v: isinstance(v, str), "a string")):
+                if key in cell.options and not ok(cell.options[key]):
+                    raise RenderError(f"cell option {key} must be {what} for the built-in engine", path=path,
+                                      line=option_lines.get(key, lineno))
+            for capkey in ("fig-cap", "tbl-cap"):
+                if capkey in cell.options:
+                    cell.options[capkey] = xrefs(cell.options[capkey], option_lines.get(capkey, lineno))
             tags = cell.options.get("tags") or []
             if not isinstance(tags, list):
                 raise RenderError("tags must be a list, e.g. [parameters]", path=path, line=option_lines.get("tags", lineno))
@@ -1019,7 +1035,16 @@ def _section_numbers(md: str, doc: _Doc) -> dict[str, str]:
     numbers: dict[str, str] = {}
     in_fence: str | None = None
     after_callout = False
+    skip_until: str | None = None
     for ln in md.split("\n"):
+        if skip_until is not None:  # the PDF's copy of a cell's output (the HTML copy is counted)
+            if ln.rstrip() == skip_until:
+                skip_until = None
+            continue
+        if m := re.match(r"^(:{3,}) \{\.r2p-only-pdf\}$", ln):
+            if "{.r2p-only-html}" in md:
+                skip_until = m.group(1)
+                continue
         if in_fence:
             if re.match(r"^ {0,3}" + re.escape(in_fence[0]) + "{" + str(len(in_fence)) + r",}\s*$", ln):
                 in_fence = None
@@ -1471,7 +1496,10 @@ def _convert_job(job: _Job) -> list[Path]:
 def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
              kernel: Kernel | None, output_name: str | None) -> list[Path]:
     job = _prepare(doc_path, to, out_dir, params, output_name)
-    own = kernel is None
+    has_code = any(isinstance(p, _Cell) for p in job.doc.parts) or bool(job.doc.inlines)
+    own = kernel is None and has_code
+    if not has_code:
+        return _convert_job(job)
     try:
         if own:
             kernel = Kernel()
@@ -1548,7 +1576,8 @@ def _convert(job: _Job) -> list[Path]:
                 tpl.write_text(_TYPST_TEMPLATE, encoding="utf-8")
                 for partial in ("typst-template.typ", "typst-show.typ"):
                     shutil.copyfile(ext_dir / partial, build / partial)
-                args += ["--to", "typst", "--template", str(tpl), "--output", str(build / f"{stem}.typ")]
+                # citations were formatted in pass 1: write them as text, not as Typst #cite()
+                args += ["--to", "typst-citations", "--template", str(tpl), "--output", str(build / f"{stem}.typ")]
             procs[t] = _run_pandoc(args, cwd=cwd, doc=doc)
         tmp_outputs = {}
         for t in to:
@@ -1574,7 +1603,10 @@ def _convert(job: _Job) -> list[Path]:
                         _typst_compiler().compile(input=str(build / f"{stem}.typ"), output=str(pdf),
                                                   timestamp=_source_date_epoch(cfgs[t].meta))
                 except Exception as e:  # typst.TypstError
-                    msg = getattr(e, "diagnostic", None) or getattr(e, "message", None) or str(e)
+                    diag = str(getattr(e, "diagnostic", None) or getattr(e, "message", None) or e)
+                    lines = diag.splitlines()
+                    first = next((i for i, ln in enumerate(lines) if ln.startswith("error")), 0)
+                    msg = "\n".join(lines[first:first + 12])
                     raise RenderError(f"Typst failed: {msg}", path=doc.path) from None
                 tmp_outputs[t] = pdf
         # all formats done: move into place (same file system: atomic renames)
@@ -1608,11 +1640,15 @@ def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[
     finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
     ok = False
     try:
+        # YAML `params` are defaults here too (as in the built-in engine); the caller's win
+        yaml_text, body_line, _ = _split_front_matter(doc.read_text(encoding="utf-8"), doc)
+        merged = dict((_load_yaml(yaml_text, doc, 2).data.get("params") or {}) if body_line > 1 else {})
+        merged.update(params or {})
         produced = []
         for t in to:
             cmd = [quarto, "render", str(doc), "--to", FORMATS[t], "--output-dir", str(staging),
                    "--output", f"{stem}{_EXT_OF[t]}"]
-            for k, v in (params or {}).items():
+            for k, v in merged.items():
                 cmd += ["-P", f"{k}:{json.dumps(v)}"]
             r = subprocess.run(cmd, cwd=doc.parent, capture_output=True, text=True)
             if r.returncode != 0:

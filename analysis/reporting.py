@@ -87,11 +87,14 @@ def comparisons(r: dict) -> list[dict]:
     return r.get("comparisons", [])
 
 
-def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None = None) -> str:
-    """A pandoc pipe table; cell text is escaped for Markdown."""
+def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None = None, raw: Iterable[int] = ()) -> str:
+    """A pandoc pipe table; cell text is escaped for Markdown except in the `raw` columns
+    (for Markdown the document builds itself, such as citations)."""
     from .render import md_escape
 
-    rows = [[md_escape("" if c is None else str(c)) for c in row] for row in rows]
+    raw = set(raw)
+    rows = [[("" if c is None else str(c)) if j in raw else md_escape("" if c is None else str(c))
+             for j, c in enumerate(row)] for row in rows]
     align = align or "l" * len(header)
     sep = ["---:" if a == "r" else ":---:" if a == "c" else ":---" for a in align]
     lines = ["| " + " | ".join(md_escape(h) for h in header) + " |", "|" + "|".join(sep) + "|"]
@@ -115,3 +118,15 @@ def figure(name: str, results: str | None = None) -> tuple[str, str]:
 
 def figure_alt(name: str, results: str | None = None) -> str:
     return result_file("figures/index.json", results)[name]["alt"]
+
+
+def bullets(items: Iterable[str]) -> str:
+    """A Markdown bullet list of plain-text items (escaped)."""
+    from .render import md_escape
+
+    return "\n".join(f"- {md_escape(str(i))}" for i in items)
+
+
+def cite(key: str) -> str:
+    """A pandoc citation for a BibTeX key (keys are ours, from the registry: not escaped)."""
+    return f"@{key}"

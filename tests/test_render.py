@@ -222,6 +222,15 @@ def test_data_strings_appear_literally(kernel, tmp_path):
     assert "C-1 | *not emphasis*" in p
 
 
+def test_document_without_code_needs_no_kernel(tmp_path):
+    with mock.patch.object(R, "Kernel", side_effect=AssertionError("no kernel needed")):
+        html, pdf = R.render(FIX / "static.qmd", ("html", "pdf"), tmp_path, engine="builtin")
+    for t in (html_text(html.read_text(encoding="utf-8")), pdf_text(pdf)):
+        assert "Figure 1: A chart made earlier, included as a file (see Section 1)." in t
+        assert "As Figure 1 shows" in t and "Tip" in t and "without starting Jupyter" in t
+    assert "<img" in html.read_text(encoding="utf-8") and "Interventions per decade" in pdf_text(pdf)
+
+
 # --------------------------------------------------------------------------- errors found while rendering
 
 
@@ -236,6 +245,14 @@ def test_cell_error_names_line_and_leaves_no_output(kernel, tmp_path):
     assert list(tmp_path.iterdir()) == []
     # the kernel is still usable afterwards
     R.render(FIX / "escape.qmd", "html", tmp_path, kernel=kernel, engine="builtin")
+
+
+def test_render_many_stops_at_the_first_failure(kernel, tmp_path):
+    with pytest.raises(RenderError) as err:
+        R.render_many([(FIX / "escape.qmd", {}), (ERR / "bad_cell.qmd", {}), (FIX / "escape.qmd", {}, "never")],
+                      to="html", out_dir=tmp_path, engine="builtin", kernel=kernel)
+    assert err.value.line == 7
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["escape.html"]
 
 
 def test_unknown_citation_names_line(kernel, tmp_path):
