@@ -81,22 +81,36 @@ class RenderError(Exception):
 _MD_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def md_escape(value: Any) -> str:
+class EscapedMarkdown(str):
+    """A string that is already Markdown (what `md_escape` and `md_table` return).
+
+    It displays as Markdown (`_repr_markdown_`), so an inline `{python}` value
+    that is already escaped is inserted as it is, not escaped twice.
+    """
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def md_escape(value: Any) -> EscapedMarkdown:
     """`str(value)` as Markdown that displays literally (for inline text and table cells).
 
     Every ASCII punctuation character is backslash-escaped and line breaks
     become spaces, so a string from a dataset (an actor name, a case id) can
     never become markup: not HTML (`<script>`), not Typst (`#set`, `$x$`,
     `@label`), not a Markdown link, list or heading. Use it for any data you
-    put into `Markdown(...)` output; inline `{python}` values and `md_table`
-    cells are escaped for you.
+    put into `Markdown(...)` output. Inline `{python}` values are escaped by
+    the built-in engine unless they are already `EscapedMarkdown` (so
+    `{python} md_escape(x)` is right with both engines; an f-string built from
+    md_escape pieces is a plain str again and would be escaped twice -- wrap
+    the whole string instead). `md_table` escapes its cells.
     """
     s = "" if value is None else str(value)
     s = re.sub(r"\s*[\r\n]+\s*", " ", s)
-    return "".join("\\" + c if c in _MD_PUNCT else c for c in s)
+    return EscapedMarkdown("".join("\\" + c if c in _MD_PUNCT else c for c in s))
 
 
-def md_table(df: Any, *, index: bool = False, floatfmt: str | None = None, na: str = "") -> str:
+def md_table(df: Any, *, index: bool = False, floatfmt: str | None = None, na: str = "") -> EscapedMarkdown:
     """A pandas DataFrame as a pipe table with every cell escaped (see `md_escape`).
 
     Display it with `IPython.display.Markdown(md_table(df))`: the built-in
@@ -126,7 +140,7 @@ def md_table(df: Any, *, index: bool = False, floatfmt: str | None = None, na: s
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
     for row in df.itertuples(index=index, name=None):
         lines.append("| " + " | ".join(md_escape(fmt(v)) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+    return EscapedMarkdown("\n".join(lines) + "\n")
 
 
 def _vegalite_major(spec: Mapping) -> str:
@@ -321,6 +335,10 @@ class Kernel:
                         self.km.interrupt_kernel()
                     raise TimeoutError from None
                 continue
+            if time.monotonic() > deadline:
+                with contextlib.suppress(Exception):
+                    self.km.interrupt_kernel()
+                raise TimeoutError
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
@@ -899,7 +917,7 @@ class _Assembler:
         uri = f"data:{mime};base64," + base64.b64encode(raw).decode("ascii")
         return f'<img src="{uri}" alt="{_html.escape(alt or "", quote=True)}">'
 
-    def _display(self, out: dict, cell: _Cell, opts: dict, *, figure: bool) -> tuple[str, str]:
+    def _display(self, out: dict, cell: _Cell, opts: dict) -> tuple[str, str]:
         """-> (kind, Markdown) where kind is 'figure', 'table', 'md' or 'text'."""
         data = out["data"]
         mime = _pick(data, self.to)
@@ -921,12 +939,12 @@ class _Assembler:
             if self.to == "html":
                 return "figure", _raw("html", self._chart_html(spec, data.get("image/svg+xml"), alt))
             svg = data.get("image/svg+xml") or _vegalite_to_svg(spec)
-            return "figure", self._typst_image(self._image_file(svg, "svg"), figure)
+            return "figure", self._typst_image(self._image_file(svg, "svg"))
         if mime in ("image/svg+xml", "image/png", "image/jpeg"):
             if self.to == "html":
                 return "figure", _raw("html", self._img_html(data[mime], mime, alt))
             content = data[mime] if mime == "image/svg+xml" else base64.b64decode(data[mime])
-            return "figure", self._typst_image(self._image_file(content, mime.split("/")[1].replace("svg+xml", "svg")), figure)
+            return "figure", self._typst_image(self._image_file(content, mime.split("/")[1].replace("svg+xml", "svg")))
         if mime == "text/html":
             html = str(data[mime])
             kind = "table" if "<table" in html else "html"
@@ -940,8 +958,9 @@ class _Assembler:
             return "md", f"\n\n{text}\n\n"
         return "text", _codeblock(text, ".cell-output .cell-output-display")
 
-    def _typst_image(self, p: Path, figure: bool) -> str:
-        # placeholder: the caption and label are filled in by _figure
+    @staticmethod
+    def _typst_image(p: Path) -> str:
+        # placeholder: a figure cell turns it into ![caption](path){#fig-x}, otherwise _markdown into ![](path)
         return f"\ue002{p.as_posix()}\ue003"
 
     def cell(self, cell: _Cell) -> str:
@@ -965,7 +984,7 @@ class _Assembler:
                 else:
                     pieces.append(_codeblock(out["text"], f".cell-output .cell-output-{out['name']}"))
                 continue
-            k, md = self._display(out, cell, opts, figure=kind == "fig")
+            k, md = self._display(out, cell, opts)
             if kind and k in (("figure",) if kind == "fig" else ("table",)):
                 main.append((k, md))
             else:
@@ -1003,7 +1022,6 @@ class _Assembler:
                 f"cell labelled {label}: the PDF needs a Markdown table (Markdown(md_table(df))), not HTML",
                 path=self.doc.path, line=cell.line)
         return f"\n\n{table}\n\n: {caption} {{#{label}}}\n\n"
-
 
 
 def _markdown(doc: _Doc, to: Sequence[str], cfgs: Mapping[str, _Config], build: Path) -> tuple[str, int]:

@@ -76,6 +76,7 @@ def brief(kernel, tmp_path_factory):
 
 def test_md_escape_makes_markup_literal():
     assert md_escape("a*b_c") == r"a\*b\_c"
+    assert md_escape("x")._repr_markdown_() == "x"  # displays as Markdown: never escaped twice
     assert md_escape("<b>#x</b>") == r"\<b\>\#x\<\/b\>"
     assert md_escape("two\nlines") == "two lines"
     assert md_escape(None) == ""
@@ -211,14 +212,17 @@ def test_data_strings_appear_literally(kernel, tmp_path):
                          engine="builtin")
     raw = html.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in raw
-    assert raw.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3  # inline, table cell, author-escaped Markdown
+    # inline (plain and md_escape'd), table cell, author-escaped Markdown
+    assert raw.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
     t = html_text(raw)
     assert f"Actor: {EVIL} (end of inline)." in t
     assert f"Escaped by the author: {EVIL}." in t
+    assert f"Pre-escaped: {EVIL} (not escaped twice)." in t
     assert "C-1 | *not emphasis*" in t
     p = pdf_text(pdf)
     assert f"Actor: {EVIL} (end of inline)." in p
-    assert p.count(EVIL) == 3, p
+    assert f"Pre-escaped: {EVIL} (not escaped twice)." in p
+    assert p.count(EVIL) == 4, p
     assert "C-1 | *not emphasis*" in p
 
 

@@ -53,7 +53,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats as sps
+from scipy import special
 
 from ..crosswalk import IMI_SPECIAL_CODES, Mapper
 from ..panel import hmi_gwcodes, region_of
@@ -65,6 +65,7 @@ from ..stats import (
     fisher_2x2,
     json_safe,
     logit_clustered,
+    newcombe_diff_ci_many,
     permutation_test,
     proportion,
     proportion_ci_many,
@@ -180,8 +181,6 @@ def group_breakdown(flag: pd.Series, groups: pd.Series, variable: str, alpha: fl
             "fisher_p_two_sided": fi.p_value, "fisher_reason": fi.reason,
         }
         if fi.reason is not None and N - n > 0:  # Fisher undefined (no variation): RD still defined
-            from ..stats import newcombe_diff_ci_many
-
             rd, lo, hi = newcombe_diff_ci_many(k, n, K - k, N - n, alpha)
             row.update(rd_vs_rest=float(rd), rd_ci_low=float(lo), rd_ci_high=float(hi))
         row["freeman_halton_p"] = overall_p  # exact test over all groups (None with two groups: see Fisher)
@@ -460,10 +459,7 @@ def _rc2_frame(data: Data) -> tuple[pd.DataFrame, dict]:
     iv["row_id"] = np.arange(len(iv))
     iv["gw"] = mapper.to_gw(iv["target_cowcode"].where(~iv["target_is_io"].astype(bool)), "cow", iv["start_year"],
                             source="imi_interventions", column="target_cowcode", special=IMI_SPECIAL_CODES)
-    a = arch.copy()
-    a["gw_m"] = mapper.to_gw(a["gwcode"], "gw", a["end_date"].dt.year, source="archigos", column="gwcode")
-    # Archigos codes are GW codes; keep the raw code where the year check fails (e.g. still in office)
-    a["gwcode"] = a["gw_m"].fillna(a["gwcode"]).astype("int64")
+    a = archigos_gw(arch, mapper)
     info = {"n_interventions": len(iv), "n_target_unmapped": int(iv["gw"].isna().sum())}
     exits = {}
     for w in (1, 2, 3):
@@ -604,7 +600,7 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
         "n_direction_not_coded_among_humanitarian": int((base & ~obs).sum()),
         "humanitarian_vs_other": comp,
         "cases_with_outcome": json_safe([
-            {"intervention_id": int(r.intervention_id), "intervener_cowcode": None, "target_cowcode": int(r.target_cowcode),
+            {"intervention_id": int(r.intervention_id), "target_cowcode": int(r.target_cowcode),
              "start_date": str(r.start_date.date()), "intervener_is_io": bool(r.intervener_is_io)}
             for r in iv[obs & y.fillna(False).astype(bool).to_numpy()].sort_values("intervention_id").itertuples()
         ]),
