@@ -337,9 +337,28 @@ def polity_vars(pol: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
     return pd.DataFrame({"gwcode": d["gw"], "year": d["year"], "polity2": d["polity2"].astype("Float64")})
 
 
-def vdem_vars(vd: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
+#: V-Dem's `country_text_id` is V-Dem's own scheme, not ISO 3166: where it differs for a
+#: GW state, map it explicitly (reported as "mapped-by-exception").
+VDEM_CODES: dict[tuple[str, int, int], tuple[int, str]] = {
+    ("VDR", 1954, 1975): (817, "V-Dem's VDR is the Republic of Vietnam (South Vietnam, GW 817), not ISO's VDR (North)"),
+    ("SRB", 1946, 2005): (345, "V-Dem's Serbia series continues Yugoslavia (GW 345) until 2006"),
+    ("CZE", 1946, 1992): (315, "V-Dem's Czechia series continues Czechoslovakia (GW 315) until 1993"),
+}
+
+
+def vdem_vars(vd: pd.DataFrame, mapper: Mapper, fixes: list[dict]) -> pd.DataFrame:
     d = vd.copy()
-    d["gwcode"] = mapper.to_gw(d["country_text_id"], "iso3", d["year"], source="vdem_ert", column="country_text_id")
+    codes = d["country_text_id"].astype("string").copy()
+    fixed = pd.Series(pd.NA, index=d.index, dtype="Int64")
+    for (tid, y0, y1), (gw, why) in VDEM_CODES.items():
+        m = (codes == tid).fillna(False) & d["year"].between(y0, y1)
+        if m.any():
+            fixed[m] = gw
+            codes[m] = pd.NA  # not mapped again, so not reported twice
+            fixes.append({"source": "vdem_ert", "column": "country_text_id", "scheme": "iso3", "value": tid,
+                          "year_range": f"{y0}-{y1}", "n_rows": int(m.sum()), "outcome": "mapped-by-exception",
+                          "action": f"mapped to GW {gw}: {why}", "mapped_gwcode": gw})
+    d["gwcode"] = mapper.to_gw(codes, "iso3", d["year"], source="vdem_ert", column="country_text_id").fillna(fixed)
     d = d.dropna(subset=["gwcode"]).sort_values(["gwcode", "year", "country_id"]).drop_duplicates(["gwcode", "year"])
     return pd.DataFrame(
         {
@@ -453,6 +472,7 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     mapper = mapper_from_processed(processed)
     spine = build_spine(_read(processed, "gw_states"), first, last)
     p = Panel(spine)
+    fixes: list[dict] = []  # source-specific code corrections, reported as mapped-by-exception
     log.info("spine: %d state-years, %d states, %d-%d", len(spine), spine.gwcode.nunique(), first, last)
 
     p.merge(conflict_vars(_read(processed, "ucdp_acd"), mapper), "ucdp_acd", (1946, 2024),
@@ -469,8 +489,7 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
             fill={"coup_any": False, "coup_success": False, "coup_foreign_supported": False})
     p.merge(gwf_vars(_read(processed, "gwf"), mapper), "gwf", (1946, 2010))
     p.merge(polity_vars(_read(processed, "polity5"), mapper), "polity5", (1946, 2018))
-    p.merge(vdem_vars(_read(processed, "vdem_ert"), mapper), "vdem_ert", (1946, 2024))
-    fixes: list[dict] = []
+    p.merge(vdem_vars(_read(processed, "vdem_ert"), mapper, fixes), "vdem_ert", (1946, 2024))
     mk, gen = mk_vars(_read(processed, "ewp_base"), _read(processed, "pitf_genocide"), mapper, fixes)
     p.merge(mk, "ewp_base", (1946, 2024), fill={"mk_onset": False, "mk_ongoing": False})
     p.merge(gen, "pitf_genocide", (1955, 2014), fill={"genocide_onset": False, "genocide_ongoing": False})

@@ -1748,6 +1748,13 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
     """
     jobs = [tuple(j) for j in jobs]
     formats = _normalise_to(to)
+    seen: dict[Path, int] = {}
+    for i, j in enumerate(jobs):
+        d = Path(j[0]).resolve()
+        target = (Path(out_dir).resolve() if out_dir is not None else d.parent) / (j[2] if len(j) > 2 and j[2] else d.stem)
+        if target in seen:
+            raise ValueError(f"jobs {seen[target]} and {i} would both write {target}.*: give each an output name")
+        seen[target] = i
     if _use_quarto(engine):
         return [render(j[0], formats, out_dir, j[1] if len(j) > 1 else None, engine="quarto",
                        output_name=j[2] if len(j) > 2 else None) for j in jobs]

@@ -98,3 +98,15 @@ def test_crosswalk_report_names_every_unmapped_value(panel):
     # microstates outside the GW list are reported, not silently dropped
     col = rep[rep.source == "colpus_coups"]
     assert {"55", "403", "591", "935"} <= set(col.value)
+
+
+def test_vdem_predecessor_states_are_mapped(cy, panel):
+    # V-Dem's own country scheme: Serbia continues Yugoslavia, Czechia continues Czechoslovakia,
+    # and VDR is South Vietnam (not ISO's VDR, North Vietnam)
+    assert pd.notna(cy.loc[(345, 1999), "v2x_regime"])
+    assert pd.notna(cy.loc[(315, 1980), "v2x_regime"])
+    assert cy.loc[(817, 1965), "v2x_regime_label"] == "closed autocracy"
+    assert pd.notna(cy.loc[(816, 1965), "v2x_regime"])
+    _, rep = panel
+    ex = rep[(rep.source == "vdem_ert") & (rep.outcome == "mapped-by-exception")]
+    assert {"VDR", "SRB", "CZE"} <= set(ex.value)
