@@ -23,6 +23,7 @@ include: "rules/fetch.smk"  # data/raw/<source>/<file>, verified by sha256
 include: "rules/clean.smk"  # data/processed/<table>.parquet, one per cleaned table
 include: "rules/tables.smk"  # country_year, hmi_release_diff, crosswalk report, datapackage
 include: "rules/claims.smk"  # results/claims/<id>.json, verdicts.csv, spec_curve.parquet
+include: "rules/reports.smk"  # figures, brief data, reports/_output/*.html|pdf
 
 
 rule all:

@@ -29,16 +29,16 @@ from .io import write_json
 from .stats import json_safe
 
 CONDITIONS = [
-    {"n": 1, "condition": "UN Security Council authorisation", "status": "coded",
+    {"n": 1, "short": "UNSC authorisation", "condition": "UN Security Council authorisation", "status": "coded",
      "measure": "PRIF UNSC = 2 (mandate or approval)"},
-    {"n": 2, "condition": "Stated goal is a change of regime behaviour, not of regime composition", "status": "proxy",
+    {"n": 2, "short": "Goal: behaviour, not regime", "condition": "Stated goal is a change of regime behaviour, not of regime composition", "status": "proxy",
      "measure": "PRIF REGIME = 0: interveners did not engage in bringing about regime change (action, not stated goal)"},
-    {"n": 3, "condition": "Intervention justified only in terms of protecting a population", "status": "partial",
+    {"n": 3, "short": "Justified only by protection", "condition": "Intervention justified only in terms of protecting a population", "status": "partial",
      "measure": "PRIF SAVING = 1: interveners declared the objective of saving strangers (sole justification not coded; "
                 "PRIF codes every intervention it includes this way, so the measure cannot tell them apart)"},
-    {"n": 4, "condition": "Force used only for the purpose of protecting", "status": "not coded",
+    {"n": 4, "short": "Force only to protect", "condition": "Force used only for the purpose of protecting", "status": "not coded",
      "measure": "no variable in the data codes the purpose of each use of force"},
-    {"n": 5, "condition": "Comprehensive assistance offered for post-conflict reconstruction", "status": "not coded",
+    {"n": 5, "short": "Post-conflict assistance", "condition": "Comprehensive assistance offered for post-conflict reconstruction", "status": "not coded",
      "measure": "no variable in the data codes post-conflict assistance"},
 ]
 

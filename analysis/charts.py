@@ -25,7 +25,7 @@ from .io import atomic_path, write_text
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 VERDICT_COLORS = {"supports": "#009E73", "contradicts": "#D55E00", "neither": "#999999", "not estimable": "#dddddd"}
-FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 WIDTH = 320
 HEIGHT = 190
 
@@ -166,8 +166,10 @@ def onset_series(cy: pd.DataFrame, breaks: tuple[int, ...] = (1999, 2005, 2011))
         tooltip=["year:O", "onsets:Q", alt.Tooltip("states:Q", title="states in system")],
     )
     b = pd.DataFrame({"year": list(breaks), "label": ["Kosovo", "World Summit", "Libya"][: len(breaks)]})
+    b["ypix"] = [8 + 11 * i for i in range(len(b))]  # stagger the labels so they never overlap
     rules = alt.Chart(b).mark_rule(color="#D55E00", strokeDash=[4, 3]).encode(x="year:O")
-    text = alt.Chart(b).mark_text(align="left", dx=3, dy=-4, fontSize=9, color="#D55E00").encode(x="year:O", y=alt.value(8), text="label:N")
+    text = alt.Chart(b).mark_text(align="right", dx=-3, fontSize=9, color="#D55E00").encode(
+        x="year:O", y=alt.Y("ypix:Q", scale=None, axis=None), text="label:N")
     chart = (line + rules + text).properties(width=WIDTH, height=HEIGHT, title=alt.Title("Rebellion onsets, 1946-2024", subtitle="New UCDP/PRIO intrastate conflicts per year"))
     alt_text = (f"Bar chart of new intrastate conflicts per year from {g.year.min()} to {g.year.max()} "
                 f"(total {int(g.onsets.sum())}), with dashed lines at {', '.join(map(str, breaks))}.")
@@ -197,7 +199,7 @@ def group_positions(rows: list[dict], title: str, subtitle: str, inputs: list[st
         color=alt.Color("group:N", legend=None),
         tooltip=["country:N", "group:N", alt.Tooltip("position:Q", format=".2f")],
     )
-    labels = chart.mark_text(dy=-9, fontSize=8, color="#333").encode(text="country:N")
+    labels = chart.mark_text(angle=315, align="left", dx=4, dy=-4, fontSize=8, color="#333").encode(text="country:N")
     out = (chart + labels).properties(width=WIDTH, height=130, title=alt.Title(title, subtitle=subtitle))
     alt_text = f"{title}: " + "; ".join(f"{r['country']} ({r['group']}) {r['position']:.2f}" for r in rows)
     return _with_meta(out, alt_text, group_positions, inputs)

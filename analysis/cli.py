@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .errors import DataError
+from .render import RenderError
 
 log = logging.getLogger("r2p")
 
@@ -103,6 +104,32 @@ def cmd_briefs_data(args) -> None:
     log.info("wrote %d briefs' data and conditions.json to %s", len(slugs), args.out)
 
 
+def cmd_render(args) -> None:
+    import yaml
+
+    from .render import render, render_many
+
+    params = {}
+    for item in args.param:  # like `quarto render -P key:value` (value read as YAML)
+        key, sep, value = item.partition(":")
+        if not sep or not key:
+            raise SystemExit(f"r2p render: -P expects KEY:VALUE, got {item!r}")
+        params[key] = yaml.safe_load(value)
+    if args.each:  # KEY:V1,V2,... or KEY:@DIR (one render per *.json stem in DIR), one warm kernel
+        key, _, values = args.each.partition(":")
+        if values.startswith("@"):
+            vals = sorted(p.name[: -len(".json")] for p in Path(values[1:]).glob("*.json"))
+        else:
+            vals = [v for v in values.split(",") if v]
+        jobs = [(args.doc, {**params, key: v}, v) for v in vals]
+        outs = [p for ps in render_many(jobs, to=args.to, out_dir=args.out_dir, engine=args.engine) for p in ps]
+    else:
+        outs = render(args.doc, to=args.to, out_dir=args.out_dir, params=params or None, engine=args.engine,
+                      output_name=args.output_name)
+    for p in outs:
+        log.info("wrote %s", p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
     p.add_argument("--log", help="also write messages to this file")
@@ -162,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     bd.add_argument("--processed", default="data/processed")
     bd.add_argument("--out", default="results")
     bd.set_defaults(func=cmd_briefs_data)
+    r = sub.add_parser("render", help="render a Quarto document to HTML and/or PDF (quarto if on PATH, else built-in)")
+    r.add_argument("doc", help="the .qmd document")
+    r.add_argument("--to", default="html,pdf", help="comma-separated: html, pdf (default: both)")
+    r.add_argument("--out-dir", default=None, help="output directory (default: the document's directory)")
+    r.add_argument("-P", "--param", action="append", default=[], metavar="KEY:VALUE", help="document parameter (repeatable)")
+    r.add_argument("--output-name", default=None, help="file stem of the outputs (default: the document's)")
+    r.add_argument("--each", default=None, metavar="KEY:V1,V2,...|KEY:@DIR",
+                   help="render once per value of KEY (outputs V1.*, V2.*); @DIR takes the *.json stems in DIR")
+    r.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
+    r.set_defaults(func=cmd_render)
     return p
 
 
@@ -171,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.log)
     try:
         args.func(args)
-    except DataError as e:
+    except (DataError, RenderError) as e:
         log.error("%s", e)
         return 2
     return 0

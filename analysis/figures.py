@@ -27,23 +27,26 @@ def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     return h.sort_values("slug").reset_index(drop=True)
 
 
-def _rc1_rows(rc1: dict) -> list[dict]:
-    """Shares by group from RC1's breakdowns (whatever groups the claim module reports)."""
-    rows = []
-    for b in rc1.get("details", {}).get("breakdowns", []):
-        for g in b.get("groups", []):
-            if g.get("n"):
-                rows.append({"group": f"{b.get('by', '')}: {g.get('group')}", "share": g.get("share"),
-                             "ci_low": g.get("ci_low"), "ci_high": g.get("ci_high"), "k": g.get("k"), "n": g.get("n")})
-    return rows
+def _rc1_rows(rc1: dict, release: str = "0.3") -> list[dict]:
+    """Shares by group from RC1's breakdowns (details.breakdowns: one row per variable x group)."""
+    return [
+        {"group": f"{b['variable']}: {b['group']}", "share": b["share"], "ci_low": b["ci_low"],
+         "ci_high": b["ci_high"], "k": b["k"], "n": b["n"]}
+        for b in rc1["details"]["breakdowns"]
+        if b.get("release") == release and b.get("n")
+    ]
 
 
 def _cc1_rows(cc1: dict) -> list[dict]:
-    return [
-        {"country": r["country"], "group": r["group"], "position": r["position"]}
-        for r in cc1.get("primary_detail", {}).get("positions", [])
-        if r.get("position") is not None
-    ]
+    """Each country's mean position in the primary measure (primary_detail.three_groups)."""
+    pd_ = cc1["primary_detail"]
+    pos = pd_["three_groups"]["country_mean_position"]
+    rows = []
+    for g in ("A", "B", "C"):
+        grp = pd_["groups"][g]
+        for code, name in sorted(grp["members"].items()):
+            rows.append({"country": name, "group": grp["name"], "position": pos[code]})
+    return rows
 
 
 def build_all(processed: Path, claims_dir: Path, out: Path, claim_ids: list[str]) -> dict:
@@ -71,14 +74,13 @@ def build_all(processed: Path, claims_dir: Path, out: Path, claim_ids: list[str]
     results = {c: json.loads((claims_dir / f"{c}.json").read_text(encoding="utf-8")) for c in claim_ids}
     for c in claim_ids:
         save(charts.spec_curve_chart(curves[curves.claim_id == c], results[c]), f"spec_curve_{c}")
-    rows = _rc1_rows(results.get("RC1", {}))
-    save(charts.share_breakdown(rows or [{"group": "no breakdown reported", "share": None, "ci_low": None, "ci_high": None, "k": 0, "n": 0}],
-                                "Regime-change activity by group", "PRIF 0.3; 95% exact intervals",
+    save(charts.share_breakdown(_rc1_rows(results["RC1"]), "Regime-change activity by group",
+                                "PRIF 0.3; exact 95% intervals; dashed line at one half",
                                 ["results/claims/RC1.json"]), "rc1_breakdown")
-    rows = _cc1_rows(results.get("CC1", {}))
-    save(charts.group_positions(rows or [{"country": "n/a", "group": "n/a", "position": 0.0}],
-                                "Votes on country-specific human-rights resolutions",
-                                "Mean position, General Assembly roll calls", ["results/claims/CC1.json"]), "cc1_positions")
+    cc = results["CC1"]
+    spec = ", ".join(f"{k} {v}" for k, v in cc["primary_specification"].items())
+    save(charts.group_positions(_cc1_rows(cc), "Votes on country-specific human-rights resolutions",
+                                f"Mean position ({spec})", ["results/claims/CC1.json"]), "cc1_positions")
 
     # one fatalities chart per intervention brief
     mapper = mapper_from_processed(processed)

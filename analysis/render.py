@@ -15,9 +15,14 @@ Built-in engine, in order:
    document order with Quarto's text ("Figure 1: caption", "Table 2"),
    charts as interactive Vega-Lite (HTML, JavaScript inlined) or vector SVG
    (PDF);
-4. pandoc --citeproc -> self-contained HTML (page template here, theme from
-   the extension) and -> Typst with a template that includes the extension's
-   Typst partials (the same ones Quarto uses); the `typst` wheel -> PDF.
+4. pandoc, once with --citeproc (Markdown -> AST), then per format in
+   parallel: self-contained HTML (page template here, theme from the
+   extension; the Vega bundle inlined) and Typst with a template that
+   includes the extension's Typst partials (the same ones Quarto uses); the
+   `typst` wheel -> PDF.
+
+`render_many` keeps one kernel warm and converts document N while document
+N+1 executes.
 
 Outputs are deterministic (SOURCE_DATE_EPOCH is honoured, no random ids) and
 written atomically: on any error no output file is left behind.

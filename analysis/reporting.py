@@ -102,11 +102,20 @@ def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None =
     return "\n".join(lines)
 
 
+def estimate_short(r: dict) -> str:
+    """'15% [6%, 29%]' or '4.75 [2.04, 12.3]'."""
+    p = r["primary"]
+    if is_share(r):
+        return f"{pct(p['estimate'])} [{pct(p['ci_low'])}, {pct(p['ci_high'])}]"
+    return f"{num(p['estimate'])} [{num(p['ci_low'])}, {num(p['ci_high'])}]"
+
+
 def verdict_rows(ids: Iterable[str], results: str | None = None) -> list[list[str]]:
+    """Compact rows: claim id, verdict, estimate [95% interval], n, share of specifications supporting."""
     out = []
     for cid in ids:
         r = claim(cid, results)
-        out.append([cid, r["title"], verdict(r), estimate(r), robustness(r).split(",")[0]])
+        out.append([cid, verdict(r), estimate_short(r), num(r["primary"]["n"]), pct(r["robustness"]["share_supporting"])])
     return out
 
 

@@ -16,7 +16,10 @@ scipy binomtest. Fast path: analysis.stats.spec_curve with a DesignCache of
 LogitData (one point fit per design, shared by both clusterings; numpy Newton +
 CRV1 sandwich) and vectorised batch functions for the 2x2 and share specs.
 The script checks that both paths give the same numbers and prints figures; it
-does not assert. Usage:
+does not assert. Timings on a shared machine are noisy: figures are best-of-N
+wall-clock; run with OPENBLAS_NUM_THREADS=1 to compare single-threaded code (the
+GLM loop otherwise spreads BLAS work over both cores and is very load-sensitive).
+Usage:
     python bench/bench_speccurve.py [--repeats N] [--loop-repeats M] [--seed S]
 """
 
@@ -205,7 +208,7 @@ def fast(df: pd.DataFrame, families=("logit", "2x2", "share")) -> dict[str, pd.D
 
 
 def timed(fn, *args, repeats=1):
-    """Best-of-`repeats` (wall seconds, CPU seconds of this process) and the last result."""  # noqa: D401
+    """Best-of-`repeats` (wall seconds, CPU seconds of this process) and the last result."""
     best_w, best_c, res = float("inf"), float("inf"), None
     for _ in range(repeats):
         w0, c0 = time.perf_counter(), time.process_time()
@@ -260,21 +263,20 @@ def main() -> None:
             keep("loop_o", tw)
             B.update(B2)
     k = n_specs["logit"]
-    # wall-clock only: the statsmodels loop runs BLAS on both cores part of the time, so
-    # process CPU time would not compare like with like
-    for i, clock in enumerate(("wall-clock",)):
-        g = {key: v[i] for key, v in best.items()}
-        rows = [
-            ("whole curve", total, g["glm_l"] + g["loop_o"], g["lgt_l"] + g["loop_o"], g["fast"]),
-            ("logit specs", k, g["glm_l"], g["lgt_l"], g["fast_l"]),
-            ("2x2 + share specs", total - k, g["loop_o"], g["loop_o"], g["fast_o"]),
-        ]
-        print(f"\n{clock}:")
-        print(f"{'':18s} {'specs':>5s} | {'loop, GLM':>16s} | {'loop, sm.Logit':>16s} | {'fast path':>16s} | "
-              "speed-up vs loop GLM / sm.Logit")
-        for name, n, a, b, c in rows:
-            print(f"{name:18s} {n:5d} | {a:6.2f} s {n / a:6.1f}/s | {b:6.2f} s {n / b:6.1f}/s | "
-                  f"{c:6.2f} s {n / c:6.1f}/s | {a / c:5.1f}x / {b / c:5.1f}x")
+    # wall-clock: the statsmodels loop runs BLAS on both cores part of the time (unless
+    # OPENBLAS_NUM_THREADS=1), so process CPU time would not compare like with like
+    g = {key: v[0] for key, v in best.items()}
+    rows = [
+        ("whole curve", total, g["glm_l"] + g["loop_o"], g["lgt_l"] + g["loop_o"], g["fast"]),
+        ("logit specs", k, g["glm_l"], g["lgt_l"], g["fast_l"]),
+        ("2x2 + share specs", total - k, g["loop_o"], g["loop_o"], g["fast_o"]),
+    ]
+    print("\nwall-clock:")
+    print(f"{'':18s} {'specs':>5s} | {'loop, GLM':>16s} | {'loop, sm.Logit':>16s} | {'fast path':>16s} | "
+          "speed-up vs loop GLM / sm.Logit")
+    for name, n, a, b, c in rows:
+        print(f"{name:18s} {n:5d} | {a:6.2f} s {n / a:6.1f}/s | {b:6.2f} s {n / b:6.1f}/s | "
+              f"{c:6.2f} s {n / c:6.1f}/s | {a / c:5.1f}x / {b / c:5.1f}x")
     print("\n(loop: pandas subset + one statsmodels/scipy call per spec; its logit part uses GLM or sm.Logit, "
           "its 2x2/share part is the same scipy/statsmodels code in both columns; whole-curve loop times are "
           "the sums of the family times; fast path best of --repeats, loops best of --loop-repeats)")

@@ -103,8 +103,10 @@ def _load_yaml(path: Path) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
-def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None = None) -> dict[str, Claim]:
-    """Validate and load the registry. With `processed`, also check tables and columns exist."""
+def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None = None,
+                only: str | None = None) -> dict[str, Claim]:
+    """Validate and load the registry. With `processed`, also check that the tables and
+    columns each claim names exist (only for claim `only`, when given)."""
     path = Path(path)
     data = _load_yaml(path)
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -143,7 +145,7 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
         missing = [k for k in dims if k not in entry["primary"]]
         if missing:
             raise bad("primary", f"no primary choice for {missing}")
-        if processed is not None:
+        if processed is not None and (only is None or only == cid):
             for table, cols in entry["data"]["tables"].items():
                 p = Path(processed) / f"{table}.parquet"
                 if not p.exists():
@@ -401,7 +403,9 @@ def tidy_curve(curve: pd.DataFrame, claim: Claim) -> pd.DataFrame:
 
 
 def write_claim(claim_id: str, processed: str | Path, out_dir: str | Path, registry: str | Path = REGISTRY_PATH) -> None:
-    claims = load_claims(registry, processed)
+    claims = load_claims(registry, processed, only=claim_id)
+    if claim_id not in claims:
+        raise RegistryError(f"no claim {claim_id!r} in the registry", file=str(registry))
     claim = claims[claim_id]
     result, curve = run_claim(claim, processed)
     out_dir = Path(out_dir)
