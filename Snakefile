@@ -3,6 +3,7 @@
 #   snakemake -c2          everything (the default target `all`)
 #   snakemake -c2 data     verified sources -> cleaned tables -> analysis tables
 #   snakemake -c2 claims   every claim in config/claims.yaml tested, verdicts.csv
+#   snakemake -c2 reports  policy paper, technical appendix and briefs (HTML and PDF)
 #
 # Each stage reads only the stage before it; the logic lives in the `analysis`
 # package, the rules below only say what depends on what.
@@ -31,3 +32,4 @@ rule all:
     input:
         rules.data.input,
         rules.claims.input,
+        rules.reports.input,

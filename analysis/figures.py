@@ -29,8 +29,12 @@ def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
 
 def _rc1_rows(rc1: dict, release: str = "0.3") -> list[dict]:
     """Shares by group from RC1's breakdowns (details.breakdowns: one row per variable x group)."""
+    short = {"against government": "against government", "against rebels": "against rebels", "impartial": "impartial",
+             "mandate or approval": "UNSC mandate", "no mandate": "no UNSC mandate",
+             "P5 member among interveners": "P5 intervener", "no P5 member": "no P5 intervener",
+             "start before 1990 (Cold War)": "started before 1990", "start 1990 or later": "started 1990 or later"}
     return [
-        {"group": f"{b['variable']}: {b['group']}", "share": b["share"], "ci_low": b["ci_low"],
+        {"group": short.get(b["group"], b["group"]), "share": b["share"], "ci_low": b["ci_low"],
          "ci_high": b["ci_high"], "k": b["k"], "n": b["n"]}
         for b in rc1["details"]["breakdowns"]
         if b.get("release") == release and b.get("n")

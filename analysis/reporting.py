@@ -139,3 +139,25 @@ def bullets(items: Iterable[str]) -> str:
 def cite(key: str) -> str:
     """A pandoc citation for a BibTeX key (keys are ours, from the registry: not escaped)."""
     return f"@{key}"
+
+
+def value_text(v: Any) -> str:
+    """Readable text for a value in a result file: numbers rounded, dicts as 'key: value' lists."""
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, float)):
+        return num(v, 3)
+    if isinstance(v, dict):
+        return "; ".join(f"{str(k).replace('_', ' ')}: {value_text(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return ", ".join(value_text(x) for x in v)
+    return str(v)
+
+
+def breakable(s: str) -> str:
+    """Allow line breaks after _ - . / in long tokens (file names) with zero-width spaces."""
+    import re
+
+    return re.sub(r"([_\-./])", "\\1\u200b", s)

@@ -28,7 +28,7 @@ rule figures:
         " --claims {params.claims:q} --out {params.out:q}"
 
 
-checkpoint briefs_data:
+rule briefs_data:
     input:
         tables=[
             f"{PROCESSED}/hmi_cases.parquet",
@@ -50,3 +50,65 @@ checkpoint briefs_data:
         "logs/reports/briefs_data.log",
     shell:
         "python -m analysis --log {log:q} briefs-data --processed {params.processed:q} --out {params.out:q}"
+
+
+REPORT_INPUTS = {
+    "qmd": "reports/{doc}.qmd",
+    "config": ["reports/_quarto.yml", "reports/references.bib"],
+    "extension": [
+        "reports/_extensions/policybrief/_extension.yml",
+        "reports/_extensions/policybrief/typst-template.typ",
+        "reports/_extensions/policybrief/typst-show.typ",
+        "reports/_extensions/policybrief/policybrief.css",
+    ],
+    "code": ["analysis/render.py", "analysis/reporting.py"],
+}
+
+
+rule report:
+    input:
+        **REPORT_INPUTS,
+        claims=rules.claims_summary.output,
+        figures=rules.figures.output,
+        conditions="results/conditions.json",
+        tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
+    output:
+        html="reports/_output/{doc}.html",
+        pdf="reports/_output/{doc}.pdf",
+    params:
+        out=lambda w, output: Path(output.html).parent,
+    wildcard_constraints:
+        doc="policy-paper|appendix",
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/reports/{doc}.log",
+    shell:
+        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q}"
+
+
+rule briefs:
+    input:
+        qmd="reports/brief.qmd",
+        config=REPORT_INPUTS["config"],
+        extension=REPORT_INPUTS["extension"],
+        code=REPORT_INPUTS["code"],
+        data=rules.briefs_data.output.briefs,
+        figures=rules.figures.output,
+    output:
+        directory("reports/_output/briefs"),
+    params:
+        data=lambda w, input: input.data,
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/reports/briefs.log",
+    shell:
+        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {output:q}"
+        " --each slug:@{params.data}"
+
+
+rule reports:
+    input:
+        expand("reports/_output/{doc}.{ext}", doc=["policy-paper", "appendix"], ext=["html", "pdf"]),
+        rules.briefs.output,
