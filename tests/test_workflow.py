@@ -41,13 +41,20 @@ def _hashes(d: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
+    """Two clean copies, each running the whole default target (data, claims, reports)."""
     runs = []
     for name in ("a", "b"):
         wd = _clean_copy(tmp_path_factory.mktemp(f"clone_{name}"))
-        res = _snakemake(wd, "data")
-        assert res.returncode == 0, res.stderr[-4000:]
+        res = _snakemake(wd)
+        assert res.returncode == 0, (res.stdout + res.stderr)[-6000:]
         runs.append(wd)
     return runs
+
+
+def _all_hashes(wd: Path, sub: str) -> dict[str, str]:
+    root = wd / sub
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_data_target_builds_every_contract_table(two_runs):
@@ -66,9 +73,43 @@ def test_two_clean_runs_are_byte_identical(two_runs):
     assert len(a) >= 30
 
 
+def test_claim_results_and_reports_are_byte_identical(two_runs):
+    a, b = (_all_hashes(r, "results") for r in two_runs)
+    assert a == b and "claims/verdicts.csv" in a and "claims/spec_curve.parquet" in a
+    a, b = (_all_hashes(r, "reports/_output") for r in two_runs)
+    assert a == b
+    assert {"policy-paper.html", "policy-paper.pdf", "appendix.html", "appendix.pdf"} <= set(a)
+    assert sum(1 for k in a if k.startswith("briefs/") and k.endswith(".pdf")) == 41
+
+
+def test_published_documents_look_complete(two_runs):
+    out = two_runs[0] / "reports" / "_output"
+    html = (out / "policy-paper.html").read_text(encoding="utf-8")
+    assert "??" not in html and "Figure 1" in html and "Table 1" in html
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']https?://", html)
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(out / "policy-paper.pdf").pages)
+    assert "Figure 1" in text and "References" in text and "??" not in text
+    for cid in ("RC1", "MH2", "LB1", "CC1"):
+        assert cid in text
+    brief = "".join(p.extract_text() for p in PdfReader(out / "briefs" / "libya-2011.pdf").pages)
+    assert "Libya 2011" in brief and "NATO" in brief
+
+
+def test_editing_one_document_rerenders_only_it(two_runs):
+    wd = two_runs[1]
+    qmd = wd / "reports" / "appendix.qmd"
+    qmd.write_text(qmd.read_text(encoding="utf-8") + "\nA sentence added by an editor.\n", encoding="utf-8")
+    res = _snakemake(wd, "-n")
+    out = res.stdout + res.stderr
+    assert "wildcards: doc=appendix" in out and "doc=policy-paper" not in out
+    assert "rule briefs" not in out and "rule claim" not in out, out[-3000:]
+
+
 def test_rerun_does_nothing_and_one_raw_change_reruns_only_dependents(two_runs):
     wd = two_runs[0]
-    res = _snakemake(wd, "-n", "data")
+    res = _snakemake(wd, "-n")
     assert res.returncode == 0 and "Nothing to be done" in res.stdout + res.stderr
     # a changed raw file reruns its cleaners and what depends on them, nothing else
     # (Snakemake compares checksums, so the content must change, not only the mtime)

@@ -1,0 +1,41 @@
+"""Seconds for the default target from cleaned data (claims, figures, reports); prints figures only.
+
+    python bench/bench_workflow.py          # needs `snakemake -c2 data` to have run
+
+It removes results/ and reports/_output/, times `snakemake -c2` (everything downstream of
+data/processed), then times a no-op rerun. Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> float:
+    t = time.perf_counter()
+    res = subprocess.run(["snakemake", "-c2", *args], cwd=ROOT, capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if res.returncode != 0:
+        sys.exit(res.stderr[-3000:])
+    return dt
+
+
+def main() -> None:
+    if not (ROOT / "data" / "processed" / "country_year.parquet").exists():
+        sys.exit("run `snakemake -c2 data` first")
+    for d in ("results", "reports/_output"):
+        shutil.rmtree(ROOT / d, ignore_errors=True)
+    full = run()
+    noop = run()
+    print(f"default target from cleaned data (claims + figures + reports), 2 cores: {full:6.1f} s")
+    print(f"no-op rerun:                                                         {noop:6.1f} s")
+
+
+if __name__ == "__main__":
+    main()

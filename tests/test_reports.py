@@ -1,0 +1,100 @@
+"""The real report documents: dataset strings are escaped in HTML and PDF; brief data are right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import ROOT
+from analysis.briefs import CONDITIONS, case_brief, checklist, conditions_summary
+
+EVIL = "<script>alert(1)</script> #set page(fill: red) $x$ @label *bold*"
+
+
+def _case(**kw) -> pd.Series:
+    base = dict(
+        case_id=EVIL, slug="evil-case", target_country="Atlantis <b>", target_area=None, gwcode=620,
+        start_date=pd.Timestamp("2011-03-19"), end_date=pd.Timestamp("2011-10-23"), ongoing=False,
+        start_year=2011, end_year=2011, duration_days=218, interveners=["NATO", "#strong[Qatar]"], p5=True,
+        p5_members=[], mandate=True, unsc_label="mandate or approval", target_label="against government",
+        regime_change=True, status_label="clear case", regional_org_label="yes", saving=True,
+        source_file="prif-hmi-0.3/x.xlsx", source_row=25,
+    )
+    base.update(kw)
+    return pd.Series(base)
+
+
+def _cy() -> pd.DataFrame:
+    years = list(range(2006, 2016))
+    return pd.DataFrame({"year": years, "battle_deaths_best": [0.0] * 5 + [3762.0, 0, 305, 0, 0],
+                         "osv_gov_best": [0.0] * 5 + [152.0, 0, 0, 0, 0], "osv_nonstate_best": [0.0] * 10})
+
+
+def _osv() -> pd.DataFrame:
+    return pd.DataFrame({"year": [2011, 2011, 1990], "actor_name": [EVIL, "Government of Libya", "Old"],
+                         "is_government_actor": [False, True, True], "best": [30.0, 152.0, 99.0],
+                         "gwno_location_list": [["620"], ["620"], ["620"]]})
+
+
+def test_case_brief_numbers_and_checklist():
+    b = case_brief(_case(), _cy(), _osv(), ["0.3"], 2024)
+    fat = {f["period"]: f for f in b["fatalities"]}
+    assert fat["during"]["battle_deaths_best"] == 3762 and fat["3 years after"]["battle_deaths_best"] == 305
+    assert fat["3 years before"]["osv_gov_best"] == 0
+    assert [p["actor"] for p in b["perpetrators"]] == ["Government of Libya", EVIL]  # 1990 is outside the window
+    met = {c["n"]: c["met"] for c in b["checklist"]}
+    assert met == {1: True, 2: False, 3: True, 4: None, 5: None}
+
+
+def test_fatalities_outside_ucdp_coverage_are_not_stated():
+    cy = _cy().assign(year=lambda d: d.year - 30)  # 1976-1985: before UCDP coverage
+    cy[["battle_deaths_best", "osv_gov_best", "osv_nonstate_best"]] = float("nan")
+    b = case_brief(_case(start_year=1979, end_year=1979, start_date=pd.Timestamp("1979-01-01"),
+                         end_date=pd.Timestamp("1979-06-01")), cy, _osv(), ["0.3"], 2024)
+    assert all(f["battle_deaths_best"] is None for f in b["fatalities"])
+
+
+def test_conditions_summary_counts():
+    hmi = pd.DataFrame([
+        dict(_case(), release="0.3", regional_org=1, start_year=2011),
+        dict(_case(case_id="B", mandate=False, regime_change=False), release="0.3", regional_org=0, start_year=1990),
+    ])
+    s = conditions_summary(hmi)["releases"]["0.3"]
+    assert s["per_condition"][0] == {"n": 1, "met": 1, "coded": 2, "total": 2}
+    assert s["per_condition"][1]["met"] == 1 and s["per_condition"][3]["coded"] == 0
+    assert s["regime_change_with_all_coded_conditions"] == [EVIL]
+    assert s["first_start_year"] == 1990 and len(CONDITIONS) == 5
+
+
+@pytest.mark.slow
+def test_brief_escapes_dataset_strings(tmp_path):
+    """A case id and actor name with HTML and Typst markup render as literal text."""
+    import shutil
+
+    from analysis.render import render
+
+    res = tmp_path / "results"
+    b = case_brief(_case(), _cy(), _osv(), ["0.3"], 2024)
+    (res / "briefs").mkdir(parents=True)
+    (res / "briefs" / "evil-case.json").write_text(json.dumps(b))
+    figs = res / "figures" / "briefs"
+    figs.mkdir(parents=True)
+    fixture = ROOT / "tests" / "fixtures" / "render" / "charts"
+    shutil.copyfile(fixture / "decades.vl.json", figs / "evil-case.vl.json")
+    shutil.copyfile(fixture / "decades.svg", figs / "evil-case.svg")
+    out = tmp_path / "out"
+    paths = render(ROOT / "reports" / "brief.qmd", to=("html", "pdf"), out_dir=out,
+                   params={"slug": "evil-case", "results": str(res)}, engine="builtin")
+    html = (out / "brief.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "#strong[Qatar]" in html and "Atlantis &lt;b&gt;" in html
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(out / "brief.pdf").pages)
+    assert "<script>alert(1)</script>" in text  # literal text, not markup
+    assert "#set page(fill: red)" in text and "#strong[Qatar]" in text
+    assert len(paths) == 2
