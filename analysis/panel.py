@@ -55,6 +55,13 @@ from .io import write_csv, write_parquet
 
 log = logging.getLogger("r2p.panel")
 
+#: The cleaned tables the panel reads (Snakemake inputs: a change to any other table
+#: does not rebuild the panel).
+INPUT_TABLES = (
+    "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
+    "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
+)
+
 REGIONS = [
     (2, 199, "Americas"),
     (200, 399, "Europe"),

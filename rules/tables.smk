@@ -1,8 +1,8 @@
 # Analysis tables built from the cleaned tables (the contract the claims and reports rely on).
 
-PANEL_INPUTS = [f"{PROCESSED}/{t}.parquet" for t in TABLES if t not in ("hmi_cases",)] + [
-    f"{PROCESSED}/hmi_cases.parquet"
-]
+from analysis.panel import INPUT_TABLES as PANEL_TABLES
+
+PANEL_INPUTS = [f"{PROCESSED}/{t}.parquet" for t in PANEL_TABLES]
 
 
 rule country_year:

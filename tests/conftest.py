@@ -48,10 +48,7 @@ def table(raw_root):
     return get
 
 
-PANEL_TABLES = (
-    "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
-    "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
-)
+from analysis.panel import INPUT_TABLES as PANEL_TABLES
 
 
 @pytest.fixture(scope="session")
