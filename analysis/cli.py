@@ -89,11 +89,14 @@ def cmd_claims_summary(args) -> None:
 
 
 def cmd_figures(args) -> None:
-    from .claims import load_claims
-    from .figures import build_all
+    from .figures import build_claim_figures, build_data_figures
 
-    ids = list(load_claims(args.registry))
-    index = build_all(Path(args.processed), Path(args.claims), Path(args.out), ids)
+    if args.which == "data":
+        index = build_data_figures(Path(args.processed), Path(args.out))
+    else:
+        from .claims import load_claims
+
+        index = build_claim_figures(Path(args.claims), Path(args.out), list(load_claims(args.registry)))
     log.info("wrote %d figures to %s", len(index), args.out)
 
 
@@ -179,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--out", default="results/claims")
     cs.add_argument("--registry", default="config/claims.yaml")
     cs.set_defaults(func=cmd_claims_summary)
-    fg = sub.add_parser("figures", help="build every report figure (Vega-Lite spec + SVG)")
+    fg = sub.add_parser("figures", help="build report figures (Vega-Lite spec + SVG)")
+    fg.add_argument("which", choices=["data", "claims"], help="figures from processed tables, or from claim results")
     fg.add_argument("--processed", default="data/processed")
     fg.add_argument("--claims", default="results/claims")
     fg.add_argument("--out", default="results/figures")

@@ -1,8 +1,10 @@
 """Build every report figure once, in one process (altair and vl-convert load once).
 
 Writes `results/figures/<name>.vl.json` and `.svg` for each figure, per-case figures
-under `results/figures/briefs/`, and `results/figures/index.json` listing each figure
-with the function that made it, its inputs and its alt text (provenance for reviewers).
+under `results/figures/briefs/`, and two indexes, `index-data.json` (figures from the
+processed tables, made while the claims run) and `index-claims.json` (figures from the
+claims' results), listing each figure with the function that made it, its inputs and
+its alt text (provenance for reviewers).
 """
 
 from __future__ import annotations
@@ -13,13 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from .io import write_json
-
-STATIC = ("hmi_timeline", "onset_series", "veto_series")
-
-
-def figure_names(claim_ids: list[str]) -> list[str]:
-    return [*STATIC, *(f"spec_curve_{c}" for c in claim_ids), "rc1_breakdown", "cc1_positions"]
-
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""
@@ -53,27 +48,55 @@ def _cc1_rows(cc1: dict) -> list[dict]:
     return rows
 
 
-def build_all(processed: Path, claims_dir: Path, out: Path, claim_ids: list[str]) -> dict:
-    from . import charts
-    from .panel import hmi_gwcodes, mapper_from_processed
+class _Saver:
+    """Saves charts and records each in an index (provenance and alt text)."""
 
-    index: dict[str, dict] = {}
+    def __init__(self, out: Path):
+        self.out = out
+        self.index: dict[str, dict] = {}
 
-    def save(chart, name: str, sub: str = "") -> None:
-        spec_path, svg_path = charts.save_chart(chart, out / sub if sub else out, name)
+    def __call__(self, chart, name: str, sub: str = "") -> None:
+        from . import charts
+
+        spec_path, svg_path = charts.save_chart(chart, self.out / sub if sub else self.out, name)
         spec = chart.to_dict()
-        index[f"{sub}/{name}" if sub else name] = {
+        title = spec.get("title")
+        self.index[f"{sub}/{name}" if sub else name] = {
             "spec": str(spec_path), "svg": str(svg_path), "alt": spec.get("description", ""),
-            "title": (spec.get("title") or {}).get("text", "") if isinstance(spec.get("title"), dict) else spec.get("title", ""),
+            "title": title.get("text", "") if isinstance(title, dict) else (title or ""),
             **spec.get("usermeta", {}).get("r2p", {}),
         }
 
+
+def build_data_figures(processed: Path, out: Path) -> dict:
+    """Figures that need only the processed tables (they can be made while claims run)."""
+    from . import charts
+    from .panel import hmi_gwcodes, mapper_from_processed
+
+    save = _Saver(out)
     hmi = pd.read_parquet(processed / "hmi_cases.parquet")
     cy = pd.read_parquet(processed / "country_year.parquet")
     save(charts.hmi_timeline(hmi), "hmi_timeline")
     save(charts.onset_series(cy), "onset_series")
     save(charts.veto_series(pd.read_parquet(processed / "unsc_vetoes_by_member.parquet")), "veto_series")
+    # one fatalities chart per intervention brief
+    mapper = mapper_from_processed(processed)
+    cases = brief_cases(hmi)
+    cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
+    cols = ["osv_gov_best", "osv_nonstate_best", "battle_deaths_best"]
+    for r in cases.itertuples(index=False):
+        sub = cy[(cy.gwcode == r.gwcode) & cy.year.between(int(r.start_year) - 3, int(r.start_year) + 3)]
+        sub = sub[["year", *cols]].astype({c: float for c in cols})
+        save(charts.case_fatalities(sub, {"case_id": r.case_id, "start_year": r.start_year}), r.slug, "briefs")
+    write_json(save.index, out / "index-data.json")
+    return save.index
 
+
+def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> dict:
+    """Figures made from the claims' results."""
+    from . import charts
+
+    save = _Saver(out)
     curves = pd.read_parquet(claims_dir / "spec_curve.parquet")
     results = {c: json.loads((claims_dir / f"{c}.json").read_text(encoding="utf-8")) for c in claim_ids}
     for c in claim_ids:
@@ -85,14 +108,5 @@ def build_all(processed: Path, claims_dir: Path, out: Path, claim_ids: list[str]
     spec = ", ".join(f"{k} {v}" for k, v in cc["primary_specification"].items())
     save(charts.group_positions(_cc1_rows(cc), "Votes on country-specific human-rights resolutions",
                                 f"Mean position ({spec})", ["results/claims/CC1.json"]), "cc1_positions")
-
-    # one fatalities chart per intervention brief
-    mapper = mapper_from_processed(processed)
-    cases = brief_cases(hmi)
-    cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
-    for r in cases.itertuples(index=False):
-        sub = cy[(cy.gwcode == r.gwcode) & cy.year.between(int(r.start_year) - 3, int(r.start_year) + 3)]
-        sub = sub[["year", "osv_gov_best", "osv_nonstate_best", "battle_deaths_best"]].astype({"osv_gov_best": float, "osv_nonstate_best": float, "battle_deaths_best": float})
-        save(charts.case_fatalities(sub, {"case_id": r.case_id, "start_year": r.start_year}), r.slug, "briefs")
-    write_json(index, out / "index.json")
-    return index
+    write_json(save.index, out / "index-claims.json")
+    return save.index

@@ -126,7 +126,11 @@ def figure(name: str, results: str | None = None) -> tuple[str, str]:
 
 
 def figure_alt(name: str, results: str | None = None) -> str:
-    return result_file("figures/index.json", results)[name]["alt"]
+    for idx in ("figures/index-data.json", "figures/index-claims.json"):
+        index = result_file(idx, results)
+        if name in index:
+            return index[name]["alt"]
+    raise KeyError(name)
 
 
 def bullets(items: Iterable[str]) -> str:

@@ -2,7 +2,7 @@
 # else the built-in engine in analysis/render.py).
 
 
-rule figures:
+rule figures_data:
     input:
         tables=[
             f"{PROCESSED}/hmi_cases.parquet",
@@ -11,21 +11,35 @@ rule figures:
             f"{PROCESSED}/crosswalk.parquet",
             f"{PROCESSED}/polity5.parquet",
         ],
+        code=["analysis/charts.py", "analysis/figures.py"],
+    output:
+        index="results/figures/index-data.json",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        out=lambda w, output: Path(output.index).parent,
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/reports/figures_data.log",
+    shell:
+        "python -m analysis --log {log:q} figures data --processed {params.processed:q} --out {params.out:q}"
+
+
+rule figures_claims:
+    input:
         claims=rules.claims_summary.output,
         code=["analysis/charts.py", "analysis/figures.py"],
     output:
-        index="results/figures/index.json",
+        index="results/figures/index-claims.json",
     params:
-        processed=lambda w, input: Path(input.tables[0]).parent,
         claims=lambda w, input: Path(input.claims[0]).parent,
         out=lambda w, output: Path(output.index).parent,
     conda:
         "../envs/r2p.yaml"
     log:
-        "logs/reports/figures.log",
+        "logs/reports/figures_claims.log",
     shell:
-        "python -m analysis --log {log:q} figures --processed {params.processed:q}"
-        " --claims {params.claims:q} --out {params.out:q}"
+        "python -m analysis --log {log:q} figures claims --claims {params.claims:q} --out {params.out:q}"
 
 
 rule briefs_data:
@@ -69,7 +83,7 @@ rule report:
     input:
         **REPORT_INPUTS,
         claims=rules.claims_summary.output,
-        figures=rules.figures.output,
+        figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
     output:
@@ -94,7 +108,7 @@ rule briefs:
         extension=REPORT_INPUTS["extension"],
         code=REPORT_INPUTS["code"],
         data=rules.briefs_data.output.briefs,
-        figures=rules.figures.output,
+        figures=rules.figures_data.output.index,
     output:
         directory("reports/_output/briefs"),
     params:
