@@ -136,7 +136,7 @@ def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
     bdf = pd.DataFrame(bounds).drop_duplicates("value")
     base = alt.Chart(d).encode(x=alt.X("rank:Q", title=f"Specifications, sorted by estimate (n = {len(d)})", axis=alt.Axis(labels=False, ticks=False)))
     ci = base.mark_rule(opacity=0.55).encode(
-        y=alt.Y("ci_low:Q", title=claim["estimand"][:60]), y2="ci_high:Q",
+        y=alt.Y("ci_low:Q", title="Estimate and 95% interval"), y2="ci_high:Q",
         color=alt.Color("outcome:N", title="Specification", scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values()))),
     )
     pts = base.mark_point(filled=True, size=14).encode(
