@@ -1150,6 +1150,10 @@ local function callout(el, kind)
   end
   if title == nil then title = pandoc.Inlines({ pandoc.Str(kinds[kind]) }) end
   if FORMAT:match("typst") then
+    -- citeproc has already formatted citations (pass 1); write their text, not Typst `@key`
+    local resolved = { Cite = function(c) return c.content end }
+    title = pandoc.Inlines(title):walk(resolved)
+    body = body:walk(resolved)
     local t = trim(pandoc.write(pandoc.Pandoc({ pandoc.Plain(title) }), "typst"))
     local b = pandoc.write(pandoc.Pandoc(body), "typst")
     return pandoc.RawBlock("typst",

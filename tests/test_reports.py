@@ -98,3 +98,17 @@ def test_brief_escapes_dataset_strings(tmp_path):
     assert "<script>alert(1)</script>" in text  # literal text, not markup
     assert "#set page(fill: red)" in text and "#strong[Qatar]" in text
     assert len(paths) == 2
+
+
+@pytest.mark.slow
+def test_citations_inside_callouts_are_formatted_in_both_formats(tmp_path):
+    from pypdf import PdfReader
+
+    from analysis.render import render
+
+    render(ROOT / "tests" / "fixtures" / "render" / "callout-cite.qmd", to=("html", "pdf"), out_dir=tmp_path,
+           engine="builtin")
+    text = " ".join(PdfReader(tmp_path / "callout-cite.pdf").pages[0].extract_text().split())
+    assert "Gromes and Dembinski (2019; see also Brozus 2012)" in text
+    html = (tmp_path / "callout-cite.html").read_text(encoding="utf-8")
+    assert "Gromes and Dembinski" in html and "@gromes2019hmi" not in html
