@@ -58,7 +58,6 @@ map IO codes.
 from __future__ import annotations
 
 import calendar
-import csv
 
 import numpy as np
 import pandas as pd
@@ -184,25 +183,9 @@ def _is_io(code: pd.Series) -> pd.Series:
 
 
 def _read_csv(raw: RawFiles) -> pd.DataFrame:
-    """Read the CSV. The published file lacks a final newline, so `RawFiles.read_csv`'s
-    truncation test (which requires one) cannot be used; instead a truncated last record
-    is detected by its field count, which must equal the header's."""
-    p = raw.path(SOURCE, FILE)
-    try:
-        with open(p, encoding="utf-8-sig", newline="") as fh:
-            lines = fh.read().splitlines()
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise DataError(f"cannot read CSV: {e}", source=SOURCE, file=FILE) from e
-    if not lines:
-        raise DataError("file is empty", source=SOURCE, file=FILE)
-    last = next(csv.reader([lines[-1]])) if len(lines) > 1 else []
-    if len(lines) > 1 and len(last) != df.shape[1]:
-        raise DataError(
-            f"last record has {len(last)} fields, header has {df.shape[1]}: truncated?",
-            source=SOURCE, file=FILE, row=len(df),
-        )
-    return df
+    """Read the CSV (the published file lacks a final newline; `RawFiles.read_csv` detects a
+    truncated last record by its field count)."""
+    return raw.read_csv(SOURCE, FILE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def _read(raw: RawFiles) -> pd.DataFrame:
