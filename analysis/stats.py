@@ -34,6 +34,7 @@ from the same point; seeds come from `step_seed`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import itertools
@@ -48,6 +49,8 @@ import pandas as pd
 from scipy import special, stats
 
 __all__ = [
+    "plain_loop",
+    "plain_loop_active",
     "StatResult",
     "json_safe",
     "proportion",
@@ -78,6 +81,34 @@ __all__ = [
 ]
 
 _CORE = ("method", "estimate", "ci_low", "ci_high", "p_value", "n", "reason", "warnings")
+
+# ------------------------------------------------------------ the plain-loop reference
+
+_PLAIN = [False]
+
+
+@contextlib.contextmanager
+def plain_loop():
+    """Run specification curves as a plain statsmodels/scipy loop (the benchmark's reference).
+
+    Inside the block nothing is shared between specifications and nothing is
+    vectorised: `DesignCache.get` rebuilds every sample and design, logits are fitted
+    by statsmodels' GLM (`cov_type="cluster"`), and the `*_many` exact functions call
+    scipy's `binomtest` / `fisher_exact` and statsmodels' `proportion_confint` once per
+    specification. Results must equal the fast path's (checked in tests and by
+    `bench/bench_claims.py`); only the time differs.
+    """
+    old = _PLAIN[0]
+    _PLAIN[0] = True
+    try:
+        yield
+    finally:
+        _PLAIN[0] = old
+
+
+def plain_loop_active() -> bool:
+    """True inside `plain_loop()`."""
+    return _PLAIN[0]
 
 
 # --------------------------------------------------------------------------- results
@@ -197,6 +228,13 @@ def proportion_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray,
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
+    if _PLAIN[0]:
+        from statsmodels.stats.proportion import proportion_confint
+        k, n = np.broadcast_arrays(k, n)
+        ci = [proportion_confint(int(kk), int(nn), alpha, method="beta") if nn > 0 else (np.nan, np.nan)
+              for kk, nn in zip(k.ravel(), n.ravel())]
+        return (np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
+                np.array([c[1] for c in ci], dtype=float).reshape(k.shape))
     with np.errstate(invalid="ignore", divide="ignore"):
         lo = np.where(k > 0, special.betaincinv(k, n - k + 1, alpha / 2), 0.0)
         hi = np.where(k < n, special.betaincinv(k + 1, n - k, 1 - alpha / 2), 1.0)
@@ -257,6 +295,13 @@ def wilson_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray, np.
     """Vectorised Wilson score interval (no continuity correction); NaN where n == 0."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
+    if _PLAIN[0]:
+        from statsmodels.stats.proportion import proportion_confint
+        k, n = np.broadcast_arrays(k, n)
+        ci = [proportion_confint(kk, nn, alpha, method="wilson") if nn > 0 else (np.nan, np.nan)
+              for kk, nn in zip(k.ravel(), n.ravel())]
+        return (np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
+                np.array([c[1] for c in ci], dtype=float).reshape(k.shape))
     z = float(special.ndtri(1 - alpha / 2))
     z2 = z * z
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -327,6 +372,9 @@ def binom_test_many(k: Any, n: Any, p0: Any, alternative: str = "greater") -> np
     k, n = np.asarray(k, dtype=np.int64), np.asarray(n, dtype=np.int64)
     k, n, p0 = np.broadcast_arrays(k, n, np.asarray(p0, dtype=float))
     k, n, p0 = k.ravel(), n.ravel(), p0.ravel()
+    if _PLAIN[0]:
+        return np.array([stats.binomtest(int(kk), int(nn), float(pp), alternative=alternative).pvalue
+                         if nn > 0 else np.nan for kk, nn, pp in zip(k, n, p0)], dtype=float)
     if alternative == "greater":
         out = np.where(k <= 0, 1.0, special.bdtrc(np.maximum(k - 1, 0), n, p0))
     elif alternative == "less":
@@ -354,6 +402,10 @@ def fisher_p_many(a: Any, b: Any, c: Any, d: Any, alternative: str = "two-sided"
     """
     alternative = _check_alt(alternative)
     a, b, c, d = (np.asarray(v, dtype=np.int64).ravel() for v in (a, b, c, d))
+    if _PLAIN[0]:
+        return np.array([np.nan if min(aa + bb, cc + dd, aa + cc, bb + dd) == 0 else
+                         stats.fisher_exact([[aa, bb], [cc, dd]], alternative=alternative)[1]
+                         for aa, bb, cc, dd in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())], dtype=float)
     r1, c1 = a + b, a + c
     N = a + b + c + d
     lo = np.maximum(0, r1 - (b + d))
@@ -865,7 +917,7 @@ class LogitData:
         return self._core[max_iter]
 
     def fit(self, term: str, *, cluster: str | None = None, alpha: float = 0.05,
-            use_t: bool = False, engine: str = "numpy", max_iter: int = 100) -> StatResult:
+            use_t: bool = False, engine: str | None = None, max_iter: int = 100) -> StatResult:
         """Fit (or reuse the fit) and report the coefficient of `term` (log-odds).
 
         cluster: name of the clustering (default: the first given; None if the data
@@ -876,6 +928,8 @@ class LogitData:
         separation, non-convergence, a singular information matrix, < 2 clusters.
         """
         _check_alpha(alpha)
+        if engine is None:
+            engine = "statsmodels" if _PLAIN[0] else "numpy"
         if engine not in ("numpy", "statsmodels"):
             raise ValueError("engine must be 'numpy' or 'statsmodels'")
         if term not in self.names:
@@ -975,7 +1029,7 @@ class LogitData:
 
 def logit_clustered(y: Any, X: Any, groups: Any, term: str, *, alpha: float = 0.05,
                     names: Sequence[str] | None = None, add_const: bool = True,
-                    use_t: bool = False, engine: str = "numpy", missing: str = "drop",
+                    use_t: bool = False, engine: str | None = None, missing: str = "drop",
                     max_iter: int = 100) -> StatResult:
     """Logistic regression with cluster-robust (CRV1) SEs; report the `term` coefficient.
 
@@ -1233,6 +1287,9 @@ class DesignCache:
         self.misses = 0
 
     def get(self, key: Any, builder: Callable[[], Any]) -> Any:
+        if _PLAIN[0]:  # the reference loop shares nothing
+            self.misses += 1
+            return builder()
         try:
             v = self._d[key]
         except KeyError:

@@ -68,3 +68,22 @@ def panel(processed_dir):
     from analysis.panel import build_panel
 
     return build_panel(processed_dir, 1946, 2024)
+
+
+def assert_plain_loop_equal(claim, processed, fast_curve):
+    """The claim's curve from `analysis.stats.plain_loop()` (statsmodels/scipy, nothing shared)
+    equals the fast path's: same numbers (to 1e-6 relative), same reasons, same classification."""
+    import numpy as np
+
+    from analysis.claims import run_claim
+    from analysis.stats import plain_loop
+
+    with plain_loop():
+        _, plain = run_claim(claim, processed)
+    assert list(plain["spec_id"]) == list(fast_curve["spec_id"])
+    for col in ("estimate", "ci_low", "ci_high", "p_value"):
+        np.testing.assert_allclose(plain[col].to_numpy(float), fast_curve[col].to_numpy(float),
+                                   rtol=1e-6, atol=1e-12, equal_nan=True, err_msg=f"{claim.id} {col}")
+    assert list(plain["n"].astype("Int64")) == list(fast_curve["n"].astype("Int64"))
+    assert list(plain["reason"].fillna("")) == list(fast_curve["reason"].fillna(""))
+    assert list(plain["supports"].astype(object)) == list(fast_curve["supports"].astype(object))

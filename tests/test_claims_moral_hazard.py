@@ -271,7 +271,7 @@ def test_mh4_totals_against_panel(results, data):
 # --------------------------------------------------------------------------- end to end
 
 
-@pytest.mark.parametrize("cid,n_specs", [("MH1", 96), ("MH2", 144), ("MH3", 24), ("MH4", 24)])
+@pytest.mark.parametrize("cid,n_specs", [("MH1", 96), ("MH2", 144), ("MH3", 12), ("MH4", 24)])
 def test_end_to_end_schema_and_specs(results, cid, n_specs):
     from analysis.claims import validate_result
 
@@ -303,3 +303,18 @@ def test_end_to_end_key_facts(results):
     # every estimable MH4 row has an interval containing its estimate
     ok = c4.dropna(subset=["ci_low", "ci_high"])
     assert ((ok.ci_low <= ok.estimate) & (ok.estimate <= ok.ci_high)).all()
+
+
+def test_mh3_placebo_is_beside_the_curve_not_in_it(results):
+    res, curve = results["MH3"]
+    assert set(curve["interventions"]) == {"hmi-against-government"}
+    pc = res["primary_detail"]["placebo_curve"]["specifications"]
+    assert len(pc) == len(curve) and {s["interventions"] for s in pc} == {"hmi-against-rebels-placebo"}
+    assert any("placebo" in r["change"] for r in res["revisions"])
+
+
+@pytest.mark.parametrize("cid", ["MH1", "MH2", "MH3", "MH4"])
+def test_plain_statsmodels_loop_gives_the_same_curve(results, claims, mh_processed, cid):
+    from conftest import assert_plain_loop_equal
+
+    assert_plain_loop_equal(claims[cid], mh_processed, results[cid][1])

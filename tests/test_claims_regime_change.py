@@ -322,3 +322,10 @@ def test_rc3_key_facts(rc_results):
     # GWF ends in 2010: no treated country-year after 2009 in the 2-year gwf outcome
     det = {(d["release"], d["outcome"], d["window"]): d for d in result["details"]["by_release_outcome_window"]}
     assert det[("0.3", "gwf-regime-failure", 2)]["treated"] < det[("0.3", "irregular-or-foreign-exit", 2)]["treated"]
+
+
+@pytest.mark.parametrize("cid", ["RC1", "RC2", "RC3"])
+def test_plain_statsmodels_loop_gives_the_same_curve(rc_results, rc_claims, rc_processed, cid):
+    from conftest import assert_plain_loop_equal
+
+    assert_plain_loop_equal(rc_claims[cid], rc_processed, rc_results[cid][1])

@@ -45,6 +45,11 @@ def test_registry_loads_and_declares_enough_specifications():
         (lambda e: e["specifications"].__setitem__("estimate", [1, 2]) or e["primary"].__setitem__("estimate", 1), "specifications.estimate"),
         (lambda e: e.pop("min_n"), "min_n"),
         (lambda e: e["decision"].__setitem__("support", {"sideways": 1}), "decision"),
+        (lambda e: e.__setitem__("revisions", [{"date": "last week", "change": "dropped an option",
+                                                "reason": "it looked bad", "after_results": True,
+                                                "affects_verdict": False}]), "revisions"),
+        (lambda e: e.__setitem__("revisions", [{"date": "2026-11-25", "change": "dropped an option",
+                                                "reason": "no reason given"}]), "revisions"),
     ],
 )
 def test_bad_entry_names_claim_and_field(reg, tmp_path, mutate, field):

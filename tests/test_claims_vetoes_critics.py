@@ -292,3 +292,10 @@ def test_cc1_end_to_end(cc1_result):
     # the CI comes from the spec's recorded seed
     prow = curve[curve["spec_id"] == p["spec_id"]].iloc[0]
     assert det["result"]["bootstrap"]["seed"] == int(prow["seed"])
+
+
+def test_plain_statsmodels_loop_gives_the_same_curve(vc_claims, vc_processed, lb1_result, cc1_result):
+    from conftest import assert_plain_loop_equal
+
+    assert_plain_loop_equal(vc_claims["LB1"], vc_processed, lb1_result[1])
+    assert_plain_loop_equal(vc_claims["CC1"], vc_processed, cc1_result[1])

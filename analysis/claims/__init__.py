@@ -362,6 +362,7 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
         "details": out.details,
         "comparisons": out.comparisons,
         "limitations": list(claim.limitations) + list(out.limitations),
+        "revisions": list(claim.entry.get("revisions", [])),
         "seed": claim.seed,
         "registry_entry_sha256": __import__("hashlib").sha256(claim.fingerprint().encode()).hexdigest(),
     }

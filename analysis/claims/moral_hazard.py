@@ -47,9 +47,11 @@ from ..stats import (
     LogitData,
     StatResult,
     binom_test_vs,
+    curve_records,
     json_safe,
     poisson_or_nb_break,
     risk_ratio,
+    spec_curve,
 )
 from . import Claim, ClaimOutput, Data, primary_row, run_curve
 
@@ -612,6 +614,11 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
     lg = logit_or(LogitData(yy, X, cy["gwcode"].to_numpy()[keep]), "exposed", claim.alpha)
     _, _, per_case = exposure(p["release"], p["interventions"], p["window"])
     placebo = fn(**dict(p, interventions="hmi-against-rebels-placebo"))
+    # The placebo beside the curve (registry revision of 2026-11-25): the same window,
+    # outcome and release choices with interventions against rebels; not counted.
+    placebo_dims = {d: list(o) for d, o in claim.dims.items()}
+    placebo_dims["interventions"] = ["hmi-against-rebels-placebo"]
+    placebo_curve = spec_curve(placebo_dims, fn, key=f"claims/{claim.id}/placebo")
     primary_detail = {
         "result": _dict(prim),
         "exposure_rule": f"exposed = country-years in years s+1 .. s+{p['window']} after the start s of an HMI against a "
@@ -622,6 +629,15 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
         "risk_set_no_conflict_previous_year": _dict(risk_set),
         "clustered_logit_exposed_with_trend": _dict(lg),
         "placebo_against_rebels_same_choices": _dict(placebo),
+        "placebo_curve": {
+            "note": "Interventions against rebels (PRIF target = rebels) in place of those against governments, over "
+                    "the curve's other choices. A demonstration effect specific to interventions against governments "
+                    "predicts no comparable rise here. Not counted in the robustness share.",
+            "specifications": [
+                {**{d: r[d] for d in placebo_dims}, "estimate": r["estimate"], "ci_low": r["ci_low"],
+                 "ci_high": r["ci_high"], "n": r["n"], "reason": r["reason"]}
+                for r in curve_records(placebo_curve)],
+        },
     }
     details = {"exposure_per_intervention_primary": _records(per_case)}
     comparisons = [{
@@ -637,8 +653,8 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
         "years are not independent, and the Katz interval ignores that (the clustered logit in the primary detail "
         "does not).",
         "Rebel one-sided violence is observed only from 1989 (UCDP).",
-        "The placebo (interventions against rebels) is one of the declared specification options, so its rows count "
-        "in the specification curve like any other.",
+        "The placebo (interventions against rebels) is reported beside the curve, not in it; it was a curve option "
+        "until a registry revision (see `revisions`).",
         releases_note(hmi, claim.id),
     ]
     return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
