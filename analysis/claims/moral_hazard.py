@@ -43,12 +43,14 @@ import pandas as pd
 from ..crosswalk import Mapper
 from ..panel import REGIONS, hmi_gwcodes, osv_vars, region_of
 from ..stats import (
+    COUNT_MODELS,
     DesignCache,
     LogitData,
     StatResult,
     binom_test_vs,
     curve_records,
     json_safe,
+    plain_loop_active,
     poisson_or_nb_break,
     risk_ratio,
     spec_curve,
@@ -167,7 +169,7 @@ def mh1_case_table(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_st
     `zero_osv` = no one-sided deaths at all in the window.
     """
     rows = []
-    for r in cases.itertuples(index=False):
+    for r in cases[["case_id", "target", "gwcode", "start_year"]].itertuples(index=False):
         s = int(r.start_year)
         y0, y1 = s - k, (s if include_start else s - 1)
         covered = s >= first_start and y0 >= first and y1 <= last
@@ -188,6 +190,8 @@ _BINOM: dict[tuple[int, int, float], StatResult] = {}
 
 
 def _binom(k: int, n: int, alpha: float) -> StatResult:
+    if plain_loop_active():  # the reference loop shares nothing
+        return binom_test_vs(k, n, 0.25, alternative="two-sided", alpha=alpha)
     if (k, n, alpha) not in _BINOM:
         _BINOM[(k, n, alpha)] = binom_test_vs(k, n, 0.25, alternative="two-sided", alpha=alpha)
     return _BINOM[(k, n, alpha)]
@@ -215,10 +219,14 @@ def mh1_perpetrators(claim: Claim, data: Data) -> ClaimOutput:
     span = {v: (max(UCDP_OSV_FIRST, int(d["year"].min())), int(d["year"].max())) for v, d in osv_raw.items()}
     cache = DesignCache()
 
+    def cases(release) -> pd.DataFrame:
+        return cache.get(("cases", release), lambda: hmi.loc[hmi["release"] == release,
+                                                             ["case_id", "target", "gwcode", "start_year"]])
+
     def table(k, start_year, ucdp_estimate, osv_version, release) -> pd.DataFrame:
         def build():
             first, last = span[osv_version]
-            return mh1_case_table(hmi[hmi["release"] == release], osv[osv_version], int(k), start_year == "include",
+            return mh1_case_table(cases(release), osv[osv_version], int(k), start_year == "include",
                                   ucdp_estimate, first=first, last=last)
         return cache.get(("mh1", k, start_year, ucdp_estimate, osv_version, release), build)
 
@@ -405,6 +413,14 @@ def logit_base(cy: pd.DataFrame, regime: str = "vdem") -> pd.DataFrame:
     return X
 
 
+def _base_arrays(cy: pd.DataFrame, regime: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """`logit_base` as arrays: year, at_risk, gwcode, controls matrix and control names."""
+    b = logit_base(cy, regime)
+    ctrl = b.drop(columns=["year", "gwcode", "at_risk"])
+    return (b["year"].to_numpy(dtype=np.int64), b["at_risk"].to_numpy(dtype=bool), b["gwcode"].to_numpy(),
+            ctrl.to_numpy(dtype=float), [str(c) for c in ctrl.columns])
+
+
 def logit_design(cy: pd.DataFrame, col: str, y0: int, y1: int, break_year: int, trend: bool,
                  regime: str = "vdem", base: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
     """Country-year logit design: y = onset (`col`), X = post (+ trend per decade) + controls.
@@ -445,18 +461,32 @@ def mh2_onset_break(claim: Claim, data: Data) -> ClaimOutput:
     def series(col, years):
         return cache.get(("series", col, years), lambda: world_onset_series(cy, col, *parse_years(years)))
 
-    def count_fit(col, years, break_year, trend):
+    def count_fit(col, years, break_year, trend, model, fits=None):
+        # a specification fits only its own model (Poisson is the start and the dispersion check)
+        fits = fits or (("poisson",) if model == "poisson" else ("poisson", model))
+
         def build():
             s = series(col, years)
             return poisson_or_nb_break(s["onsets"].to_numpy(), s["year"].to_numpy(), int(break_year), trend,
-                                       exposure=s["members"].to_numpy(), model="poisson", alpha=claim.alpha)
-        return cache.get(("count", col, years, break_year, trend), build)
+                                       exposure=s["members"].to_numpy(), model=model, alpha=claim.alpha,
+                                       fits=fits)
+        return cache.get(("count", col, years, break_year, trend, model, fits), build)
 
     def design(col, years, break_year, trend, regime="vdem"):
         def build():
-            base = cache.get(("base", regime), lambda: logit_base(cy, regime))
-            y, X, g = logit_design(cy, col, *parse_years(years), int(break_year), trend, regime, base)
-            return LogitData(y.to_numpy(), X, g.to_numpy())
+            if plain_loop_active():  # the reference loop: the design from the panel, in pandas
+                y, X, g = logit_design(cy, col, *parse_years(years), int(break_year), trend, regime)
+                return LogitData(y.to_numpy(), X, g.to_numpy())
+            # shared: the controls as one array per regime coding, rows picked per specification
+            year, at_risk, gw, ctrl, names = cache.get(("base-arrays", regime), lambda: _base_arrays(cy, regime))
+            y0, y1 = parse_years(years)
+            m = (year >= y0) & (year <= y1) & at_risk
+            yy = cache.get(("y", col), lambda: cy[col].astype("Float64").astype(float).to_numpy())[m]
+            cols = [(year[m] >= int(break_year)).astype(float)]
+            if trend:
+                cols.append((year[m] - int(break_year)) / 10.0)
+            X = np.column_stack(cols + [ctrl[m]])
+            return LogitData(yy, X, gw[m], names=["post"] + (["trend_decades"] if trend else []) + names)
         return cache.get(("logit", col, years, break_year, trend, regime), build)
 
     def fn(break_year, onset, model, trend, years, conflicts):
@@ -464,16 +494,21 @@ def mh2_onset_break(claim: Claim, data: Data) -> ClaimOutput:
         tr = trend == "linear"
         if model == "country-year-logit":
             return logit_or(design(col, years, break_year, tr), "post", claim.alpha)
-        full = count_fit(col, years, break_year, tr)
-        r = count_model_result(full, MODEL_NAMES[model])
-        r.extra = dict(r.extra, onset_column=col, offset="log(number of GW system members)")
-        return r
+        r = count_fit(col, years, break_year, tr, MODEL_NAMES[model])
+        return StatResult(method=r.method, estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high,
+                          p_value=r.p_value, n=r.n, reason=r.reason, warnings=r.warnings,
+                          extra=dict(r.extra, onset_column=col, offset="log(number of GW system members)"))
 
     curve = run_curve(claim, fn)
     p = claim.primary
     col = ONSET_COLS[(p["conflicts"], p["onset"])]
     tr = p["trend"] == "linear"
     prim = fn(**p)
+    if p["model"] != "country-year-logit":  # the primary with every alternative model, for the detail
+        full = count_fit(col, p["years"], p["break_year"], tr, MODEL_NAMES[p["model"]], fits=COUNT_MODELS)
+        prim = StatResult(method=full.method, estimate=full.estimate, ci_low=full.ci_low, ci_high=full.ci_high,
+                          p_value=full.p_value, n=full.n, reason=full.reason, warnings=full.warnings,
+                          extra=dict(full.extra, onset_column=col, offset="log(number of GW system members)"))
     s = series(col, p["years"])
     logit_v = logit_or(design(col, p["years"], p["break_year"], tr), "post", claim.alpha)
     logit_p = logit_or(design(col, p["years"], p["break_year"], tr, "polity"), "post", claim.alpha)
@@ -544,7 +579,7 @@ def exposure_sets(cy: pd.DataFrame, cases: pd.DataFrame, window: int) -> tuple[n
     exposed = np.zeros(len(cy), dtype=bool)
     excluded = np.zeros(len(cy), dtype=bool)
     rows = []
-    for r in cases.itertuples(index=False):
+    for r in cases[["case_id", "gwcode", "region_gw", "start_year"]].itertuples(index=False):
         s = int(r.start_year)
         e = (reg == r.region_gw) & (gw != r.gwcode) & (yr > s) & (yr <= s + window)
         x = (gw == r.gwcode) & (yr >= s) & (yr <= s + window)
@@ -669,7 +704,7 @@ def event_windows(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, col: str,
     """Per HMI with coverage (s >= first + 1, s - k >= first, s + 1 <= last): deaths and
     years in the k years before (s-k .. s-1) and after (s+1 .. min(s+k, last))."""
     rows = []
-    for r in cases.itertuples(index=False):
+    for r in cases[["case_id", "target", "gwcode", "start_year"]].itertuples(index=False):
         s = int(r.start_year)
         if s < first + 1 or s - k < first or s + 1 > last:
             continue

@@ -276,8 +276,11 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
     hmi = data.table("hmi_cases")
     alpha = claim.alpha
 
+    cols = ["release", "status", "start_year", "case_id", "regime_change"]
+    cache = DesignCache()
+
     def spec(release: str, cases: str, period: str, libya: str) -> StatResult:
-        d = rc1_subset(hmi, release, cases, period, libya)
+        d = rc1_subset(cache.get("columns", lambda: hmi[cols]), release, cases, period, libya)
         n_missing = int(d["regime_change"].isna().sum())
         d = d[d["regime_change"].notna()]
         y = d["regime_change"].astype(bool)
@@ -758,7 +761,7 @@ def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int 
               .apply(lambda s: sorted(s.astype(str))).reset_index()
               .rename(columns={"gw": "gwcode", "start_year": "year", "case_id": "case_ids"}))
     rows = []
-    for r in h.itertuples(index=False):
+    for r in h[["gw", "start_year", "end_year"]].itertuples(index=False):
         end = last if pd.isna(r.end_year) else int(r.end_year)
         for y in range(int(r.start_year), end + 1):
             rows.append((int(r.gw), y))
@@ -766,31 +769,56 @@ def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int 
     return starts.sort_values(["gwcode", "year"]).reset_index(drop=True), ongoing.reset_index(drop=True)
 
 
-def rc3_frame(cy: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, outcome_col: str, window: int,
-              last_year: int) -> pd.DataFrame:
-    """Country-years with treated / control flags, outcome over the window and matching keys."""
-    d = cy[["gwcode", "year", "intra_active", "intra_war", "v2x_regime", "polity2", "region", outcome_col]].copy()
+RC3_CY_COLS = ["gwcode", "year", "intra_active", "intra_war", "v2x_regime", "polity2", "region"]
+
+
+def rc3_country_years(cy: pd.DataFrame, outcome_cols: Sequence[str]) -> pd.DataFrame:
+    """The panel's columns RC3 needs, sorted by (gwcode, year), with the matching keys
+    (war, regime, cold_war, region); the same for every release, window and outcome."""
+    d = cy[RC3_CY_COLS + [c for c in outcome_cols if c not in RC3_CY_COLS]].copy()
     d = d.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)
+    d["war"] = d["intra_war"].fillna(False).astype(bool)
+    d["regime"] = regime_band_v2x(d["v2x_regime"], d["polity2"])
+    d["cold_war"] = d["year"] < COLD_WAR_END
+    d["region"] = d["region"].astype("string").fillna("unknown").astype(object)
+    return d
+
+
+def rc3_exposure(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, window: int) -> pd.DataFrame:
+    """`cys` (from `rc3_country_years`) with the HMI starts of one release and whether an
+    HMI is ongoing in the window t .. t+window-1; same rows and order as `cys`."""
     st = starts.assign(_start=True)[["gwcode", "year", "_start", "case_ids"]]
-    d = d.merge(st, on=["gwcode", "year"], how="left")
+    d = cys.merge(st, on=["gwcode", "year"], how="left")
     d["_start"] = d["_start"].eq(True).to_numpy()
     d = d.merge(ongoing.assign(_on=True), on=["gwcode", "year"], how="left")
     d["_on"] = d["_on"].eq(True).to_numpy()
-    y, obs = window_any(d, outcome_col, window, last_year)
-    d["y"] = y
-    d["observable"] = obs
+    if len(d) != len(cys):
+        raise ValueError("HMI starts or ongoing years are not unique per country-year")
     on_any = np.zeros(len(d), dtype=bool)
     g = d.groupby("gwcode", sort=False)
     for k in range(int(window)):
         on_any |= (g["_on"].shift(-k) if k else d["_on"]).eq(True).to_numpy(dtype=bool)
     d["hmi_in_window"] = on_any
+    return d
+
+
+def rc3_frame(cy: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, outcome_col: str, window: int,
+              last_year: int, *, exposure: pd.DataFrame | None = None,
+              outcome: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """Country-years with treated / control flags, outcome over the window and matching keys.
+
+    `exposure` (from `rc3_exposure`) and `outcome` ((any, observable) from `window_any`
+    on the same rows) can be passed in to share them between specifications.
+    """
+    if exposure is None:
+        exposure = rc3_exposure(rc3_country_years(cy, [outcome_col]), starts, ongoing, window)
+    d = exposure.copy()
+    y, obs = outcome if outcome is not None else window_any(d, outcome_col, window, last_year)
+    d["y"] = y
+    d["observable"] = obs
     d["treated"] = d["_start"] & d["observable"]
     d["control"] = (d["intra_active"].fillna(False).astype(bool) & ~d["hmi_in_window"] & d["observable"]
                     & ~d["_start"])
-    d["war"] = d["intra_war"].fillna(False).astype(bool)
-    d["regime"] = regime_band_v2x(d["v2x_regime"], d["polity2"])
-    d["cold_war"] = d["year"] < COLD_WAR_END
-    d["region"] = d["region"].astype("string").fillna("unknown").astype(object)
     return d
 
 
@@ -799,6 +827,26 @@ MATCHING_KEYS = {
     "intensity-region": ["war", "region"],
     "all-conflict-years": [],
 }
+
+
+def stratum_codes(d: pd.DataFrame, matching: str) -> np.ndarray:
+    """Integer stratum of every row of `d` for a matching (0 for all rows without keys)."""
+    keys = MATCHING_KEYS[matching]
+    if not keys:
+        return np.zeros(len(d), dtype=np.int64)
+    return d[keys].astype(str).groupby(keys, sort=True).ngroup().to_numpy(dtype=np.int64)
+
+
+def stratum_counts(codes: np.ndarray, treated: np.ndarray, control: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(a, n1, c, n0) per stratum code holding treated or controls (as `stratum_table`, by code)."""
+    m = int(codes.max()) + 1 if len(codes) else 0
+    t, c_, ev = treated.astype(float), control.astype(float), y.astype(float)
+    n1 = np.bincount(codes, weights=t, minlength=m)
+    n0 = np.bincount(codes, weights=c_, minlength=m)
+    a = np.bincount(codes, weights=t * ev, minlength=m)
+    c = np.bincount(codes, weights=c_ * ev, minlength=m)
+    keep = (n1 + n0) > 0
+    return a[keep], n1[keep], c[keep], n0[keep]
 
 
 def stratum_table(d: pd.DataFrame, matching: str) -> pd.DataFrame:
@@ -853,18 +901,35 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
     mapper = mapper_from_data(data)
     gw = hmi_gwcodes(hmi, mapper)
     cache = DesignCache()
+    # shared between specifications: the sorted panel with matching keys; per release and
+    # window the HMI exposure; per outcome and window the outcome; per matching the strata
+    out_cols = [c for c, _ in RC3_OUTCOMES.values()]
+
+    def cys() -> pd.DataFrame:
+        return cache.get("cys", lambda: rc3_country_years(cy, out_cols))
+
+    def exposure(release: str, window: int) -> pd.DataFrame:
+        def build() -> pd.DataFrame:
+            starts, ongoing = cache.get(("hmi-years", str(release)), lambda: hmi_country_years(hmi, gw, release))
+            return rc3_exposure(cys(), starts, ongoing, int(window))
+        return cache.get(("exposure", str(release), int(window)), build)
+
+    def outcome_arrays(outcome: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+        col, last = RC3_OUTCOMES[outcome]
+        return cache.get(("outcome", outcome, int(window)), lambda: window_any(cys(), col, int(window), last))
 
     def frame(release: str, outcome: str, window: int) -> pd.DataFrame:
         def build() -> pd.DataFrame:
-            starts, ongoing = hmi_country_years(hmi, gw, release)
             col, last = RC3_OUTCOMES[outcome]
-            return rc3_frame(cy, starts, ongoing, col, int(window), last)
+            return rc3_frame(cy, None, None, col, int(window), last, exposure=exposure(release, window),
+                             outcome=outcome_arrays(outcome, window))
         return cache.get(("frame", str(release), outcome, int(window)), build)
 
     def spec_(outcome: str, window: int, matching: str, release: str) -> StatResult:
         d = frame(release, outcome, window)
-        t = stratum_table(d, matching)
-        res = mantel_haenszel_rr(t["a"], t["n1"], t["c"], t["n0"], alpha)
+        codes = cache.get(("codes", matching), lambda: stratum_codes(cys(), matching))
+        a, n1, c, n0 = stratum_counts(codes, d["treated"].to_numpy(), d["control"].to_numpy(), d["y"].to_numpy())
+        res = mantel_haenszel_rr(a, n1, c, n0, alpha)
         n_starts = int(d["_start"].sum())
         res.extra.update(n_hmi_start_country_years=n_starts, n_treated_observable=int(d["treated"].sum()),
                          n_controls=int(d["control"].sum()))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..stats import StatResult, json_safe, rate_ratio
+from ..stats import DesignCache, StatResult, json_safe, rate_ratio
 from . import Claim, ClaimOutput, Data, run_curve
 
 #: last day covered by the veto list (15 Sept 2022): years up to 2021 are complete.
@@ -95,10 +95,24 @@ def count_vetoes(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, cou
     raise ValueError(f"unknown counting {counting!r}; known: {COUNTINGS}")
 
 
+def vetoes_per_year(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, counting: str) -> dict[int, int]:
+    """{year: number of vetoes by `vetoer` under `counting`} (years without vetoes absent)."""
+    if counting == "per-draft":
+        yrs = vetoes.loc[_draft_mask(vetoes, vetoer), "year"]
+    elif counting == "per-member-veto":
+        yrs = _member_rows(vetoes, by_member, vetoer)["year"]
+    else:
+        raise ValueError(f"unknown counting {counting!r}; known: {COUNTINGS}")
+    return {int(y): int(n) for y, n in yrs.astype(int).value_counts().items()}
+
+
 def veto_rate_ratio(vetoes: pd.DataFrame, by_member: pd.DataFrame, *, vetoer: str, before: str,
                     after: str, counting: str, alpha: float = 0.05,
-                    alternative: str = "two-sided") -> StatResult:
-    """Rate ratio of vetoes per year, `after` vs `before` (exact conditional)."""
+                    alternative: str = "two-sided", per_year: dict[int, int] | None = None) -> StatResult:
+    """Rate ratio of vetoes per year, `after` vs `before` (exact conditional).
+
+    `per_year` (from `vetoes_per_year` for the same vetoer and counting) shares the
+    counting between specifications; without it the tables are filtered directly."""
     for per in (before, after):
         a, b = parse_period(per)
         if b > LAST_COMPLETE_YEAR or a < FIRST_YEAR:
@@ -107,8 +121,14 @@ def veto_rate_ratio(vetoes: pd.DataFrame, by_member: pd.DataFrame, *, vetoer: st
                 f"{FIRST_YEAR}-{LAST_COMPLETE_YEAR}; the list ends {DATA_END.date()})"))
     if parse_period(before)[1] >= parse_period(after)[0]:
         raise ValueError(f"before {before} overlaps after {after}")
-    k_after = count_vetoes(vetoes, by_member, vetoer, counting, after)
-    k_before = count_vetoes(vetoes, by_member, vetoer, counting, before)
+    if per_year is None:
+        k_after = count_vetoes(vetoes, by_member, vetoer, counting, after)
+        k_before = count_vetoes(vetoes, by_member, vetoer, counting, before)
+    else:
+        def k(per: str) -> int:
+            a, b = parse_period(per)
+            return sum(n for y, n in per_year.items() if a <= y <= b)
+        k_after, k_before = k(after), k(before)
     res = rate_ratio(k_after, period_years(after), k_before, period_years(before), alpha=alpha,
                      alternative=alternative)
     res.extra.update(vetoes_after=k_after, years_after=period_years(after), vetoes_before=k_before,
@@ -158,9 +178,12 @@ def lb1_veto_rate(claim: Claim, data: Data) -> ClaimOutput:
     by_member = data.table("unsc_vetoes_by_member").sort_values(KEY + ["member"]).reset_index(drop=True)
     alpha = claim.alpha
 
+    cache = DesignCache()
+
     def spec(vetoer: str, before: str, after: str, counting: str) -> StatResult:
+        per_year = cache.get((vetoer, counting), lambda: vetoes_per_year(vetoes, by_member, vetoer, counting))
         return veto_rate_ratio(vetoes, by_member, vetoer=vetoer, before=before, after=after,
-                               counting=counting, alpha=alpha)
+                               counting=counting, alpha=alpha, per_year=per_year)
 
     curve = run_curve(claim, spec)
 
