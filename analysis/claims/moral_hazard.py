@@ -355,9 +355,10 @@ def parse_years(years: str) -> tuple[int, int]:
 
 def world_onset_series(cy: pd.DataFrame, col: str, y0: int, y1: int) -> pd.DataFrame:
     """Per year: number of country-years with an onset (`col`) and of system members."""
-    d = cy[(cy["year"] >= y0) & (cy["year"] <= y1)]
+    d = cy.loc[(cy["year"] >= y0) & (cy["year"] <= y1), ["year", col]]
+    d = d.assign(_on=d[col].fillna(False).astype(bool).astype("int64"))
     g = d.groupby("year")
-    out = pd.DataFrame({"onsets": g[col].apply(lambda s: int(s.fillna(False).astype(bool).sum())),
+    out = pd.DataFrame({"onsets": g["_on"].sum().astype("int64"),
                         "members": g.size().astype("int64")}).reset_index()
     return out.sort_values("year").reset_index(drop=True)
 
@@ -773,8 +774,9 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
 
     def windows(k, ucdp_estimate, release):
         return cache.get(("w", k, ucdp_estimate, release),
-                         lambda: event_windows(hmi[hmi["release"] == release], osv, int(k), f"ns_{ucdp_estimate}",
-                                               first, last))
+                         lambda: event_windows(cache.get(("cases", release), lambda: hmi.loc[
+                                                   hmi["release"] == release, ["case_id", "target", "gwcode", "start_year"]]),
+                                               osv, int(k), f"ns_{ucdp_estimate}", first, last))
 
     def select(w, targets):
         return w[w["target"] == 1] if targets == "against-government" else w

@@ -575,11 +575,16 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
     iv, info = _rc2_frame(data)
     hum_all = iv["humanitarian"] == 1
 
+    cache = DesignCache()
+
     def spec_(outcome: str, window: int, sample: str, intervener: str) -> StatResult:
-        y = rc2_outcome(iv, outcome, window)
-        base = (hum_all.fillna(False) & rc2_sample(iv, sample, intervener)).to_numpy()
-        obs = base & y.notna().to_numpy()
-        k = int(y[obs].astype(bool).sum())
+        # shared: the outcome per (outcome, window), the sample per (sample, intervener), as arrays
+        yv, yobs = cache.get(("y", outcome, int(window)), lambda: (
+            lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(rc2_outcome(iv, outcome, window)))
+        base = cache.get(("sample", sample, intervener),
+                         lambda: (hum_all.fillna(False) & rc2_sample(iv, sample, intervener)).to_numpy(dtype=bool))
+        obs = base & yobs
+        k = int(np.count_nonzero(yv & obs))
         n = int(obs.sum())
         return share_vs_majority(k, n, alpha, n_humanitarian=int(base.sum()), n_not_observable=int(base.sum() - n))
 
