@@ -120,6 +120,7 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
         timeline.append({"date": case["end_date"], "event": "intervention ends"})
     return json_safe({
         "case_id": case["case_id"], "slug": case["slug"], "releases": releases,
+        "title": f"Intervention brief: {case['case_id']}",
         "target_country": case["target_country"], "target_area": case["target_area"], "gwcode": case["gwcode"],
         "start_date": str(case["start_date"].date()) if not pd.isna(case["start_date"]) else None,
         "end_date": str(case["end_date"].date()) if not pd.isna(case["end_date"]) else None,

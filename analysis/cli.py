@@ -110,7 +110,7 @@ def cmd_briefs_data(args) -> None:
 def cmd_render(args) -> None:
     import yaml
 
-    from .render import render, render_many
+    from .render import execute_many, render, render_many
 
     params = {}
     for item in args.param:  # like `quarto render -P key:value` (value read as YAML)
@@ -118,6 +118,18 @@ def cmd_render(args) -> None:
         if not sep or not key:
             raise SystemExit(f"r2p render: -P expects KEY:VALUE, got {item!r}")
         params[key] = yaml.safe_load(value)
+    metadata = {}
+    for item in args.metadata:  # like `quarto render -M key:value` (value read as YAML)
+        key, sep, value = item.partition(":")
+        if not sep or not key:
+            raise SystemExit(f"r2p render: -M expects KEY:VALUE, got {item!r}")
+        metadata[key] = yaml.safe_load(value)
+    if args.execute_only and not args.freeze_dir:
+        raise SystemExit("r2p render: --execute-only needs --freeze-dir")
+    if args.frozen and args.each:
+        raise SystemExit("r2p render: --frozen names one record; it cannot be combined with --each")
+    if args.each and metadata:
+        raise SystemExit("r2p render: -M applies to one document; it cannot be combined with --each")
     if args.each:  # KEY:V1,V2,... or KEY:@DIR (one render per *.json stem in DIR), one warm kernel
         key, _, values = args.each.partition(":")
         if values.startswith("@"):
@@ -125,10 +137,15 @@ def cmd_render(args) -> None:
         else:
             vals = [v for v in values.split(",") if v]
         jobs = [(args.doc, {**params, key: v}, v) for v in vals]
-        outs = [p for ps in render_many(jobs, to=args.to, out_dir=args.out_dir, engine=args.engine) for p in ps]
+        if args.execute_only:  # one warm kernel, outputs frozen for later conversion
+            outs = execute_many(jobs, args.freeze_dir)
+        else:
+            outs = [p for ps in render_many(jobs, to=args.to, out_dir=args.out_dir, engine=args.engine) for p in ps]
+    elif args.execute_only:
+        outs = execute_many([(args.doc, params, args.output_name)], args.freeze_dir)
     else:
         outs = render(args.doc, to=args.to, out_dir=args.out_dir, params=params or None, engine=args.engine,
-                      output_name=args.output_name)
+                      output_name=args.output_name, metadata=metadata or None, frozen=args.frozen)
     for p in outs:
         log.info("wrote %s", p)
 
@@ -198,10 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--to", default="html,pdf", help="comma-separated: html, pdf (default: both)")
     r.add_argument("--out-dir", default=None, help="output directory (default: the document's directory)")
     r.add_argument("-P", "--param", action="append", default=[], metavar="KEY:VALUE", help="document parameter (repeatable)")
+    r.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY:VALUE",
+                   help="document metadata over the front matter, e.g. -M 'title:\"A title\"' (repeatable)")
     r.add_argument("--output-name", default=None, help="file stem of the outputs (default: the document's)")
     r.add_argument("--each", default=None, metavar="KEY:V1,V2,...|KEY:@DIR",
                    help="render once per value of KEY (outputs V1.*, V2.*); @DIR takes the *.json stems in DIR")
     r.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
+    r.add_argument("--execute-only", action="store_true",
+                   help="built-in engine: execute (one warm kernel for --each) and freeze the outputs, no conversion")
+    r.add_argument("--freeze-dir", default=None, help="where --execute-only writes <output name>.json records")
+    r.add_argument("--frozen", default=None, metavar="RECORD.json",
+                   help="built-in engine: convert a frozen execution instead of executing (ignored by quarto)")
     r.set_defaults(func=cmd_render)
     return p
 

@@ -105,7 +105,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .clean.base import RawFiles, Table, require_columns
 from .errors import DataError
@@ -495,43 +494,56 @@ def _no_overlap(df: pd.DataFrame) -> bool:
     return not bad.any()
 
 
-SCHEMA = pa.DataFrameSchema(
-    {
-        "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
-        "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
-        "valid_from": pa.Column("int64", pa.Check.in_range(1816, 2017)),
-        "valid_to": pa.Column("Int64", pa.Check.in_range(1816, 2017), nullable=True),
-        "stateabb": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-        "name": pa.Column("string"),
-        "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), nullable=True),
-        "iso2": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{2}$"), nullable=True),
-        "method": pa.Column("string", pa.Check.isin(METHODS)),
-        "evidence": pa.Column("string", pa.Check.isin(["polity5", "gwf_all", "polity5+gwf_all"]), nullable=True),
-        "iso_method": pa.Column("string", pa.Check.isin(["name-match", "exception"])),
-        "note": pa.Column("string", nullable=True),
-    },
-    checks=[
-        pa.Check(lambda d: (d["valid_to"].isna() | (d["valid_to"] >= d["valid_from"])).all(), name="to_after_from"),
-        pa.Check(_no_overlap, name="periods_disjoint_per_gwcode"),
-        pa.Check(lambda d: ((d["method"] != "identical-code") | (d["cowcode"] == d["gwcode"])).all(),
-                 name="identical_code_is_identical"),
-    ],
-    strict=True,
-    ordered=True,
-)
+def _table() -> tuple[Any, Table]:
+    """(SCHEMA, TABLE), built on first use: pandera is imported only where tables are validated."""
+    import pandera.pandas as pa
 
-TABLE = Table(
-    name="crosswalk",
-    sources=("gw-states/gw_states.rda", "polity5/polity5.rda", "gwf/gwf_all.rda"),
-    build=build_crosswalk,
-    schema=SCHEMA,
-    key=("gwcode", "cowcode", "valid_from"),
-    description=(
-        "Gleditsch-Ward <-> Correlates of War <-> ISO 3166 crosswalk: one row per GW spell period with "
-        "one COW code; links from democracyData's GWn/cown columns (Polity5, GWF) and a documented exception table."
-    ),
-    citation=("gleditsch1999states", "miller2022peacesciencer"),
-)
+    SCHEMA = pa.DataFrameSchema(
+        {
+            "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
+            "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
+            "valid_from": pa.Column("int64", pa.Check.in_range(1816, 2017)),
+            "valid_to": pa.Column("Int64", pa.Check.in_range(1816, 2017), nullable=True),
+            "stateabb": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
+            "name": pa.Column("string"),
+            "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), nullable=True),
+            "iso2": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{2}$"), nullable=True),
+            "method": pa.Column("string", pa.Check.isin(METHODS)),
+            "evidence": pa.Column("string", pa.Check.isin(["polity5", "gwf_all", "polity5+gwf_all"]), nullable=True),
+            "iso_method": pa.Column("string", pa.Check.isin(["name-match", "exception"])),
+            "note": pa.Column("string", nullable=True),
+        },
+        checks=[
+            pa.Check(lambda d: (d["valid_to"].isna() | (d["valid_to"] >= d["valid_from"])).all(), name="to_after_from"),
+            pa.Check(_no_overlap, name="periods_disjoint_per_gwcode"),
+            pa.Check(lambda d: ((d["method"] != "identical-code") | (d["cowcode"] == d["gwcode"])).all(),
+                     name="identical_code_is_identical"),
+        ],
+        strict=True,
+        ordered=True,
+    )
+
+    TABLE = Table(
+        name="crosswalk",
+        sources=("gw-states/gw_states.rda", "polity5/polity5.rda", "gwf/gwf_all.rda"),
+        build=build_crosswalk,
+        schema=SCHEMA,
+        key=("gwcode", "cowcode", "valid_from"),
+        description=(
+            "Gleditsch-Ward <-> Correlates of War <-> ISO 3166 crosswalk: one row per GW spell period with "
+            "one COW code; links from democracyData's GWn/cown columns (Polity5, GWF) and a documented exception table."
+        ),
+        citation=("gleditsch1999states", "miller2022peacesciencer"),
+    )
+    return SCHEMA, TABLE
+
+
+def __getattr__(name: str) -> Any:  # crosswalk.SCHEMA / crosswalk.TABLE, built lazily
+    if name in ("SCHEMA", "TABLE"):
+        schema, table = _table()
+        globals().update(SCHEMA=schema, TABLE=table)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_polity_lookup(raw: RawFiles) -> pd.DataFrame:

@@ -59,7 +59,7 @@ class _Saver:
         from . import charts
 
         spec_path, svg_path = charts.save_chart(chart, self.out / sub if sub else self.out, name)
-        spec = chart.to_dict()
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))  # as saved (validated once, by save_chart)
         title = spec.get("title")
         self.index[f"{sub}/{name}" if sub else name] = {
             "spec": str(spec_path), "svg": str(svg_path), "alt": spec.get("description", ""),

@@ -1289,7 +1289,17 @@ $body$
 '''
 
 
+_PANDOC: dict[str, str] = {}
+
+
 def _pandoc_path() -> str:
+    key = os.environ.get("R2P_PANDOC", "")
+    if key not in _PANDOC:
+        _PANDOC[key] = _find_pandoc()
+    return _PANDOC[key]
+
+
+def _find_pandoc() -> str:
     exe = shutil.which("pandoc") if os.environ.get("R2P_PANDOC") == "system" else None
     if exe is None:
         try:
@@ -1480,13 +1490,15 @@ def _remove(paths: Iterable[Path]) -> None:
 
 
 def _prepare(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
-             output_name: str | None) -> _Job:
+             output_name: str | None, metadata: Mapping[str, Any] | None = None) -> _Job:
     t0 = time.perf_counter()
     stem = output_name or doc_path.stem
     finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
     try:
         doc = _parse(doc_path)
         layers = [(y, True) for y in (doc.project, doc.front) if y is not None]
+        if metadata:  # like `quarto render -M key:value`: over the document's own metadata
+            layers.append((_Yaml(dict(metadata), doc.path, {}), True))
         cfgs = {t: _merge_config(layers, doc.extension, t) for t in to}
         # parameters: YAML `params` (defaults) overridden by the caller's
         merged = dict(cfgs[to[0]].meta.get("params") or {})
@@ -1520,10 +1532,77 @@ def _convert_job(job: _Job) -> list[Path]:
         raise
 
 
+# ------------------------------------------------------------------ frozen execution
+#
+# Like Quarto's freeze: the outputs of one execution (cell outputs, inline values) stored
+# as JSON, so that a document can be converted later without a kernel. The briefs use
+# it: one warm kernel executes all of them (`r2p render --each ... --execute-only
+# --freeze-dir DIR`), then one job per brief converts its record (`--frozen DIR/<slug>.json`).
+# A record names the document's SHA-256 and the parameters; a mismatch is an error.
+
+FREEZE_VERSION = 1
+
+
+def _doc_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _freeze_record(job: _Job) -> dict:
+    cells = [p.outputs for p in job.doc.parts if isinstance(p, _Cell)]
+    return {"version": FREEZE_VERSION, "document": job.doc.path.name, "sha256": _doc_sha256(job.doc.path),
+            "params": json.loads(json.dumps(job.params, default=str)), "cells": cells,
+            "inlines": [il.value for il in job.doc.inlines]}
+
+
+def _write_freeze(job: _Job, dest: Path) -> Path:
+    from .io import write_json
+
+    return write_json(_freeze_record(job), dest)
+
+
+def _thaw(job: _Job, frozen: Path) -> None:
+    """Put a frozen execution's outputs into the parsed document (no kernel)."""
+    try:
+        rec = json.loads(Path(frozen).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RenderError(f"frozen execution {frozen} does not exist", path=job.doc.path) from None
+    except json.JSONDecodeError as e:
+        raise RenderError(f"frozen execution {frozen} is not valid JSON: {e}", path=job.doc.path) from None
+    cells = [p for p in job.doc.parts if isinstance(p, _Cell)]
+    params = json.loads(json.dumps(job.params, default=str))
+    why = None
+    if rec.get("version") != FREEZE_VERSION:
+        why = f"record version {rec.get('version')!r}, engine expects {FREEZE_VERSION}"
+    elif rec.get("sha256") != _doc_sha256(job.doc.path):
+        why = "the document changed since it was executed"
+    elif rec.get("params") != params:
+        why = f"parameters differ (frozen {rec.get('params')!r}, now {params!r})"
+    elif len(rec.get("cells", [])) != len(cells) or len(rec.get("inlines", [])) != len(job.doc.inlines):
+        why = "the number of cells or inline expressions differs"
+    if why:
+        raise RenderError(f"frozen execution {frozen} is stale: {why}; execute the document again",
+                          path=job.doc.path)
+    for cell, outputs in zip(cells, rec["cells"]):
+        cell.outputs = outputs
+    for il, value in zip(job.doc.inlines, rec["inlines"]):
+        il.value = value  # Markdown, as `_execute` stored it
+    job.times["execute"] = 0.0
+
+
 def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
-             kernel: Kernel | None, output_name: str | None) -> list[Path]:
-    job = _prepare(doc_path, to, out_dir, params, output_name)
+             kernel: Kernel | None, output_name: str | None, metadata: Mapping[str, Any] | None = None,
+             frozen: Path | None = None) -> list[Path]:
+    job = _prepare(doc_path, to, out_dir, params, output_name, metadata)
     has_code = any(isinstance(p, _Cell) for p in job.doc.parts) or bool(job.doc.inlines)
+    if frozen is not None and has_code:
+        try:
+            _thaw(job, frozen)
+        except BaseException:
+            _remove(job.finals)
+            raise
+        return _convert_job(job)
     own = kernel is None and has_code
     if not has_code:
         return _convert_job(job)
@@ -1659,7 +1738,7 @@ def _convert(job: _Job) -> list[Path]:
 
 
 def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
-                   output_name: str | None) -> list[Path]:
+                   output_name: str | None, metadata: Mapping[str, Any] | None = None) -> list[Path]:
     quarto = shutil.which("quarto")
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = output_name or doc.stem
@@ -1677,6 +1756,8 @@ def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[
                    "--output", f"{stem}{_EXT_OF[t]}"]
             for k, v in merged.items():
                 cmd += ["-P", f"{k}:{json.dumps(v)}"]
+            for k, v in (metadata or {}).items():
+                cmd += ["-M", f"{k}:{json.dumps(v)}"]
             r = subprocess.run(cmd, cwd=doc.parent, capture_output=True, text=True)
             if r.returncode != 0:
                 raise RenderError(f"quarto render failed:\n{r.stderr.strip()[-4000:]}", path=doc)
@@ -1727,7 +1808,8 @@ def _use_quarto(engine: str) -> bool:
 
 def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), out_dir: str | os.PathLike | None = None,
            params: Mapping[str, Any] | None = None, kernel: Kernel | None = None, engine: str = "auto",
-           output_name: str | None = None) -> list[Path]:
+           output_name: str | None = None, metadata: Mapping[str, Any] | None = None,
+           frozen: str | os.PathLike | None = None) -> list[Path]:
     """Render one Quarto document; return the output paths (one per format in `to`).
 
     to:          "html", "pdf" (comma-separated string or sequence).
@@ -1736,13 +1818,18 @@ def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), ou
     kernel:      a warm `Kernel` to reuse (built-in engine); default: start one and shut it down.
     engine:      "auto" (quarto if on PATH, else built-in), "quarto" or "builtin".
     output_name: file stem of the outputs (default: the document's stem).
+    metadata:    document metadata over the front matter (`quarto render -M key:value`),
+                 e.g. a computed title; string values are Markdown, as in the front matter.
+    frozen:      built-in engine: convert the outputs of an earlier execution (a record
+                 written by `execute_many`) instead of executing; ignored by `quarto`.
     """
     doc = Path(doc).resolve()
     formats = _normalise_to(to)
     out = Path(out_dir).resolve() if out_dir is not None else doc.parent
     if _use_quarto(engine):
-        return _quarto_render(doc, formats, out, params, output_name)
-    return _builtin(doc, formats, out, params, kernel, output_name)
+        return _quarto_render(doc, formats, out, params, output_name, metadata)
+    return _builtin(doc, formats, out, params, kernel, output_name, metadata,
+                    Path(frozen) if frozen is not None else None)
 
 
 def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf"), out_dir: str | os.PathLike | None = None,
@@ -1790,6 +1877,34 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
                 for f in futures:
                     f.cancel()
                 raise
+    finally:
+        if own and kernel is not None:
+            kernel.shutdown()
+
+
+def execute_many(jobs: Iterable[tuple], freeze_dir: str | os.PathLike, kernel: Kernel | None = None) -> list[Path]:
+    """Execute documents in ONE warm kernel and freeze their outputs (built-in engine).
+
+    Jobs as in `render_many`: (doc, params[, output_name]). Writes
+    `freeze_dir/<output_name or doc stem>.json` per job (see `_thaw`); nothing is
+    converted. Stops at the first failure; the record of the failing job is not written.
+    """
+    jobs = [tuple(j) for j in jobs]
+    out = Path(freeze_dir).resolve()
+    names = [j[2] if len(j) > 2 and j[2] else Path(j[0]).stem for j in jobs]
+    if len(set(names)) != len(names):
+        raise ValueError("two jobs would write the same frozen record: give each an output name")
+    own = kernel is None
+    if own and jobs:
+        kernel = Kernel()
+    written = []
+    try:
+        for j, name in zip(jobs, names):
+            doc = Path(j[0]).resolve()
+            job = _prepare(doc, ["html"], out, j[1] if len(j) > 1 else None, name)
+            _execute_job(job, kernel)
+            written.append(_write_freeze(job, out / f"{name}.json"))
+        return written
     finally:
         if own and kernel is not None:
             kernel.shutdown()

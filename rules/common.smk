@@ -35,3 +35,28 @@ def claim_inputs(w):
         "tables": [f"{PROCESSED}/{t}.parquet" for t in c.data["tables"]],
         "code": [f"analysis/claims/{test_module}.py", "analysis/claims/__init__.py", "analysis/stats.py"],
     }
+
+
+# Briefs: one per intervention, known after the `briefs_data` checkpoint.
+def brief_slugs():
+    d = checkpoints.briefs_data.get().output.briefs
+    return sorted(glob_wildcards(f"{d}/{{slug}}.json").slug)
+
+
+def brief_outputs(wildcards):
+    return expand("reports/_output/briefs/{slug}.{ext}", slug=brief_slugs(), ext=["html", "pdf"])
+
+
+def brief_data_files(wildcards):
+    # every brief's data file, so that a changed file re-executes the briefs
+    return expand("results/briefs/{slug}.json", slug=brief_slugs())
+
+
+def brief_title(data_json):
+    """`title:"..."` for `r2p render -M`: the brief's title as a YAML string of escaped Markdown."""
+    import json
+
+    from analysis.render import md_escape
+
+    title = json.loads(Path(data_json).read_text(encoding="utf-8"))["title"]
+    return f"title:{json.dumps(md_escape(title))}"

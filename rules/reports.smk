@@ -42,7 +42,8 @@ rule figures_claims:
         "python -m analysis --log {log:q} figures claims --claims {params.claims:q} --out {params.out:q}"
 
 
-rule briefs_data:
+checkpoint briefs_data:
+    # a checkpoint: the set of briefs (one per intervention) is known once the data are read
     input:
         tables=[
             f"{PROCESSED}/hmi_cases.parquet",
@@ -101,28 +102,61 @@ rule report:
         "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q}"
 
 
-rule briefs:
+rule briefs_execute:
+    # every brief executed in ONE warm kernel; outputs frozen for the per-brief jobs
+    input:
+        qmd="reports/brief.qmd",
+        code=REPORT_INPUTS["code"],
+        data=brief_data_files,
+        figures=rules.figures_data.output.index,
+    output:
+        directory("results/briefs-executed"),
+    params:
+        data=lambda w, input: Path(input.data[0]).parent,
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/reports/briefs_execute.log",
+    shell:
+        "python -m analysis --log {log:q} render {input.qmd:q} --each slug:@{params.data} --execute-only"
+        " --freeze-dir {output:q}"
+
+
+rule brief:
+    # one intervention brief (HTML + PDF), converted from its frozen execution (with the
+    # quarto CLI on PATH, quarto renders it instead); its title comes from the brief's data
     input:
         qmd="reports/brief.qmd",
         config=REPORT_INPUTS["config"],
         extension=REPORT_INPUTS["extension"],
         code=REPORT_INPUTS["code"],
-        data=rules.briefs_data.output.briefs,
+        data="results/briefs/{slug}.json",
+        frozen=rules.briefs_execute.output,
         figures=rules.figures_data.output.index,
     output:
-        directory("reports/_output/briefs"),
+        html="reports/_output/briefs/{slug}.html",
+        pdf="reports/_output/briefs/{slug}.pdf",
     params:
-        data=lambda w, input: input.data,
+        out=lambda w, output: Path(output.html).parent,
+        title=lambda w, input: brief_title(input.data),
+        frozen=lambda w, input: f"{input.frozen}/{w.slug}.json",
+    wildcard_constraints:
+        slug="[a-z0-9]+(?:-[a-z0-9]+)*",
     conda:
         "../envs/r2p.yaml"
     log:
-        "logs/reports/briefs.log",
+        "logs/reports/briefs/{slug}.log",
     shell:
-        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {output:q}"
-        " --each slug:@{params.data}"
+        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q}"
+        " --output-name {wildcards.slug} -P slug:{wildcards.slug} -M {params.title:q} --frozen {params.frozen:q}"
+
+
+rule briefs:
+    input:
+        brief_outputs,
 
 
 rule reports:
     input:
         expand("reports/_output/{doc}.{ext}", doc=["policy-paper", "appendix"], ext=["html", "pdf"]),
-        rules.briefs.output,
+        brief_outputs,

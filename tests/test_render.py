@@ -300,9 +300,59 @@ def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b")
+    outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b",
+                    metadata={"title": "Brief: Libya"}, frozen=tmp_path / "ignored-by-quarto.json")
     assert [p.name for p in outs] == ["b.html", "b.pdf"]
     calls = log.read_text().splitlines()
     assert "--to policybrief-html" in calls[0] and "--to policybrief-typst" in calls[1]
-    assert '-P case:"Libya"' in calls[0]
+    assert '-P case:"Libya"' in calls[0] and '-M title:"Brief: Libya"' in calls[0]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.html", "b.pdf"]
+
+
+# --------------------------------------------------------------------------- frozen execution, metadata
+
+
+def test_frozen_execution_converts_to_the_same_bytes(brief, kernel, tmp_path):
+    """execute_many + render(frozen=...) gives what a direct render gives, without a kernel."""
+    params = {"case": "Libya 2011", "threshold": 10}
+    direct = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path / "direct", params=params, kernel=kernel,
+                      engine="builtin", output_name="libya")
+    rec, = R.execute_many([(FIX / "brief.qmd", params, "libya")], tmp_path / "frozen", kernel=kernel)
+    assert rec.name == "libya.json"
+    before = kernel.documents
+    thawed = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path / "thawed", params=params, engine="builtin",
+                      output_name="libya", frozen=rec)
+    assert kernel.documents == before  # nothing executed
+    for a, b in zip(direct, thawed):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_stale_frozen_execution_is_an_error_and_writes_nothing(kernel, tmp_path):
+    rec, = R.execute_many([(FIX / "brief.qmd", {"case": "Libya 2011"}, "b")], tmp_path / "frozen", kernel=kernel)
+    out = tmp_path / "out"
+    with pytest.raises(R.RenderError, match="stale: parameters differ"):
+        R.render(FIX / "brief.qmd", "html", out, params={"case": "Kosovo 1999"}, engine="builtin", frozen=rec)
+    doc = tmp_path / "copy.qmd"
+    for f in FIX.iterdir():  # the document with one word changed, beside its project files
+        if f.is_file():
+            shutil.copyfile(f, tmp_path / f.name)
+        elif f.name in ("_extensions", "charts"):
+            shutil.copytree(f, tmp_path / f.name)
+    doc.write_text((FIX / "brief.qmd").read_text(encoding="utf-8").replace("This brief", "The brief"),
+                   encoding="utf-8")
+    with pytest.raises(R.RenderError, match="stale: the document changed"):
+        R.render(doc, "html", out, params={"case": "Libya 2011"}, engine="builtin", frozen=rec)
+    with pytest.raises(R.RenderError, match="does not exist"):
+        R.render(FIX / "brief.qmd", "html", out, engine="builtin", frozen=tmp_path / "nope.json")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_metadata_overrides_the_title_and_is_escaped(kernel, tmp_path):
+    title = R.md_escape("Brief: <script>alert(1)</script> #set page(fill: red) *x*")
+    html, pdf = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path, params={"case": "Libya 2011"},
+                         kernel=kernel, engine="builtin", metadata={"title": str(title)})
+    raw = html.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+    text = pdf_text(pdf)
+    assert "Brief: <script>alert(1)</script> #set page(fill: red) *x*" in text

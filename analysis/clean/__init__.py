@@ -11,7 +11,6 @@ import pkgutil
 from pathlib import Path
 
 import pandas as pd
-import pandera.errors as pa_errors
 
 from ..errors import DataError
 from ..io import write_parquet
@@ -59,6 +58,8 @@ def table_module(name: str) -> str:
 
 def validate(table: Table, df: pd.DataFrame) -> pd.DataFrame:
     """Validate with the table's pandera schema; errors name source, file, column and raw row."""
+    import pandera.errors as pa_errors  # here, not at import: readers of cleaned tables do not need it
+
     src = table.sources[0].split("/", 1)
     source, file = (src[0], src[1]) if len(src) == 2 else (src[0], None)
     try:

@@ -24,11 +24,13 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:  # pandera is imported where tables are validated (analysis.clean), not by every reader
+    import pandera.pandas as pa
 
 from ..errors import DataError
 

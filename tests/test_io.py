@@ -1,0 +1,30 @@
+"""Atomic writers: outputs appear whole, with the usual file mode, or not at all."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from analysis.io import atomic_path, write_json, write_text
+
+
+def test_outputs_get_the_umask_mode_not_mkstemps_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        p = write_json({"b": 1, "a": 2}, tmp_path / "x.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644
+    assert p.read_text() == '{\n  "a": 2,\n  "b": 1\n}\n'
+
+
+def test_a_failing_write_leaves_nothing(tmp_path):
+    write_text("old", tmp_path / "keep.txt")
+    with pytest.raises(RuntimeError):
+        with atomic_path(tmp_path / "keep.txt") as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert (tmp_path / "keep.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
