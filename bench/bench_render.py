@@ -11,6 +11,8 @@ Rows:
                    vl-convert and Typst calls)
   warm render      the same document again in the now-warm kernel
   N briefs         render_many over N parameter sets, one kernel, HTML + PDF each
+  N executions     execute_many: the same N executed in one kernel and frozen (no conversion)
+  N conversions    one `r2p render --frozen` process per brief, as the workflow's brief jobs
 
 The vega/vega-lite/vega-embed bundle inlined into HTML is built once per machine
 (~7 s) and cached under ~/.cache/r2p-evidence; the first line says whether it was.
@@ -76,6 +78,18 @@ def main() -> None:
         t = time.perf_counter()
         R.render_many(jobs, ("html", "pdf"), out / "briefs", engine="builtin")
         many = time.perf_counter() - t
+        # the workflow's way: execute all in one kernel, freeze, then one process per conversion
+        t = time.perf_counter()
+        R.execute_many(jobs, out / "frozen")
+        frozen_exec = time.perf_counter() - t
+        t = time.perf_counter()
+        for doc, params, name in jobs:
+            cmd = [sys.executable, "-m", "analysis", "render", str(doc), "--to", "html,pdf", "--out-dir",
+                   str(out / "thawed"), "--output-name", name, "--frozen", str(out / "frozen" / f"{name}.json")]
+            for k, v in params.items():
+                cmd += ["-P", f"{k}:{v!r}" if isinstance(v, str) else f"{k}:{v}"]
+            subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+        thawed = time.perf_counter() - t
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"document: {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc}   "
@@ -88,6 +102,9 @@ def main() -> None:
     print(f"warm HTML only     {warm_html:7.2f} s")
     print(f"warm PDF only      {warm_pdf:7.2f} s")
     print(f"{args.n} briefs {'':>8}{many:7.2f} s  ({many / max(args.n, 1):.2f} s per brief, HTML + PDF, one kernel incl. its start)")
+    print(f"{args.n} executions {'':>4}{frozen_exec:7.2f} s  (one kernel incl. its start, outputs frozen, no conversion)")
+    print(f"{args.n} conversions {'':>3}{thawed:7.2f} s  ({thawed / max(args.n, 1):.2f} s per brief: one process each, "
+          "from the frozen record, HTML + PDF, sequential)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ rule claim:
         entry=lambda w: CLAIMS[w.claim].fingerprint(),
         processed=lambda w, input: Path(input.tables[0]).parent,
         out=lambda w, output: Path(output.result).parent,
+    priority: 5
     conda:
         "../envs/r2p.yaml"
     log:
@@ -31,6 +32,7 @@ rule claims_summary:
     params:
         out=lambda w, output: Path(output.verdicts).parent,
         ids=list(CLAIMS),
+    priority: 5
     conda:
         "../envs/r2p.yaml"
     log:

@@ -17,6 +17,7 @@ rule figures_data:
     params:
         processed=lambda w, input: Path(input.tables[0]).parent,
         out=lambda w, output: Path(output.index).parent,
+    priority: 10
     conda:
         "../envs/r2p.yaml"
     log:
@@ -34,6 +35,7 @@ rule figures_claims:
     params:
         claims=lambda w, input: Path(input.claims[0]).parent,
         out=lambda w, output: Path(output.index).parent,
+    priority: 5
     conda:
         "../envs/r2p.yaml"
     log:
@@ -59,6 +61,7 @@ checkpoint briefs_data:
     params:
         processed=lambda w, input: Path(input.tables[0]).parent,
         out=lambda w, output: Path(output.conditions).parent,
+    priority: 10
     conda:
         "../envs/r2p.yaml"
     log:
@@ -94,6 +97,7 @@ rule report:
         out=lambda w, output: Path(output.html).parent,
     wildcard_constraints:
         doc="policy-paper|appendix",
+    priority: 5
     conda:
         "../envs/r2p.yaml"
     log:
@@ -113,6 +117,7 @@ rule briefs_execute:
         directory("results/briefs-executed"),
     params:
         data=lambda w, input: Path(input.data[0]).parent,
+    priority: 10
     conda:
         "../envs/r2p.yaml"
     log:
