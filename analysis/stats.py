@@ -46,7 +46,20 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
+
+
+class _LazyScipyStats:
+    """`scipy.stats`, imported on first use (0.7 s): the Snakefile imports the claims
+    registry, which imports this module, at every `snakemake` start."""
+
+    def __getattr__(self, name: str) -> Any:
+        from scipy import stats as _stats
+
+        return getattr(_stats, name)
+
+
+stats = _LazyScipyStats()
 
 __all__ = [
     "plain_loop",
