@@ -269,8 +269,8 @@ def proportion(k: int, n: int, alpha: float = 0.05) -> StatResult:
         raise ValueError(f"k ({k}) > n ({n})")
     if n == 0:
         return _inconclusive(method, "n = 0: no observations", n=0, k=k, alpha=alpha)
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=1 - alpha, method="exact")
-    return StatResult(method=method, estimate=k / n, ci_low=ci.low, ci_high=ci.high,
+    lo, hi = proportion_ci_many(k, n, alpha)  # = scipy binomtest(...).proportion_ci("exact") (tested)
+    return StatResult(method=method, estimate=k / n, ci_low=float(lo), ci_high=float(hi),
                       p_value=None, n=n, extra={"k": k, "alpha": alpha})
 
 
@@ -293,12 +293,18 @@ def binom_test_vs(k: int, n: int, p0: float, alternative: str = "greater",
     extra = {"k": k, "p0": float(p0), "alternative": alternative, "alpha": alpha}
     if n == 0:
         return _inconclusive(method, "n = 0: no observations", n=0, **extra)
-    res = stats.binomtest(k, n, p0, alternative=alternative)
-    ci = res.proportion_ci(confidence_level=1 - alpha, method="exact")
-    ci2 = stats.binomtest(k, n).proportion_ci(confidence_level=1 - alpha, method="exact")
-    extra.update(ci2_low=float(ci2.low), ci2_high=float(ci2.high))
-    return StatResult(method=method, estimate=k / n, ci_low=ci.low, ci_high=ci.high,
-                      p_value=res.pvalue, n=n, extra=extra)
+    # the vectorised exact functions (equal to scipy's binomtest and its proportion_ci, tested)
+    pval = float(binom_test_many(k, n, p0, alternative=alternative)[0])
+    lo2, hi2 = (float(v) for v in proportion_ci_many(k, n, alpha))
+    if alternative == "two-sided":
+        lo, hi = lo2, hi2
+    elif alternative == "less":  # one-sided upper bound at 1 - alpha
+        lo, hi = 0.0, float(proportion_ci_many(k, n, 2 * alpha)[1])
+    else:
+        lo, hi = float(proportion_ci_many(k, n, 2 * alpha)[0]), 1.0
+    extra.update(ci2_low=lo2, ci2_high=hi2)
+    return StatResult(method=method, estimate=k / n, ci_low=lo, ci_high=hi,
+                      p_value=pval, n=n, extra=extra)
 
 
 # ------------------------------------------------------------ two proportions / 2x2
@@ -1319,7 +1325,7 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
                 alts["negbin"] = summarise(float(nb_params[jpost]), float(nb_bse[jpost]), nb_conv,
                                            note="alpha at lower bound: NB = Poisson" if at_bound else None)
                 lr = max(2 * (nb_llf - p_llf), 0.0)
-                nb_lr_p = float(0.5 * stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
+                nb_lr_p = float(0.5 * special.chdtrc(1, lr)) if lr > 0 else 1.0
             except Exception as exc:  # pragma: no cover - depends on data
                 alts["negbin"] = summarise(math.nan, math.nan, False, note=f"{type(exc).__name__}: {exc}")
     use = model

@@ -686,3 +686,22 @@ def test_numpy_count_fits_equal_statsmodels_glm():
         np.testing.assert_allclose(nb.params, nb_ref.params, rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(nb.bse, nb_ref.bse, rtol=1e-5)
         assert nb.llf >= nb_ref.llf - 1e-9  # the joint maximum is at least the profile search's
+
+
+@pytest.mark.parametrize("alt", ["two-sided", "less", "greater"])
+def test_binom_test_vs_and_proportion_equal_scipy_binomtest(alt):
+    from scipy import stats as st
+
+    from analysis.stats import binom_test_vs, proportion
+
+    for k, n, p0 in [(0, 7, 0.25), (7, 7, 0.25), (3, 20, 0.25), (6, 41, 0.5), (20, 41, 0.5), (1, 1, 0.3)]:
+        ref = st.binomtest(k, n, p0, alternative=alt)
+        ci = ref.proportion_ci(confidence_level=0.95, method="exact")
+        ci2 = st.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+        r = binom_test_vs(k, n, p0, alternative=alt)
+        assert r.p_value == pytest.approx(ref.pvalue, rel=1e-10, abs=1e-15)
+        assert (r.ci_low, r.ci_high) == (pytest.approx(ci.low, abs=1e-12), pytest.approx(ci.high, abs=1e-12))
+        assert (r.extra["ci2_low"], r.extra["ci2_high"]) == (pytest.approx(ci2.low, abs=1e-12),
+                                                              pytest.approx(ci2.high, abs=1e-12))
+        pr = proportion(k, n)
+        assert (pr.ci_low, pr.ci_high) == (pytest.approx(ci2.low, abs=1e-12), pytest.approx(ci2.high, abs=1e-12))

@@ -63,6 +63,7 @@ from ..stats import (
     binom_test_many,
     binom_test_vs,
     fisher_2x2,
+    fisher_p_many,
     json_safe,
     logit_clustered,
     newcombe_diff_ci_many,
@@ -171,16 +172,19 @@ def group_breakdown(flag: pd.Series, groups: pd.Series, variable: str, alpha: fl
         m = d["g"] == g
         k, n = int(d.loc[m, "y"].sum()), int(m.sum())
         pr = proportion(k, n, alpha)
-        fi = fisher_2x2(k, n - k, K - k, (N - n) - (K - k), alpha=alpha)
+        # group vs the rest: Fisher's two-sided p and the Newcombe risk difference (as `fisher_2x2`
+        # reports them; its odds-ratio interval is not used here)
+        reason = ("a group (table row) is empty" if n == 0 or N - n == 0 else
+                  "no variation in outcome (a table column is empty)" if K == 0 or K == N else None)
+        fp = None if reason else float(fisher_p_many(k, n - k, K - k, (N - n) - (K - k))[0])
         row = {
             "variable": variable, "group": g, "k": k, "n": n, "share": pr.estimate,
             "ci_low": pr.ci_low, "ci_high": pr.ci_high,
             "rest_k": K - k, "rest_n": N - n,
-            "rd_vs_rest": fi.extra.get("rd"), "rd_ci_low": fi.extra.get("rd_ci_low"),
-            "rd_ci_high": fi.extra.get("rd_ci_high"),
-            "fisher_p_two_sided": fi.p_value, "fisher_reason": fi.reason,
+            "rd_vs_rest": None, "rd_ci_low": None, "rd_ci_high": None,
+            "fisher_p_two_sided": fp, "fisher_reason": reason,
         }
-        if fi.reason is not None and N - n > 0:  # Fisher undefined (no variation): RD still defined
+        if n > 0 and N - n > 0:
             rd, lo, hi = newcombe_diff_ci_many(k, n, K - k, N - n, alpha)
             row.update(rd_vs_rest=float(rd), rd_ci_low=float(lo), rd_ci_high=float(hi))
         row["freeman_halton_p"] = overall_p  # exact test over all groups (None with two groups: see Fisher)
