@@ -124,6 +124,9 @@ def _osv_index(osv_cy: pd.DataFrame) -> dict:
 
 def window_sum(osv_cy: pd.DataFrame, gwcode: int, y0: int, y1: int, col: str) -> float:
     """Sum of `col` for one country over years y0..y1 inclusive (0 when no rows)."""
+    if plain_loop_active():  # the reference loop: filter the table (the index is work shared between specs)
+        m = (osv_cy["gwcode"] == int(gwcode)) & osv_cy["year"].between(int(y0), int(y1))
+        return float(osv_cy.loc[m, col].sum())
     d = _osv_index(osv_cy)[col]
     g = int(gwcode)
     return float(sum(d.get((g, y), 0.0) for y in range(int(y0), int(y1) + 1)))
@@ -168,6 +171,8 @@ def mh1_case_table(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_st
     `mainly_nonstate` = non-state deaths > government deaths (ties are not);
     `zero_osv` = no one-sided deaths at all in the window.
     """
+    if not plain_loop_active():
+        return _mh1_case_table_arrays(cases, osv_cy, k, include_start, estimate, first, last, first_start)
     rows = []
     for r in cases[["case_id", "target", "gwcode", "start_year"]].itertuples(index=False):
         s = int(r.start_year)
@@ -184,6 +189,48 @@ def mh1_case_table(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_st
             "zero_osv": bool(covered and gov == 0 and ns == 0),
         })
     return pd.DataFrame(rows)
+
+
+def _window_sums(osv_cy: pd.DataFrame, col: str, gw: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Vectorised `window_sum` for many (gwcode, y0, y1): cumulative sums on a dense
+    country x year grid (memoised with the `_osv_index` of the same table)."""
+    idx = _osv_index(osv_cy)
+    key = ("_grid", col)
+    if key not in idx:
+        codes = np.unique(osv_cy["gwcode"].to_numpy(dtype=np.int64))
+        ymin, ymax = int(osv_cy["year"].min()), int(osv_cy["year"].max())
+        grid = np.zeros((len(codes), ymax - ymin + 1))
+        gi = np.searchsorted(codes, osv_cy["gwcode"].to_numpy(dtype=np.int64))
+        np.add.at(grid, (gi, osv_cy["year"].to_numpy(dtype=np.int64) - ymin), osv_cy[col].to_numpy(dtype=float))
+        idx[key] = (codes, ymin, ymax, np.concatenate([np.zeros((len(codes), 1)), grid.cumsum(axis=1)], axis=1))
+    codes, ymin, ymax, cum = idx[key]
+    pos = np.searchsorted(codes, gw)
+    known = (pos < len(codes)) & (codes[np.minimum(pos, len(codes) - 1)] == gw)
+    a = np.clip(y0 - ymin, 0, ymax - ymin + 1)
+    b = np.clip(y1 - ymin + 1, 0, ymax - ymin + 1)
+    rows = np.minimum(pos, len(codes) - 1)
+    out = np.where(b > a, cum[rows, b] - cum[rows, a], 0.0)
+    return np.where(known, out, 0.0)
+
+
+def _mh1_case_table_arrays(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_start: bool,
+                           estimate: str, first: int, last: int, first_start: int) -> pd.DataFrame:
+    """`mh1_case_table` with array operations (the same table; the plain loop uses the loop)."""
+    s = cases["start_year"].to_numpy(dtype=np.int64)
+    gw = cases["gwcode"].to_numpy(dtype=np.int64)
+    y0 = s - int(k)
+    y1 = s if include_start else s - 1
+    covered = (s >= first_start) & (y0 >= first) & (y1 <= last)
+    gov = np.where(covered, _window_sums(osv_cy, f"gov_{estimate}", gw, y0, y1), np.nan)
+    ns = np.where(covered, _window_sums(osv_cy, f"ns_{estimate}", gw, y0, y1), np.nan)
+    tgt = [None if pd.isna(t) else int(t) for t in cases["target"]]
+    return pd.DataFrame({
+        "case_id": cases["case_id"].to_numpy(), "target": pd.array(tgt, dtype=object),
+        "target_label": [TARGET_LABELS.get(t) for t in tgt], "gwcode": gw, "start_year": s,
+        "window": [f"{a}-{b}" for a, b in zip(y0.tolist(), y1.tolist())], "covered": covered,
+        "gov_deaths": gov, "nonstate_deaths": ns,
+        "mainly_nonstate": covered & (ns > gov), "zero_osv": covered & (gov == 0) & (ns == 0),
+    })
 
 
 _BINOM: dict[tuple[int, int, float], StatResult] = {}
