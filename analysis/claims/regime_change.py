@@ -935,13 +935,19 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
         return cache.get(("frame", str(release), outcome, int(window)), build)
 
     def spec_(outcome: str, window: int, matching: str, release: str) -> StatResult:
-        d = frame(release, outcome, window)
+        # the flags of `rc3_frame`, as arrays (the frame itself is built only for the details)
+        start, in_window = cache.get(("exposure-arrays", str(release), int(window)), lambda: (
+            lambda e: (e["_start"].to_numpy(dtype=bool), e["hmi_in_window"].to_numpy(dtype=bool)))(
+                exposure(release, window)))
+        active = cache.get("active", lambda: cys()["intra_active"].fillna(False).astype(bool).to_numpy())
+        y, obs = outcome_arrays(outcome, window)
+        treated = start & obs
+        control = active & ~in_window & obs & ~start
         codes = cache.get(("codes", matching), lambda: stratum_codes(cys(), matching))
-        a, n1, c, n0 = stratum_counts(codes, d["treated"].to_numpy(), d["control"].to_numpy(), d["y"].to_numpy())
+        a, n1, c, n0 = stratum_counts(codes, treated, control, y)
         res = mantel_haenszel_rr(a, n1, c, n0, alpha)
-        n_starts = int(d["_start"].sum())
-        res.extra.update(n_hmi_start_country_years=n_starts, n_treated_observable=int(d["treated"].sum()),
-                         n_controls=int(d["control"].sum()))
+        res.extra.update(n_hmi_start_country_years=int(start.sum()), n_treated_observable=int(treated.sum()),
+                         n_controls=int(control.sum()))
         return res
 
     def spec(**choices: Any) -> StatResult:
