@@ -112,18 +112,18 @@ def cmd_render(args) -> None:
 
     from .render import execute_many, render, render_many
 
-    params = {}
-    for item in args.param:  # like `quarto render -P key:value` (value read as YAML)
-        key, sep, value = item.partition(":")
-        if not sep or not key:
-            raise SystemExit(f"r2p render: -P expects KEY:VALUE, got {item!r}")
-        params[key] = yaml.safe_load(value)
-    metadata = {}
-    for item in args.metadata:  # like `quarto render -M key:value` (value read as YAML)
-        key, sep, value = item.partition(":")
-        if not sep or not key:
-            raise SystemExit(f"r2p render: -M expects KEY:VALUE, got {item!r}")
-        metadata[key] = yaml.safe_load(value)
+    def key_values(items: list[str], flag: str) -> dict:
+        # like `quarto render -P key:value` / `-M key:value` (value read as YAML)
+        out = {}
+        for item in items:
+            key, sep, value = item.partition(":")
+            if not sep or not key:
+                raise SystemExit(f"r2p render: {flag} expects KEY:VALUE, got {item!r}")
+            out[key] = yaml.safe_load(value)
+        return out
+
+    params = key_values(args.param, "-P")
+    metadata = key_values(args.metadata, "-M")
     if args.execute_only and not args.freeze_dir:
         raise SystemExit("r2p render: --execute-only needs --freeze-dir")
     if args.frozen and args.each:

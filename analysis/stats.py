@@ -233,6 +233,17 @@ def _check_alt(alternative: str) -> str:
 # ------------------------------------------------------------------ one proportion
 
 
+def _confint_loop(k: np.ndarray, n: np.ndarray, alpha: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The plain loop's intervals: statsmodels `proportion_confint` once per (k, n); NaN where n == 0."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    k, n = np.broadcast_arrays(k, n)
+    ci = [proportion_confint(kk, nn, alpha, method=method) if nn > 0 else (np.nan, np.nan)
+          for kk, nn in zip(k.ravel().tolist(), n.ravel().tolist())]
+    return (np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
+            np.array([c[1] for c in ci], dtype=float).reshape(k.shape))
+
+
 def proportion_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised Clopper-Pearson (exact) interval for k/n; NaN where n == 0.
 
@@ -242,12 +253,7 @@ def proportion_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray,
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     if _PLAIN[0]:
-        from statsmodels.stats.proportion import proportion_confint
-        k, n = np.broadcast_arrays(k, n)
-        ci = [proportion_confint(int(kk), int(nn), alpha, method="beta") if nn > 0 else (np.nan, np.nan)
-              for kk, nn in zip(k.ravel(), n.ravel())]
-        return (np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
-                np.array([c[1] for c in ci], dtype=float).reshape(k.shape))
+        return _confint_loop(k, n, alpha, "beta")
     with np.errstate(invalid="ignore", divide="ignore"):
         lo = np.where(k > 0, special.betaincinv(k, n - k + 1, alpha / 2), 0.0)
         hi = np.where(k < n, special.betaincinv(k + 1, n - k, 1 - alpha / 2), 1.0)
@@ -315,12 +321,7 @@ def wilson_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray, np.
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     if _PLAIN[0]:
-        from statsmodels.stats.proportion import proportion_confint
-        k, n = np.broadcast_arrays(k, n)
-        ci = [proportion_confint(kk, nn, alpha, method="wilson") if nn > 0 else (np.nan, np.nan)
-              for kk, nn in zip(k.ravel(), n.ravel())]
-        return (np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
-                np.array([c[1] for c in ci], dtype=float).reshape(k.shape))
+        return _confint_loop(k, n, alpha, "wilson")
     z = float(special.ndtri(1 - alpha / 2))
     z2 = z * z
     with np.errstate(invalid="ignore", divide="ignore"):

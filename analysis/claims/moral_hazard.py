@@ -171,29 +171,39 @@ def mh1_case_table(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_st
     `mainly_nonstate` = non-state deaths > government deaths (ties are not);
     `zero_osv` = no one-sided deaths at all in the window.
     """
-    if not plain_loop_active():
-        return _mh1_case_table_arrays(cases, osv_cy, k, include_start, estimate, first, last, first_start)
-    rows = []
-    for r in cases[["case_id", "target", "gwcode", "start_year"]].itertuples(index=False):
-        s = int(r.start_year)
-        y0, y1 = s - k, (s if include_start else s - 1)
-        covered = s >= first_start and y0 >= first and y1 <= last
-        gov = window_sum(osv_cy, int(r.gwcode), y0, y1, f"gov_{estimate}") if covered else math.nan
-        ns = window_sum(osv_cy, int(r.gwcode), y0, y1, f"ns_{estimate}") if covered else math.nan
-        rows.append({
-            "case_id": r.case_id, "target": None if pd.isna(r.target) else int(r.target),
-            "target_label": TARGET_LABELS.get(None if pd.isna(r.target) else int(r.target)),
-            "gwcode": int(r.gwcode), "start_year": s, "window": f"{y0}-{y1}", "covered": covered,
-            "gov_deaths": gov, "nonstate_deaths": ns,
-            "mainly_nonstate": bool(covered and ns > gov),
-            "zero_osv": bool(covered and gov == 0 and ns == 0),
-        })
-    return pd.DataFrame(rows)
+    s = cases["start_year"].to_numpy(dtype=np.int64)
+    gw = cases["gwcode"].to_numpy(dtype=np.int64)
+    y0 = s - int(k)
+    y1 = s if include_start else s - 1
+    covered = (s >= first_start) & (y0 >= first) & (y1 <= last)
+    gov, ns = np.full(len(s), np.nan), np.full(len(s), np.nan)  # NaN where the window is not covered
+    gov[covered] = _window_sums(osv_cy, f"gov_{estimate}", gw[covered], y0[covered], y1[covered])
+    ns[covered] = _window_sums(osv_cy, f"ns_{estimate}", gw[covered], y0[covered], y1[covered])
+    tgt = [None if pd.isna(t) else int(t) for t in cases["target"]]
+    return pd.DataFrame({
+        "case_id": cases["case_id"].to_numpy(), "target": pd.array(tgt, dtype=object),
+        "target_label": [TARGET_LABELS.get(t) for t in tgt], "gwcode": gw, "start_year": s,
+        "window": [f"{a}-{b}" for a, b in zip(y0.tolist(), y1.tolist())], "covered": covered,
+        "gov_deaths": gov, "nonstate_deaths": ns,
+        "mainly_nonstate": covered & (ns > gov), "zero_osv": covered & (gov == 0) & (ns == 0),
+    })
+
+
+CASE_COLUMNS = ["case_id", "target", "gwcode", "start_year"]
+
+
+def release_cases(hmi: pd.DataFrame, release: str) -> pd.DataFrame:
+    """The HMIs of one PRIF release, with the columns the per-case tables read."""
+    return hmi.loc[hmi["release"] == release, CASE_COLUMNS]
 
 
 def _window_sums(osv_cy: pd.DataFrame, col: str, gw: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
     """Vectorised `window_sum` for many (gwcode, y0, y1): cumulative sums on a dense
-    country x year grid (memoised with the `_osv_index` of the same table)."""
+    country x year grid (memoised with the `_osv_index` of the same table); the plain
+    loop sums each window by filtering the table (`window_sum`)."""
+    if plain_loop_active():
+        return np.array([window_sum(osv_cy, g, a, b, col) for g, a, b in zip(gw.tolist(), y0.tolist(), y1.tolist())],
+                        dtype=float)
     idx = _osv_index(osv_cy)
     key = ("_grid", col)
     if key not in idx:
@@ -211,26 +221,6 @@ def _window_sums(osv_cy: pd.DataFrame, col: str, gw: np.ndarray, y0: np.ndarray,
     rows = np.minimum(pos, len(codes) - 1)
     out = np.where(b > a, cum[rows, b] - cum[rows, a], 0.0)
     return np.where(known, out, 0.0)
-
-
-def _mh1_case_table_arrays(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_start: bool,
-                           estimate: str, first: int, last: int, first_start: int) -> pd.DataFrame:
-    """`mh1_case_table` with array operations (the same table; the plain loop uses the loop)."""
-    s = cases["start_year"].to_numpy(dtype=np.int64)
-    gw = cases["gwcode"].to_numpy(dtype=np.int64)
-    y0 = s - int(k)
-    y1 = s if include_start else s - 1
-    covered = (s >= first_start) & (y0 >= first) & (y1 <= last)
-    gov = np.where(covered, _window_sums(osv_cy, f"gov_{estimate}", gw, y0, y1), np.nan)
-    ns = np.where(covered, _window_sums(osv_cy, f"ns_{estimate}", gw, y0, y1), np.nan)
-    tgt = [None if pd.isna(t) else int(t) for t in cases["target"]]
-    return pd.DataFrame({
-        "case_id": cases["case_id"].to_numpy(), "target": pd.array(tgt, dtype=object),
-        "target_label": [TARGET_LABELS.get(t) for t in tgt], "gwcode": gw, "start_year": s,
-        "window": [f"{a}-{b}" for a, b in zip(y0.tolist(), y1.tolist())], "covered": covered,
-        "gov_deaths": gov, "nonstate_deaths": ns,
-        "mainly_nonstate": covered & (ns > gov), "zero_osv": covered & (gov == 0) & (ns == 0),
-    })
 
 
 _BINOM: dict[tuple[int, int, float], StatResult] = {}
@@ -267,8 +257,7 @@ def mh1_perpetrators(claim: Claim, data: Data) -> ClaimOutput:
     cache = DesignCache()
 
     def cases(release) -> pd.DataFrame:
-        return cache.get(("cases", release), lambda: hmi.loc[hmi["release"] == release,
-                                                             ["case_id", "target", "gwcode", "start_year"]])
+        return cache.get(("cases", release), lambda: release_cases(hmi, release))
 
     def table(k, start_year, ucdp_estimate, osv_version, release) -> pd.DataFrame:
         def build():
@@ -752,7 +741,7 @@ def event_windows(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, col: str,
     """Per HMI with coverage (s >= first + 1, s - k >= first, s + 1 <= last): deaths and
     years in the k years before (s-k .. s-1) and after (s+1 .. min(s+k, last))."""
     rows = []
-    for r in cases[["case_id", "target", "gwcode", "start_year"]].itertuples(index=False):
+    for r in cases[CASE_COLUMNS].itertuples(index=False):
         s = int(r.start_year)
         if s < first + 1 or s - k < first or s + 1 > last:
             continue
@@ -821,8 +810,7 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
 
     def windows(k, ucdp_estimate, release):
         return cache.get(("w", k, ucdp_estimate, release),
-                         lambda: event_windows(cache.get(("cases", release), lambda: hmi.loc[
-                                                   hmi["release"] == release, ["case_id", "target", "gwcode", "start_year"]]),
+                         lambda: event_windows(cache.get(("cases", release), lambda: release_cases(hmi, release)),
                                                osv, int(k), f"ns_{ucdp_estimate}", first, last))
 
     def select(w, targets):

@@ -825,10 +825,16 @@ def rc3_frame(cy: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, out
     y, obs = outcome if outcome is not None else window_any(d, outcome_col, window, last_year)
     d["y"] = y
     d["observable"] = obs
-    d["treated"] = d["_start"] & d["observable"]
-    d["control"] = (d["intra_active"].fillna(False).astype(bool) & ~d["hmi_in_window"] & d["observable"]
-                    & ~d["_start"])
+    d["treated"], d["control"] = rc3_groups(d["_start"].to_numpy(dtype=bool), d["hmi_in_window"].to_numpy(dtype=bool),
+                                            d["intra_active"].fillna(False).astype(bool).to_numpy(), obs)
     return d
+
+
+def rc3_groups(start: np.ndarray, in_window: np.ndarray, active: np.ndarray,
+               observable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(treated, control): HMI start country-years with the outcome observable; country-years
+    with an active intrastate conflict, no HMI start and none ongoing in the window, observable."""
+    return start & observable, active & ~in_window & observable & ~start
 
 
 MATCHING_KEYS = {
@@ -941,8 +947,7 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
                 exposure(release, window)))
         active = cache.get("active", lambda: cys()["intra_active"].fillna(False).astype(bool).to_numpy())
         y, obs = outcome_arrays(outcome, window)
-        treated = start & obs
-        control = active & ~in_window & obs & ~start
+        treated, control = rc3_groups(start, in_window, active, obs)
         codes = cache.get(("codes", matching), lambda: stratum_codes(cys(), matching))
         a, n1, c, n0 = stratum_counts(codes, treated, control, y)
         res = mantel_haenszel_rr(a, n1, c, n0, alpha)

@@ -85,14 +85,12 @@ def _member_rows(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str) -> 
 def count_vetoes(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, counting: str,
                  period: str) -> int:
     """Number of vetoes by `vetoer` in the inclusive year range `period` under `counting`."""
+    return _in_period(vetoes_per_year(vetoes, by_member, vetoer, counting), period)
+
+
+def _in_period(per_year: dict[int, int], period: str) -> int:
     a, b = parse_period(period)
-    if counting == "per-draft":
-        m = _draft_mask(vetoes, vetoer) & vetoes["year"].between(a, b)
-        return int(m.sum())
-    if counting == "per-member-veto":
-        rows = _member_rows(vetoes, by_member, vetoer)
-        return int(rows["year"].between(a, b).sum())
-    raise ValueError(f"unknown counting {counting!r}; known: {COUNTINGS}")
+    return sum(n for y, n in per_year.items() if a <= y <= b)
 
 
 def vetoes_per_year(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, counting: str) -> dict[int, int]:
@@ -112,7 +110,7 @@ def veto_rate_ratio(vetoes: pd.DataFrame, by_member: pd.DataFrame, *, vetoer: st
     """Rate ratio of vetoes per year, `after` vs `before` (exact conditional).
 
     `per_year` (from `vetoes_per_year` for the same vetoer and counting) shares the
-    counting between specifications; without it the tables are filtered directly."""
+    counting between specifications; without it, it is computed here."""
     for per in (before, after):
         a, b = parse_period(per)
         if b > LAST_COMPLETE_YEAR or a < FIRST_YEAR:
@@ -122,13 +120,8 @@ def veto_rate_ratio(vetoes: pd.DataFrame, by_member: pd.DataFrame, *, vetoer: st
     if parse_period(before)[1] >= parse_period(after)[0]:
         raise ValueError(f"before {before} overlaps after {after}")
     if per_year is None:
-        k_after = count_vetoes(vetoes, by_member, vetoer, counting, after)
-        k_before = count_vetoes(vetoes, by_member, vetoer, counting, before)
-    else:
-        def k(per: str) -> int:
-            a, b = parse_period(per)
-            return sum(n for y, n in per_year.items() if a <= y <= b)
-        k_after, k_before = k(after), k(before)
+        per_year = vetoes_per_year(vetoes, by_member, vetoer, counting)
+    k_after, k_before = _in_period(per_year, after), _in_period(per_year, before)
     res = rate_ratio(k_after, period_years(after), k_before, period_years(before), alpha=alpha,
                      alternative=alternative)
     res.extra.update(vetoes_after=k_after, years_after=period_years(after), vetoes_before=k_before,
