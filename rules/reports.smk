@@ -78,6 +78,7 @@ REPORT_INPUTS = {
         "reports/_extensions/policybrief/typst-template.typ",
         "reports/_extensions/policybrief/typst-show.typ",
         "reports/_extensions/policybrief/policybrief.css",
+        "reports/_extensions/policybrief/policybrief.csl",
     ],
     "code": ["analysis/render.py", "analysis/reporting.py"],
 }
