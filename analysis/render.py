@@ -40,6 +40,7 @@ import contextlib
 import datetime as _dt
 import html as _html
 import json
+import importlib.util
 import logging
 import os
 import re
@@ -1300,7 +1301,21 @@ def _pandoc_path() -> str:
 
 
 def _find_pandoc() -> str:
+    """The pandoc that pypandoc-binary ships (R2P_PANDOC=system: the one on PATH).
+
+    The bundled binary is located without importing pypandoc, whose lookup runs every
+    pandoc it can find to compare versions (about 0.1 s in each render process); it is
+    also always the same pandoc, whatever else is on PATH. pypandoc's own lookup is the
+    fallback (pypandoc without the binary), then PATH.
+    """
     exe = shutil.which("pandoc") if os.environ.get("R2P_PANDOC") == "system" else None
+    if exe is None:
+        spec = importlib.util.find_spec("pypandoc")
+        for loc in (spec.submodule_search_locations or []) if spec else []:
+            cand = Path(loc) / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc")
+            if cand.is_file() and os.access(cand, os.X_OK):
+                exe = str(cand)
+                break
     if exe is None:
         try:
             import pypandoc

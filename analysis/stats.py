@@ -199,6 +199,15 @@ class StatResult:
         return json_safe(out)
 
 
+def _sm_glm():
+    """statsmodels' GLM and its families, imported on first use (not statsmodels.api,
+    which also loads formulas, time series and more: about 0.6 s per process)."""
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    return GLM, families
+
+
 def _inconclusive(method: str, reason: str, n: int | None = None, **extra: Any) -> StatResult:
     return StatResult(method=method, n=n, reason=reason, extra=extra)
 
@@ -884,7 +893,17 @@ class LogitData:
         self.n = len(self.y)
         self.clusterings = {nm: gv if isinstance(gv, Clustering) else Clustering(gv) for nm, gv in gmap.items()}
         self._core: dict[int, _Core] = {}
+        self._warm: LogitData | None = None
         self._checks = self._data_checks()
+
+    def warm_start_from(self, other: "LogitData") -> None:
+        """Start this design's Newton fit at `other`'s estimates (matched by column name,
+        0 for columns `other` lacks), e.g. a design on the same rows and outcome that
+        differs in a few columns. The logit MLE is unique, so only the number of
+        iterations changes, not the estimates (beyond the convergence tolerance).
+        Ignored if `other`'s fit failed or did not converge."""
+        if other is not self:
+            self._warm = other
 
     def _data_checks(self) -> dict[str, Any]:
         X, XT, y, n = self.X, self.XT, self.y, self.n
@@ -933,7 +952,13 @@ class LogitData:
     def core(self, max_iter: int = 100) -> _Core:
         """The point fit (cached; deterministic, so reuse never changes results)."""
         if max_iter not in self._core:
-            self._core[max_iter] = _newton_logit(self.X, self.y, None, 1e-8, max_iter, XT=self.XT)
+            start = None
+            if self._warm is not None:
+                oc = self._warm.core(max_iter)
+                if oc.error is None and oc.converged and np.all(np.isfinite(oc.params)):
+                    pos = {nm: i for i, nm in enumerate(self._warm.names)}
+                    start = np.array([oc.params[pos[nm]] if nm in pos else 0.0 for nm in self.names])
+            self._core[max_iter] = _newton_logit(self.X, self.y, start, 1e-8, max_iter, XT=self.XT)
         return self._core[max_iter]
 
     def fit(self, term: str, *, cluster: str | None = None, alpha: float = 0.05,
@@ -1024,8 +1049,9 @@ class LogitData:
                           n=self.n, warnings=warns, extra=extra)
 
     def _fit_statsmodels(self, max_iter: int, use_t: bool, cl: Clustering | None):
-        import statsmodels.api as sm
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+        GLM, families = _sm_glm()
 
         kw: dict[str, Any] = {"maxiter": max_iter}
         if cl is not None:
@@ -1036,7 +1062,7 @@ class LogitData:
         try:
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always")
-                res = sm.GLM(self.y, self.X, family=sm.families.Binomial()).fit(**kw)
+                res = GLM(self.y, self.X, family=families.Binomial()).fit(**kw)
         except Exception as exc:  # statsmodels raises for some degenerate data
             return None, None, False, 0, math.nan, None, f"{type(exc).__name__}: {exc}"
         for w in caught:
@@ -1078,12 +1104,13 @@ def _nb2_profile(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: np
     asymptotically). log(alpha) is searched in [-12, 5]; at the lower bound the
     model is Poisson. Returns (GLM result, alpha, at_lower_bound).
     """
-    import statsmodels.api as sm
     from scipy import optimize
 
+    GLM, families = _sm_glm()
+
     def fit(log_a: float):
-        fam = sm.families.NegativeBinomial(alpha=math.exp(log_a))
-        return sm.GLM(y, X, family=fam, offset=off).fit(start_params=start, tol=1e-12)
+        fam = families.NegativeBinomial(alpha=math.exp(log_a))
+        return GLM(y, X, family=fam, offset=off).fit(start_params=start, tol=1e-12)
 
     res = optimize.minimize_scalar(lambda la: -fit(la).llf, bounds=(-12.0, 5.0), method="bounded",
                                    options={"xatol": 1e-6})
@@ -1159,8 +1186,9 @@ def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: 
 
     b and alpha are orthogonal in NB2, so the alternation converges about as fast as a
     joint Newton. The maximum is the profile maximum that `_nb2_profile` searches for
-    (tested against it); when a step would leave the domain, or the likelihood is not
-    concave in rho, or there is no convergence, it falls back to the profile search.
+    (tested against it). Where the likelihood is not concave in rho (far from the
+    maximum) the rho step is a bounded step uphill; without convergence, or at the upper
+    bound of alpha, it falls back to the profile search.
     Returns (fit, alpha, at_lower_bound).
     """
     o = np.zeros_like(y) if off is None else off
@@ -1179,12 +1207,14 @@ def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: 
         mu = np.exp(X @ b + o)
         rm = r + mu
         gr = float(np.sum(special.digamma(y + r) - special.digamma(r) + math.log(r) + 1.0 - np.log(rm) - (y + r) / rm))
-        hr = float(np.sum(special.polygamma(1, y + r) - special.polygamma(1, r) + 1.0 / r - 1.0 / rm - (mu - y) / rm ** 2))
+        hr = float(np.sum(special.zeta(2.0, y + r) - special.zeta(2.0, r) + 1.0 / r - 1.0 / rm - (mu - y) / rm ** 2))
         g_rho, h_rho = r * gr, r * r * hr + r * gr
         if rho >= 12.0 and g_rho > 0:  # the maximum lies beyond the bound: alpha -> 0 (Poisson)
             step = 0.0
-        elif not h_rho < 0:
+        elif not math.isfinite(g_rho) or not math.isfinite(h_rho):
             break
+        elif not h_rho < 0:  # not concave here (far from the maximum): a bounded uphill step
+            step = 2.0 if g_rho > 0 else -2.0
         else:
             step = max(min(-g_rho / h_rho, 2.0), -2.0)
         rho = min(max(rho + step, -5.0), 12.0)
@@ -1226,8 +1256,6 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     as statsmodels' GLM to about 1e-8), "statsmodels" with GLM; the default is numpy,
     statsmodels inside `plain_loop()`. The robust variants always use statsmodels.
     """
-    import statsmodels.api as sm
-
     if model not in ("auto",) + COUNT_MODELS:
         raise ValueError(f"unknown model {model!r}")
     fits = tuple(fits)
@@ -1289,8 +1317,10 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
 
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
-        glm = sm.GLM(y, X, family=sm.families.Poisson(), offset=off) if engine == "statsmodels" or any(
-            f in fits for f in ("poisson_hc1", "poisson_hac")) else None
+        glm = None
+        if engine == "statsmodels" or any(f in fits for f in ("poisson_hc1", "poisson_hac")):
+            GLM, families = _sm_glm()
+            glm = GLM(y, X, family=families.Poisson(), offset=off)
         if engine == "statsmodels":
             pois = glm.fit(tol=1e-12)
             disp = float(pois.pearson_chi2 / pois.df_resid) if pois.df_resid > 0 else math.nan

@@ -5,6 +5,17 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
+# Jobs run `python` from the environment that runs Snakemake (the Snakefile already
+# imports the `analysis` package from it), found first on PATH; a version manager's
+# shim (pyenv's costs about 0.1 s per job) is skipped. With conda environments
+# (--software-deployment-method conda), each rule's environment provides `python`.
+from snakemake.settings.types import DeploymentMethod
+
+if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
+    import shlex
+
+    shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:\"$PATH\"; ")
+
 from analysis import clean as _clean
 from analysis.sources import load_registry
 

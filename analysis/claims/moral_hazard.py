@@ -523,7 +523,11 @@ def mh2_onset_break(claim: Claim, data: Data) -> ClaimOutput:
             if trend:
                 cols.append((year[m] - int(break_year)) / 10.0)
             X = np.column_stack(cols + [ctrl[m]])
-            return LogitData(yy, X, gw[m], names=["post"] + (["trend_decades"] if trend else []) + names)
+            ld = LogitData(yy, X, gw[m], names=["post"] + (["trend_decades"] if trend else []) + names)
+            # designs on the same rows and outcome (break year x trend) start Newton at the
+            # first one's estimates: the controls' coefficients barely move
+            ld.warm_start_from(cache.get(("logit-rows", col, years, regime), lambda: ld))
+            return ld
         return cache.get(("logit", col, years, break_year, trend, regime), build)
 
     def fn(break_year, onset, model, trend, years, conflicts):
