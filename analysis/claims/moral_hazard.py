@@ -44,6 +44,7 @@ from ..crosswalk import Mapper
 from ..panel import REGIONS, hmi_gwcodes, osv_vars, region_of
 from ..stats import (
     COUNT_MODELS,
+    Clustering,
     DesignCache,
     LogitData,
     StatResult,
@@ -516,14 +517,18 @@ def mh2_onset_break(claim: Claim, data: Data) -> ClaimOutput:
                 return LogitData(y.to_numpy(), X, g.to_numpy())
             # shared: the controls as one array per regime coding, rows picked per specification
             year, at_risk, gw, ctrl, names = cache.get(("base-arrays", regime), lambda: _base_arrays(cy, regime))
-            y0, y1 = parse_years(years)
-            m = (year >= y0) & (year <= y1) & at_risk
-            yy = cache.get(("y", col), lambda: cy[col].astype("Float64").astype(float).to_numpy())[m]
-            cols = [(year[m] >= int(break_year)).astype(float)]
+
+            def rows():  # shared by the designs on the same rows: the sample, outcome and clusters
+                y0, y1 = parse_years(years)
+                m = (year >= y0) & (year <= y1) & at_risk
+                yy = cache.get(("y", col), lambda: cy[col].astype("Float64").astype(float).to_numpy())[m]
+                return m, yy, year[m], ctrl[m], Clustering(gw[m])
+            m, yy, yr, ctl, clusters = cache.get(("rows", col, years, regime), rows)
+            cols = [(yr >= int(break_year)).astype(float)]
             if trend:
-                cols.append((year[m] - int(break_year)) / 10.0)
-            X = np.column_stack(cols + [ctrl[m]])
-            ld = LogitData(yy, X, gw[m], names=["post"] + (["trend_decades"] if trend else []) + names)
+                cols.append((yr - int(break_year)) / 10.0)
+            X = np.column_stack(cols + [ctl])
+            ld = LogitData(yy, X, clusters, names=["post"] + (["trend_decades"] if trend else []) + names)
             # designs on the same rows and outcome (break year x trend) start Newton at the
             # first one's estimates: the controls' coefficients barely move
             ld.warm_start_from(cache.get(("logit-rows", col, years, regime), lambda: ld))

@@ -766,9 +766,9 @@ def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int 
     """(starts, ongoing) for one release: starts = gwcode, year, case_ids; ongoing = gwcode, year."""
     h = hmi.assign(gw=gw)
     h = h[(h["release"].astype(str) == str(release)) & h["gw"].notna() & h["start_year"].notna()]
-    starts = (h.groupby([h["gw"].astype("int64"), h["start_year"].astype("int64")])["case_id"]
-              .apply(lambda s: sorted(s.astype(str))).reset_index()
-              .rename(columns={"gw": "gwcode", "start_year": "year", "case_id": "case_ids"}))
+    hs = pd.DataFrame({"gwcode": h["gw"].astype("int64").to_numpy(), "year": h["start_year"].astype("int64").to_numpy(),
+                       "case_ids": h["case_id"].astype(str).to_numpy()}).sort_values(["gwcode", "year", "case_ids"])
+    starts = hs.groupby(["gwcode", "year"], sort=True)["case_ids"].agg(list).reset_index()
     rows = []
     for r in h[["gw", "start_year", "end_year"]].itertuples(index=False):
         end = last if pd.isna(r.end_year) else int(r.end_year)
@@ -793,9 +793,9 @@ def rc3_country_years(cy: pd.DataFrame, outcome_cols: Sequence[str]) -> pd.DataF
     return d
 
 
-def rc3_exposure(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, window: int) -> pd.DataFrame:
-    """`cys` (from `rc3_country_years`) with the HMI starts of one release and whether an
-    HMI is ongoing in the window t .. t+window-1; same rows and order as `cys`."""
+def rc3_hmi_flags(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame) -> pd.DataFrame:
+    """`cys` (from `rc3_country_years`) with one release's HMIs: `_start` (an HMI starts
+    in this country-year), `case_ids` and `_on` (an HMI is ongoing); same rows and order."""
     st = starts.assign(_start=True)[["gwcode", "year", "_start", "case_ids"]]
     d = cys.merge(st, on=["gwcode", "year"], how="left")
     d["_start"] = d["_start"].eq(True).to_numpy()
@@ -803,11 +803,24 @@ def rc3_exposure(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame,
     d["_on"] = d["_on"].eq(True).to_numpy()
     if len(d) != len(cys):
         raise ValueError("HMI starts or ongoing years are not unique per country-year")
-    on_any = np.zeros(len(d), dtype=bool)
-    g = d.groupby("gwcode", sort=False)
-    for k in range(int(window)):
-        on_any |= (g["_on"].shift(-k) if k else d["_on"]).eq(True).to_numpy(dtype=bool)
-    d["hmi_in_window"] = on_any
+    return d
+
+
+def forward_any(flags: np.ndarray, groups: np.ndarray, window: int) -> np.ndarray:
+    """Per row: any of `flags` in this row and the next window-1 rows of the same group
+    (rows sorted by group), i.e. the OR of groupby(groups).shift(-k) for k < window."""
+    out = np.asarray(flags, dtype=bool).copy()
+    for k in range(1, int(window)):
+        out[:-k] |= flags[k:] & (groups[k:] == groups[:-k])
+    return out
+
+
+def rc3_exposure(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, window: int,
+                 flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`rc3_hmi_flags` plus `hmi_in_window`: an HMI is ongoing in t .. t+window-1 (rows of
+    the same state). `flags` (from `rc3_hmi_flags`) can be passed in to share it between windows."""
+    d = (flags if flags is not None else rc3_hmi_flags(cys, starts, ongoing)).copy()
+    d["hmi_in_window"] = forward_any(d["_on"].to_numpy(dtype=bool), d["gwcode"].to_numpy(), window)
     return d
 
 
@@ -923,11 +936,15 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
     def cys() -> pd.DataFrame:
         return cache.get("cys", lambda: rc3_country_years(cy, out_cols))
 
-    def exposure(release: str, window: int) -> pd.DataFrame:
+    def flags(release: str) -> pd.DataFrame:
         def build() -> pd.DataFrame:
-            starts, ongoing = cache.get(("hmi-years", str(release)), lambda: hmi_country_years(hmi, gw, release))
-            return rc3_exposure(cys(), starts, ongoing, int(window))
-        return cache.get(("exposure", str(release), int(window)), build)
+            starts, ongoing = hmi_country_years(hmi, gw, release)
+            return rc3_hmi_flags(cys(), starts, ongoing)
+        return cache.get(("hmi-flags", str(release)), build)
+
+    def exposure(release: str, window: int) -> pd.DataFrame:
+        return cache.get(("exposure", str(release), int(window)),
+                         lambda: rc3_exposure(cys(), None, None, int(window), flags=flags(release)))
 
     def outcome_arrays(outcome: str, window: int) -> tuple[np.ndarray, np.ndarray]:
         col, last = RC3_OUTCOMES[outcome]
@@ -942,9 +959,10 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
 
     def spec_(outcome: str, window: int, matching: str, release: str) -> StatResult:
         # the flags of `rc3_frame`, as arrays (the frame itself is built only for the details)
-        start, in_window = cache.get(("exposure-arrays", str(release), int(window)), lambda: (
-            lambda e: (e["_start"].to_numpy(dtype=bool), e["hmi_in_window"].to_numpy(dtype=bool)))(
-                exposure(release, window)))
+        start, on = cache.get(("flag-arrays", str(release)), lambda: (
+            lambda f: (f["_start"].to_numpy(dtype=bool), f["_on"].to_numpy(dtype=bool)))(flags(release)))
+        gwc = cache.get("gwcodes", lambda: cys()["gwcode"].to_numpy())
+        in_window = cache.get(("in-window", str(release), int(window)), lambda: forward_any(on, gwc, int(window)))
         active = cache.get("active", lambda: cys()["intra_active"].fillna(False).astype(bool).to_numpy())
         y, obs = outcome_arrays(outcome, window)
         treated, control = rc3_groups(start, in_window, active, obs)
