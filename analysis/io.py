@@ -14,11 +14,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:  # imported where used: the render jobs write JSON and text only
+    import pandas as pd
 
 
 def _umask() -> int:
@@ -47,6 +46,9 @@ def atomic_path(dest: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
 
 def write_parquet(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
     """Write `df` as Parquet, byte-for-byte reproducible for the same data."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(df, preserve_index=False)
     with atomic_path(dest) as tmp:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)

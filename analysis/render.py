@@ -218,7 +218,15 @@ def __r2p_setup__():
         ns, hidden = ip.user_ns, ip.user_ns_hidden
         for k in [k for k in ns if k not in hidden and not (k.startswith("__") and k.endswith("__"))]:
             del ns[k]
-        ip.displayhook.flush()
+        # the output cache, cleared as displayhook.flush() does, without the full gc.collect()
+        # it ends with (0.1-0.2 s per document once pandas or altair are loaded)
+        dh = ip.displayhook
+        for n in range(1, dh.prompt_count + 1):
+            ns.pop("_%d" % n, None)
+        if ns.get("_oh") is not None:
+            ns["_oh"].clear()
+        for attr in ("_", "__", "___"):
+            setattr(dh, attr, "")
 
     builtins.__r2p_reset__ = reset
 
@@ -408,14 +416,19 @@ def _load_yaml(text: str, path: Path, first_line: int) -> _Yaml:
     """Parse YAML, recording the line of every mapping key; errors name the line."""
     import yaml
 
+    # one pass (the node tree gives the key lines, the data are built from it), with
+    # libyaml's parser where PyYAML has it: front matter and cell options of 41 briefs
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise RenderError(f"invalid YAML: {problem}", path=path, line=line) from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -1634,6 +1647,10 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
     return _convert_job(job)
 
 
+# a resource a page would load (not a link): anything but a data: URI or a fragment
+_RESOURCE_REF = re.compile(r"<(?:script|link|img|iframe|source|embed|object|video|audio|input)\b[^>]*?"
+                           r"\b(?:src|href|data)=[\"']?(?!data:|#)([^\"' >]+)", re.I)
+
 _LOCK = threading.Lock()  # Typst compiler, vl-convert and the bundle cache are shared per process
 
 
@@ -1685,13 +1702,24 @@ def _convert(job: _Job) -> list[Path]:
             if t == "html":
                 tpl = build / "policybrief.html"
                 tpl.write_text(_HTML_TEMPLATE, encoding="utf-8")
+                # self-contained: the style sheets inlined in <head>; charts are data: URIs
+                # already, so pandoc's --embed-resources (which re-reads the whole page) is
+                # needed only for a page that loads a local file: checked below, after pandoc
                 css = cfg.meta.get("css") or []
+                styles = []
                 for c in css if isinstance(css, list) else [css]:
-                    args += ["--css", str((cfg.sources.get("css", doc.path.parent) / str(c)).resolve())]
-                args += ["--to", "html5", "--template", str(tpl), "--embed-resources", "--section-divs",
-                         "--output", str(build / f"{stem}.html")]
+                    cp = (cfg.sources.get("css", doc.path.parent) / str(c)).resolve()
+                    if not cp.is_file():
+                        raise RenderError(f"css file not found: {cp}", path=doc.path)
+                    styles.append(f"<style>\n{cp.read_text(encoding='utf-8').strip()}\n</style>\n")
+                if styles:
+                    (build / "styles.html").write_text("".join(styles), encoding="utf-8")
+                    args += ["--include-in-header", str(build / "styles.html")]
                 if cfg.meta.get("number-sections"):
                     args.append("--number-sections")
+                args += ["--to", "html5", "--template", str(tpl), "--section-divs",
+                         "--output", str(build / f"{stem}.html")]
+                html_args = args
             else:
                 tpl = build / "policybrief.typst"
                 tpl.write_text(_TYPST_TEMPLATE, encoding="utf-8")
@@ -1705,15 +1733,23 @@ def _convert(job: _Job) -> list[Path]:
             _check_pandoc(procs[t], doc, t)
             if t == "html":
                 html = (build / f"{stem}.html").read_text(encoding="utf-8")
+                bad = _RESOURCE_REF.search(html)  # the page as pandoc wrote it (the Vega bundle is ours)
+                if bad and not re.match(r"(?:https?:)?//", bad.group(1), re.I):
+                    # a local file (an image in the Markdown, say): let pandoc embed it
+                    _check_pandoc(_run_pandoc(html_args[:-2] + ["--embed-resources"] + html_args[-2:], cwd=cwd, doc=doc),
+                                  doc, t)
+                    html = (build / f"{stem}.html").read_text(encoding="utf-8")
+                    bad = _RESOURCE_REF.search(html)
+                if bad:
+                    where = "an external" if re.match(r"(?:https?:)?//", bad.group(1), re.I) else "a local"
+                    raise RenderError(f"HTML would load {where} resource (it must be self-contained): "
+                                      f"{bad.group(0)[:120]}", path=doc.path)
                 with _LOCK:
                     bundle = _vega_bundle() if n_charts else ""
                 inject = f"<script>{bundle}</script>" if n_charts else ""
                 html, n_marks = re.subn(r'<meta name="r2p-vega-bundle"[^>]*>\n?', lambda _: inject, html, count=1)
                 if n_marks != 1:
                     raise RenderError("HTML template lost its script marker", path=doc.path)
-                if re.search(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//", html, re.I):
-                    bad = re.search(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//[^\"' >]*", html, re.I)
-                    raise RenderError(f"HTML would load an external resource: {bad.group(0)[:120]}", path=doc.path)
                 tmp = build / f"{stem}.final.html"
                 tmp.write_text(html, encoding="utf-8")
                 tmp_outputs[t] = tmp

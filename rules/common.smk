@@ -11,6 +11,13 @@ sys.path.insert(0, workflow.basedir)
 # (--software-deployment-method conda), each rule's environment provides `python`.
 from snakemake.settings.types import DeploymentMethod
 
+# Byte-compile the `analysis` package once per run: dozens of short jobs import it, and
+# where PYTHONDONTWRITEBYTECODE is set (CI machines often set it) every job would compile
+# the modules it imports again (0.05-0.2 s each). A no-op when the caches are current.
+import compileall
+
+compileall.compile_dir(str(Path(workflow.basedir) / "analysis"), quiet=2)
+
 if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
     import shlex
 

@@ -232,7 +232,23 @@ def test_document_without_code_needs_no_kernel(tmp_path):
     for t in (html_text(html.read_text(encoding="utf-8")), pdf_text(pdf)):
         assert "Figure 1: A chart made earlier, included as a file (see Section 1)." in t
         assert "As Figure 1 shows" in t and "Tip" in t and "without starting Jupyter" in t
-    assert "<img" in html.read_text(encoding="utf-8") and "Interventions per decade" in pdf_text(pdf)
+    raw = html.read_text(encoding="utf-8")
+    assert "<img" in raw and "Interventions per decade" in pdf_text(pdf)
+    # the image file is embedded (pandoc's --embed-resources, only for pages that load a file)
+    assert re.search(r"<img[^>]*src=\"data:image/svg\+xml", raw) and not R._RESOURCE_REF.search(raw)
+
+
+def test_html_style_is_inlined_and_external_resources_are_refused(tmp_path):
+    raw = (R.render(FIX / "static.qmd", ("html",), tmp_path / "ok", engine="builtin")[0]).read_text(encoding="utf-8")
+    assert "<style>" in raw and "--pb-accent" in raw and "<link rel=\"stylesheet\"" not in raw
+    doc = tmp_path / "external.qmd"
+    shutil.copy(FIX / "_quarto.yml", tmp_path / "_quarto.yml")
+    os.symlink((FIX / "_extensions").resolve(), tmp_path / "_extensions")
+    shutil.copy(FIX / "references.bib", tmp_path / "references.bib")
+    doc.write_text("---\ntitle: External\n---\n\n![A remote image](https://example.org/x.png)\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="external resource"):
+        R.render(doc, ("html",), tmp_path / "out", engine="builtin")
+    assert not list((tmp_path / "out").glob("*.html"))
 
 
 # --------------------------------------------------------------------------- errors found while rendering
