@@ -75,7 +75,7 @@ class Source:
 def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Source]:
     """Read and schema-check the registry; return sources by id."""
     path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:

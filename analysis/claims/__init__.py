@@ -26,7 +26,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import jsonschema
 import numpy as np
@@ -37,7 +37,25 @@ import yaml
 from .. import ROOT
 from ..errors import DataError
 from ..io import sha256_file, write_json, write_parquet
-from ..stats import StatResult, json_safe, spec_curve, step_seed
+
+if TYPE_CHECKING:
+    from ..stats import StatResult
+
+# analysis.stats (scipy.special) is imported where a claim runs, not by the Snakefile's
+# registry lookups (load_claims, TESTS)
+
+
+def spec_curve(*args: Any, **kw: Any) -> pd.DataFrame:
+    """`analysis.stats.spec_curve` (a module attribute, so that bench/ can time it)."""
+    from ..stats import spec_curve as _spec_curve
+
+    return _spec_curve(*args, **kw)
+
+
+def json_safe(obj: Any) -> Any:
+    from ..stats import json_safe as _json_safe
+
+    return _json_safe(obj)
 
 REGISTRY_PATH = ROOT / "config" / "claims.yaml"
 SCHEMA_PATH = ROOT / "config" / "schemas" / "claims.schema.json"
@@ -92,6 +110,8 @@ class Claim:
 
     @property
     def seed(self) -> int:
+        from ..stats import step_seed
+
         return step_seed("claims", self.id)
 
     def fingerprint(self) -> str:
@@ -100,7 +120,7 @@ class Claim:
 
 
 def _load_yaml(path: Path) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None = None,

@@ -30,7 +30,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
 
 SOURCE, FILE = "archigos-4.1", "archigos.rda"
 DATA_END = pd.Timestamp("2015-12-31")
@@ -123,7 +123,7 @@ def build(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "obsid": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}-\d{4}(-\d+)?$"), unique=True),
         "leadid": pa.Column("string", pa.Check.str_matches(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
@@ -153,7 +153,7 @@ SCHEMA = pa.DataFrameSchema(
                  name="threat_of_foreign_force_is_foreign_exit"),
     ],
     strict=True,
-)
+))
 
 TABLES = [
     Table(

@@ -123,6 +123,33 @@ def _check_truncated_csv(p: Path, df: pd.DataFrame, source: str, name: str, sep:
         )
 
 
+class LazySchema:
+    """A pandera schema built on first use.
+
+    Building the cleaners' 28 schemas takes about half a second (pandera copies every
+    column), and most importers never validate: the Snakefile reads only the tables'
+    names and sources, and a cleaning job validates one table. Attribute access and
+    calls go to the schema, so `LazySchema(...).validate(df)` works as on the schema.
+    """
+
+    def __init__(self, build: Callable[[], "pa.DataFrameSchema"]) -> None:
+        self._build = build
+        self._schema: "pa.DataFrameSchema | None" = None
+
+    def get(self) -> "pa.DataFrameSchema":
+        if self._schema is None:
+            self._schema = self._build()
+        return self._schema
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.get(), name)
+
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        return self.get()(*args, **kw)
+
+
 @dataclass(frozen=True)
 class Table:
     """One cleaned table: where it comes from, how it is built, what it must satisfy."""
@@ -130,7 +157,7 @@ class Table:
     name: str
     sources: tuple[str, ...]  # "<source-id>/<file name>" for every raw file read
     build: Callable[[RawFiles], pd.DataFrame]
-    schema: pa.DataFrameSchema
+    schema: pa.DataFrameSchema | LazySchema
     key: tuple[str, ...]
     description: str
     citation: tuple[str, ...] = ()  # BibTeX keys in reports/references.bib

@@ -39,7 +39,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, require_columns, split_list, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, split_list, trim_strings
 from .gwf import to_int
 
 SOURCE, FILE = "colpus", "Master_Coup List_all countries_basic.xlsx"
@@ -146,7 +146,7 @@ COLUMNS = [
     "anyoutsidesupport", "outsidesupporters", "outsidesupporters_list", "ambiguous", "staged", "source_row",
 ]
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "coup_id": pa.Column("string", pa.Check.str_matches(r"^\d{1,3}-\d{4}-\d{1,2}-\d{1,2}$"), unique=True),
         "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
@@ -173,7 +173,7 @@ SCHEMA = pa.DataFrameSchema(
     checks=[pa.Check(lambda d: (d["military"] | d["coup_type"].eq("NM")).all() and
                      (~d["military"] | d["coup_type"].ne("NM")).all(), name="non_military_iff_type_NM")],
     strict=True,
-)
+))
 
 TABLES = [
     Table(

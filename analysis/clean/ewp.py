@@ -38,7 +38,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, require_columns, snake, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, snake, trim_strings
 
 SOURCE = "ewp-2025"
 BASE_FILE = "basedata2025_4august2025.csv"
@@ -186,7 +186,7 @@ def _base_consistent(d: pd.DataFrame) -> pd.Series:
     )
 
 
-BASE_SCHEMA = pa.DataFrameSchema(
+BASE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="EWP's COW-style country code (`ccode`)"),
         "year": pa.Column("int64", pa.Check.in_range(1934, 2024)),
@@ -213,7 +213,7 @@ BASE_SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(_base_consistent, name="counts_flags_codes_consistent")],
     strict=True,
-)
+))
 
 
 # --------------------------------------------------------------------------- ewp_predictors
@@ -350,14 +350,14 @@ def _pred_columns() -> dict[str, pa.Column]:
     return cols
 
 
-PRED_SCHEMA = pa.DataFrameSchema(
+PRED_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     _pred_columns(),
     checks=[
         pa.Check(lambda d: d["year_sq"] == d["year"] ** 2, name="year_sq_is_year_squared"),
         pa.Check(lambda d: d["mk_ever"] >= d["mk_onset"], name="onset_implies_mk_ever"),
     ],
     strict=True,
-)
+))
 
 
 # --------------------------------------------------------------------------- ewp_coups
@@ -386,7 +386,7 @@ def build_coups(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-COUP_SCHEMA = pa.DataFrameSchema(
+COUP_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="COW code (`ccode`)"),
         "year": pa.Column("int64", pa.Check.in_range(1945, 2024)),
@@ -402,7 +402,7 @@ COUP_SCHEMA = pa.DataFrameSchema(
         )
     ],
     strict=True,
-)
+))
 
 
 TABLES = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from .base import RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
 
 SOURCE, FILE = "gw-states", "gw_states.rda"
 #: Last day covered by the packaged list.
@@ -34,7 +34,7 @@ def build(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
         "stateabb": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
@@ -46,7 +46,7 @@ SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(lambda d: (d["end_date"] >= d["start_date"]).all(), name="end_after_start")],
     strict=True,
-)
+))
 
 TABLES = [
     Table(

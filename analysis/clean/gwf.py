@@ -25,7 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
 
 SOURCE = "gwf"
 FILE_ALL = "gwf_all.rda"
@@ -204,7 +204,7 @@ def _consistent(d: pd.DataFrame) -> bool:
     return bool(one.all() and coded.all() and zero.all())
 
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "gwf_cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
         "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
@@ -241,7 +241,7 @@ SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(_consistent, name="regime_and_failure_codes_consistent")],
     strict=True,
-)
+))
 
 TABLES = [
     Table(

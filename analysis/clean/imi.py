@@ -64,7 +64,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
 
 SOURCE, FILE = "imi", "interventions_IMI_1946-2005.csv"
 
@@ -345,7 +345,7 @@ for _name in MOTIVES.values():
 
 _DATE_MIN, _DATE_MAX = pd.Timestamp("1946-01-01"), pd.Timestamp("2006-12-31")
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "intervention_id": pa.Column("int64", pa.Check.ge(1), unique=True),
         "intervener_cowcode": pa.Column("int64", pa.Check.in_range(1, 3999)),
@@ -390,7 +390,7 @@ SCHEMA = pa.DataFrameSchema(
                  name="target_casualties_reason"),
     ],
     strict=True,
-)
+))
 
 TABLES = [
     Table(

@@ -29,7 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
 from .ewp import _flag, _row_of, decode, flags, int_codes
 
 SOURCE = "pitf-mk"
@@ -139,7 +139,7 @@ def _geno_consistent(d: pd.DataFrame) -> pd.Series:
     )
 
 
-GENO_SCHEMA = pa.DataFrameSchema(
+GENO_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code (SCODE)"),
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="PITF's COW-style code (CCODE) as given"),
@@ -166,7 +166,7 @@ GENO_SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(_geno_consistent, name="episode_years_consistent")],
     strict=True,
-)
+))
 
 
 # --------------------------------------------------------------------------- mk_ulfelder
@@ -199,7 +199,7 @@ def build_mkl(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-MKL_SCHEMA = pa.DataFrameSchema(
+MKL_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code"),
         "year": pa.Column("int64", pa.Check.in_range(1945, LAST_YEAR)),
@@ -217,7 +217,7 @@ MKL_SCHEMA = pa.DataFrameSchema(
         pa.Check(lambda d: d["mkl_ongoing"] >= d["mkl_end"], name="end_implies_ongoing"),
     ],
     strict=True,
-)
+))
 
 
 TABLES = [

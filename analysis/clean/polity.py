@@ -24,7 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, require_columns, sentinels_to_na, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, sentinels_to_na, trim_strings
 from .gwf import to_bool01, to_int
 
 SOURCE, FILE = "polity5", "polity5.rda"
@@ -111,7 +111,7 @@ def _consistent(d: pd.DataFrame) -> bool:
     return bool(diff and reason and reason2)
 
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "polity_ccode": pa.Column("Int64", pa.Check.in_range(2, 999)),
         "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
@@ -138,7 +138,7 @@ SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(_consistent, name="polity_components_and_reasons_consistent")],
     strict=True,
-)
+))
 
 TABLES = [
     Table(

@@ -50,7 +50,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, check_unique, require_columns
+from .base import LazySchema, RawFiles, Table, add_source_row, check_unique, require_columns
 
 SRC03, FILE03 = "prif-hmi-0.3", "prif_hmi_v0-3_interventions.xlsx"
 SRC19, FILE19 = "prif-hmi-2019", "PRIF-dataset-HMI-intervention-years-v-July-2019_raw.dta"
@@ -868,19 +868,19 @@ def _release_schema(columns: tuple[str, ...], key: tuple[str, ...]) -> pa.DataFr
     return pa.DataFrameSchema(cols, checks=checks, strict=True, ordered=False, unique=list(key))
 
 
-SCHEMA_03 = _release_schema(COLUMNS_03, ("case_id",))
-_S19 = _release_schema(COLUMNS_2019, ("case_id", "year"))
-SCHEMA_2019 = pa.DataFrameSchema(
+SCHEMA_03 = LazySchema(lambda: _release_schema(COLUMNS_03, ("case_id",)))
+_S19 = LazySchema(lambda: _release_schema(COLUMNS_2019, ("case_id", "year")))
+SCHEMA_2019 = LazySchema(lambda: pa.DataFrameSchema(
     _S19.columns,
     checks=_S19.checks
     + [pa.Check(lambda d: (d["year"] >= d["hmistart"].dt.year)
                 & (d["hmiend"].isna() | (d["year"] <= d["hmiend"].dt.year)), name="year_within_intervention")],
     strict=True,
     unique=["case_id", "year"],
-)
+))
 
 _V = VARIABLES
-CASE_SCHEMA = pa.DataFrameSchema(
+CASE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "release": pa.Column("string", pa.Check.isin(["0.3", "2019"])),
         "case_id": pa.Column("string", pa.Check.str_matches(r"^\S(.*\S)?$")),
@@ -950,7 +950,7 @@ CASE_SCHEMA = pa.DataFrameSchema(
     strict=True,
     ordered=True,
     unique=["release", "case_id"],
-)
+))
 CASE_COLUMNS = tuple(CASE_SCHEMA.columns)
 
 _CITE = ("gromes2019hmi",)

@@ -37,7 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, parse_dates, require_columns
+from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns
 
 #: UCDP's missing-data code (ACD codebook, section 4 "Missing data").
 MISSING_CODE = "-99"
@@ -277,7 +277,7 @@ def build_acd(raw: RawFiles) -> pd.DataFrame:
     )
 
 
-ACD_SCHEMA = pa.DataFrameSchema(
+ACD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "conflict_id": _ID,
         "year": _years(1946, 2024),
@@ -325,7 +325,7 @@ ACD_SCHEMA = pa.DataFrameSchema(
                  name="interstate_has_gwno_b"),
     ],
     strict=True,
-)
+))
 
 # --------------------------------------------------------------------------- one-sided (25.1, 21.1)
 
@@ -458,7 +458,7 @@ def build_brd(raw: RawFiles) -> pd.DataFrame:
     )
 
 
-BRD_SCHEMA = pa.DataFrameSchema(
+BRD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "dyad_id": _ID,
         "year": _years(1989, 2024),
@@ -491,7 +491,7 @@ BRD_SCHEMA = pa.DataFrameSchema(
         "source_row": _ROW,
     },
     strict=True,
-)
+))
 
 # --------------------------------------------------------------------------- ucdp_nonstate
 
@@ -562,7 +562,7 @@ def _nonstate_side(side: str) -> dict[str, pa.Column]:
     }
 
 
-NONSTATE_SCHEMA = pa.DataFrameSchema(
+NONSTATE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "conflict_id": _ID,
         "year": _years(1989, 2022),
@@ -589,7 +589,7 @@ NONSTATE_SCHEMA = pa.DataFrameSchema(
     },
     checks=_EPISODE_CHECKS,
     strict=True,
-)
+))
 
 # --------------------------------------------------------------------------- registry
 
@@ -612,7 +612,7 @@ TABLES = [
         name="ucdp_onesided",
         sources=(_src(ONESIDED),),
         build=build_onesided,
-        schema=_onesided_schema("25.1", 2024),
+        schema=LazySchema(lambda: _onesided_schema("25.1", 2024)),
         key=("conflict_id", "year"),
         description="UCDP One-sided Violence 25.1: deliberate killing of civilians by a government or organized group, one row per actor-year (best estimate >= 25), 1989-2024.",
         citation=("eck2007onesided", "davies2025ucdp"),
@@ -621,7 +621,7 @@ TABLES = [
         name="ucdp_onesided_21",
         sources=(_src(ONESIDED_21),),
         build=build_onesided_21,
-        schema=_onesided_schema("21.1", 2020),
+        schema=LazySchema(lambda: _onesided_schema("21.1", 2020)),
         key=("conflict_id", "year"),
         description="UCDP One-sided Violence 21.1 (earlier release, 1989-2020), same columns as ucdp_onesided.",
         citation=("eck2007onesided", "davies2021ucdp"),

@@ -32,7 +32,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, parse_dates, require_columns
+from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns
 
 VOTES_SRC = "unga-votes"
 VOTES_FILE, ROLL_CALLS_FILE, ISSUES_FILE = "un_votes.rda", "un_roll_calls.rda", "un_roll_call_issues.rda"
@@ -187,7 +187,7 @@ def build_issues(raw: RawFiles) -> pd.DataFrame:
     )
 
 
-VOTES_SCHEMA = pa.DataFrameSchema(
+VOTES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "rcid": pa.Column("int64", pa.Check.gt(0)),
         "country": pa.Column("string"),
@@ -196,9 +196,9 @@ VOTES_SCHEMA = pa.DataFrameSchema(
         "source_row": pa.Column("int64", pa.Check.ge(1)),
     },
     strict=True,
-)
+))
 
-ROLL_CALLS_SCHEMA = pa.DataFrameSchema(
+ROLL_CALLS_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "rcid": pa.Column("int64", pa.Check.gt(0)),
         "session": pa.Column("int64", pa.Check.in_range(1, 74)),
@@ -222,9 +222,9 @@ ROLL_CALLS_SCHEMA = pa.DataFrameSchema(
         pa.Check(lambda d: (d["year"] - 1945 - d["session"]).between(-1, 1), name="year_near_session"),
     ],
     strict=True,
-)
+))
 
-ISSUES_SCHEMA = pa.DataFrameSchema(
+ISSUES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "rcid": pa.Column("int64", pa.Check.gt(0)),
         "short_name": pa.Column("string", pa.Check.isin(list(ISSUES))),
@@ -233,7 +233,7 @@ ISSUES_SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(lambda d: d["short_name"].map(ISSUES) == d["issue"], name="issue_matches_short_name")],
     strict=True,
-)
+))
 
 
 # ---------------------------------------------------------------- ideal points
@@ -292,7 +292,7 @@ def _ordered_quantiles(d: pd.DataFrame) -> pd.Series:
     return pd.Series((np.diff(q, axis=1) >= 0).all(axis=1), index=d.index)
 
 
-IDEAL_SCHEMA = pa.DataFrameSchema(
+IDEAL_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999)),
         "session": pa.Column("int64", pa.Check.in_range(1, 78)),
@@ -312,7 +312,7 @@ IDEAL_SCHEMA = pa.DataFrameSchema(
                  name="ideal_point_within_posterior_range"),
     ],
     strict=True,
-)
+))
 
 VOTES_CITATION = ("voeten2013unga", "robinson2021unvotes")
 

@@ -41,7 +41,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, check_unique, parse_dates, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, check_unique, parse_dates, require_columns, trim_strings
 
 SOURCE, FILE = "unsc-vetoes", "unsc_vetoes_1946_sept2022.csv"
 CITATION = ("wpdl2022vetoes",)
@@ -215,7 +215,7 @@ _COMMON = {
 }
 _year_matches = pa.Check(lambda d: d["year"] == d["date"].dt.year, name="year_matches_date")
 
-VETOES_SCHEMA = pa.DataFrameSchema(
+VETOES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         **_COMMON,
         "meeting_record": pa.Column("string", pa.Check.str_matches(r"^S/")),
@@ -233,9 +233,9 @@ VETOES_SCHEMA = pa.DataFrameSchema(
     ],
     strict=True,
     ordered=False,
-)
+))
 
-BY_MEMBER_SCHEMA = pa.DataFrameSchema(
+BY_MEMBER_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         **_COMMON,
         "member": pa.Column("string", pa.Check.isin(MEMBERS)),
@@ -249,7 +249,7 @@ BY_MEMBER_SCHEMA = pa.DataFrameSchema(
     ],
     strict=True,
     ordered=False,
-)
+))
 
 KEY = ("date", "draft", "draft_seq")
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
-from .base import RawFiles, Table, add_source_row, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
 from .gwf import to_bool01, to_int
 
 SOURCE, FILE = "vdem-ert-15", "ert.csv"
@@ -141,7 +141,7 @@ def _consistent(d: pd.DataFrame) -> bool:
     return ok
 
 
-SCHEMA = pa.DataFrameSchema(
+SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "country_id": pa.Column("Int64", pa.Check.in_range(1, 999)),
         "country_text_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
@@ -163,7 +163,7 @@ SCHEMA = pa.DataFrameSchema(
     },
     checks=[pa.Check(_consistent, name="episode_years_and_outcomes_consistent")],
     strict=True,
-)
+))
 
 TABLES = [
     Table(
