@@ -329,3 +329,15 @@ def test_plain_statsmodels_loop_gives_the_same_curve(rc_results, rc_claims, rc_p
     from conftest import assert_plain_loop_equal
 
     assert_plain_loop_equal(rc_claims[cid], rc_processed, rc_results[cid][1])
+
+
+def test_forward_any_equals_grouped_shifts():
+    rng = np.random.default_rng(11)
+    groups = np.sort(rng.integers(0, 30, 600))
+    flags = rng.random(600) < 0.1
+    df = pd.DataFrame({"g": groups, "f": flags})
+    for window in (1, 2, 3, 5):
+        ref = np.zeros(len(df), dtype=bool)
+        for k in range(window):
+            ref |= (df.groupby("g")["f"].shift(-k) if k else df["f"]).eq(True).to_numpy()
+        np.testing.assert_array_equal(rc.forward_any(flags, groups, window), ref)

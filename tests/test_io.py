@@ -28,3 +28,16 @@ def test_a_failing_write_leaves_nothing(tmp_path):
             raise RuntimeError("interrupted")
     assert (tmp_path / "keep.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_cleaner_schemas_are_built_only_when_used():
+    from analysis import clean
+    from analysis.clean.base import LazySchema
+
+    tables = clean.registry()
+    lazy = [t for t in tables.values() if isinstance(t.schema, LazySchema)]
+    assert len(lazy) >= 25  # every cleaner's table (the crosswalk builds its own lazily)
+    calls = []
+    s = LazySchema(lambda: calls.append(1) or __import__("pandera.pandas").pandas.DataFrameSchema({}))
+    assert not calls
+    assert s.columns == {} and s.get() is s.get() and calls == [1]  # built once, on first use

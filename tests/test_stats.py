@@ -705,3 +705,46 @@ def test_binom_test_vs_and_proportion_equal_scipy_binomtest(alt):
                                                               pytest.approx(ci2.high, abs=1e-12))
         pr = proportion(k, n)
         assert (pr.ci_low, pr.ci_high) == (pytest.approx(ci2.low, abs=1e-12), pytest.approx(ci2.high, abs=1e-12))
+
+
+def test_nb2_joint_mle_equals_profile_search_on_short_overdispersed_series():
+    """Short series (36 years) where the joint Newton starts outside the concave region of
+    log(1/alpha) for some draws (it then takes bounded uphill steps): same maximum as the
+    statsmodels profile search."""
+    from analysis.stats import _count_fit_numpy, _nb2_mle_numpy, _nb2_profile
+
+    rng = np.random.default_rng(3)
+    n = 36
+    t = np.arange(n) / 10.0
+    X = np.column_stack([np.ones(n), t, (np.arange(n) >= 18).astype(float)])
+    for _ in range(40):
+        off = np.log(rng.integers(100, 200, n).astype(float))
+        r = rng.choice([0.5, 2, 5, 20, 80])
+        mu = np.exp(-4 + 0.1 * t + off)
+        y = rng.negative_binomial(r, r / (r + mu)).astype(float)
+        pf = _count_fit_numpy(y, X, off)
+        nb, a, bound = _nb2_mle_numpy(y, X, off, pf.params)
+        nb_ref, a_ref, bound_ref = _nb2_profile(y, X, off, pf.params)
+        assert bound == bound_ref
+        if not bound:
+            assert a == pytest.approx(a_ref, rel=1e-3)
+            np.testing.assert_allclose(nb.params, nb_ref.params, rtol=1e-5, atol=1e-8)
+        assert nb.llf >= nb_ref.llf - 1e-8  # at least the profile search's maximum (to rounding)
+
+
+def test_logit_warm_start_changes_iterations_not_estimates(panel):
+    y, X, g = panel
+    first = S.LogitData(y, X, g)
+    X2 = X.assign(x4=(X["x1"] > 0).astype(float))  # same rows and outcome, one more column
+    cold = S.LogitData(y, X2, g)
+    warm = S.LogitData(y, X2, g)
+    warm.warm_start_from(first)
+    rc, rw = cold.fit("d"), warm.fit("d")
+    for f in ("estimate", "ci_low", "ci_high", "p_value"):
+        assert getattr(rw, f) == pytest.approx(getattr(rc, f), rel=1e-8, abs=1e-12)
+    assert warm.core().n_iter < cold.core().n_iter
+    # a sibling whose fit failed is ignored (cold start)
+    bad = S.LogitData(np.zeros_like(y), X, g)  # no outcome variation: no fit
+    other = S.LogitData(y, X2, g)
+    other.warm_start_from(bad)
+    assert other.fit("d").estimate == pytest.approx(rc.estimate, rel=1e-8)
