@@ -87,16 +87,24 @@ def comparisons(r: dict) -> list[dict]:
     return r.get("comparisons", [])
 
 
-def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None = None, raw: Iterable[int] = ()) -> str:
+def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None = None, raw: Iterable[int] = (),
+               widths: Iterable[int] | None = None) -> str:
     """A pandoc pipe table; cell text is escaped for Markdown except in the `raw` columns
-    (for Markdown the document builds itself, such as citations)."""
+    (for Markdown the document builds itself, such as citations).
+
+    `widths`: relative column widths, written as the number of dashes in the separator
+    line (pandoc, and so Quarto, read them from there when a row is longer than a line);
+    without them a wide table gets equal columns."""
     from .render import md_escape
 
     raw = set(raw)
     rows = [[("" if c is None else str(c)) if j in raw else md_escape("" if c is None else str(c))
              for j, c in enumerate(row)] for row in rows]
     align = align or "l" * len(header)
-    sep = ["---:" if a == "r" else ":---:" if a == "c" else ":---" for a in align]
+    dashes = ["-" * (3 * int(w)) for w in widths] if widths is not None else ["---"] * len(header)
+    if len(dashes) != len(header) or any(not d for d in dashes):
+        raise ValueError("widths: one positive integer per column")
+    sep = [d + ":" if a == "r" else ":" + d + ":" if a == "c" else ":" + d for a, d in zip(align, dashes)]
     lines = ["| " + " | ".join(md_escape(h) for h in header) + " |", "|" + "|".join(sep) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)

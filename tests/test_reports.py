@@ -112,3 +112,15 @@ def test_citations_inside_callouts_are_formatted_in_both_formats(tmp_path):
     assert "Gromes and Dembinski (2019; see also Brozus 2012)" in text
     html = (tmp_path / "callout-cite.html").read_text(encoding="utf-8")
     assert "Gromes and Dembinski" in html and "@gromes2019hmi" not in html
+
+
+def test_pipe_table_relative_widths():
+    from analysis.reporting import pipe_table
+
+    t = pipe_table(["", "Condition", "Case"], [[1, "a*b", "met"]], "rll", widths=[1, 4, 2])
+    lines = t.splitlines()
+    assert lines[1] == "|---:|:------------|:------|"  # pandoc reads the widths from the dashes
+    assert lines[2] == r"| 1 | a\*b | met |"
+    assert pipe_table(["a", "b"], [], "ll").splitlines()[1] == "|:---|:---|"  # default: equal
+    with pytest.raises(ValueError):
+        pipe_table(["a", "b"], [], "ll", widths=[1])
