@@ -106,7 +106,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .clean.base import RawFiles, Table, require_columns
+from .clean.base import LazySchema, RawFiles, Table, require_columns
 from .errors import DataError
 
 GW_SOURCE = "gw-states"
@@ -494,11 +494,10 @@ def _no_overlap(df: pd.DataFrame) -> bool:
     return not bad.any()
 
 
-def _table() -> tuple[Any, Table]:
-    """(SCHEMA, TABLE), built on first use: pandera is imported only where tables are validated."""
-    import pandera.pandas as pa
+def _schema():
+    import pandera.pandas as pa  # here: pandera is imported only where tables are validated
 
-    SCHEMA = pa.DataFrameSchema(
+    return pa.DataFrameSchema(
         {
             "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
             "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
@@ -523,27 +522,21 @@ def _table() -> tuple[Any, Table]:
         ordered=True,
     )
 
-    TABLE = Table(
-        name="crosswalk",
-        sources=("gw-states/gw_states.rda", "polity5/polity5.rda", "gwf/gwf_all.rda"),
-        build=build_crosswalk,
-        schema=SCHEMA,
-        key=("gwcode", "cowcode", "valid_from"),
-        description=(
-            "Gleditsch-Ward <-> Correlates of War <-> ISO 3166 crosswalk: one row per GW spell period with "
-            "one COW code; links from democracyData's GWn/cown columns (Polity5, GWF) and a documented exception table."
-        ),
-        citation=("gleditsch1999states", "miller2022peacesciencer"),
-    )
-    return SCHEMA, TABLE
 
+SCHEMA = LazySchema(_schema)
 
-def __getattr__(name: str) -> Any:  # crosswalk.SCHEMA / crosswalk.TABLE, built lazily
-    if name in ("SCHEMA", "TABLE"):
-        schema, table = _table()
-        globals().update(SCHEMA=schema, TABLE=table)
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+TABLE = Table(
+    name="crosswalk",
+    sources=("gw-states/gw_states.rda", "polity5/polity5.rda", "gwf/gwf_all.rda"),
+    build=build_crosswalk,
+    schema=SCHEMA,
+    key=("gwcode", "cowcode", "valid_from"),
+    description=(
+        "Gleditsch-Ward <-> Correlates of War <-> ISO 3166 crosswalk: one row per GW spell period with "
+        "one COW code; links from democracyData's GWn/cown columns (Polity5, GWF) and a documented exception table."
+    ),
+    citation=("gleditsch1999states", "miller2022peacesciencer"),
+)
 
 
 def build_polity_lookup(raw: RawFiles) -> pd.DataFrame:

@@ -416,9 +416,10 @@ def _load_yaml(text: str, path: Path, first_line: int) -> _Yaml:
     """Parse YAML, recording the line of every mapping key; errors name the line."""
     import yaml
 
-    # one pass (the node tree gives the key lines, the data are built from it), with
-    # libyaml's parser where PyYAML has it: front matter and cell options of 41 briefs
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    from .io import yaml_loader
+
+    # one pass: the node tree gives the key lines, the data are built from it
+    loader = yaml_loader()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
@@ -1650,6 +1651,7 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
 # a resource a page would load (not a link): anything but a data: URI or a fragment
 _RESOURCE_REF = re.compile(r"<(?:script|link|img|iframe|source|embed|object|video|audio|input)\b[^>]*?"
                            r"\b(?:src|href|data)=[\"']?(?!data:|#)([^\"' >]+)", re.I)
+_REMOTE = re.compile(r"(?:https?:)?//", re.I)
 
 _LOCK = threading.Lock()  # Typst compiler, vl-convert and the bundle cache are shared per process
 
@@ -1734,14 +1736,13 @@ def _convert(job: _Job) -> list[Path]:
             if t == "html":
                 html = (build / f"{stem}.html").read_text(encoding="utf-8")
                 bad = _RESOURCE_REF.search(html)  # the page as pandoc wrote it (the Vega bundle is ours)
-                if bad and not re.match(r"(?:https?:)?//", bad.group(1), re.I):
+                if bad and not _REMOTE.match(bad.group(1)):
                     # a local file (an image in the Markdown, say): let pandoc embed it
-                    _check_pandoc(_run_pandoc(html_args[:-2] + ["--embed-resources"] + html_args[-2:], cwd=cwd, doc=doc),
-                                  doc, t)
+                    _check_pandoc(_run_pandoc(html_args + ["--embed-resources"], cwd=cwd, doc=doc), doc, t)
                     html = (build / f"{stem}.html").read_text(encoding="utf-8")
                     bad = _RESOURCE_REF.search(html)
                 if bad:
-                    where = "an external" if re.match(r"(?:https?:)?//", bad.group(1), re.I) else "a local"
+                    where = "an external" if _REMOTE.match(bad.group(1)) else "a local"
                     raise RenderError(f"HTML would load {where} resource (it must be self-contained): "
                                       f"{bad.group(0)[:120]}", path=doc.path)
                 with _LOCK:

@@ -30,7 +30,7 @@ import yaml
 
 from . import ROOT
 from .errors import DataError
-from .io import atomic_path, sha256_file
+from .io import atomic_path, sha256_file, yaml_loader
 
 REGISTRY_PATH = ROOT / "config" / "sources.yaml"
 REGISTRY_SCHEMA = ROOT / "config" / "schemas" / "sources.schema.json"
@@ -75,7 +75,7 @@ class Source:
 def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Source]:
     """Read and schema-check the registry; return sources by id."""
     path = Path(path)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:

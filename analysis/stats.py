@@ -50,8 +50,7 @@ from scipy import special
 
 
 class _LazyScipyStats:
-    """`scipy.stats`, imported on first use (0.7 s): the Snakefile imports the claims
-    registry, which imports this module, at every `snakemake` start."""
+    """`scipy.stats`, imported on first use (0.7 s): most claim jobs never need it."""
 
     def __getattr__(self, name: str) -> Any:
         from scipy import stats as _stats

@@ -5,18 +5,18 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
-# Jobs run `python` from the environment that runs Snakemake (the Snakefile already
-# imports the `analysis` package from it), found first on PATH; a version manager's
-# shim (pyenv's costs about 0.1 s per job) is skipped. With conda environments
-# (--software-deployment-method conda), each rule's environment provides `python`.
-from snakemake.settings.types import DeploymentMethod
-
 # Byte-compile the `analysis` package once per run: dozens of short jobs import it, and
 # where PYTHONDONTWRITEBYTECODE is set (CI machines often set it) every job would compile
 # the modules it imports again (0.05-0.2 s each). A no-op when the caches are current.
 import compileall
 
 compileall.compile_dir(str(Path(workflow.basedir) / "analysis"), quiet=2)
+
+# Jobs run `python` from the environment that runs Snakemake (the Snakefile already
+# imports the `analysis` package from it), found first on PATH; a version manager's
+# shim (pyenv's costs about 0.1 s per job) is skipped. With conda environments
+# (--software-deployment-method conda), each rule's environment provides `python`.
+from snakemake.settings.types import DeploymentMethod
 
 if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
     import shlex

@@ -36,7 +36,7 @@ import yaml
 
 from .. import ROOT
 from ..errors import DataError
-from ..io import sha256_file, write_json, write_parquet
+from ..io import sha256_file, write_json, write_parquet, yaml_loader
 
 if TYPE_CHECKING:
     from ..stats import StatResult
@@ -120,7 +120,7 @@ class Claim:
 
 
 def _load_yaml(path: Path) -> dict:
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml_loader())
 
 
 def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None = None,

@@ -24,7 +24,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -126,7 +126,7 @@ def _check_truncated_csv(p: Path, df: pd.DataFrame, source: str, name: str, sep:
 class LazySchema:
     """A pandera schema built on first use.
 
-    Building the cleaners' 28 schemas takes about half a second (pandera copies every
+    Building the 29 table schemas takes about half a second (pandera copies every
     column), and most importers never validate: the Snakefile reads only the tables'
     names and sources, and a cleaning job validates one table. Attribute access and
     calls go to the schema, so `LazySchema(...).validate(df)` works as on the schema.

@@ -715,7 +715,7 @@ def cases_2019(years: pd.DataFrame) -> pd.DataFrame:
 
 
 def _order(df: pd.DataFrame) -> pd.DataFrame:
-    return df[list(CASE_COLUMNS)]
+    return df[list(CASE_SCHEMA.columns)]  # the schema's column order (ordered=True)
 
 
 def build_cases(raw: RawFiles) -> pd.DataFrame:
@@ -951,7 +951,6 @@ CASE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     ordered=True,
     unique=["release", "case_id"],
 ))
-CASE_COLUMNS = tuple(CASE_SCHEMA.columns)
 
 _CITE = ("gromes2019hmi",)
 
