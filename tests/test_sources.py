@@ -136,7 +136,7 @@ def test_registry_covers_every_mirrored_file(registry):
         sums[p] = h
     registered = {f"{s.id}/{f.name}": f.sha256 for s in registry.values() for f in s.files}
     assert registered == sums
-    assert len(registry) == 19
+    assert len(registry) == 23
 
 
 def test_registry_schema_rejects_bad_entry(tmp_path):
