@@ -124,8 +124,15 @@ def share_breakdown(rows: list[dict], title: str, subtitle: str, inputs: list[st
 
 
 def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
-    """A claim's specification curve: every estimate with its interval, sorted, coloured by outcome."""
+    """A claim's specification curve with its choice panel (as R's specr draws it).
+
+    Top: every distinct specification's estimate with its 95% interval, sorted, coloured by
+    how the declared rule classifies it; bottom: which option of each dimension produced
+    each estimate, so that a reader sees which choices drive the verdict. Duplicates (same
+    sample and numbers as an earlier specification) are drawn once."""
     d = curve.copy()
+    if "duplicate_of" in d:
+        d = d[d["duplicate_of"].isna()]
     d = d[d["estimate"].notna()].sort_values(["estimate", "spec_id"]).reset_index(drop=True)
     d["rank"] = np.arange(1, len(d) + 1)
     d["outcome"] = d["outcome"].fillna("not estimable")
@@ -135,9 +142,11 @@ def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
         b = claim["decision_rule"][side]
         bounds.append({"bound": f"{side} bound", "value": next(iter(b.values()))})
     bdf = pd.DataFrame(bounds).drop_duplicates("value")
+    x = alt.X("rank:Q", title=f"Distinct specifications, sorted by estimate (n = {len(d)})",
+              axis=alt.Axis(labels=False, ticks=False), scale=alt.Scale(domain=[0.5, max(len(d), 1) + 0.5]))
     # the layers share the top-level data (layered charts with their own copies would make
     # Altair compare the frames by their printed form, ~0.1 s per layer)
-    base = alt.Chart().encode(x=alt.X("rank:Q", title=f"Specifications, sorted by estimate (n = {len(d)})", axis=alt.Axis(labels=False, ticks=False)))
+    base = alt.Chart().encode(x=x)
     ci = base.mark_rule(opacity=0.55).encode(
         y=alt.Y("ci_low:Q", title="Estimate and 95% interval"), y2="ci_high:Q",
         color=alt.Color("outcome:N", title="Specification", scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values()))),
@@ -148,14 +157,31 @@ def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
     )
     prim = base.transform_filter(alt.datum.primary == "primary").mark_point(shape="triangle-down", size=90, color="black", filled=True).encode(y="ci_high:Q")
     rules = alt.Chart(bdf).mark_rule(strokeDash=[4, 3], color="#444").encode(y="value:Q", tooltip=["bound:N", "value:Q"])
-    chart = alt.layer(ci, pts, prim, rules, data=d).properties(
-        width=WIDTH, height=HEIGHT,
-        title=alt.Title(f"{claim['id']}: specification curve", subtitle=f"Verdict: {claim['verdict']}; triangle = primary specification"),
+    top = alt.layer(ci, pts, prim, rules, data=d).properties(width=WIDTH, height=HEIGHT)
+    # the choice panel: one row per "dimension = option" that varies, a mark where a specification uses it
+    dims = [k for k in claim["specifications"] if len(claim["specifications"][k]) > 1]
+    rows = []
+    for r, ch, oc in zip(d["rank"], d["choices"], d["outcome"]):
+        c = json.loads(ch)
+        for k in dims:
+            rows.append({"rank": int(r), "choice": f"{k} = {c.get(k)}", "outcome": oc})
+    order = [f"{k} = {o}" for k in dims for o in claim["specifications"][k]]
+    panel = alt.Chart(pd.DataFrame(rows, columns=["rank", "choice", "outcome"])).mark_tick(thickness=2, size=9).encode(
+        x=alt.X("rank:Q", title=None, axis=alt.Axis(labels=False, ticks=False), scale=alt.Scale(domain=[0.5, max(len(d), 1) + 0.5])),
+        y=alt.Y("choice:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("outcome:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values()))),
+    ).properties(width=WIDTH, height=max(40, 11 * len(order)))
+    chart = alt.vconcat(top, panel, spacing=4).properties(
+        title=alt.Title(f"{claim['id']}: specification curve and choices",
+                        subtitle=f"Verdict: {claim['verdict']}; triangle = primary specification; rows below: the choices of each specification"),
     )
     shares = claim["robustness"]
-    alt_text = (f"Specification curve for claim {claim['id']}: {len(d)} estimates with 95% intervals, sorted. "
-                f"{(shares['share_supporting'] or 0):.0%} of estimable specifications support the claim and "
-                f"{(shares['share_contradicting'] or 0):.0%} contradict it; dashed lines mark the declared bounds.")
+    alt_text = (f"Specification curve for claim {claim['id']}: {len(d)} distinct estimates with 95% intervals, sorted, "
+                f"and below them the analysis choices behind each. Of {shares.get('n_distinct', len(d))} distinct "
+                f"specifications, {(shares['share_supporting'] or 0):.0%} support the claim, "
+                f"{(shares['share_contradicting'] or 0):.0%} contradict it, {(shares.get('share_neither') or 0):.0%} are "
+                f"too imprecise to decide and {(shares.get('share_not_estimable') or 0):.0%} cannot be estimated; "
+                "dashed lines mark the declared bounds.")
     return _with_meta(chart, alt_text, spec_curve_chart, [f"results/claims/{claim['id']}.json", "results/claims/spec_curve.parquet"])
 
 

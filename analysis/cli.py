@@ -84,8 +84,8 @@ def cmd_claims_summary(args) -> None:
     from .claims import load_claims, write_summary
 
     ids = args.ids or list(load_claims(args.registry))
-    write_summary(args.out, ids)
-    log.info("wrote %s/verdicts.csv and spec_curve.parquet (%d claims)", args.out, len(ids))
+    write_summary(args.out, ids, args.registry)
+    log.info("wrote %s/verdicts.csv, findings.json and spec_curve.parquet (%d claims)", args.out, len(ids))
 
 
 def cmd_figures(args) -> None:

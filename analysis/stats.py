@@ -86,10 +86,6 @@ __all__ = [
     "DesignCache",
     "spec_curve",
     "curve_records",
-    "summarise_curve",
-    "rule_ci_above",
-    "rule_ci_below",
-    "rule_p_below",
 ]
 
 _CORE = ("method", "estimate", "ci_low", "ci_high", "p_value", "n", "reason", "warnings")
@@ -1522,8 +1518,7 @@ def _result_row(res: Any) -> dict[str, Any]:
 
 
 def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None = None, *,
-               key: str = "", rule: Callable[[Mapping[str, Any]], bool | None] | None = None,
-               batch_fn: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+               key: str = "", batch_fn: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
                extra_cols: Sequence[str] = (), cache: DesignCache | None = None,
                errors: str = "record") -> pd.DataFrame:
     """Evaluate a specification over the Cartesian product of choice dimensions.
@@ -1539,11 +1534,12 @@ def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None 
     receives the whole grid (spec_index, spec_id, seed, choice columns) and returns
     a DataFrame with one row per grid row, in order (the vectorised path).
 
-    rule(row) -> bool | None decides `supports` (None when the row has no estimate).
+    The curve carries numbers only: the one decision rule (analysis.claims.decision)
+    classifies its rows.
     Exceptions in fn are recorded in `error` (errors="record") or re-raised
     (errors="raise"). Columns: spec_index, spec_id, <dims>, estimate, ci_low,
     ci_high, p_value, n (Int64), method, reason, warnings ("; "-joined), error,
-    supports (nullable boolean), seed (int64), <extra_cols>. Floats are NaN where a
+    seed (int64), <extra_cols>. Floats are NaN where a
     number is missing; `curve_records` turns rows into JSON-safe dicts.
     """
     if errors not in ("record", "raise"):
@@ -1551,7 +1547,7 @@ def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None 
     if (fn is None) == (batch_fn is None):
         raise ValueError("give exactly one of fn or batch_fn")
     names = list(dims)
-    reserved = set(_RESULT_COLS) | {"spec_index", "spec_id", "supports", "seed", "cache"}
+    reserved = set(_RESULT_COLS) | {"spec_index", "spec_id", "seed", "cache"}
     bad = [d for d in names if d in reserved]
     if bad:
         raise ValueError(f"dimension names clash with result columns: {bad}")
@@ -1600,18 +1596,9 @@ def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None 
     for col in ("estimate", "ci_low", "ci_high", "p_value"):
         res[col] = pd.to_numeric(res[col], errors="coerce").astype(float)
     res["n"] = pd.array([None if _num(v) is None else int(v) for v in res["n"]], dtype="Int64")
-    sup: list[bool | None] = []
-    for r in rows:
-        no_numbers = all(_num(r.get(c)) is None for c in ("estimate", "ci_low", "ci_high"))
-        if rule is None or no_numbers or r.get("error") or r.get("reason"):
-            sup.append(None)
-        else:
-            v = rule(r)
-            sup.append(None if v is None else bool(v))
     out = grid.drop(columns="seed").copy()
     for col in _RESULT_COLS:
         out[col] = res[col].to_numpy() if col != "n" else res[col].array
-    out["supports"] = pd.array(sup, dtype="boolean")
     out["seed"] = grid["seed"].to_numpy()
     for col in extra_cols:
         out[col] = res[col].to_numpy()
@@ -1622,51 +1609,3 @@ def curve_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a spec-curve DataFrame as JSON-safe dicts (NaN / <NA> -> None)."""
     recs = df.astype(object).where(pd.notna(df), None).to_dict("records")
     return [json_safe(r) for r in recs]
-
-
-def summarise_curve(df: pd.DataFrame) -> dict[str, Any]:
-    """Counts and shares for a spec curve: specs, usable, supporting, median estimate."""
-    usable = df["supports"].notna()
-    est = df.loc[df["estimate"].notna(), "estimate"]
-    n_use = int(usable.sum())
-    n_sup = int(df.loc[usable, "supports"].astype(bool).sum())
-    return json_safe({
-        "n_specs": len(df), "n_usable": n_use, "n_supporting": n_sup,
-        "share_supporting": n_sup / n_use if n_use else None,
-        "n_error": int(df["error"].notna().sum()), "n_inconclusive": int(df["reason"].notna().sum()),
-        "median_estimate": float(est.median()) if len(est) else None,
-        "min_estimate": float(est.min()) if len(est) else None,
-        "max_estimate": float(est.max()) if len(est) else None,
-    })
-
-
-def rule_ci_above(threshold: float) -> Callable[[Mapping[str, Any]], bool | None]:
-    """supports iff ci_low > threshold (e.g. 1 for ratios, 0 for differences)."""
-    def rule(r: Mapping[str, Any]) -> bool | None:
-        lo = _num(r.get("ci_low"))
-        return None if lo is None and _num(r.get("estimate")) is None else (lo is not None and lo > threshold)
-    rule.__doc__ = f"ci_low > {threshold}"
-    return rule
-
-
-def rule_ci_below(threshold: float) -> Callable[[Mapping[str, Any]], bool | None]:
-    """supports iff ci_high < threshold."""
-    def rule(r: Mapping[str, Any]) -> bool | None:
-        hi = _num(r.get("ci_high"))
-        return None if hi is None and _num(r.get("estimate")) is None else (hi is not None and hi < threshold)
-    rule.__doc__ = f"ci_high < {threshold}"
-    return rule
-
-
-def rule_p_below(alpha: float, direction: int = +1, null: float = 0.0) -> Callable[[Mapping[str, Any]], bool | None]:
-    """supports iff p_value < alpha and the estimate lies on the `direction` side of `null`."""
-    if direction not in (-1, 1):
-        raise ValueError("direction must be +1 or -1")
-
-    def rule(r: Mapping[str, Any]) -> bool | None:
-        p, e = _num(r.get("p_value")), _num(r.get("estimate"))
-        if p is None or e is None:
-            return None
-        return p < alpha and (e - null) * direction > 0
-    rule.__doc__ = f"p < {alpha} and estimate {'>' if direction > 0 else '<'} {null}"
-    return rule

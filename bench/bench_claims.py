@@ -32,13 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 import numpy as np  # noqa: E402
 
-import analysis.claims as claims_mod  # noqa: E402
+import analysis.claims.run as claims_run  # noqa: E402
 from analysis import ROOT  # noqa: E402
 from analysis.claims import load_claims, run_claim  # noqa: E402
 from analysis.stats import plain_loop  # noqa: E402
 
 _TIMES: dict[str, float] = {}
-_orig_spec_curve = claims_mod.spec_curve
+_orig_spec_curve = claims_run.spec_curve
 
 
 def _timed_spec_curve(*args, **kw):
@@ -77,7 +77,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="best of N runs per claim and mode")
     ap.add_argument("--only", nargs="*", help="claim ids")
     args = ap.parse_args()
-    claims_mod.spec_curve = _timed_spec_curve
+    claims_run.spec_curve = _timed_spec_curve
     processed = ROOT / "data" / "processed"
     claims = {k: v for k, v in load_claims(processed=processed).items() if not args.only or k in args.only}
     print(f"{os.cpu_count()} cores; times are the spec_curve call (best of {args.repeat})")

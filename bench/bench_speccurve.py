@@ -43,6 +43,8 @@ from scipy import stats as sps  # noqa: E402
 from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: E402
 
 from analysis import stats as S  # noqa: E402
+from analysis.claims.decision import classify_curve  # noqa: E402
+from analysis.claims.registry import Claim  # noqa: E402
 
 SAMPLES = ["all", "post1989", "excl_region0", "pre2005", "c3_pos"]
 CONTROLS = {"none": [], "base": ["c1", "c2"], "mid": ["c1", "c2", "c3"], "full": ["c1", "c2", "c3", "c4", "c5"]}
@@ -91,7 +93,19 @@ LOGIT_DIMS = {"sample": SAMPLES, "controls": list(CONTROLS), "outcome": OUTCOMES
               "treatment": TREATMENTS, "cluster": CLUSTERS}
 TWO_DIMS = {"sample": SAMPLES, "outcome": OUTCOMES, "period": list(PERIODS), "treatment": TREATMENTS}
 SHARE_DIMS = {"sample": SAMPLES, "outcome": OUTCOMES, "period": list(PERIODS), "p0": P0}
-RULE = S.rule_ci_above(0.0)
+#: the registry's decision rule (analysis.claims.decision), with the bounds a synthetic claim would
+#: declare: an estimate (log-odds ratio, risk difference, share minus p0 via p) wholly above 0 supports
+BENCH_CLAIM = Claim("BENCH1", {"min_n": 1, "decision": {"support": {"above": 0.0}, "contradict": {"below": 0.0}},
+                               "decided_by": {"statistic": "interval", "test": "95% interval"},
+                               "primary": {}, "specifications": {}}, 0.05, 0.8)
+SHARE_CLAIM = Claim("BENCH2", {"min_n": 1, "decision": {"support": {"above": 0.0}, "contradict": {"below": 0.0}},
+                               "decided_by": {"statistic": "p_value", "test": "exact binomial (greater)"},
+                               "primary": {}, "specifications": {}}, 0.05, 0.8)
+
+
+def decide(curve: pd.DataFrame, claim: Claim = BENCH_CLAIM) -> pd.DataFrame:
+    """The registry's rule applied to a benchmark curve (the `outcome` of every specification)."""
+    return classify_curve(curve, claim)
 
 
 # ------------------------------------------------------------------ plain loop
@@ -131,11 +145,11 @@ def baseline(df: pd.DataFrame, logit_engine: str = "glm",
 
     out = {}
     if "logit" in families:
-        out["logit"] = S.spec_curve(LOGIT_DIMS, logit, key="bench/logit", rule=RULE)
+        out["logit"] = decide(S.spec_curve(LOGIT_DIMS, logit, key="bench/logit"))
     if "2x2" in families:
-        out["2x2"] = S.spec_curve(TWO_DIMS, two, key="bench/2x2", rule=RULE)
+        out["2x2"] = decide(S.spec_curve(TWO_DIMS, two, key="bench/2x2"))
     if "share" in families:
-        out["share"] = S.spec_curve(SHARE_DIMS, share, key="bench/share", rule=S.rule_p_below(0.05))
+        out["share"] = decide(S.spec_curve(SHARE_DIMS, share, key="bench/share"), SHARE_CLAIM)
     return out
 
 
@@ -199,11 +213,11 @@ def fast(df: pd.DataFrame, families=("logit", "2x2", "share")) -> dict[str, pd.D
 
     out: dict = {"_cache": cache}
     if "logit" in families:
-        out["logit"] = S.spec_curve(LOGIT_DIMS, logit, key="bench/logit", rule=RULE, cache=cache)
+        out["logit"] = decide(S.spec_curve(LOGIT_DIMS, logit, key="bench/logit", cache=cache))
     if "2x2" in families:
-        out["2x2"] = S.spec_curve(TWO_DIMS, batch_fn=two, key="bench/2x2", rule=RULE)
+        out["2x2"] = decide(S.spec_curve(TWO_DIMS, batch_fn=two, key="bench/2x2"))
     if "share" in families:
-        out["share"] = S.spec_curve(SHARE_DIMS, batch_fn=share, key="bench/share", rule=S.rule_p_below(0.05))
+        out["share"] = decide(S.spec_curve(SHARE_DIMS, batch_fn=share, key="bench/share"), SHARE_CLAIM)
     return out
 
 
@@ -289,9 +303,9 @@ def main() -> None:
         ok = f["reason"].isna().to_numpy()
         diffs = {col: float(np.nanmax(np.abs(f.loc[ok, col].to_numpy(float) - b.loc[ok, col].to_numpy(float))))
                  for col in ("estimate", "ci_low", "ci_high", "p_value")}
-        same_sup = bool((f.loc[ok, "supports"] == b.loc[ok, "supports"]).all())
+        same_sup = bool((f.loc[ok, "outcome"] == b.loc[ok, "outcome"]).all())
         print(f"  {fam:5s} " + "  ".join(f"{k} {v:.1e}" for k, v in diffs.items())
-              + f"  supports identical: {same_sup}; fast inconclusive {int((~ok).sum())}, "
+              + f"  classifications identical: {same_sup}; fast inconclusive {int((~ok).sum())}, "
               f"loop errors {int(b['error'].notna().sum())}")
 
 

@@ -9,6 +9,7 @@ rule claim:
         curve="results/claims/curves/{claim}.parquet",
     params:
         entry=lambda w: CLAIMS[w.claim].fingerprint(),
+        registry=config.get("claims", "config/claims.yaml"),
         processed=lambda w, input: Path(input.tables[0]).parent,
         out=lambda w, output: Path(output.result).parent,
     priority: 5
@@ -19,16 +20,18 @@ rule claim:
     wildcard_constraints:
         claim="|".join(CLAIMS),
     shell:
-        "python -m analysis --log {log:q} claim {wildcards.claim} --processed {params.processed:q} --out {params.out:q}"
+        "python -m analysis --log {log:q} claim {wildcards.claim} --processed {params.processed:q} --out {params.out:q} --registry {params.registry:q}"
 
 
 rule claims_summary:
     input:
         results=expand("results/claims/{claim}.json", claim=CLAIMS),
         curves=expand("results/claims/curves/{claim}.parquet", claim=CLAIMS),
+        registry=config.get("claims", "config/claims.yaml"),
     output:
         verdicts="results/claims/verdicts.csv",
         curve="results/claims/spec_curve.parquet",
+        findings="results/claims/findings.json",
     params:
         out=lambda w, output: Path(output.verdicts).parent,
         ids=list(CLAIMS),
@@ -38,7 +41,7 @@ rule claims_summary:
     log:
         "logs/claims/summary.log",
     shell:
-        "python -m analysis --log {log:q} claims-summary {params.ids} --out {params.out:q}"
+        "python -m analysis --log {log:q} claims-summary {params.ids} --out {params.out:q} --registry {input.registry:q}"
 
 
 rule claims:

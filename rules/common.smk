@@ -1,4 +1,5 @@
 # Shared lookups: the source registry and the cleaned-table registry.
+import os
 import re
 import sys
 from pathlib import Path
@@ -42,16 +43,21 @@ def mirror_arg():
 
 
 # Claims registry (config/claims.yaml) and each claim's inputs.
-from analysis.claims import TESTS, load_claims
+from analysis.claims import TESTS, RegistryError, load_claims
 
-CLAIMS = load_claims("config/claims.yaml")
+try:
+    CLAIMS = load_claims(config.get("claims", "config/claims.yaml"), check_tables=True)
+except RegistryError as _e:  # a bad registry stops the run with the message, exit 2, no traceback
+    print(f"error: {_e}", file=sys.stderr)
+    os._exit(2)
 
 def claim_inputs(w):
     c = CLAIMS[w.claim]
-    test_module = TESTS[c.test].split(":")[0]
+    test_module = TESTS[c.test].target.split(":")[0]
     return {
         "tables": [f"{PROCESSED}/{t}.parquet" for t in c.data["tables"]],
-        "code": [f"analysis/claims/{test_module}.py", "analysis/claims/__init__.py", "analysis/stats.py"],
+        "code": [f"analysis/claims/{m}.py" for m in (test_module, "__init__", "registry", "decision", "run")]
+        + ["analysis/stats.py"],
     }
 
 

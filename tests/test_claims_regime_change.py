@@ -48,7 +48,7 @@ def rc_claims():
 
 @pytest.fixture(scope="session")
 def rc_results(rc_claims, rc_processed):
-    return {cid: run_claim(rc_claims[cid], rc_processed) for cid in ("RC1", "RC2", "RC3")}
+    return {cid: run_claim(rc_claims[cid], rc_processed) for cid in ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7")}
 
 
 @pytest.fixture(scope="session")
@@ -258,7 +258,7 @@ def test_rc3_starts_match_panel(rc_tables):
 def test_rc_registry_columns_exist(rc_claims, rc_processed):
     import pyarrow.parquet as pq
 
-    for cid in ("RC1", "RC2", "RC3"):
+    for cid in ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7"):
         for table, cols in rc_claims[cid].data["tables"].items():
             names = set(pq.read_schema(rc_processed / f"{table}.parquet").names)
             assert set(cols) <= names, (cid, table, sorted(set(cols) - names))
@@ -267,64 +267,141 @@ def test_rc_registry_columns_exist(rc_claims, rc_processed):
 def test_rc_results_validate_and_cover_all_specs(rc_results, rc_claims):
     from analysis.claims import validate_result
 
-    expected = {"RC1": 24, "RC2": 72, "RC3": 54}
+    # (specifications, distinct specifications) on the real data
+    expected = {"RC1": (48, 23), "RC2": (288, 204), "RC3": (36, 21), "RC4": (6, 4), "RC5": (12, 8), "RC6": (12, 8),
+                "RC7": (4, 2)}
     for cid, (result, curve) in rc_results.items():
         validate_result(result)
-        assert len(curve) == expected[cid] == result["robustness"]["n_specs"]
-        assert result["robustness"]["n_estimable"] >= 0.9 * expected[cid]
+        rb = result["robustness"]
+        assert (len(curve), rb["n_distinct"]) == expected[cid] == (rb["n_specs"], rb["n_distinct"]), cid
+        assert rb["n_supporting"] + rb["n_contradicting"] + rb["n_neither"] + rb["n_not_estimable"] == rb["n_distinct"]
         assert curve["error"].isna().all(), curve["error"].dropna().tolist()
         assert result["limitations"] and result["primary_detail"]
 
 
-def test_rc1_key_facts(rc_results):
+def _hmi(rc_tables, release="0.3"):
+    h = rc_tables["hmi_cases"]
+    return h[h["release"] == release]
+
+
+def test_rc1_key_facts(rc_results, rc_tables):
+    from scipy import stats as sps
+
     result, curve = rc_results["RC1"]
+    h = _hmi(rc_tables)
+    k, n = int(h["regime_change"].sum()), len(h)
+    assert (k, n) == (6, 41)
+    ci = sps.binomtest(k, n).proportion_ci(method="exact")
     p = result["primary"]
     assert (p["n"], result["primary_detail"]["result"]["k"]) == (41, 6)
-    assert p["estimate"] == pytest.approx(6 / 41)
-    assert p["ci_high"] < 0.5 and p["outcome"] == "supports"
+    assert (p["estimate"], p["ci_low"], p["ci_high"]) == pytest.approx((k / n, ci.low, ci.high), rel=1e-9)
+    assert p["p_value"] == pytest.approx(sps.binomtest(k, n, 0.5, alternative="less").pvalue, rel=1e-9)
+    assert result["verdict"] == "supported" and p["outcome"] == "supports"
+    # interventions against governments, as their own estimate: 5 of 9, interval straddles one half
+    g = h[h["target"] == 1]
+    gov = result["primary_detail"]["against_government"]
+    assert (int(g["regime_change"].sum()), len(g)) == (5, 9) == (gov["k"], gov["n"])
+    assert gov["ci_low"] < 0.5 < gov["ci_high"]
+    # what "rarely" means changes the reading: all interventions support "fewer than half" and
+    # "fewer than a third" (upper bound 0.29) but not "fewer than a quarter"
+    sens = {(r["meaning_of_rarely"], r["sample"]): r["classification"] for r in result["primary_detail"]["rarely_sensitivity"]}
+    assert sens[("fewer than half", "all interventions")] == "supports"
+    assert sens[("fewer than a third", "all interventions")] == "supports"
+    assert sens[("fewer than a quarter", "all interventions")] == "neither"
+    assert sens[("fewer than half", "against governments")] == "neither"
+    assert "engagement, not planning" in result["verdict_reason"]
     per = {r["period"]: r for r in result["primary_detail"]["libya_departure"]["periods"]}
     assert (per["2011"]["k"], per["2011"]["n"]) == (2, 3) and "Libya 2011" in per["2011"]["regime_change_cases"]
-    assert sum(r["n"] for r in per.values()) == 41
     target = [r for r in result["primary_detail"]["breakdowns"] if r["variable"] == "target"]
     assert sum(r["n"] for r in target) == 41 and sum(r["k"] for r in target) == 6
     comp = {c["what"]: c for c in result["comparisons"]}
     assert any(c["published"] == 31 for c in comp.values())
-    libya = [c for c in result["comparisons"] if "Libya" in c["what"]][0]
-    assert libya["ours"]["ucdp_battle_deaths_2011_best"] > 0
+    # the specification-curve test: reported, deciding nothing
+    ct = result["curve_test"]
+    assert ct["decides"] is False and ct["resamples"] == 999 and 0 < ct["p_significant"] <= 1
+    assert ct["observed_significant"] == ct["n_specs_tested"] == 15 and ct["p_significant"] < 0.05
 
 
-def test_rc2_key_facts(rc_results):
+def test_rc2_key_facts(rc_results, rc_tables):
     result, curve = rc_results["RC2"]
+    imi = rc_tables["imi_interventions"]
+    hum = imi[(imi["humanitarian"] == 1).fillna(False)]
+    # recomputed with plain pandas: non-neutral humanitarian interventions, pairs and operations
+    nn = hum[hum["direction"].notna() & (hum["direction"] != 0) & hum["against_government"].notna()]
+    assert (int(nn["against_government"].sum()), len(nn)) == (19, 94)
+    ops = nn.groupby(["target_cowcode", "start_date"])["against_government"].any()
     p = result["primary"]
-    assert (p["n"], result["primary_detail"]["result"]["k"]) == (259, 19)
+    assert (result["primary_detail"]["result"]["k"], p["n"]) == (int(ops.sum()), len(ops))
+    assert p["estimate"] == pytest.approx(ops.mean())
+    assert result["verdict"] == "supported"
+    # all humanitarian-motive pairs (the old primary) remain a specification: 19 of 259
+    old = curve[(curve["denominator"] == "all-humanitarian") & (curve["unit"] == "intervener-target-pair")
+                & (curve["outcome_measure"] == "against-government") & (curve["sample"] == "all")
+                & (curve["intervener"] == "any") & (curve["window"] == 2)]
+    assert old["n"].item() == 259 and old["estimate"].item() == pytest.approx(19 / 259)
     comp = result["primary_detail"]["humanitarian_vs_other"]
-    assert comp["humanitarian"] == {"k": 19, "n": 259}
     assert comp["logit_cold_war"]["n_clusters"] >= 20
-    assert comp["permutation_within_cold_war_strata"]["n_perm"] == 9999
-    # against-government does not depend on the window
-    ag = curve[curve["outcome_measure" if "outcome_measure" in curve else "outcome"] == "against-government"]
-    assert ag.groupby(["sample", "intervener"])["estimate"].nunique().eq(1).all()
-    fore = [c for c in result["comparisons"] if c["published"] == 70][0]
-    assert 0 < fore["ours"]["archigos_exit_foreign_1900_1999"] <= fore["ours"][
-        "archigos_foreign_imposed_incl_foreign_supported_1900_1999"]
+    ag = curve[curve["outcome_measure"] == "against-government"]
+    assert ag.groupby(["sample", "intervener", "denominator", "unit"])["estimate"].nunique().eq(1).all()
 
 
-def test_rc3_key_facts(rc_results):
+def test_rc3_key_facts(rc_results, rc_tables):
     result, curve = rc_results["RC3"]
     pd_ = result["primary_detail"]
-    assert pd_["starts_match_panel_hmi_start"] is True
-    assert pd_["result"]["n_hmi_start_country_years"] == 41
-    assert result["primary"]["n"] == pd_["result"]["n1"] <= 41
-    sm = pd_["cochran_mantel_haenszel"]["statsmodels_riskratio_pooled"]
-    assert result["primary"]["estimate"] == pytest.approx(sm)
-    treated = {(r["gwcode"], r["year"]): r for r in pd_["treated_country_years"]}
-    assert treated[(620, 2011)]["outcome"] is True  # Qaddafi's exit in 2011
-    # GWF ends in 2010: no treated country-year after 2009 in the 2-year gwf outcome
-    det = {(d["release"], d["outcome"], d["window"]): d for d in result["details"]["by_release_outcome_window"]}
-    assert det[("0.3", "gwf-regime-failure", 2)]["treated"] < det[("0.3", "irregular-or-foreign-exit", 2)]["treated"]
+    cases = {c["case_id"]: c for c in pd_["cases"]}
+    assert cases["Libya 2011"]["exit_after_start"] is True  # Qaddafi's exit on 2011-08-23
+    # Aristide left on the start day of Haiti 2004: not an exit after the start
+    arch = rc_tables["archigos"]
+    aristide = arch[(arch["gwcode"] == 41) & (arch["end_date"] == pd.Timestamp("2004-02-29"))]
+    assert len(aristide) == 1 and cases["Haiti 2004-2005"]["start_date"] == "2004-02-29"
+    assert cases["Haiti 2004-2005"]["exit_after_start"] is False
+    # independent count: exits of the target's leader strictly after the start, within 2 years
+    observed = [c for c in pd_["cases"] if c["exit_after_start"] is not None]
+    k = sum(c["exit_after_start"] for c in observed)
+    assert (result["primary_detail"]["result"]["k"], result["primary"]["n"]) == (k, len(observed)) == (11, 38)
+    assert result["verdict"] == "supported" and result["primary"]["ci_high"] < 0.5
+    split = pd_["exits_by_prif_regime_change"]
+    assert split["prif_regime_change=True, exit_after_start=True"] == 5
+    comp = pd_["comparison_with_other_interventions"]
+    assert comp["treated"] == 38 and comp["countries"] > 28 and comp["n_boot_used"] >= 900
+    assert comp["ci_low"] < comp["estimate"] < comp["ci_high"]
 
 
-@pytest.mark.parametrize("cid", ["RC1", "RC2", "RC3"])
+def test_new_regime_change_claims_recomputed_with_scipy(rc_results, rc_tables):
+    from scipy import stats as sps
+
+    h = _hmi(rc_tables)
+
+    def fisher(a_mask, b_mask, col, alternative):
+        y = h[col].astype("boolean")
+        a, b = a_mask & y.notna(), b_mask & y.notna()
+        ka, kb = int(y[a].sum()), int(y[b].sum())
+        p = sps.fisher_exact([[ka, int(a.sum()) - ka], [kb, int(b.sum()) - kb]], alternative=alternative)[1]
+        return ka, int(a.sum()), kb, int(b.sum()), p
+
+    checks = {
+        "RC4": (h["start_year"] == 2011, h["start_year"] < 2011, "regime_change", "greater"),
+        "RC5": (h["regime_change"] == True, h["regime_change"] == False, "endviol", "greater"),  # noqa: E712
+        "RC6": (h["unsc"] == 2, h["unsc"] == 0, "regime_change", "less"),
+    }
+    for cid, (ma, mb, col, alt) in checks.items():
+        res, _ = rc_results[cid]
+        ka, na, kb, nb, pv = fisher(ma.fillna(False), mb.fillna(False), col, alt)
+        assert res["primary"]["estimate"] == pytest.approx(ka / na - kb / nb), cid
+        assert res["primary"]["p_value"] == pytest.approx(pv, rel=1e-9), cid
+        assert res["exploratory"] is True
+    assert fisher(h["start_year"] == 2011, h["start_year"] < 2011, "regime_change", "greater")[:4] == (2, 3, 4, 34)
+    assert rc_results["RC4"][0]["primary"]["p_value"] == pytest.approx(0.0624, abs=5e-4)
+    assert rc_results["RC4"][0]["verdict"] == "inconclusive"  # p = 0.062: the declared test does not decide
+    assert fisher(h["regime_change"] == True, h["regime_change"] == False, "endviol", "greater")[:4] == (5, 6, 8, 35)  # noqa: E712
+    assert rc_results["RC5"][0]["verdict"] == "supported"
+    assert rc_results["RC6"][0]["verdict"] == "inconclusive"
+    g = h[h["target"] == 1]
+    r7 = rc_results["RC7"][0]
+    assert r7["primary"]["n"] == int(g["newviol"].notna().sum()) == 9 and r7["verdict"] == "inconclusive"
+
+
+@pytest.mark.parametrize("cid", ["RC1", "RC2", "RC3", "RC4"])
 def test_plain_statsmodels_loop_gives_the_same_curve(rc_results, rc_claims, rc_processed, cid):
     from conftest import assert_plain_loop_equal
 

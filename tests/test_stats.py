@@ -488,7 +488,7 @@ def test_step_seed():
 # ------------------------------------------------------------------------ spec curves
 
 
-def test_spec_curve_order_ids_seeds_and_rule():
+def test_spec_curve_order_ids_and_seeds():
     dims = {"sample": ["all", "post1990"], "k": [3, 5, 8]}
     calls = []
 
@@ -497,23 +497,21 @@ def test_spec_curve_order_ids_seeds_and_rule():
         n = 20 if sample == "all" else 10
         return S.proportion(k, n)
 
-    rule = S.rule_ci_above(0.2)
-    df = S.spec_curve(dims, fn, key="TEST", rule=rule)
+    df = S.spec_curve(dims, fn, key="TEST")
     assert calls == [("all", 3), ("all", 5), ("all", 8), ("post1990", 3), ("post1990", 5), ("post1990", 8)]
     assert list(df["spec_index"]) == list(range(6))
     assert list(df.columns[:4]) == ["spec_index", "spec_id", "sample", "k"]
     assert list(df["seed"]) == [S.step_seed("TEST", s) for s in df["spec_id"]]
-    again = S.spec_curve(dict(reversed(list(dims.items()))), fn, key="TEST", rule=rule)
+    again = S.spec_curve(dict(reversed(list(dims.items()))), fn, key="TEST")
     # spec_id depends on the choices only, not on the order of dimensions or options
     m = df.merge(again, on="spec_id", suffixes=("", "_2"))
     assert len(m) == 6 and (m["estimate"] == m["estimate_2"]).all()
     grown = S.spec_curve({"sample": ["all", "post1990", "pre1990"], "k": [3, 5, 8]}, fn, key="TEST")
     assert set(df["spec_id"]) <= set(grown["spec_id"])
-    assert list(df["supports"]) == [r.ci_low > 0.2 for r in (S.proportion(k, 20 if s == "all" else 10)
-                                                              for s in ("all", "post1990") for k in (3, 5, 8))]
-    summ = S.summarise_curve(df)
-    assert summ["n_specs"] == 6 and summ["n_usable"] == 6
-    json.dumps(summ, allow_nan=False)
+    assert list(df["ci_low"]) == [r.ci_low for r in (S.proportion(k, 20 if s == "all" else 10)
+                                                     for s in ("all", "post1990") for k in (3, 5, 8))]
+    # the curve carries numbers only: the registry's one rule classifies it
+    assert "supports" not in df.columns and "outcome" not in df.columns
 
 
 def test_spec_curve_writes_parquet_byte_identically(tmp_path):
@@ -525,13 +523,13 @@ def test_spec_curve_writes_parquet_byte_identically(tmp_path):
     dims = {"k": [0, 3], "size": [0, 10]}
     paths = []
     for i in range(2):
-        df = S.spec_curve(dims, fn, key="PQ", rule=S.rule_ci_above(0.1))
+        df = S.spec_curve(dims, fn, key="PQ")
         paths.append(write_parquet(df, tmp_path / f"c{i}.parquet"))
     assert paths[0].read_bytes() == paths[1].read_bytes()
     back = pd.read_parquet(paths[0])
     assert back["reason"].notna().sum() == 1  # 0/0: inconclusive
     assert back["error"].str.contains("ValueError").sum() == 1  # 3/0: a caller bug, recorded
-    assert str(back["supports"].dtype) == "boolean"
+    assert str(back["n"].dtype) == "Int64"
 
 
 def test_spec_curve_errors_reasons_cache_and_batch():
@@ -543,12 +541,12 @@ def test_spec_curve_errors_reasons_cache_and_batch():
             raise RuntimeError("bad spec")
         return S.binom_test_vs(k, table["n"], 0.5, "less")
 
-    df = S.spec_curve({"size": [0, 10], "k": [0, 2, "boom"]}, fn, cache=cache, rule=S.rule_p_below(0.05, -1, 0.5))
+    df = S.spec_curve({"size": [0, 10], "k": [0, 2, "boom"]}, fn, cache=cache)
     assert cache.misses == 2 and cache.hits == 4
     boom = df[df["k"] == "boom"]
-    assert boom["error"].str.contains("RuntimeError").all() and boom["supports"].isna().all()
+    assert boom["error"].str.contains("RuntimeError").all() and boom["estimate"].isna().all()
     assert df.loc[(df["size"] == 0) & (df["k"] == 0), "reason"].notna().all()
-    assert df.loc[(df["size"] == 10) & (df["k"] == 0), "supports"].item() == True  # noqa: E712
+    assert df.loc[(df["size"] == 10) & (df["k"] == 0), "p_value"].item() == pytest.approx(0.5 ** 10)
     recs = S.curve_records(df)
     json.dumps(recs, allow_nan=False)
     with pytest.raises(RuntimeError):
@@ -564,8 +562,8 @@ def test_spec_curve_errors_reasons_cache_and_batch():
         return pd.DataFrame({"estimate": grid["k"] / grid["size"], "ci_low": lo, "ci_high": hi,
                              "n": grid["size"], "method": "proportion, Clopper-Pearson exact interval"})
 
-    fast = S.spec_curve(dims, batch_fn=batch, rule=S.rule_ci_above(0.1))
-    slow = S.spec_curve(dims, lambda k, size: S.proportion(k, size), rule=S.rule_ci_above(0.1))
+    fast = S.spec_curve(dims, batch_fn=batch)
+    slow = S.spec_curve(dims, lambda k, size: S.proportion(k, size))
     pd.testing.assert_frame_equal(fast.drop(columns=["p_value"]), slow.drop(columns=["p_value"]),
                                   check_dtype=False, rtol=1e-12)
 
@@ -593,12 +591,12 @@ def test_spec_curve_logit_fast_path_equals_statsmodels(panel):
         return {"estimate": r.params["d"], "ci_low": lo, "ci_high": hi, "p_value": r.pvalues["d"], "n": int(r.nobs)}
 
     dims = {"sample": list(samples), "controls_": list(controls), "cluster": ["g", "g10"]}
-    a = S.spec_curve(dims, fast, key="L", rule=S.rule_ci_above(0))
-    b = S.spec_curve(dims, slow, key="L", rule=S.rule_ci_above(0))
+    a = S.spec_curve(dims, fast, key="L")
+    b = S.spec_curve(dims, slow, key="L")
     assert len(a) == 12 and a["reason"].isna().all()
     for col in ("estimate", "ci_low", "ci_high", "p_value"):
         np.testing.assert_allclose(a[col], b[col], rtol=1e-6, atol=1e-9)
-    assert (a["supports"] == b["supports"]).all() and (a["n"] == b["n"]).all()
+    assert (a["n"] == b["n"]).all()
 
 
 # ------------------------------------------------------------ vectorised fast paths

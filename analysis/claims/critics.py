@@ -198,6 +198,15 @@ def separation_multi(D: np.ndarray, labels) -> float:
     return float(np.mean(d[~same]) - np.mean(d[same]))
 
 
+def _sample_key(measure: str, coding: str, columns: Any) -> str:
+    """The sample of a specification: the measure, the coding and the roll calls (or sessions)
+    it uses, so that periods holding the same roll calls are one specification."""
+    import hashlib
+
+    body = f"{measure}|{coding}|" + ",".join(map(str, sorted(columns)))
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
 def exact_permutation(D: np.ndarray, n_a: int, observed: float) -> dict:
     """All C(k, n_a) labellings of the k countries in D: share with S >= observed."""
     k = D.shape[0]
@@ -219,7 +228,9 @@ def exact_permutation(D: np.ndarray, n_a: int, observed: float) -> dict:
         s = (((1.0 - same) @ d) / (1.0 - same).sum(axis=1)) - ((same @ d) / same.sum(axis=1))
     tol = 1e-12 * max(1.0, abs(observed))
     n_ext = int(np.sum(s >= observed - tol))
-    return {"p_value": n_ext / len(s), "n_relabellings": len(s), "n_at_least_observed": n_ext,
+    n_low = int(np.sum(s <= observed + tol))
+    return {"p_value": n_ext / len(s), "p_value_lower": n_low / len(s), "n_relabellings": len(s),
+            "n_at_least_observed": n_ext,
             "perm_mean": float(np.mean(s)), "perm_max": float(np.max(s))}
 
 
@@ -365,10 +376,8 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
         method = ("separation S (mean A-B distance minus mean within-group distance); percentile bootstrap "
                   f"over {'sessions' if measure == 'ideal-points' else 'roll calls'}; exact permutation p over "
                   "the 56 relabellings of the 8 A+B countries")
-        if measure == "ideal-points" and coding != "yes-abstain-no":
-            return StatResult(method=method, reason=(
-                "not applicable: ideal points carry no vote coding; this row would duplicate "
-                "ideal-points x yes-abstain-no"))
+        if measure == "ideal-points":
+            coding = "yes-abstain-no"  # ideal points carry no vote coding: the row duplicates the other
         X = matrix(measure, coding, period)
         Xab = X.reindex(list(AB)).to_numpy(dtype=float)
         n = int(((~np.isnan(Xab)).sum(axis=0) >= 2).sum())
@@ -385,9 +394,10 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
         pictures[(measure, coding, period)] = three_group_picture(X)
         return StatResult(method=method, estimate=s, ci_low=boot["ci_low"], ci_high=boot["ci_high"],
                           p_value=perm["p_value"], n=n,
-                          extra={"permutation": perm, "bootstrap": boot})
+                          extra={"permutation": perm, "bootstrap": boot, "p_value_contradict": perm["p_value_lower"],
+                                 "sample_key": _sample_key(measure, coding, X.columns)})
 
-    curve = run_curve(claim, spec)
+    curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
 
     # ---------------------------------------------------------------- primary detail
     p = claim.primary

@@ -112,6 +112,60 @@ def share_vs_majority(k: int, n: int, alpha: float = 0.05, **extra: Any) -> Stat
                       p_value=float(pval[0]), n=n, extra={"k": k, **extra})
 
 
+def sample_key(ids: Any, *parts: Any) -> str:
+    """A short fingerprint of a specification's sample (sorted unit ids) and outcome cases:
+    specifications with the same key and numbers are one specification."""
+    import hashlib
+
+    body = "|".join([",".join(sorted(map(str, ids))), *(",".join(map(str, p)) for p in parts)])
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def share_null_draws(samples: Sequence[Any], p0: float, alternative: str):
+    """Null draws for the specification-curve test of a share claim.
+
+    `samples[j]` lists the unit ids in specification j. Under the null each unit's outcome
+    is Bernoulli(p0), drawn once per resample and shared by every specification that holds
+    the unit (so the dependence between specifications is kept). Returns
+    `draws(R, rng) -> (estimates, p-values)` of shape (R, n_specs), p-values from the exact
+    one-sided binomial test against p0."""
+    units = sorted({str(u) for s in samples for u in s})
+    pos = {u: i for i, u in enumerate(units)}
+    M = np.zeros((len(units), len(samples)), dtype=np.int32)
+    for j, s in enumerate(samples):
+        for u in s:
+            M[pos[str(u)], j] += 1
+    n = M.sum(axis=0)
+
+    def draws(R: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        Y = (rng.random((R, len(units))) < p0).astype(np.int32)
+        k = Y @ M
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        nn = np.broadcast_to(n, k.shape)
+        p = np.full(k.shape, np.nan)
+        ok = nn > 0
+        p[ok] = binom_test_many(k[ok], nn[ok], p0, alternative=alternative)
+        return est, p
+
+    return draws
+
+
+def rarely_sensitivity(prim: StatResult, gov: StatResult) -> list[dict]:
+    """How the primary's verdict would read under other meanings of 'rarely' (bounds 0.5, 1/3,
+    0.25), for all interventions and for those against governments: reported, never deciding."""
+    out = []
+    for b, label in ((0.5, "fewer than half"), (1 / 3, "fewer than a third"), (0.25, "fewer than a quarter")):
+        for name, r in (("all interventions", prim), ("against governments", gov)):
+            if r.ci_low is None or r.ci_high is None:
+                cls = None
+            else:
+                cls = "supports" if r.ci_high < b else "contradicts" if r.ci_low > b else "neither"
+            out.append({"meaning_of_rarely": label, "bound": b, "sample": name, "estimate": r.estimate,
+                        "ci_low": r.ci_low, "ci_high": r.ci_high, "n": r.n, "classification": cls})
+    return out
+
+
 def freeman_halton_rx2(events: Sequence[int], totals: Sequence[int]) -> float | None:
     """Exact test of independence for an r x 2 table (Freeman-Halton extension of Fisher).
 
@@ -215,9 +269,14 @@ def _spec_kwargs(choices: dict) -> dict:
 # --------------------------------------------------------------------------- RC1
 
 
-def rc1_subset(hmi: pd.DataFrame, release: str, cases: str, period: str, libya: str) -> pd.DataFrame:
+def rc1_subset(hmi: pd.DataFrame, release: str, cases: str, period: str, libya: str,
+               target: str = "all") -> pd.DataFrame:
     """The HMIs of one RC1 specification (rows of `hmi_cases`)."""
     d = hmi[hmi["release"].astype(str) == str(release)]
+    if target == "against-government":
+        d = d[(d["target"] == 1).fillna(False).to_numpy()]
+    elif target != "all":
+        raise ValueError(f"unknown target option {target!r}")
     if cases == "clear":
         d = d[d["status"] == 2]
     elif cases != "all":
@@ -280,29 +339,34 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
     hmi = data.table("hmi_cases")
     alpha = claim.alpha
 
-    cols = ["release", "status", "start_year", "case_id", "regime_change"]
+    cols = ["release", "status", "start_year", "case_id", "regime_change", "target"]
     cache = DesignCache()
 
-    def spec(release: str, cases: str, period: str, libya: str) -> StatResult:
-        d = rc1_subset(cache.get("columns", lambda: hmi[cols]), release, cases, period, libya)
+    def spec(release: str, cases: str, period: str, libya: str, target: str = "all") -> StatResult:
+        d = rc1_subset(cache.get("columns", lambda: hmi[cols]), release, cases, period, libya, target)
         n_missing = int(d["regime_change"].isna().sum())
         d = d[d["regime_change"].notna()]
         y = d["regime_change"].astype(bool)
+        rc_cases = sorted(d.loc[y.to_numpy(), "case_id"].astype(str))
         return share_vs_majority(int(y.sum()), len(d), alpha, n_missing_regime=n_missing,
-                                 regime_change_cases=sorted(d.loc[y.to_numpy(), "case_id"].astype(str)))
+                                 regime_change_cases=rc_cases,
+                                 sample_key=sample_key(d["case_id"], rc_cases))
 
-    curve = run_curve(claim, spec)
+    curve = run_curve(claim, spec, extra_cols=["sample_key"])
 
     p = claim.primary
-    prim_d = rc1_subset(hmi, p["release"], p["cases"], p["period"], p["libya"])
+    prim_d = rc1_subset(hmi, p["release"], p["cases"], p["period"], p["libya"], p.get("target", "all"))
     prim_d = prim_d[prim_d["regime_change"].notna()]
     k, n = int(prim_d["regime_change"].astype(bool).sum()), len(prim_d)
     prim = spec(**p)
     bt = binom_test_vs(k, n, 0.5, alternative="less", alpha=alpha)
     rc_cases = prim_d[prim_d["regime_change"].astype(bool)]
+    gov = spec(**{**p, "target": "against-government"})
     primary_detail = {
         "result": prim.to_dict(),
         "binomial_test_vs_majority": bt.to_dict(),
+        "against_government": gov.to_dict(),
+        "rarely_sensitivity": rarely_sensitivity(prim, gov),
         "regime_change_cases": [
             {"case_id": str(r.case_id), "start_year": int(r.start_year), "target": str(r.target_label),
              "unsc": str(r.unsc_label), "p5": bool(r.p5), "status": int(r.status)}
@@ -311,6 +375,11 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
         "breakdowns": _rc1_breakdowns(prim_d, alpha),
         "libya_departure": _rc1_libya_periods(prim_d, alpha),
     }
+    samples = []
+    for row in curve[list(claim.dims)].to_dict("records"):
+        d = rc1_subset(hmi[cols], **row)
+        samples.append(d.loc[d["regime_change"].notna(), "case_id"])
+    null_draws = share_null_draws(samples, 0.5, "less")
 
     details: dict[str, Any] = {"breakdowns": [], "libya_departure": {}, "releases": []}
     for rel in sorted(hmi["release"].astype(str).unique()):
@@ -380,7 +449,7 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
         _release_note(hmi),
     ]
     return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=json_safe(details),
-                       comparisons=json_safe(comparisons), limitations=limitations)
+                       comparisons=json_safe(comparisons), limitations=limitations, null_draws=null_draws)
 
 
 def release_differences(hmi: pd.DataFrame, col: str) -> list[str]:
@@ -461,8 +530,8 @@ def _rc2_frame(data: Data) -> tuple[pd.DataFrame, dict]:
     arch = data.table("archigos")
     cy = data.table("country_year")
     mapper = mapper_from_data(data)
-    iv = imi[["intervention_id", "humanitarian", "against_government", "target_cowcode", "start_date", "start_year",
-              "intervener_is_io", "target_is_io"]].copy().reset_index(drop=True)
+    iv = imi[["intervention_id", "humanitarian", "direction", "against_government", "target_cowcode", "start_date",
+              "start_year", "intervener_is_io", "target_is_io"]].copy().reset_index(drop=True)
     iv["row_id"] = np.arange(len(iv))
     iv["gw"] = mapper.to_gw(iv["target_cowcode"].where(~iv["target_is_io"].astype(bool)), "cow", iv["start_year"],
                             source="imi_interventions", column="target_cowcode", special=IMI_SPECIAL_CODES)
@@ -581,25 +650,61 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
 
     cache = DesignCache()
 
-    def spec_(outcome: str, window: int, sample: str, intervener: str) -> StatResult:
+    # an operation: the intervener-target pairs with the same target and start date (IMI
+    # codes each intervener of a multilateral operation as its own intervention)
+    op = pd.factorize(pd.MultiIndex.from_arrays([iv["target_cowcode"].astype("Int64"), iv["start_date"]]))[0]
+    n_ops = int(op.max()) + 1
+    neutral = (iv["direction"] == 0).fillna(False).to_numpy(dtype=bool)
+    direction_known = iv["direction"].notna().to_numpy()
+
+    def base_mask(sample: str, intervener: str, denominator: str) -> np.ndarray:
+        b = (hum_all.fillna(False) & rc2_sample(iv, sample, intervener)).to_numpy(dtype=bool)
+        if denominator == "non-neutral":
+            b = b & direction_known & ~neutral
+        elif denominator != "all-humanitarian":
+            raise ValueError(f"unknown denominator {denominator!r}")
+        return b
+
+    def spec_(outcome: str, window: int, sample: str, intervener: str, denominator: str = "all-humanitarian",
+              unit: str = "intervener-target-pair") -> StatResult:
         # shared: the outcome per (outcome, window), the sample per (sample, intervener), as arrays
         yv, yobs = cache.get(("y", outcome, int(window)), lambda: (
             lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(rc2_outcome(iv, outcome, window)))
-        base = cache.get(("sample", sample, intervener),
-                         lambda: (hum_all.fillna(False) & rc2_sample(iv, sample, intervener)).to_numpy(dtype=bool))
+        base = cache.get(("sample", sample, intervener, denominator), lambda: base_mask(sample, intervener, denominator))
         obs = base & yobs
-        k = int(np.count_nonzero(yv & obs))
-        n = int(obs.sum())
-        return share_vs_majority(k, n, alpha, n_humanitarian=int(base.sum()), n_not_observable=int(base.sum() - n))
+        if unit == "operation":
+            # an operation has the outcome when any of its coded pairs has it
+            k = int(np.count_nonzero(np.bincount(op[yv & obs], minlength=n_ops)))
+            n = int(np.count_nonzero(np.bincount(op[obs], minlength=n_ops)))
+            nb = int(np.count_nonzero(np.bincount(op[base], minlength=n_ops)))
+        elif unit == "intervener-target-pair":
+            k, n, nb = int(np.count_nonzero(yv & obs)), int(obs.sum()), int(base.sum())
+        else:
+            raise ValueError(f"unknown unit {unit!r}")
+        key = sample_key(np.flatnonzero(obs), np.flatnonzero(yv & obs), unit)
+        return share_vs_majority(k, n, alpha, n_in_sample=nb, n_not_observable=nb - n, unit=unit, sample_key=key)
+
+    def samples_for_null(row: dict) -> list[str]:
+        """Units of one specification for the curve test: each pair names its operation, so
+        that pairs of one operation share the null draw (a pair-level spec counts them all)."""
+        ch = _spec_kwargs(row)
+        _, yobs = cache.get(("y", ch["outcome"], int(ch["window"])), lambda: (
+            lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(
+                rc2_outcome(iv, ch["outcome"], ch["window"])))
+        obs = base_mask(ch["sample"], ch["intervener"], ch.get("denominator", "all-humanitarian")) & yobs
+        ops = op[obs]
+        return [str(o) for o in (np.unique(ops) if ch.get("unit") == "operation" else ops)]
 
     def spec(**choices: Any) -> StatResult:
         return spec_(**_spec_kwargs(choices))
 
-    curve = run_curve(claim, spec)
+    curve = run_curve(claim, spec, extra_cols=["sample_key"])
+    null_draws = share_null_draws([samples_for_null(r) for r in curve[list(claim.dims)].to_dict("records")],
+                                  0.5, "less")
     p = _spec_kwargs(claim.primary)
     prim = spec_(**p)
     y = rc2_outcome(iv, p["outcome"], p["window"])
-    base = (hum_all.fillna(False) & rc2_sample(iv, p["sample"], p["intervener"])).to_numpy()
+    base = base_mask(p["sample"], p["intervener"], p.get("denominator", "all-humanitarian"))
     obs = base & y.notna().to_numpy()
     comp = rc2_comparison(iv, p["outcome"], int(p["window"]), p["sample"], p["intervener"], alpha,
                           step_seed(claim.id, "permutation", p["outcome"], p["window"], p["sample"], p["intervener"]))
@@ -660,11 +765,17 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
         (f"Leader-exit outcomes: {info['n_not_covered_by_archigos']} of {info['n_interventions']} IMI interventions "
          f"could not be linked to an Archigos spell at the start date ({info['n_target_unmapped']} targets not "
          "mapped to a GW state); they are left out of n for those outcomes."),
-        ("IMI counts intervener-target pairs: several interveners in one operation are separate interventions, "
-         "so shares weight multilateral operations by their number of interveners; the logit clusters by target."),
+        (f"IMI counts intervener-target pairs: several interveners in one operation are separate interventions. "
+         f"The primary counts operations ({n_ops} target-start-date groups among all IMI interventions; an operation "
+         f"is against the government when any of its coded pairs is), so multilateral operations are not weighted by "
+         f"their number of interveners; the pair-level specifications are reported beside it, and the comparison "
+         f"logit clusters by target."),
+        (f"Of the {int(hum_all.fillna(False).sum())} humanitarian-motive interventions, {int((hum_all.fillna(False).to_numpy() & neutral).sum())} "
+         f"are coded neutral (direction 0: relief, evacuation, observer missions), for which action against the "
+         f"government is excluded by definition; the primary denominator leaves them out."),
     ]
     return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=json_safe(details),
-                       comparisons=json_safe(comparisons), limitations=limitations)
+                       comparisons=json_safe(comparisons), limitations=limitations, null_draws=null_draws)
 
 
 # --------------------------------------------------------------------------- RC3
@@ -1088,3 +1199,305 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
     ]
     return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
                        comparisons=[], limitations=limitations)
+
+
+# --------------------------------------------------------------------------- RC3 (the frequency after an HMI)
+
+RC3_SHARE_OUTCOMES = ("irregular-or-foreign-exit", "foreign-exit", "interveners-brought-about")
+
+
+def hmi_exit_frame(hmi: pd.DataFrame, gw: pd.Series, archigos: pd.DataFrame) -> pd.DataFrame:
+    """One row per HMI (both releases) with the target leader's exits after the start.
+
+    For windows 1-3 years: `irr_w`, `for_w`, `iof_w` (nullable booleans): an Archigos spell of
+    the target state ends irregularly / by foreign imposition / either strictly after the
+    start date and at most w years after it. Missing (not observable) when no Archigos spell
+    covers the start date or the window runs past Archigos's last date (2015-12-31)."""
+    h = hmi.assign(gw=gw).reset_index(drop=True)
+    h["row_id"] = np.arange(len(h))
+    last = archigos["end_date"].max()
+    out = h[["row_id", "release", "case_id", "gw", "start_date", "start_year", "target", "regime_change", "status"]].copy()
+    for w in (1, 2, 3):
+        e = leader_exits_within(h[["row_id", "gw", "start_date"]], archigos, w).set_index("row_id")
+        late = (h["start_date"] + pd.DateOffset(years=w) > last).to_numpy()
+        for col, src in (("irr", "irregular"), ("for", "foreign"), ("iof", "irregular_or_foreign")):
+            v = e[src].reindex(out["row_id"]).astype("boolean").to_numpy()
+            v = pd.array(v, dtype="boolean")
+            v[late] = pd.NA
+            out[f"{col}_{w}"] = v
+    return out
+
+
+def rc3_share_outcome(f: pd.DataFrame, outcome: str, window: int) -> pd.Series:
+    if outcome == "irregular-or-foreign-exit":
+        return f[f"iof_{int(window)}"]
+    if outcome == "foreign-exit":
+        return f[f"for_{int(window)}"]
+    if outcome == "interveners-brought-about":
+        # an exit (irregular or foreign) in an intervention whose interveners engaged in bringing
+        # about regime change (PRIF REGIME): the exits the interveners brought about, as far as
+        # these data can tell them apart from exits brought about by others
+        y = f[f"iof_{int(window)}"]
+        return (y & f["regime_change"].astype("boolean")).astype("boolean")
+    raise ValueError(f"unknown outcome {outcome!r}")
+
+
+def rc3_comparison(data: Data, f: pd.DataFrame, gw_imi: pd.Series, release: str, window: int, alpha: float,
+                   seed: int, n_boot: int = 999) -> dict:
+    """Context, not the decision: leader exits after HMIs vs after other military interventions.
+
+    Controls are IMI operations without a humanitarian motive (IMI 1946-2005; intervener-target
+    pairs grouped by target and start date) in target states with an active intrastate
+    conflict in the start year: situations where outside forces were present, so that a
+    foreign or irregular exit was possible at all. HMIs and controls are stratified by period
+    (Cold War) and the target's regime type in the year before the start (t-1); the
+    Mantel-Haenszel risk ratio gets a percentile interval from a cluster bootstrap over target
+    countries (HMIs and controls of one country resampled together). Exits count only
+    strictly after the start date. Descriptive: no causal reading."""
+    imi = data.table("imi_interventions")
+    arch = archigos_gw(data.table("archigos"), mapper_from_data(data))
+    cy = data.table("country_year")
+    c = imi.assign(gw=gw_imi)
+    c = c[(c["humanitarian"] == 0).fillna(False) & c["gw"].notna() & ~c["target_is_io"].astype(bool)]
+    c = (c.assign(gw=c["gw"].astype("int64")).groupby(["gw", "start_date"])
+         .agg(start_year=("start_year", "first")).reset_index())
+    act = cy[["gwcode", "year", "intra_active"]].rename(columns={"gwcode": "gw", "year": "start_year"})
+    c = c.merge(act.astype({"gw": "int64", "start_year": "int64"}), on=["gw", "start_year"], how="left")
+    c = c[c["intra_active"].fillna(False).astype(bool)].copy()
+    t = f[(f["release"].astype(str) == str(release)) & f["gw"].notna()].copy()
+    hmi_cy = set(zip(t["gw"].astype("int64"), t["start_year"].astype("int64")))
+    c = c[[(g, y) not in hmi_cy for g, y in zip(c["gw"], c["start_year"])]]
+    c = c.reset_index(drop=True)
+    c["row_id"] = np.arange(len(c))
+    ex = leader_exits_within(c[["row_id", "gw", "start_date"]], arch, int(window)).set_index("row_id")
+    c["y"] = ex["irregular_or_foreign"].reindex(c["row_id"]).to_numpy()
+    c["y"] = c["y"].astype("boolean")
+    c.loc[(c["start_date"] + pd.DateOffset(years=int(window)) > arch["end_date"].max()).to_numpy(), "y"] = pd.NA
+    t = t.assign(y=t[f"iof_{int(window)}"])
+    both = pd.concat([t[["gw", "start_year", "y"]].assign(treated=True), c[["gw", "start_year", "y"]].assign(treated=False)],
+                     ignore_index=True)
+    both = both[both["y"].notna()].copy()
+    both["gw"] = both["gw"].astype("int64")
+    prev = cy[["gwcode", "year", "polity2", "gwf_autocracy"]].rename(columns={"gwcode": "gw"})
+    prev = prev.assign(start_year=prev["year"] + 1).drop(columns="year")
+    both = both.merge(prev.astype({"gw": "int64", "start_year": "int64"}), on=["gw", "start_year"], how="left")
+    both["regime_t1"] = regime_band_polity(both["polity2"], both["gwf_autocracy"]).to_numpy()
+    both["cold_war"] = both["start_year"] < COLD_WAR_END
+    both["stratum"] = both["cold_war"].astype(str) + "|" + both["regime_t1"].astype(str)
+    both["y"] = both["y"].astype(bool)
+
+    def mh(d: pd.DataFrame) -> tuple[float, dict]:
+        g = d.groupby("stratum")
+        a = g.apply(lambda x: int((x.treated & x.y).sum()), include_groups=False)
+        n1 = g.apply(lambda x: int(x.treated.sum()), include_groups=False)
+        cc = g.apply(lambda x: int((~x.treated & x.y).sum()), include_groups=False)
+        n0 = g.apply(lambda x: int((~x.treated).sum()), include_groups=False)
+        r = mantel_haenszel_rr(a, n1, cc, n0, alpha)
+        return r.estimate, r.to_dict()
+
+    est, res = mh(both)
+    rng = np.random.default_rng(seed)
+    countries = np.array(sorted(both["gw"].unique()))
+    by = {g: d for g, d in both.groupby("gw")}
+    boots = []
+    for _ in range(n_boot):
+        pick = rng.choice(countries, size=len(countries), replace=True)
+        d = pd.concat([by[g] for g in pick], ignore_index=True)
+        if d["treated"].any() and (~d["treated"]).any():
+            e, _ = mh(d)
+            if e is not None and np.isfinite(e):
+                boots.append(e)
+    lo, hi = (np.quantile(boots, [alpha / 2, 1 - alpha / 2]) if len(boots) >= 100 else (np.nan, np.nan))
+    return json_safe({
+        "method": ("Mantel-Haenszel risk ratio of an irregular or foreign-imposed leader exit strictly after the start "
+                   f"and within {window} year(s): HMIs vs non-humanitarian IMI operations in conflict states, strata "
+                   "Cold War x regime type at t-1; percentile interval from a cluster bootstrap over target countries"),
+        "estimate": est, "ci_low": float(lo), "ci_high": float(hi), "n_boot_used": len(boots),
+        "mantel_haenszel_model_based": res,
+        "treated": int(both["treated"].sum()), "treated_events": int((both["treated"] & both["y"]).sum()),
+        "controls": int((~both["treated"]).sum()), "control_events": int((~both["treated"] & both["y"]).sum()),
+        "countries": int(len(countries)),
+        "note": ("Controls end in 2005 (IMI); HMIs run to 2014 within Archigos's coverage (to 2015). Descriptive "
+                 "context for the share, which decides: no causal reading."),
+    })
+
+
+def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
+    alpha = claim.alpha
+    hmi = data.table("hmi_cases")
+    mapper = mapper_from_data(data)
+    gw = hmi_gwcodes(hmi, mapper)
+    arch = archigos_gw(data.table("archigos"), mapper)
+    f = hmi_exit_frame(hmi, gw, arch)
+    cache = DesignCache()
+
+    def subset(release: str, cases: str) -> pd.Series:
+        m = f["release"].astype(str) == str(release)
+        if cases == "clear":
+            m &= f["status"] == 2
+        elif cases != "all":
+            raise ValueError(f"unknown cases option {cases!r}")
+        return m
+
+    def spec_(outcome: str, window: int, release: str, cases: str) -> StatResult:
+        y = cache.get(("y", outcome, int(window)), lambda: rc3_share_outcome(f, outcome, window))
+        m = subset(release, cases) & y.notna()
+        yy = y[m].astype(bool)
+        ids = f.loc[m, "case_id"].astype(str)
+        hit = sorted(ids[yy.to_numpy()])
+        return share_vs_majority(int(yy.sum()), int(m.sum()), alpha, cases_with_exit=hit,
+                                 n_not_observable=int((subset(release, cases) & y.isna()).sum()),
+                                 sample_key=sample_key(ids, hit))
+
+    def spec(**choices: Any) -> StatResult:
+        return spec_(**_spec_kwargs(choices))
+
+    curve = run_curve(claim, spec, extra_cols=["sample_key"])
+    samples = []
+    for row in curve[list(claim.dims)].to_dict("records"):
+        ch = _spec_kwargs(row)
+        y = rc3_share_outcome(f, ch["outcome"], ch["window"])
+        samples.append(f.loc[subset(ch["release"], ch["cases"]) & y.notna(), "case_id"].astype(str).tolist())
+    null_draws = share_null_draws(samples, 0.5, "less")
+
+    p = _spec_kwargs(claim.primary)
+    prim = spec_(**p)
+    rel = f[f["release"].astype(str) == str(p["release"])]
+    y = rc3_share_outcome(rel, p["outcome"], p["window"])
+    rows = []
+    for r, yy in zip(rel.sort_values(["start_year", "case_id"]).itertuples(), y.loc[rel.sort_values(["start_year", "case_id"]).index]):
+        rows.append({"case_id": str(r.case_id), "start_date": str(r.start_date.date()), "target": None if pd.isna(r.target) else int(r.target),
+                     "prif_regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
+                     "exit_after_start": None if pd.isna(yy) else bool(yy)})
+    xt = pd.DataFrame(rows).dropna(subset=["exit_after_start", "prif_regime_change"])
+    split = {f"prif_regime_change={rc}, exit_after_start={ex}": int(((xt.prif_regime_change == rc) & (xt.exit_after_start == ex)).sum())
+             for rc in (True, False) for ex in (True, False)}
+    imi = data.table("imi_interventions")
+    gw_imi = mapper.to_gw(imi["target_cowcode"].where(~imi["target_is_io"].astype(bool)), "cow", imi["start_year"],
+                          source="imi_interventions", column="target_cowcode", special=IMI_SPECIAL_CODES)
+    comparison = rc3_comparison(data, f, gw_imi, p["release"], int(p["window"]), alpha,
+                                step_seed(claim.id, "comparison-bootstrap"))
+    primary_detail = {
+        "result": prim.to_dict(),
+        "window_definition": "leader exits strictly after the start date and at most `window` years after it (Archigos dates)",
+        "cases": rows,
+        "exits_by_prif_regime_change": split,
+        "against_government": spec_(p["outcome"], p["window"], p["release"], p["cases"]) if False else None,
+        "comparison_with_other_interventions": comparison,
+    }
+    gov = rel["target"] == 1
+    yg = y[gov & y.notna()].astype(bool)
+    primary_detail["against_government"] = {"k": int(yg.sum()), "n": int(len(yg))}
+    limitations = [
+        (f"{int(y.isna().sum())} of {len(rel)} interventions (release {p['release']}) cannot be observed for the "
+         f"{p['window']}-year window: no Archigos spell at the start date or the window runs past Archigos's end "
+         "(2015-12-31)."),
+        ("Archigos codes how a leader left office (irregular: coup, assassination, rebellion; foreign-imposed: removed "
+         "by another state or irregularly with foreign support), not who caused it; the 'interveners-brought-about' "
+         "option adds PRIF's REGIME code (the interveners engaged in regime change), the closest these data come to "
+         "separating exits the interveners brought about from others."),
+        ("The comparison with non-humanitarian interventions (primary_detail.comparison_with_other_interventions) is "
+         "descriptive context with its own limits (IMI ends in 2005; selection into intervention is not removed); it "
+         "decides nothing and supports no causal reading."),
+    ]
+    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details={}, comparisons=[],
+                       limitations=limitations, null_draws=null_draws)
+
+
+# --------------------------------------------------------------------------- 2x2 comparisons among HMIs
+
+#: comparison -> (label of group A, label of group B, function of the frame -> (A mask, B mask))
+HMI_COMPARISONS = {
+    "2011-vs-before": ("starting in 2011", "starting before 2011",
+                       lambda h: (h["start_year"] == 2011, h["start_year"] < 2011)),
+    "regime-change-vs-not": ("with regime change (PRIF REGIME)", "without regime change",
+                             lambda h: (h["regime_change"] == True, h["regime_change"] == False)),  # noqa: E712
+    "mandate-vs-none": ("with a Security Council mandate or approval", "without a mandate",
+                        lambda h: (h["unsc"] == 2, h["unsc"] == 0)),
+    "stopped-short-vs-regime-change": ("that stopped short of regime change", "with regime change",
+                                       lambda h: (h["regime_change"] == False, h["regime_change"] == True)),  # noqa: E712
+}
+#: outcome -> (column of hmi_cases, description)
+HMI_OUTCOMES = {
+    "regime-change": ("regime_change", "the interveners engaged in regime change (PRIF REGIME)"),
+    "end-of-violence": ("endviol", "the violence ended during the intervention (PRIF ENDVIOL)"),
+    "new-violence": ("newviol", "new violence after the intervention (PRIF NEWVIOL)"),
+}
+
+
+def hmi_two_by_two(claim: Claim, data: Data) -> ClaimOutput:
+    """Share of an outcome in group A minus group B among PRIF HMIs (risk difference, Newcombe
+    interval), decided by Fisher's exact test in the direction of the support bound (p_value)
+    and of the contradict bound (p_value_contradict). Specifications: release, cases (all /
+    clear = PRIF status 2 / against-government = PRIF target 1), libya (include / exclude)."""
+    alpha = claim.alpha
+    hmi = data.table("hmi_cases")
+    up = "above" in claim.decision["support"]
+    alt_s, alt_c = ("greater", "less") if up else ("less", "greater")
+
+    def frame(release: str, cases: str, libya: str) -> pd.DataFrame:
+        h = hmi[hmi["release"].astype(str) == str(release)]
+        if cases == "clear":
+            h = h[h["status"] == 2]
+        elif cases == "against-government":
+            h = h[(h["target"] == 1).fillna(False).to_numpy()]
+        elif cases != "all":
+            raise ValueError(f"unknown cases option {cases!r}")
+        if libya == "exclude":
+            h = h[h["case_id"] != LIBYA_CASE]
+        elif libya != "include":
+            raise ValueError(f"unknown libya option {libya!r}")
+        return h
+
+    def table(release: str, cases: str, libya: str, comparison: str, outcome: str) -> dict:
+        if comparison not in HMI_COMPARISONS:
+            raise ValueError(f"unknown comparison {comparison!r}; known: {sorted(HMI_COMPARISONS)}")
+        if outcome not in HMI_OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; known: {sorted(HMI_OUTCOMES)}")
+        h = frame(release, cases, libya)
+        col = HMI_OUTCOMES[outcome][0]
+        ma, mb = HMI_COMPARISONS[comparison][2](h)
+        ma, mb = ma.fillna(False).to_numpy(dtype=bool), mb.fillna(False).to_numpy(dtype=bool)
+        y = h[col].astype("boolean")
+        coded = y.notna().to_numpy()
+        yy = y.fillna(False).to_numpy(dtype=bool)
+        a_ids = sorted(h.loc[ma & coded, "case_id"].astype(str))
+        b_ids = sorted(h.loc[mb & coded, "case_id"].astype(str))
+        return {"a": int((yy & ma & coded).sum()), "n1": int((ma & coded).sum()),
+                "c": int((yy & mb & coded).sum()), "n2": int((mb & coded).sum()),
+                "n_outcome_missing": int(((ma | mb) & ~coded).sum()),
+                "a_cases": a_ids, "b_cases": b_ids,
+                "a_events": sorted(h.loc[ma & coded & yy, "case_id"].astype(str)),
+                "b_events": sorted(h.loc[mb & coded & yy, "case_id"].astype(str))}
+
+    def spec(release: str, cases: str, libya: str, comparison: str, outcome_measure: str) -> StatResult:
+        t = table(release, cases, libya, comparison, outcome_measure)
+        method = (f"risk difference ({HMI_COMPARISONS[comparison][0]} minus {HMI_COMPARISONS[comparison][1]}) of: "
+                  f"{HMI_OUTCOMES[outcome_measure][1]}; Newcombe 95% interval; Fisher's exact test, one-sided "
+                  f"({alt_s} for support, {alt_c} for contradiction)")
+        n = t["n1"] + t["n2"]
+        key = sample_key(t["a_cases"] + ["|"] + t["b_cases"], t["a_events"], t["b_events"])
+        if t["n1"] == 0 or t["n2"] == 0:
+            return StatResult(method=method, n=n, reason="a comparison group is empty", extra={**t, "sample_key": key})
+        rd, lo, hi = newcombe_diff_ci_many(t["a"], t["n1"], t["c"], t["n2"], alpha)
+        ps = fisher_p_many(t["a"], t["n1"] - t["a"], t["c"], t["n2"] - t["c"], alt_s)[0]
+        pc = fisher_p_many(t["a"], t["n1"] - t["a"], t["c"], t["n2"] - t["c"], alt_c)[0]
+        reason = None
+        if np.isnan(ps):
+            reason = "no variation in the outcome (every intervention has it, or none)"
+        return StatResult(method=method, estimate=float(rd), ci_low=float(lo), ci_high=float(hi),
+                          p_value=None if np.isnan(ps) else float(ps), n=n, reason=reason,
+                          extra={**t, "p_value_contradict": None if np.isnan(pc) else float(pc), "sample_key": key})
+
+    curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
+    prim = spec(**claim.primary)
+    p = claim.primary
+    per = {}
+    for rel in claim.dims["release"]:
+        per[rel] = table(rel, "all", "include", p["comparison"], p["outcome_measure"])
+    return ClaimOutput(curve=curve, primary_detail=json_safe({"result": prim.to_dict(),
+                                                              "groups": list(HMI_COMPARISONS[p["comparison"]][:2]),
+                                                              "outcome": HMI_OUTCOMES[p["outcome_measure"]][1]}),
+                       details=json_safe({"tables_by_release": per}),
+                       limitations=[f"{prim.extra.get('n_outcome_missing', 0)} intervention(s) in the compared groups "
+                                    "have the outcome not coded by PRIF and are left out."])
