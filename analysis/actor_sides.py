@@ -256,3 +256,18 @@ def deaths_by_side(linked_sides: pd.DataFrame, value: str = "best", by: str = "s
     """Deaths per (version, case_id, year) and side (or side_group), wide, zeros where none."""
     g = linked_sides.groupby(["version", "case_id", "start_year", "year", by])[value].sum().unstack(by, fill_value=0.0)
     return g.reset_index()
+
+
+def case_window_by_side(linked_sides: pd.DataFrame, rel_from: int, rel_to: int, version: str = "25.1",
+                        value: str = "best", by: str = "side_group") -> pd.DataFrame:
+    """Deaths per intervention in years start+rel_from .. start+rel_to (e.g. -2, -1: the two
+    years before the start) by `by` ("side", "side_group" or "side_alt_group"), one UCDP version.
+
+    `side_alt_group` groups `side_alt` where it is set, else `side`. Cases without any
+    linked actor-year in the window do not appear (their deaths are zero)."""
+    d = linked_sides[(linked_sides["version"] == version) & linked_sides["rel_year"].between(rel_from, rel_to)]
+    if by == "side_alt_group":
+        alt = d["side_alt"].where(d["side_alt"] != "", d["side"])
+        d = d.assign(side_alt_group=alt.map(SIDE_GROUPS))
+    out = d.groupby(["case_id", "start_year", by])[value].sum().unstack(by, fill_value=0.0)
+    return out.reset_index().sort_values(["start_year", "case_id"], kind="mergesort").reset_index(drop=True)
