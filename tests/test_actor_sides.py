@@ -76,6 +76,16 @@ def test_loader_rejects_a_duplicate_actor_case_and_a_missing_column(tmp_path):
     assert exc.value.column == "confidence"
 
 
+def test_loader_rejects_a_file_that_is_not_utf8_or_missing(tmp_path):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes((",".join(A.COLUMNS) + "\n630,Janjaweed,C\xf4te,rebel\n").encode("latin-1"))
+    with pytest.raises(DataError, match="UTF-8") as exc:
+        A.load_actor_sides(p)
+    assert exc.value.file == str(p)
+    with pytest.raises(DataError, match="not found"):
+        A.load_actor_sides(tmp_path / "nope.csv")
+
+
 def test_year_ranges():
     assert A.year_ranges([1996, 1992, 1993, 1994, 1993]) == "1992-1994,1996"
     assert A.year_ranges([]) == ""
