@@ -10,12 +10,16 @@ checklist over all interventions for the policy paper.
 Brozus's conditions and what the data can say (PRIF HMI codebook v1.13):
 
 1. UNSC authorisation            coded: UNSC = 2 (mandate or approval)
-2. goal: behaviour, not regime   proxy: REGIME = 0 (interveners did not engage in bringing
-                                 about regime change; codes action, not the stated goal)
-3. justified only by protection  partial: SAVING = 1 (interveners declared the objective of
-                                 saving strangers; "only" is not coded)
+2. goal: behaviour, not regime   circular: REGIME = 0 is the outcome the condition should
+                                 help explain, so it is shown, never counted as evidence
+3. justified only by protection  by construction: SAVING = 1 for every case PRIF selects
+                                 (it selects humanitarian cases), so it is shown, never
+                                 counted as evidence
 4. force used only to protect    not coded
 5. post-conflict assistance      not coded
+
+Each condition carries `evidence`: whether its coding can count as evidence about the
+interventions (False for a circular or by-construction coding).
 """
 
 from __future__ import annotations
@@ -31,16 +35,20 @@ from .stats import json_safe
 CONDITIONS = [
     {"n": 1, "short": "UNSC authorisation", "condition": "UN Security Council authorisation", "status": "coded",
      "measure": "PRIF UNSC = 2 (mandate or approval)"},
-    {"n": 2, "short": "Goal: behaviour, not regime", "condition": "Stated goal is a change of regime behaviour, not of regime composition", "status": "proxy",
-     "measure": "PRIF REGIME = 0: interveners did not engage in bringing about regime change (action, not stated goal)"},
-    {"n": 3, "short": "Justified only by protection", "condition": "Intervention justified only in terms of protecting a population", "status": "partial",
-     "measure": "PRIF SAVING = 1: interveners declared the objective of saving strangers (sole justification not coded; "
-                "PRIF codes every intervention it includes this way, so the measure cannot tell them apart)"},
+    {"n": 2, "short": "Goal: behaviour, not regime", "condition": "Stated goal is a change of regime behaviour, not of regime composition", "status": "circular",
+     "evidence": False,
+     "measure": "PRIF REGIME = 0 (no regime change): coded from the outcome the condition should explain, not from a "
+                "stated goal; shown, not counted as evidence"},
+    {"n": 3, "short": "Justified only by protection", "condition": "Intervention justified only in terms of protecting a population", "status": "by construction",
+     "evidence": False,
+     "measure": "PRIF SAVING = 1: met by every intervention because PRIF selects humanitarian cases; shown, not counted "
+                "as evidence (sole justification is not coded)"},
     {"n": 4, "short": "Force only to protect", "condition": "Force used only for the purpose of protecting", "status": "not coded",
-     "measure": "no variable in the data codes the purpose of each use of force"},
+     "evidence": False, "measure": "no variable in the data codes the purpose of each use of force"},
     {"n": 5, "short": "Post-conflict assistance", "condition": "Comprehensive assistance offered for post-conflict reconstruction", "status": "not coded",
-     "measure": "no variable in the data codes post-conflict assistance"},
+     "evidence": False, "measure": "no variable in the data codes post-conflict assistance"},
 ]
+CONDITIONS[0]["evidence"] = True
 
 
 def checklist(case: pd.Series) -> list[dict]:
@@ -67,6 +75,7 @@ def conditions_summary(hmi: pd.DataFrame) -> dict:
             coded = [v for v in vals if v is not None]
             per.append({"n": c["n"], "met": int(sum(coded)), "coded": len(coded), "total": len(vals)})
         all3 = [all(r[i]["met"] is True for i in range(3)) for r in rows]
+        evid = [i for i, c in enumerate(CONDITIONS) if c["evidence"]]
         out["releases"][rel] = {
             "n_interventions": len(h),
             "first_start_year": int(h["start_year"].min()),
@@ -75,9 +84,10 @@ def conditions_summary(hmi: pd.DataFrame) -> dict:
             "meet_coded_1_to_3": int(sum(all3)),
             "cases_meeting_1_to_3": sorted(h.loc[np.array(all3), "case_id"].tolist()),
             "regime_change_cases": sorted(h.loc[h["regime_change"].fillna(False).astype(bool), "case_id"].tolist()),
-            "regime_change_with_all_coded_conditions": sorted(
-                h.loc[h["regime_change"].fillna(False).astype(bool) & h["mandate"].fillna(False).astype(bool)
-                      & h["saving"].fillna(False).astype(bool), "case_id"].tolist()),
+            "conditions_counted_as_evidence": [CONDITIONS[i]["n"] for i in evid],
+            "regime_change_with_mandate": sorted(
+                h.loc[h["regime_change"].fillna(False).astype(bool) & h["mandate"].fillna(False).astype(bool),
+                      "case_id"].tolist()),
             "regional_org_involved": int((h["regional_org"].fillna(0) > 0).sum()),
             "regional_org_coded": int(h["regional_org"].notna().sum()),
         }

@@ -30,6 +30,10 @@ def claim(claim_id: str, results: str | None = None) -> dict:
     return json.loads((base / "claims" / f"{claim_id}.json").read_text(encoding="utf-8"))
 
 
+def result_path(name: str, results: str | None = None) -> Path:
+    return (Path(results) if results else RESULTS) / name
+
+
 @lru_cache(maxsize=None)
 def result_file(name: str, results: str | None = None) -> Any:
     base = Path(results) if results else RESULTS
@@ -52,7 +56,7 @@ def pct(x: float | None, digits: int = 0) -> str:
 
 def is_share(r: dict) -> bool:
     m = (r["primary"].get("method") or "").lower()
-    return "proportion" in m or "share" in r.get("estimand", "").lower()
+    return "proportion" in m or r.get("estimand", "").lower().startswith("share")
 
 
 def interval(r: dict) -> str:
@@ -70,17 +74,59 @@ def estimate(r: dict) -> str:
 
 
 def robustness(r: dict) -> str:
+    """'12 of 23 distinct specifications support the claim, 0 contradict it, 3 are too imprecise to
+    decide, 8 cannot be estimated'."""
     rb = r["robustness"]
-    return (f"{pct(rb['share_supporting'])} of {rb['n_estimable']} estimable specifications support the claim, "
-            f"{pct(rb['share_contradicting'])} contradict it")
+    nd = rb.get("n_distinct", rb["n_specs"])
+    return (f"{rb['n_supporting']} of {nd} distinct specifications support the claim, {rb['n_contradicting']} "
+            f"contradict it, {rb['n_neither']} are too imprecise to decide and {rb['n_not_estimable']} cannot be estimated "
+            "or fall below the minimum n")
 
 
 def verdict(r: dict) -> str:
     return VERDICT_WORDS[r["verdict"]]
 
 
+def verdict_phrase(r: dict) -> str:
+    """The verdict as a clause no stronger than the rule: 'supported under the declared rule',
+    'inconclusive because ...'; an exploratory claim says so first."""
+    v = r["verdict"]
+    if v == "inconclusive":
+        text = f"inconclusive because {r['verdict_reason'].split(' (')[0]}"
+    else:
+        text = f"{v} under the rule declared in advance"
+    if r.get("exploratory"):
+        text = f"exploratory (the test was declared after its result had been seen) and {text}"
+    return text
+
+
 def verdict_sentence(r: dict) -> str:
-    return f"**{verdict(r).capitalize()}**: {r['verdict_reason']}."
+    lead = "Exploratory, not a pre-declared test. " if r.get("exploratory") else ""
+    return f"{lead}**{verdict(r).capitalize()}**: {r['verdict_reason']}."
+
+
+def curve_test_text(r: dict) -> str:
+    """The specification-curve test in one sentence (it decides nothing)."""
+    ct = r.get("curve_test")
+    if not ct:
+        return ("No specification-curve test: this claim's curve cannot be resampled under its null "
+                "within the project's time budget.")
+    return (f"Specification-curve test (Simonsohn, Simmons and Nelson 2020; {ct['resamples']} resamples with the "
+            f"effect removed, deciding nothing): {ct['observed_significant']} of {ct['n_specs_tested']} distinct "
+            f"specifications are significant in the claim's direction, p = {num(ct['p_significant'], 2)}; "
+            f"median estimate p = {num(ct['p_median'], 2)}.")
+
+
+def finding(fid: str, results: str | None = None) -> dict:
+    for f in result_file("claims/findings.json", results)["findings"]:
+        if f["id"] == fid:
+            return f
+    raise KeyError(fid)
+
+
+def finding_phrase(f: dict) -> str:
+    """'supported (3 of 3 tests support the sentence and none contradicts it)'."""
+    return f"{f['finding']} ({f['reason']})"
 
 
 def comparisons(r: dict) -> list[dict]:
@@ -119,11 +165,15 @@ def estimate_short(r: dict) -> str:
 
 
 def verdict_rows(ids: Iterable[str], results: str | None = None) -> list[list[str]]:
-    """Compact rows: claim id, verdict, estimate [95% interval], n, share of specifications supporting."""
+    """Compact rows: claim id (exploratory marked), verdict, estimate [95% interval], n, distinct
+    specifications supporting / contradicting of all distinct ones."""
     out = []
     for cid in ids:
         r = claim(cid, results)
-        out.append([cid, verdict(r), estimate_short(r), num(r["primary"]["n"]), pct(r["robustness"]["share_supporting"])])
+        rb = r["robustness"]
+        out.append([cid + (" (exploratory)" if r.get("exploratory") else ""), verdict(r), estimate_short(r),
+                    num(r["primary"]["n"]),
+                    f"{rb['n_supporting']} / {rb['n_contradicting']} of {rb.get('n_distinct', rb['n_specs'])}"])
     return out
 
 
@@ -154,15 +204,24 @@ def cite(key: str) -> str:
 
 
 def value_text(v: Any) -> str:
-    """Readable text for a value in a result file: numbers rounded, dicts as 'key: value' lists."""
+    """Readable text for a value in a result file: numbers rounded; an estimate with its interval
+    as '15% [6%, 29%] (6 of 41)' or '4.75 [2.04, 12.3]'; other dicts as 'label value' lists."""
     if v is None:
         return "n/a"
+    if isinstance(v, dict) and ("share" in v or "estimate" in v) and "ci_low" in v and "ci_high" in v:
+        share = "share" in v
+        est = v.get("share", v.get("estimate"))
+        f = pct if share else num
+        out = f"{f(est)} [{f(v['ci_low'])}, {f(v['ci_high'])}]"
+        if "k" in v and "n" in v:
+            out += f" ({num(v['k'])} of {num(v['n'])})"
+        return out
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, (int, float)):
         return num(v, 3)
     if isinstance(v, dict):
-        return "; ".join(f"{str(k).replace('_', ' ')}: {value_text(x)}" for k, x in v.items())
+        return "; ".join(f"{str(k).replace('_', ' ')} {value_text(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
         return ", ".join(value_text(x) for x in v)
     return str(v)

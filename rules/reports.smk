@@ -88,6 +88,7 @@ rule report:
     input:
         **REPORT_INPUTS,
         claims=rules.claims_summary.output,
+        claim_results=expand("results/claims/{claim}.json", claim=CLAIMS),
         figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],

@@ -65,7 +65,7 @@ def test_conditions_summary_counts():
     s = conditions_summary(hmi)["releases"]["0.3"]
     assert s["per_condition"][0] == {"n": 1, "met": 1, "coded": 2, "total": 2}
     assert s["per_condition"][1]["met"] == 1 and s["per_condition"][3]["coded"] == 0
-    assert s["regime_change_with_all_coded_conditions"] == [EVIL]
+    assert s["regime_change_with_mandate"] == [EVIL] and s["conditions_counted_as_evidence"] == [1]
     assert s["first_start_year"] == 1990 and len(CONDITIONS) == 5
 
 

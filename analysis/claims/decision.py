@@ -223,7 +223,7 @@ def verdict(primary: pd.Series, curve: pd.DataFrame, claim: Claim, checks: dict 
     nd, k, ne = rob["n_deciding"], claim.robust_share, rob["n_estimable"]
     tail = (f" ({rob['n_supporting']} of {rob['n_distinct']} distinct specifications support, "
             f"{rob['n_contradicting']} contradict, {rob['n_neither']} are too imprecise to decide, "
-            f"{rob['n_not_estimable']} cannot be estimated)")
+            f"{rob['n_not_estimable']} cannot be estimated or fall below the minimum n)")
     for side, word, verdict_word, n_side in (("supports", "supporting", "supported", rob["n_supporting"]),
                                              ("contradicts", "contradicting", "contradicted", rob["n_contradicting"])):
         if outcome != side:

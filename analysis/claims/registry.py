@@ -80,6 +80,9 @@ TESTS: dict[str, TestDef] = {
     "mh1_perpetrators": TestDef("moral_hazard:mh1_perpetrators", {
         "k": (1, 2, 3), "start_year": ("exclude", "include"), "ucdp_estimate": ("best", "high"),
         "osv_version": ("25.1", "21.1"), "release": _RELEASES, "targets": ("against-government", "all")}),
+    "mh1_order": TestDef("moral_hazard:mh1_order", {
+        "k": (1, 2, 3), "start_year": ("exclude", "include"), "osv_version": ("25.1", "21.1"), "release": _RELEASES,
+        "targets": ("against-government", "all")}),
     "mh2_onset_break": TestDef("moral_hazard:mh2_onset_break", {
         "break_year": (1999, 2005, 2011), "onset": ("new", "new-or-recurrence"),
         "model": ("poisson", "negative-binomial", "country-year-logit"), "trend": ("linear", "none"),
@@ -89,7 +92,8 @@ TESTS: dict[str, TestDef] = {
         "release": _RELEASES}, checks=("placebo",)),
     "mh4_event_study": TestDef("moral_hazard:mh4_event_study", {
         "k": (1, 2, 3), "ucdp_estimate": ("best", "high"), "release": _RELEASES,
-        "targets": ("all", "against-government")}),
+        "targets": ("all", "against-government", "against-rebels", "impartial"),
+        "actors": ("rebel-coded", "non-state")}),
     "lb1_veto_rate": TestDef("vetoes:lb1_veto_rate", {
         "vetoer": ("russia-or-china", "russia", "china", "russia-and-china-jointly"),
         "before": ("1992-2010", "2001-2010", "2006-2010"), "after": ("2011-2021", "2011-2019", "2011-2015"),
