@@ -69,6 +69,8 @@ def interval(r: dict) -> str:
 def estimate(r: dict) -> str:
     """'15% (95% interval 6% to 29%; n = 41)' or '4.75 (95% interval 2.04 to 12.3; n = 30)'."""
     p = r["primary"]
+    if p["estimate"] is None:
+        return f"not estimable (n = {num(p['n'])})"
     est = pct(p["estimate"]) if is_share(r) else num(p["estimate"])
     return f"{est} (95% interval {interval(r)}; n = {num(p['n'])})"
 
@@ -92,7 +94,7 @@ def verdict_phrase(r: dict) -> str:
     'inconclusive because ...'; an exploratory claim says so first."""
     v = r["verdict"]
     if v == "inconclusive":
-        text = f"inconclusive because {r['verdict_reason'].split(' (')[0]}"
+        text = f"inconclusive because {r.get('verdict_basis') or r['verdict_reason'].split(' (')[0]}"
     else:
         text = f"{v} under the rule declared in advance"
     if r.get("exploratory"):
@@ -103,6 +105,16 @@ def verdict_phrase(r: dict) -> str:
 def verdict_sentence(r: dict) -> str:
     lead = "Exploratory, not a pre-declared test. " if r.get("exploratory") else ""
     return f"{lead}**{verdict(r).capitalize()}**: {r['verdict_reason']}."
+
+
+def check_text(r: dict, check_id: str) -> str:
+    """A declared design check's outcome: 'passed (detail)' / 'failed (detail)'."""
+    for c in r.get("design_checks", []):
+        if c["id"] == check_id:
+            res = c.get("result") or {}
+            word = "passed" if res.get("passed") else "failed" if res.get("passed") is False else "could not be decided"
+            return f"{word}: {res.get('detail', 'no detail')}"
+    raise KeyError(check_id)
 
 
 def curve_test_text(r: dict) -> str:
@@ -159,6 +171,8 @@ def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None =
 def estimate_short(r: dict) -> str:
     """'15% [6%, 29%]' or '4.75 [2.04, 12.3]'."""
     p = r["primary"]
+    if p["estimate"] is None:
+        return "not estimable"
     if is_share(r):
         return f"{pct(p['estimate'])} [{pct(p['ci_low'])}, {pct(p['ci_high'])}]"
     return f"{num(p['estimate'])} [{num(p['ci_low'])}, {num(p['ci_high'])}]"

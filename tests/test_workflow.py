@@ -123,3 +123,65 @@ def test_rerun_does_nothing_and_one_raw_change_reruns_only_dependents(two_runs):
     assert jobs == {"unsc_vetoes", "unsc_vetoes_by_member"}, out[-3000:]
     assert "rule country_year" not in out
     assert "rule datapackage" in out
+
+
+# ------------------------------------------------------------------ the documents say no more than the verdicts
+
+#: words that claim more than an inconclusive verdict allows (the claims issue's list)
+OVERSTATEMENTS = ("stands out", " shows", "proves", "confirms", "the exception", "have the numbers on their side",
+                  "rarely set out to", "under the rule declared in advance", "is supported", "is contradicted")
+
+
+def _fabricate(src: Path, dest: Path, verdict: str, finding: str) -> Path:
+    """A copy of `results/` in which every claim has `verdict` and every finding `finding`."""
+    import json
+
+    shutil.copytree(src, dest)
+    for p in (dest / "claims").glob("*.json"):
+        r = json.loads(p.read_text(encoding="utf-8"))
+        if p.name == "findings.json":
+            for f in r["findings"]:
+                f["finding"], f["reason"] = finding, "fabricated for a test"
+                f["verdicts"] = {c: verdict for c in f["verdicts"]}
+        else:
+            r["verdict"] = verdict
+            r["verdict_reason"] = "fabricated for a test (data too thin)"
+        p.write_text(json.dumps(r), encoding="utf-8")
+    return dest
+
+
+def _render_text(wd: Path, doc: str, results: Path, out: Path) -> str:
+    env = dict(os.environ, R2P_DATA_MIRROR=str(resolve_mirror()))
+    res = subprocess.run(["python", "-m", "analysis", "render", f"reports/{doc}.qmd", "--to", "html", "--engine", "builtin",
+                          "--out-dir", str(out), "-P", f"results:{results}"], cwd=wd, env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (out / f"{doc}.html").read_text(encoding="utf-8")
+    text = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    text = re.sub(r"<[^>]+>", " ", text).replace("\xa0", " ")
+    return re.sub(r"\s+", " ", text)
+
+
+def test_documents_say_no_more_than_the_verdicts(two_runs, tmp_path):
+    wd = two_runs[0]
+    fake = _fabricate(wd / "results", tmp_path / "inconclusive", "inconclusive", "inconclusive")
+    paper = _render_text(wd, "policy-paper", fake, tmp_path / "out1")
+    for phrase in OVERSTATEMENTS:
+        assert phrase not in paper, phrase
+    # no recommendation rests on an inconclusive verdict
+    rec = paper.split("Recommendations", 1)[1]
+    assert "rests on RC" not in rec and "No recommendation rests on RC1" in rec
+    assert "neither confirm nor refute" in paper and "the debate about regime change should not rest on it" in paper
+    appendix = _render_text(wd, "appendix", fake, tmp_path / "out2")
+    for phrase in OVERSTATEMENTS[:-3]:
+        assert phrase not in appendix, phrase
+
+    # flipped the other way, the same sentences change with the verdicts
+    fake2 = _fabricate(wd / "results", tmp_path / "contradicted", "contradicted", "contradicted")
+    paper2 = _render_text(wd, "policy-paper", fake2, tmp_path / "out3")
+    assert "does not bear out Brozus's reading" in paper2 and "consistent with Brozus's reading" not in paper2
+    assert "At least one test contradicts the no-moral-hazard claim" in paper2
+    assert "Do not rest the case for R2P" in paper2 and "rests on RC1: contradicted" in paper2
+    # the real verdicts: the exploratory tests are presented as exploratory
+    real = (wd / "reports" / "_output" / "policy-paper.html").read_text(encoding="utf-8")
+    assert "exploratory (the test was declared after its result had been seen)" in real

@@ -147,7 +147,7 @@ def releases_note(hmi: pd.DataFrame, claim_id: str) -> str:
         return (f"PRIF releases 0.3 and 2019 agree on the cases, target countries, start years and targets used here "
                 f"({len(set(a))} interventions), so the release dimension does not change {claim_id}.")
     return (f"PRIF releases 0.3 and 2019 differ in {len(diff)} (case, country, start year, target) records; the "
-            "release dimension shows the effect.")
+            "release dimension gives the effect.")
 
 
 def _result(method: str, reason: str | None = None, **kw: Any) -> StatResult:
@@ -1114,8 +1114,8 @@ def mh1_order(claim: Claim, data: Data) -> ClaimOutput:
                                    "and the armed challenge (or there was no government killing)", n=0, extra=extra)
         lo, hi = proportion_ci_many(int(first.sum()), len(orderable), alpha)
         p = binom_test_many(int(first.sum()), len(orderable), 0.5, alternative="less")
-        return _result(method, None, estimate=float(first.mean()), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                       p_value=float(p[0]), n=len(orderable), extra=extra)
+        return _result(method, None, estimate=float(first.mean()), ci_low=float(np.ravel(lo)[0]),
+                       ci_high=float(np.ravel(hi)[0]), p_value=float(np.ravel(p)[0]), n=len(orderable), extra=extra)
 
     curve = run_curve(claim, fn, extra_cols=["sample_key"])
     p = claim.primary

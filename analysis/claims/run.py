@@ -157,6 +157,7 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
     dims = list(claim.dims)
     prim = D.primary_row(curve, claim)
     v, reason, robustness = D.verdict(prim, curve, claim, out.checks)
+    basis = reason.split(" (", 1)[0]
     note = claim.entry.get("verdict_note")
     if note:
         reason = f"{reason}. {note}"
@@ -189,6 +190,8 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
         "primary_detail": out.primary_detail,
         "verdict": v,
         "verdict_reason": reason,
+        "verdict_basis": basis,
+        "verdict_note": note,
         "robustness": robustness,
         "specifications": claim.dims,
         "details": out.details,
