@@ -1141,4 +1141,16 @@ def mh1_order(claim: Claim, data: Data) -> ClaimOutput:
          "who initiated the fighting (and GED does not code initiation either)."),
         releases_note(hmi, claim.id),
     ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details={}, limitations=lim)
+    comparisons = [{
+        "what": "Order of the rebels' armed challenge and the government's killing of civilians",
+        "published": ("Kuperman (2008), Bosnia and Kosovo (qualitative): the challenge came first; Cederman, Hug, "
+                      "Schubiger & Villamil (2020): state targeting of an ethnic group's civilians raises its chance "
+                      "of entering civil war (the reverse order)"),
+        "ours": (f"{int(counts.get('armed challenge first', 0))} challenge first, "
+                 f"{int(counts.get('government killing without a prior armed challenge', 0))} government first, "
+                 f"{n_same} same year, {n_none} without government killing (primary specification)"),
+        "source": "Kuperman (2008), International Studies Quarterly 52(1); Cederman et al. (2020), JCR; " + SRC_ANCHORS,
+        "note": "Different designs and universes; no published cross-national figure for interventions to compare with.",
+    }]
+    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details={},
+                       comparisons=json_safe(comparisons), limitations=lim)
