@@ -87,6 +87,10 @@ TESTS: dict[str, TestDef] = {
         "break_year": (1999, 2005, 2011), "onset": ("new", "new-or-recurrence"),
         "model": ("poisson", "negative-binomial", "country-year-logit"), "trend": ("linear", "none"),
         "years": ("1946-2024", "1989-2024"), "conflicts": ("intrastate", "intrastate-and-internationalized")}),
+    "onset_break_projected": TestDef("moral_hazard:onset_break_projected", {
+        "break_year": (1999, 2005, 2011), "onset": ("new", "new-or-recurrence", "mk-onset", "genocide-onset"),
+        "conflicts": ("intrastate", "intrastate-and-internationalized", "not-applicable"),
+        "trend": ("pre-period-linear", "none"), "years": ("1946-2024", "1989-2024", "1955-2014")}),
     "mh3_demonstration": TestDef("moral_hazard:mh3_demonstration", {
         "window": (1, 2, 3), "outcome_measure": ("onset", "rebel-osv"), "interventions": ("hmi-against-government",),
         "release": _RELEASES}, checks=("placebo",)),
