@@ -233,16 +233,43 @@ def test_mh1_order_against_raw(results, data, table):
     assert res["primary_detail"]["order_counts"]["same year: cannot be ordered"] == 1
 
 
-def test_mh2_series_against_raw(results, data):
-    res, _ = results["MH2"]
+def test_mh2_projection_recomputed_with_statsmodels(results, data):
+    """The 2005 break against the pre-2005 projection, recomputed with plain statsmodels calls."""
+    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    res, curve = results["MH2"]
     cy = data.table("country_year")
-    ser = pd.DataFrame(res["details"]["world_series_primary"])
-    direct = cy.groupby("year")["intra_onset_new"].sum()
-    assert ser.set_index("year")["onsets"].to_dict() == direct.astype(int).to_dict()
-    assert ser.set_index("year")["members"].to_dict() == cy.groupby("year").size().to_dict()
-    r = res["primary_detail"]["result"]
-    assert r["total_pre"] + r["total_post"] == int(cy["intra_onset_new"].sum())
-    assert r["total_post"] == int(cy.loc[cy.year >= 2005, "intra_onset_new"].sum())
+    w = cy.groupby("year").agg(onsets=("intra_onset_new", lambda s: int(s.fillna(False).astype(bool).sum())),
+                               members=("gwcode", "size")).reset_index()
+    ser = pd.DataFrame(res["primary_detail"]["world_series"])
+    assert ser.set_index("year")["onsets"].to_dict() == w.set_index("year")["onsets"].to_dict()
+    pre, post = w[w.year < 2005], w[w.year >= 2005]
+    X = np.column_stack([np.ones(len(pre)), (pre.year - 2005) / 10.0])
+    pois = sm.GLM(pre.onsets, X, family=sm.families.Poisson(), offset=np.log(pre.members)).fit()
+    disp = pois.pearson_chi2 / pois.df_resid
+    assert disp > 1.5  # the declared dispersion check picks the negative binomial
+    nb = NegativeBinomial(pre.onsets.to_numpy(float), X, loglike_method="nb2", offset=np.log(pre.members)).fit(disp=0)
+    Xp = np.column_stack([np.ones(len(post)), (post.year - 2005) / 10.0])
+    expected = np.exp(Xp @ nb.params[:-1] + np.log(post.members)).sum()
+    assert res["primary"]["estimate"] == pytest.approx(post.onsets.sum() / expected, rel=1e-5)
+    assert res["primary_detail"]["dispersion_check"]["model_used"].startswith("negative binomial")
+    assert set(curve["break_year"]) == {2005} and res["robustness"]["n_specs"] == 16
+
+
+def test_projected_break_on_synthetic_series():
+    from analysis.stats import projected_break
+
+    rng = np.random.default_rng(5)
+    years = np.arange(1960, 2020)
+    members = np.full(len(years), 150.0)
+    flat = rng.poisson(3.0, len(years))
+    r = projected_break(flat, years, 2000, exposure=members, trend=False)
+    assert r.ci_low < 1 < r.ci_high and r.extra["model_used"] == "poisson"
+    doubled = np.where(years >= 2000, rng.poisson(12.0, len(years)), rng.poisson(3.0, len(years)))
+    r2 = projected_break(doubled, years, 2000, exposure=members, trend=False)
+    assert r2.ci_low > 2.5 and r2.estimate == pytest.approx(doubled[years >= 2000].sum() / (doubled[years < 2000].mean() * 20), rel=1e-6)
+    assert projected_break(flat[:8], years[:8], 1964, exposure=members[:8]).reason  # too few years before
 
 
 def test_mh3_exposure_against_direct_count(results, data):
@@ -293,7 +320,7 @@ def test_mh4_rebel_deaths_by_side(results, data):
 # --------------------------------------------------------------------------- end to end
 
 
-@pytest.mark.parametrize("cid,n_specs", [("MH1", 48), ("MH2", 144), ("MH3", 12), ("MH4", 72)])
+@pytest.mark.parametrize("cid,n_specs", [("MH1", 48), ("MH2", 16), ("MH3", 12), ("MH4", 72)])
 def test_end_to_end_schema_and_specs(results, cid, n_specs):
     from analysis.claims import validate_result
 
@@ -312,9 +339,7 @@ def test_end_to_end_schema_and_specs(results, cid, n_specs):
 
 def test_end_to_end_key_facts(results):
     mh2, c2 = results["MH2"]
-    assert mh2["primary"]["n"] == 79
-    assert mh2["primary"]["estimate"] == pytest.approx(1.1677, abs=1e-3)
-    assert c2.loc[c2.model == "country-year-logit", "n"].min() > 3000
+    assert mh2["primary"]["n"] == 79 and mh2["verdict"] == "inconclusive"
     mh3, _ = results["MH3"]
     assert mh3["primary"]["n"] == 506
     mh4, c4 = results["MH4"]
