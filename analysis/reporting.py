@@ -72,6 +72,8 @@ def estimate(r: dict) -> str:
     if p["estimate"] is None:
         return f"not estimable (n = {num(p['n'])})"
     est = pct(p["estimate"]) if is_share(r) else num(p["estimate"])
+    if p["ci_low"] is None:
+        return f"{est} (permutation p = {num(p['p_value'], 2)}; n = {num(p['n'])})"
     return f"{est} (95% interval {interval(r)}; n = {num(p['n'])})"
 
 
@@ -173,6 +175,8 @@ def estimate_short(r: dict) -> str:
     p = r["primary"]
     if p["estimate"] is None:
         return "not estimable"
+    if p["ci_low"] is None:
+        return f"{num(p['estimate'])} (p = {num(p['p_value'], 2)})"
     if is_share(r):
         return f"{pct(p['estimate'])} [{pct(p['ci_low'])}, {pct(p['ci_high'])}]"
     return f"{num(p['estimate'])} [{num(p['ci_low'])}, {num(p['ci_high'])}]"

@@ -548,3 +548,90 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     ]
     return ClaimOutput(curve=curve, primary_detail=primary_detail, details=details,
                        comparisons=json_safe(comparisons), limitations=limitations)
+
+
+# --------------------------------------------------------------------------- CC2: is IBSA a camp?
+
+
+def camp_coherence(D: np.ndarray, in_b: np.ndarray) -> float:
+    """T = mean distance between the B group and the others minus mean distance within B."""
+    in_b = np.asarray(in_b, dtype=bool)
+    iu = np.triu_indices(D.shape[0], 1)
+    d = D[iu]
+    bb = in_b[iu[0]] & in_b[iu[1]]
+    between = in_b[iu[0]] ^ in_b[iu[1]]
+    return float(np.mean(d[between]) - np.mean(d[bb]))
+
+
+def cc2_ibsa_coherence(claim: Claim, data: Data) -> ClaimOutput:
+    """Brazil, India and South Africa as a camp of their own among the eight critics: T (mean
+    IBSA-rejectionist distance minus mean within-IBSA distance) against all 56 ways of picking
+    three of the eight countries as 'IBSA' (exact permutation, upper and lower tails). Beside
+    it, leave-one-country-out: Brozus's two-camp separation S (CC1's statistic) and its exact
+    permutation p with each of the eight countries left out."""
+    votes = data.table("unga_votes")
+    rc = data.table("unga_roll_calls")
+    rc = rc.assign(_syria=syria_mask(rc), _year=pd.to_datetime(rc["date"]).dt.year)
+    ideal = data.table("unga_idealpoints")
+    votes = votes[votes["country_code"].isin(list(ALL))][["rcid", "country_code", "country", "vote"]]
+    in_b = np.array([c in GROUPS["B"] for c in AB])
+    cache = DesignCache()
+
+    def matrix(measure: str, coding: str, period: str) -> pd.DataFrame:
+        if measure == "ideal-points":
+            return cache.get(("ideal", period), lambda: idealpoint_matrix(ideal, period, ALL))
+        sel = select_roll_calls(rc, measure, period)["rcid"].tolist()
+        wide = cache.get(("wide", coding), lambda: recode(
+            cache.get("wide-yes-abstain-no", lambda: position_matrix(votes, sorted(rc["rcid"]), ALL, "yes-abstain-no")),
+            coding))
+        return wide.reindex(columns=sel)
+
+    method = ("T = mean IBSA-rejectionist distance minus mean within-IBSA distance; exact permutation p over the 56 "
+              "ways of labelling three of the eight countries as IBSA")
+
+    def spec(measure: str, coding: str, period: str) -> StatResult:
+        if measure == "ideal-points":
+            coding = "yes-abstain-no"
+        X = matrix(measure, coding, period)
+        Xab = X.reindex(list(AB)).to_numpy(dtype=float)
+        keep = (~np.isnan(Xab)).sum(axis=0) >= 2
+        n = int(keep.sum())
+        D = distance_matrix(Xab[:, keep])
+        if np.isnan(D[np.triu_indices(len(AB), 1)]).any():
+            return StatResult(method=method, n=n, reason="a pair of countries shares no roll call")
+        T = camp_coherence(D, in_b)
+        vals = np.array([camp_coherence(D, np.isin(np.arange(len(AB)), combo))
+                         for combo in itertools.combinations(range(len(AB)), 3)])
+        tol = 1e-12 * max(1.0, abs(T))
+        p_hi, p_lo = float(np.mean(vals >= T - tol)), float(np.mean(vals <= T + tol))
+        iu = np.triu_indices(len(AB), 1)
+        d = D[iu]
+        bb = in_b[iu[0]] & in_b[iu[1]]
+        between = in_b[iu[0]] ^ in_b[iu[1]]
+        return StatResult(method=method, estimate=T, p_value=p_hi, n=n,
+                          extra={"p_value_contradict": p_lo, "mean_within_ibsa": float(np.mean(d[bb])),
+                                 "mean_ibsa_rejectionists": float(np.mean(d[between])),
+                                 "sample_key": _sample_key(measure, coding, X.columns)})
+
+    curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
+    p = claim.primary
+    prim = spec(**p)
+    # leave one country out: CC1's S and its exact permutation p on the remaining seven
+    X = matrix(p["measure"], p["coding"], p["period"]).reindex(list(AB)).to_numpy(dtype=float)
+    loo = []
+    for i, c in enumerate(AB):
+        keep_c = np.arange(len(AB)) != i
+        Xi = X[keep_c]
+        Xi = Xi[:, (~np.isnan(Xi)).sum(axis=0) >= 2]
+        D = distance_matrix(Xi)
+        is_a = np.array([a in GROUPS["A"] for a in AB])[keep_c]
+        s = separation(D, is_a)
+        perm = exact_permutation(D, int(is_a.sum()), s)
+        loo.append({"left_out": c, "country": COUNTRY_NAMES.get(c, c), "separation": s, "p_value": perm["p_value"],
+                    "n_relabellings": perm["n_relabellings"]})
+    primary_detail = json_safe({"result": prim.to_dict(), "leave_one_country_out_cc1": loo})
+    return ClaimOutput(curve=curve, primary_detail=primary_detail, details={},
+                       limitations=["Eight countries: the exact permutation distribution has 56 labellings, so the "
+                                    "smallest possible p is 1/56 (0.018).",
+                                    "Distances in votes on country-specific human-rights resolutions measure how "
+                                    "states vote, not their reasons."])

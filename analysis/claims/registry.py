@@ -102,6 +102,9 @@ TESTS: dict[str, TestDef] = {
         "vetoer": ("russia-or-china", "russia", "china", "russia-and-china-jointly"),
         "before": ("1992-2010", "2001-2010", "2006-2010"), "after": ("2011-2021", "2011-2019", "2011-2015"),
         "counting": ("per-draft", "per-member-veto"), "situations": ("all", "without-syria")}),
+    "cc2_ibsa_coherence": TestDef("critics:cc2_ibsa_coherence", {
+        "measure": ("hr-country-votes", "syria-votes", "ideal-points"), "coding": ("yes-abstain-no", "yes-share"),
+        "period": ("2000-2019", "2005-2019", "2011-2019")}, statistics=("interval", "p_value")),
     "cc1_two_camps": TestDef("critics:cc1_two_camps", {
         "measure": ("hr-country-votes", "syria-votes", "ideal-points"), "coding": ("yes-abstain-no", "yes-share"),
         "period": ("2000-2019", "2005-2019", "2011-2019")}, statistics=("interval", "p_value")),
