@@ -5,6 +5,7 @@ rule clean:
     input:
         raw=lambda w: [raw_path(s) for s in TABLES[w.table].sources],
         code=lambda w: [_clean.table_module(w.table), "analysis/clean/base.py"],
+        tables=lambda w: [f"{PROCESSED}/{t}.parquet" for t in TABLES[w.table].tables],
     output:
         "data/processed/{table}.parquet",
     conda:
