@@ -211,6 +211,9 @@ ISO2_ALIASES: dict[str, tuple[int, str]] = {
     "VD": (816, "ISO 3166-3 Viet-Nam, Democratic Republic of"),
     "ZR": (490, "former ISO code of Zaire"),
     "TP": (860, "former ISO code of East Timor"),
+    # used only where RS names no GW state, i.e. before 2006 (GW 340 Serbia from 2006)
+    "RS": (345, "Serbia before 2006 was part of Yugoslavia (GW 345: the SFRY to 1991, then the Federal "
+                "Republic of Yugoslavia / Serbia and Montenegro); the World Bank's Serbia ODA series starts in 1994"),
 }
 #: Names country_converter does not know or matches to the wrong state
 #: (keys are case-folded). Each resolves to a COW code, then to GW by year.
