@@ -81,14 +81,15 @@ _GOV_SPLIT = re.compile(r",\s*(?=Government of )")
 _FATAL = ("unmatched", "ambiguous")
 
 
+def _parse_government(v) -> list[str]:
+    if not isinstance(v, str) or not v.startswith(_GOV):
+        return []
+    return [p.strip()[len(_GOV):] for p in _GOV_SPLIT.split(v)]
+
+
 def government_names(side: pd.Series) -> pd.Series:
     """Side name -> list of the country names of the governments on it ([] = not a government)."""
-    def parse(v) -> list[str]:
-        if not isinstance(v, str) or not v.startswith(_GOV):
-            return []
-        return [p.strip()[len(_GOV):] for p in _GOV_SPLIT.split(v)]
-
-    uniq = {v: parse(v) for v in pd.unique(side.dropna())}
+    uniq = {v: _parse_government(v) for v in pd.unique(side.dropna())}
     return side.map(lambda v: list(uniq.get(v, [])))
 
 
@@ -99,15 +100,21 @@ def map_gwcodes(df: pd.DataFrame, mapper) -> tuple[pd.Series, pd.Series, pd.Seri
     name not mapped cleanly is recorded in `mapper.report()` under source ``ucdp_ged``.
     """
     gw = mapper.to_gw(df["country"], "name", df["year"], source=SOURCE_LABEL, column="country")
-    pos = pd.RangeIndex(len(df))
-    years = pd.Series(df["year"].to_numpy(), index=pos)
+    n = len(df)
+    years = np.asarray(df["year"].to_numpy(), dtype="int64")
     lists = []
     for col in ("side_a", "side_b"):
-        names = government_names(pd.Series(df[col].to_numpy(), index=pos))
-        ex = names.explode().dropna()
-        codes = mapper.to_gw(ex, "name", years[ex.index], source=SOURCE_LABEL, column=col)
-        out: list[list[str]] = [[] for _ in range(len(df))]
-        for i, c in zip(ex.index.to_numpy(), codes.fillna(-1).to_numpy(dtype="int64")):
+        # each distinct side name is parsed once; rows are expanded by index arithmetic
+        codes, uniq = pd.factorize(df[col])
+        parsed = [_parse_government(u) for u in uniq]
+        lens = np.array([len(p) for p in parsed] + [0], dtype="int64")[codes]  # code -1 (missing) -> 0
+        rows = np.flatnonzero(lens)
+        ex_rows = np.repeat(rows, lens[rows])
+        ex_names = [name for c in codes[rows] for name in parsed[c]]
+        mapped = mapper.to_gw(pd.Series(ex_names, index=ex_rows, dtype=object), "name", years[ex_rows],
+                              source=SOURCE_LABEL, column=col)
+        out: list[list[str]] = [[] for _ in range(n)]
+        for i, c in zip(ex_rows, mapped.fillna(-1).to_numpy(dtype="int64")):
             if c >= 0:
                 out[i].append(str(c))
         lists.append(pd.Series(out, index=df.index, dtype=object))
@@ -138,7 +145,9 @@ def build_ged(raw: RawFiles) -> pd.DataFrame:
     require_columns(d, COLUMNS, source, file)
     d = add_source_row(d[COLUMNS]).reset_index(drop=True)
     for c in ("country", "type_of_violence", "conflict_name", "side_a", "side_b"):
-        s = d[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+        codes, uniq = pd.factorize(d[c])  # strip each distinct value once
+        uniq = np.array([v.strip() if isinstance(v, str) else v for v in uniq] + [None], dtype=object)
+        s = pd.Series(uniq[codes], index=d.index)
         bad = s.isna() | (s == "")
         if bad.any():
             raise _fail(d, bad, c, "missing value")
