@@ -35,6 +35,9 @@ Cleaning rules
   Gaza, ...; `JG` Channel Islands is declared in `WB_TERRITORIES` because ISO has no
   such code), microstates outside the GW list, and years before independence
   (e.g. South Sudan before 2011; the World Bank reports no value for most of them).
+  `RS` (Serbia) before 2006 maps to GW 345 (Yugoslavia / Serbia and Montenegro) through the
+  crosswalk's ISO2 alias table, reported as ``mapped-by-exception``; Montenegro's own
+  figures for 2003-2005 (`ME`, before its independence) are left unmapped and reported.
   A code that is none of these is a `DataError` naming the file, column and row.
 """
 
