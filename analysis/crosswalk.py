@@ -83,7 +83,10 @@ outcome, action, mapped_gwcode. Outcomes:
   year (colony, occupied or not-yet-independent territory), or a territory
   that never was a GW state (left missing);
 - ``inconsistent``: only from `Mapper.compare`, two code columns of the same
-  rows that map to different states.
+  rows that map to different states;
+- ``aggregate``: a regional, income or lending group (e.g. the World Bank's
+  ``1A`` Arab World, ``XD`` High income), declared by the caller through
+  ``special``: not a country, left missing.
 
 Missing input values stay missing and are counted in `Mapper.summary()`, which
 gives per (source, column) the number of rows, missing inputs and mapped rows.
@@ -121,6 +124,7 @@ OUTCOMES = (
     "international-organisation",
     "non-state/other",
     "inconsistent",
+    "aggregate",
 )
 METHODS = ("identical-code", "data", "exception")
 REPORT_COLUMNS = [
@@ -207,6 +211,9 @@ ISO2_ALIASES: dict[str, tuple[int, str]] = {
     "VD": (816, "ISO 3166-3 Viet-Nam, Democratic Republic of"),
     "ZR": (490, "former ISO code of Zaire"),
     "TP": (860, "former ISO code of East Timor"),
+    # used only where RS names no GW state, i.e. before 2006 (GW 340 Serbia from 2006)
+    "RS": (345, "Serbia before 2006 was part of Yugoslavia (GW 345: the SFRY to 1991, then the Federal "
+                "Republic of Yugoslavia / Serbia and Montenegro); the World Bank's Serbia ODA series starts in 1994"),
 }
 #: Names country_converter does not know or matches to the wrong state
 #: (keys are case-folded). Each resolves to a COW code, then to GW by year.
@@ -219,6 +226,8 @@ NAME_ALIASES: dict[str, tuple[int, str]] = {
     **{k: (345, "Yugoslavia; COW 345 continues as Serbia after 2006") for k in (
         "yugoslavia", "federal republic of yugoslavia", "serbia and montenegro")},
     "czechoslovakia": (315, "Czechoslovakia"),
+    # UCDP GED's name for Yugoslavia / Serbia (country_converter matches only Serbia, GW 340 from 2006)
+    "serbia (yugoslavia)": (345, "UCDP's name for Yugoslavia; COW 345 continues as Serbia after 2006"),
     **{k: (678, "Yemen Arab Republic") for k in ("yemen arab republic", "north yemen")},
     **{k: (680, "Yemen, People's Republic") for k in (
         "yemen people's republic", "yemen, people's republic of", "south yemen",
@@ -306,7 +315,21 @@ def _cc_convert(value: str, src: str, to: str) -> str | list[str] | None:
 
     country_converter returns the input unchanged when nothing matches (with
     ``not_found=None``); a result is accepted only if it is a code of `to`.
+    Results are cached: one lookup costs about 3 ms, and a code is looked up once
+    per year it is out of the GW list (e.g. a territory in every year of a series).
     """
+    k = (value, src, to)
+    if k not in _CC_CACHE:
+        out = _cc_convert_uncached(value, src, to)
+        _CC_CACHE[k] = list(out) if isinstance(out, list) else out
+    out = _CC_CACHE[k]
+    return list(out) if isinstance(out, list) else out
+
+
+_CC_CACHE: dict[tuple[str, str, str], Any] = {}
+
+
+def _cc_convert_uncached(value: str, src: str, to: str) -> str | list[str] | None:
     out = _cc().convert(value, src=src, to=to, not_found=None)
     valid = _cc_codes(to)
     if isinstance(out, list):

@@ -93,7 +93,12 @@ def write_datapackage(processed: Path, output: Path) -> Path:
     for name, t in tables.items():
         p = processed / f"{name}.parquet"
         cites = set(t.citation) | {reg[s].citation for s in t.source_ids}
-        resources.append(_resource_for(p, t.description, t.key, src_entries(t.sources), cites))
+        sources = src_entries(t.sources)
+        for dep in t.tables:  # cleaned tables the build reads (e.g. the crosswalk for GW codes)
+            d = tables[dep]
+            cites |= set(d.citation) | {reg[s].citation for s in d.source_ids}
+            sources.append({"derived_from": f"{dep}.parquet"})
+        resources.append(_resource_for(p, t.description, t.key, sources, cites))
     all_rel = sorted({s for t in tables.values() for s in t.sources})
     all_cites = {reg[s.split("/", 1)[0]].citation for s in all_rel}
     for fname, (desc, key) in DERIVED.items():

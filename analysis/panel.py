@@ -4,6 +4,8 @@ Built only from cleaned tables in `data/processed/` (never from raw files). Ever
 source is mapped to Gleditsch-Ward codes through `analysis.crosswalk.Mapper`, which
 records every code it could not map; those records become
 `data/processed/crosswalk_report.csv`. Every merge logs rows in and out.
+The event and aid tables that carry their own GW codes (`ucdp_ged`, `wdi_oda`) are not
+panel columns; their codes are mapped again here for the report only.
 
 Coverage rule: a variable is missing (never zero) in years its source does not
 cover; within coverage, a country-year without an event is zero / False.
@@ -60,6 +62,7 @@ log = logging.getLogger("r2p.panel")
 INPUT_TABLES = (
     "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
     "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
+    "wdi_oda", "ucdp_ged",
 )
 
 REGIONS = [
@@ -507,6 +510,13 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     p.merge(imi_vars(_read(processed, "imi_interventions"), mapper), "imi_interventions", (1946, 2005),
             fill={"imi_hum_start": False, "imi_hum_start_against_gov": False})
     p.merge(covariates(_read(processed, "ewp_predictors"), mapper, fixes), "ewp_predictors", (1960, 2024))
+
+    # tables that carry their own GW codes (mapped by their cleaners with the same
+    # functions): mapped again here only for the crosswalk report
+    from .clean import ucdp_ged, wdi
+
+    wdi.map_gwcodes(_read(processed, "wdi_oda"), mapper)
+    ucdp_ged.map_gwcodes(_read(processed, "ucdp_ged")[["country", "side_a", "side_b", "year"]], mapper)
 
     df = _types(p.df)
     df = df.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)

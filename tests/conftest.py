@@ -42,7 +42,7 @@ def table(raw_root):
 
     def get(name: str) -> pd.DataFrame:
         if name not in _CACHE:
-            _CACHE[name] = clean.build(reg[name], raw_root)
+            _CACHE[name] = clean.build(reg[name], raw_root, tables=get)
         return _CACHE[name]
 
     return get

@@ -89,8 +89,31 @@ def validate(table: Table, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def build(table: Table, raw_root: str | Path) -> pd.DataFrame:
-    df = table.build(RawFiles(raw_root))
+def _resolver(table: Table, raw_root: str | Path, tables=None, processed: str | Path | None = None):
+    """name -> cleaned DataFrame, for the tables `table` declares in `Table.tables` only.
+
+    From `tables` (a callable, e.g. the test session's cache) if given, else from
+    `processed/<name>.parquet` (the Snakemake input), else built from the raw files.
+    """
+    def get(name: str) -> pd.DataFrame:
+        if name not in table.tables:
+            raise RuntimeError(f"table {table.name} reads {name!r} but does not declare it in Table.tables")
+        if tables is not None:
+            return tables(name)
+        if processed is not None:
+            p = Path(processed) / f"{name}.parquet"
+            if not p.is_file():
+                raise DataError(f"cleaned table {name} missing (build it first: r2p clean {name})", file=str(p))
+            return pd.read_parquet(p)
+        return build(registry()[name], raw_root)
+
+    return get
+
+
+def build(table: Table, raw_root: str | Path, tables=None, processed: str | Path | None = None) -> pd.DataFrame:
+    """Build and validate one table. Cleaned tables it reads (`Table.tables`) come from
+    `tables` (callable name -> DataFrame), else `processed/<name>.parquet`, else the raw files."""
+    df = table.build(RawFiles(raw_root, _resolver(table, raw_root, tables, processed)))
     df = validate(table, df)
     return df.sort_values(list(table.key), kind="mergesort").reset_index(drop=True)
 
@@ -99,5 +122,5 @@ def build_table(name: str, raw_root: str | Path, out_dir: str | Path) -> Path:
     tables = registry()
     if name not in tables:
         raise KeyError(f"unknown table {name!r}; known: {', '.join(tables)}")
-    df = build(tables[name], raw_root)
+    df = build(tables[name], raw_root, processed=out_dir)
     return write_parquet(df, Path(out_dir) / f"{name}.parquet")

@@ -39,10 +39,23 @@ SENTINELS: dict[int, str] = {-99: "no data", -88: "not applicable", -999: "not c
 
 
 class RawFiles:
-    """Access to verified raw files, with reads that raise `DataError`."""
+    """Access to verified raw files, with reads that raise `DataError`.
 
-    def __init__(self, root: str | os.PathLike[str]):
+    `tables` (optional) returns an already cleaned table by name, for the few
+    cleaners that need one (e.g. the crosswalk, to map country names to GW codes);
+    such a table is declared in `Table.tables` and is a Snakemake input of the
+    cleaning job.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], tables: Callable[[str], pd.DataFrame] | None = None):
         self.root = Path(root)
+        self._tables = tables
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A cleaned table this table's build declares in `Table.tables`."""
+        if self._tables is None:
+            raise RuntimeError(f"cleaned table {name!r} requested, but no table resolver was given")
+        return self._tables(name)
 
     def path(self, source: str, name: str) -> Path:
         p = self.root / source / name
@@ -161,6 +174,7 @@ class Table:
     key: tuple[str, ...]
     description: str
     citation: tuple[str, ...] = ()  # BibTeX keys in reports/references.bib
+    tables: tuple[str, ...] = ()  # cleaned tables the build reads through RawFiles.table (e.g. "crosswalk")
 
     @property
     def source_ids(self) -> tuple[str, ...]:

@@ -1,0 +1,260 @@
+"""The daily order of violence around an intervention's start (UCDP GED events).
+
+Building blocks for claims that ask *which came first* in a target country: an armed
+challenge to the government (state-based fighting) or the government's killing of
+civilians (one-sided violence by the government), and how both changed after the
+intervention began. Nothing here decides a claim; the functions return tables.
+
+Data: `ucdp_ged` (see `analysis.clean.ucdp_ged`), the **precise-location subset** of
+GED 21.1: about two thirds of all events, 1989-2020. Counts and deaths are biased low,
+and a "first" event is the first *precisely located* one (an earlier event located
+only to a region is not in the data). Every table built here carries that caveat in
+`SUBSET_NOTE`; a claim using it must repeat it.
+
+Definitions
+-----------
+- Location: events whose `gwcode` (country where the event took place) is the target's
+  GW code. The target of a PRIF case is mapped COW -> GW in the start year as in the
+  panel (`analysis.panel.hmi_gwcodes`; East Timor 1999 -> Indonesia, where UCDP places
+  those events).
+- Days are counted from the intervention's start date: day 0 is the start date,
+  day -1 the day before. A window of `before` days is days -before .. -1 ("before"),
+  one of `after` days is days 0 .. after-1 ("after"; the start day counts as after,
+  since PRIF's start date is the first day of the intervention).
+- Weeks are relative too: week -1 = days -7..-1, week 0 = days 0..6 (so a week never
+  straddles the start), not calendar weeks.
+- `actor_class` of an event, relative to the target state's government (its GW code in
+  the event's `gov_a_gwno_list` / `gov_b_gwno_list`):
+    state-based: target government   the target's government fights an organised
+                                      armed group or another state (an armed challenge)
+    state-based: other government    state-based fighting in the target country without
+                                      its government (e.g. a foreign government vs rebels)
+    one-sided: target government     the target's government kills civilians
+    one-sided: other government      another government kills civilians there
+    one-sided: non-state actor        an organised group kills civilians
+    non-state                         fighting between organised groups
+  UCDP names the side that holds the government: in Libya from late August 2011 the
+  "Government of Libya" is the National Transitional Council; the class follows UCDP.
+- Coverage: a window reaching before 1989-01-01 or after 2020-12-31 is outside GED;
+  `case_summary` flags it (`window_covered`) instead of counting missing days as calm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+GED_FIRST = pd.Timestamp("1989-01-01")
+GED_LAST = pd.Timestamp("2020-12-31")
+SUBSET_NOTE = (
+    "UCDP GED 21.1, precise-location subset (where_prec 1-2, rows with a missing field dropped by the "
+    "packager): about two thirds of all events; counts and deaths are biased low and a first date is the "
+    "first precisely located event."
+)
+ACTOR_CLASSES = (
+    "state-based: target government",
+    "state-based: other government",
+    "one-sided: target government",
+    "one-sided: other government",
+    "one-sided: non-state actor",
+    "non-state",
+)
+DEATHS = ("deaths_low", "deaths_best", "deaths_high")
+
+
+def actor_class(events: pd.DataFrame, gwcode: int) -> pd.Series:
+    """Each event's class relative to the government of GW state `gwcode` (see module doc)."""
+    g = str(int(gwcode))
+    on_a = events["gov_a_gwno_list"].map(lambda L: g in L).astype(bool)
+    on_b = events["gov_b_gwno_list"].map(lambda L: g in L).astype(bool)
+    t = events["type_of_violence"]
+    out = pd.Series("non-state", index=events.index, dtype=object)
+    out[(t == 1) & (on_a | on_b)] = "state-based: target government"
+    out[(t == 1) & ~(on_a | on_b)] = "state-based: other government"
+    out[(t == 3) & on_a] = "one-sided: target government"
+    out[(t == 3) & ~on_a & events["side_a_government"]] = "one-sided: other government"
+    out[(t == 3) & ~events["side_a_government"]] = "one-sided: non-state actor"
+    return pd.Series(pd.Categorical(out, categories=ACTOR_CLASSES), index=events.index, name="actor_class")
+
+
+def events_around(ged: pd.DataFrame, gwcode: int, start, before: int = 90, after: int = 90) -> pd.DataFrame:
+    """Events in GW state `gwcode` from `before` days before `start` to `after` days after it.
+
+    Adds `rel_day` (days from the start; 0 = start date), `rel_week` (floor(rel_day / 7)),
+    `period` ("before" / "after") and `actor_class`; sorted by date and event id.
+    """
+    start = _timestamp(start)
+    lo, hi = start - pd.Timedelta(days=before), start + pd.Timedelta(days=after)
+    e = ged[(ged["gwcode"] == gwcode) & (ged["date"] >= lo) & (ged["date"] < hi)].copy()
+    e["rel_day"] = (e["date"] - start).dt.days.astype("int64")
+    e["rel_week"] = np.floor_divide(e["rel_day"], 7).astype("int64")
+    e["period"] = np.where(e["rel_day"] < 0, "before", "after")
+    e["actor_class"] = actor_class(e, gwcode)
+    return e.sort_values(["date", "event_id"], kind="mergesort").reset_index(drop=True)
+
+
+def counts(events: pd.DataFrame, by: str = "week", before: int = 90, after: int = 90) -> pd.DataFrame:
+    """Events and deaths per day or week (relative to the start) and actor class.
+
+    A complete grid: every bin of the window and every class, with zeros where nothing
+    happened (bins outside GED's coverage are the caller's to flag, see `window_covered`).
+    Columns: `rel_day` or `rel_week`, `period`, `actor_class`, `events`, deaths_low/best/high.
+    """
+    if by not in ("day", "week"):
+        raise ValueError("by must be 'day' or 'week'")
+    col = "rel_day" if by == "day" else "rel_week"
+    if by == "day":
+        bins = np.arange(-before, after)
+    else:  # the first and last week are partial when `before` / `after` are not multiples of 7
+        bins = np.arange(np.floor_divide(-before, 7), np.floor_divide(after - 1, 7) + 1)
+    grid = pd.MultiIndex.from_product([bins, ACTOR_CLASSES], names=[col, "actor_class"])
+    g = events.groupby([col, events["actor_class"].astype(str)], observed=True)
+    agg = g.agg(events=("event_id", "size"), **{d: (d, "sum") for d in DEATHS})
+    agg.index = agg.index.set_names([col, "actor_class"])
+    out = agg.reindex(grid, fill_value=0).reset_index()
+    out["period"] = np.where(out[col] < 0, "before", "after")
+    for c in ("events", *DEATHS):
+        out[c] = out[c].astype("int64")
+    return out[[col, "period", "actor_class", "events", *DEATHS]]
+
+
+def before_after(events: pd.DataFrame) -> pd.DataFrame:
+    """Events and deaths by actor class and period (before / after the start): one row per class."""
+    rows = []
+    for cls in ACTOR_CLASSES:
+        r = {"actor_class": cls}
+        for p in ("before", "after"):
+            e = events[(events["actor_class"].astype(str) == cls) & (events["period"] == p)]
+            r[f"events_{p}"] = int(len(e))
+            for d in DEATHS:
+                r[f"{d}_{p}"] = int(e[d].sum())
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class FirstDates:
+    """First precisely located state-based event with the target government, and first
+    one-sided event by the target government, in the pre-start window."""
+
+    first_state_based: pd.Timestamp | None
+    first_gov_onesided: pd.Timestamp | None
+    order: str  # "armed challenge first" | "government killing first" | "same day" | "only armed challenge" | "only government killing" | "neither"
+
+
+def first_dates(events: pd.DataFrame) -> FirstDates:
+    pre = events[events["period"] == "before"]
+    sb = pre.loc[pre["actor_class"].astype(str) == "state-based: target government", "date"]
+    os_ = pre.loc[pre["actor_class"].astype(str) == "one-sided: target government", "date"]
+    a = sb.min() if len(sb) else None
+    b = os_.min() if len(os_) else None
+    if a is None and b is None:
+        order = "neither"
+    elif b is None:
+        order = "only armed challenge"
+    elif a is None:
+        order = "only government killing"
+    elif a < b:
+        order = "armed challenge first"
+    elif b < a:
+        order = "government killing first"
+    else:
+        order = "same day"
+    return FirstDates(a, b, order)
+
+
+def hmi_targets(hmi: pd.DataFrame, crosswalk: pd.DataFrame, release: str = "0.3", since=GED_FIRST,
+                file: str = "hmi_cases.parquet") -> pd.DataFrame:
+    """The release's interventions starting on or after `since`, with the target's GW code.
+
+    A case without a start date is a `DataError` naming the file and the case.
+    """
+    from .crosswalk import Mapper
+    from .panel import hmi_gwcodes
+
+    h = hmi[hmi["release"] == release].copy()
+    if h.empty:
+        raise DataError(f"no cases of release {release!r}", file=file, column="release")
+    miss = h["start_date"].isna()
+    if miss.any():
+        r = h[miss].iloc[0]
+        raise DataError(f"intervention {r['case_id']!r} has no start date", file=file, column="start_date",
+                        row=int(r["source_row"]) if "source_row" in h.columns else None)
+    h["gwcode"] = hmi_gwcodes(h, Mapper(crosswalk))
+    h = h[h["start_date"] >= _timestamp(since)]
+    if h["gwcode"].isna().any():
+        r = h[h["gwcode"].isna()].iloc[0]
+        raise DataError(f"intervention {r['case_id']!r}: target COW code {r['cowcode']} maps to no GW state",
+                        file=file, column="cowcode")
+    return h.sort_values(["start_date", "case_id"], kind="mergesort").reset_index(drop=True)
+
+
+def case_summary(ged: pd.DataFrame, targets: pd.DataFrame, before: int = 90, after: int = 90) -> pd.DataFrame:
+    """One row per intervention (from `hmi_targets`): the pre-start order and before/after counts.
+
+    Columns: case_id, gwcode, start_date, window_start, window_end (exclusive),
+    window_covered (the window lies inside GED's 1989-2020), first_state_based and
+    first_gov_onesided (dates in the pre-start window, NaT if none), their `days_before`
+    the start, `order`, `prior_state_based` / `prior_gov_onesided` (events of those classes
+    in the `before` days preceding the window: if any, the violence was already under way
+    and the first date in the window is left-censored; `left_censored` says if either is),
+    then per class `events_before`,
+    `events_after`, `deaths_best_before`, `deaths_best_after` (column names prefixed with a
+    short class key: sb_gov, sb_other, os_gov, os_other, os_nonstate, nonstate).
+    """
+    keys = dict(zip(ACTOR_CLASSES, ("sb_gov", "sb_other", "os_gov", "os_other", "os_nonstate", "nonstate")))
+    rows = []
+    for t in targets.itertuples(index=False):
+        g, start = int(t.gwcode), _timestamp(t.start_date)
+        ev = events_around(ged, g, start, before, after)
+        prior = events_around(ged, g, start - pd.Timedelta(days=before), before, 0)
+        fd = first_dates(ev)
+        ba = before_after(ev).set_index("actor_class")
+        lo, hi = start - pd.Timedelta(days=before), start + pd.Timedelta(days=after)
+        r = {
+            "case_id": t.case_id,
+            "gwcode": g,
+            "start_date": start,
+            "window_start": lo,
+            "window_end": hi,
+            "window_covered": bool(lo >= GED_FIRST and hi - pd.Timedelta(days=1) <= GED_LAST),
+            "first_state_based": fd.first_state_based,
+            "first_gov_onesided": fd.first_gov_onesided,
+            "state_based_days_before": None if fd.first_state_based is None else (start - fd.first_state_based).days,
+            "gov_onesided_days_before": None if fd.first_gov_onesided is None else (start - fd.first_gov_onesided).days,
+            "order": fd.order,
+            "prior_state_based": int((prior["actor_class"].astype(str) == ACTOR_CLASSES[0]).sum()),
+            "prior_gov_onesided": int((prior["actor_class"].astype(str) == ACTOR_CLASSES[2]).sum()),
+        }
+        r["left_censored"] = bool(r["prior_state_based"] or r["prior_gov_onesided"])
+        for cls, k in keys.items():
+            for p in ("before", "after"):
+                r[f"{k}_events_{p}"] = int(ba.loc[cls, f"events_{p}"])
+                r[f"{k}_deaths_best_{p}"] = int(ba.loc[cls, f"deaths_best_{p}"])
+        rows.append(r)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    for c in ("first_state_based", "first_gov_onesided"):
+        out[c] = pd.to_datetime(out[c])
+    for c in ("state_based_days_before", "gov_onesided_days_before"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def load(processed: str | Path = "data/processed") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(ucdp_ged, hmi_cases, crosswalk) from the processed directory."""
+    p = Path(processed)
+    return tuple(pd.read_parquet(p / f"{n}.parquet") for n in ("ucdp_ged", "hmi_cases", "crosswalk"))
+
+
+def _timestamp(v) -> pd.Timestamp:
+    ts = pd.Timestamp(v)
+    if pd.isna(ts):
+        raise ValueError("start date is missing")
+    return ts
