@@ -189,7 +189,7 @@ def verdict_rows(ids: Iterable[str], results: str | None = None) -> list[list[st
     for cid in ids:
         r = claim(cid, results)
         rb = r["robustness"]
-        out.append([cid + (" (exploratory)" if r.get("exploratory") else ""), verdict(r), estimate_short(r),
+        out.append([cid, verdict(r), estimate_short(r),
                     num(r["primary"]["n"]),
                     f"{rb['n_supporting']} / {rb['n_contradicting']} of {rb.get('n_distinct', rb['n_specs'])}"])
     return out
