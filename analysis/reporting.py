@@ -91,17 +91,28 @@ def verdict(r: dict) -> str:
     return VERDICT_WORDS[r["verdict"]]
 
 
+def revised_after_results(r: dict) -> list[dict]:
+    """Revisions made after results were seen that changed the verdict."""
+    return [v for v in r.get("revisions", []) if v.get("after_results") and v.get("affects_verdict")]
+
+
 def verdict_phrase(r: dict) -> str:
-    """The verdict as a clause no stronger than the rule: 'supported under the declared rule',
-    'inconclusive because ...'; an exploratory claim says so first."""
+    """The verdict as a clause no stronger than the rule: 'supported under the registry's decision
+    rule', 'inconclusive because ...'; an exploratory claim and a claim whose verdict changed in a
+    revision made after results were seen say so."""
     v = r["verdict"]
-    if v == "inconclusive":
-        text = f"inconclusive because {r.get('verdict_basis') or r['verdict_reason'].split(' (')[0]}"
-    else:
-        text = f"{v} under the rule declared in advance"
     if r.get("exploratory"):
-        text = f"exploratory (the test was declared after its result had been seen) and {text}"
+        if v == "inconclusive":
+            return f"exploratory (declared after its result had been seen) and inconclusive because {_basis(r)}"
+        return f"exploratory (declared after its result had been seen); it would be {v} under the registry's rule"
+    text = f"inconclusive because {_basis(r)}" if v == "inconclusive" else f"{v} under the registry's decision rule"
+    if revised_after_results(r):
+        text += " (after a re-specification made once earlier results were known, which changed the verdict)"
     return text
+
+
+def _basis(r: dict) -> str:
+    return r.get("verdict_basis") or r["verdict_reason"].split(" (")[0]
 
 
 def verdict_sentence(r: dict) -> str:
@@ -139,8 +150,12 @@ def finding(fid: str, results: str | None = None) -> dict:
 
 
 def finding_phrase(f: dict) -> str:
-    """'supported (3 of 3 tests support the sentence and none contradicts it)'."""
-    return f"{f['finding']} ({f['reason']})"
+    """'supported (3 of 3 tests support the sentence and none contradicts it)'; a member whose verdict
+    changed in a revision made after results were seen is named."""
+    rev = f.get("revised_after_results") or []
+    tail = (f"; the verdict of {', '.join(rev)} changed when {'it was' if len(rev) == 1 else 'they were'} "
+            "re-specified after earlier results were known") if rev else ""
+    return f"{f['finding']} ({f['reason']}{tail})"
 
 
 def comparisons(r: dict) -> list[dict]:
@@ -189,7 +204,9 @@ def verdict_rows(ids: Iterable[str], results: str | None = None) -> list[list[st
     for cid in ids:
         r = claim(cid, results)
         rb = r["robustness"]
-        out.append([cid, verdict(r), estimate_short(r),
+        v = verdict(r) + (" (exploratory)" if r.get("exploratory") else
+                          " (re-specified)" if revised_after_results(r) else "")
+        out.append([cid, v, estimate_short(r),
                     num(r["primary"]["n"]),
                     f"{rb['n_supporting']} / {rb['n_contradicting']} of {rb.get('n_distinct', rb['n_specs'])}"])
     return out

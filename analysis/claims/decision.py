@@ -267,7 +267,8 @@ def decision_rule_text(claim: Claim) -> str:
             f"otherwise, or when n < {claim.min_n}{checks}.")
 
 
-def combine_finding(finding: dict, verdicts: dict[str, str], exploratory: set[str]) -> dict:
+def combine_finding(finding: dict, verdicts: dict[str, str], exploratory: set[str],
+                    revised: set[str] = frozenset()) -> dict:
     """One finding for a sentence from the verdicts of the claims that test it (rule 5)."""
     members = [c for c in finding["claims"] if c not in exploratory]
     vs = [verdicts[c] for c in members]
@@ -285,4 +286,5 @@ def combine_finding(finding: dict, verdicts: dict[str, str], exploratory: set[st
         "id": finding["id"], "sentence": finding["sentence"], "source": finding.get("source"),
         "claims": members, "exploratory_claims": [c for c in finding["claims"] if c in exploratory],
         "verdicts": {c: verdicts[c] for c in finding["claims"]}, "finding": v, "reason": why,
+        "revised_after_results": [c for c in members if c in revised],
     }

@@ -288,7 +288,9 @@ def write_summary(out_dir: str | Path, claim_ids: list[str], registry: str | Pat
     write_parquet(pd.concat(curves, ignore_index=True), out_dir / "spec_curve.parquet")
     verdicts = {c: r["verdict"] for c, r in results.items()}
     exploratory = {c for c, r in results.items() if r.get("exploratory")}
-    findings = [D.combine_finding(f, verdicts, exploratory) for f in load_findings(registry)
+    revised = {c for c, r in results.items()
+               if any(v.get("after_results") and v.get("affects_verdict") for v in r.get("revisions", []))}
+    findings = [D.combine_finding(f, verdicts, exploratory, revised) for f in load_findings(registry)
                 if all(c in verdicts for c in f["claims"])]
     write_json({"rule": D.__doc__.split("5. ", 1)[1].strip() if "5. " in (D.__doc__ or "") else "",
                 "findings": findings}, out_dir / "findings.json")
