@@ -129,7 +129,7 @@ def test_rerun_does_nothing_and_one_raw_change_reruns_only_dependents(two_runs):
 
 #: words that claim more than an inconclusive verdict allows (the claims issue's list)
 OVERSTATEMENTS = ("stands out", " shows", "proves", "confirms", "the exception", "have the numbers on their side",
-                  "rarely set out to", "under the rule declared in advance", "is supported", "is contradicted")
+                  "rarely set out to", "under the registry's decision rule", "is supported", "is contradicted")
 
 
 def _fabricate(src: Path, dest: Path, verdict: str, finding: str) -> Path:
@@ -184,4 +184,4 @@ def test_documents_say_no_more_than_the_verdicts(two_runs, tmp_path):
     assert "Do not rest the case for R2P" in paper2 and "rests on RC1: contradicted" in paper2
     # the real verdicts: the exploratory tests are presented as exploratory
     real = (wd / "reports" / "_output" / "policy-paper.html").read_text(encoding="utf-8")
-    assert "exploratory (the test was declared after its result had been seen)" in real
+    assert "exploratory (declared after its result had been seen)" in real

@@ -1068,14 +1068,21 @@ def mh1_order(claim: Claim, data: Data) -> ClaimOutput:
     active = {(int(g), int(y)): bool(a) for g, y, a in zip(cy["gwcode"], cy["year"], cy["intra_active"].fillna(False))}
     sides = load_actor_sides(ROOT / "config" / "coding" / "ucdp_osv_actor_sides.csv")
     osv = {v: data.table(t) for v, t in OSV_TABLES.items()}
-    linked = with_sides(case_actor_years(case_table(data.table("hmi_cases"), mapper), osv, mapper), sides)
-    gov = linked[linked["side"].isin(["government", "pro_government"])]
-    gov_years = gov.groupby(["version", "case_id"])["year"].apply(lambda s: sorted(set(int(y) for y in s))).to_dict()
     cache = DesignCache()
+
+    def government_years() -> dict:
+        """(UCDP version, case) -> the years with government-side one-sided killing (the design:
+        shared on the fast path, rebuilt per specification in the plain loop)."""
+        def build() -> dict:
+            linked = with_sides(case_actor_years(case_table(data.table("hmi_cases"), mapper), osv, mapper), sides)
+            gov = linked[linked["side"].isin(["government", "pro_government"])]
+            return gov.groupby(["version", "case_id"])["year"].apply(lambda s: sorted(set(int(y) for y in s))).to_dict()
+        return cache.get("government-years", build)
 
     def table(k: int, start_year: str, osv_version: str, release: str, targets: str) -> pd.DataFrame:
         def build() -> pd.DataFrame:
             rows = []
+            gov_years = government_years()
             for r in release_cases(hmi, release).itertuples(index=False):
                 s = int(r.start_year)
                 if s - int(k) < UCDP_OSV_FIRST:

@@ -1328,10 +1328,16 @@ def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
     mapper = mapper_from_data(data)
     gw = hmi_gwcodes(hmi, mapper)
     arch = archigos_gw(data.table("archigos"), mapper)
-    f = hmi_exit_frame(hmi, gw, arch)
     cache = DesignCache()
+    # the design (leader exits of every HMI for every window) is shared between specifications
+    # on the fast path and rebuilt for each one in the plain loop
+    f0 = hmi_exit_frame(hmi, gw, arch)
+
+    def frame() -> pd.DataFrame:
+        return cache.get("exit-frame", lambda: hmi_exit_frame(hmi, gw, arch))
 
     def subset(release: str, cases: str) -> pd.Series:
+        f = frame()
         m = f["release"].astype(str) == str(release)
         if cases == "clear":
             m &= f["status"] == 2
@@ -1340,6 +1346,7 @@ def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
         return m
 
     def spec_(outcome: str, window: int, release: str, cases: str) -> StatResult:
+        f = frame()
         y = cache.get(("y", outcome, int(window)), lambda: rc3_share_outcome(f, outcome, window))
         m = subset(release, cases) & y.notna()
         yy = y[m].astype(bool)
@@ -1353,6 +1360,7 @@ def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
         return spec_(**_spec_kwargs(choices))
 
     curve = run_curve(claim, spec, extra_cols=["sample_key"])
+    f = f0
     samples = []
     for row in curve[list(claim.dims)].to_dict("records"):
         ch = _spec_kwargs(row)
