@@ -635,3 +635,58 @@ def cc2_ibsa_coherence(claim: Claim, data: Data) -> ClaimOutput:
                                     "smallest possible p is 1/56 (0.018).",
                                     "Distances in votes on country-specific human-rights resolutions measure how "
                                     "states vote, not their reasons."])
+
+
+# --------------------------------------------------------------------------- CC3: double standards
+
+#: COW codes of the rejectionists (the USSR and Russia share 365)
+REJECTIONIST_COW = {"China": 710, "Soviet Union / Russia": 365, "Cuba": 40, "Nicaragua": 93, "Venezuela": 101}
+
+
+def cc3_double_standards(claim: Claim, data: Data) -> ClaimOutput:
+    """Share of the rejectionists' military interventions (IMI) that opposed the target's
+    government or backed its armed opposition (direction 3 or 4), exact interval."""
+    from .regime_change import sample_key, share_vs_majority
+
+    imi = data.table("imi_interventions")
+    alpha = claim.alpha
+    method = "share, Clopper-Pearson exact two-sided interval"
+
+    def spec(interveners: str, period: str, unit: str, direction: str) -> StatResult:
+        codes = list(REJECTIONIST_COW.values()) if interveners == "all-five" else [710, 365]
+        a, b = parse_period(period)
+        d = imi[imi["intervener_cowcode"].isin(codes) & imi["start_year"].between(a, b)
+                & imi["direction"].notna() & ~imi["target_is_io"].astype(bool)]
+        against = {"oppose-government-or-support-rebels": (3, 4), "oppose-government": (3,)}[direction]
+        y = d["direction"].isin(against)
+        if unit == "operation":
+            g = d.assign(_y=y).groupby(["target_cowcode", "start_date"])["_y"].any()
+            k, n, ids = int(g.sum()), len(g), [f"{t}|{s}" for t, s in g.index]
+        else:
+            k, n, ids = int(y.sum()), len(d), d["intervention_id"].astype(str).tolist()
+        r = share_vs_majority(k, n, alpha, sample_key=sample_key(ids, [k]))
+        r.method = method
+        r.p_value = None  # the interval decides; no test against one half is meant here
+        return r
+
+    curve = run_curve(claim, spec, extra_cols=["sample_key"])
+    p = claim.primary
+    prim = spec(**p)
+    d = imi[imi["intervener_cowcode"].isin(list(REJECTIONIST_COW.values())) & imi["direction"].isin([3, 4])]
+    name = {v: k for k, v in REJECTIONIST_COW.items()}
+    cases = [{"intervener": name[int(r.intervener_cowcode)], "target_cowcode": int(r.target_cowcode),
+              "start_date": str(pd.Timestamp(r.start_date).date()) if pd.notna(r.start_date) else None,
+              "direction": int(r.direction)} for r in d.sort_values(["start_date", "intervention_id"]).itertuples()]
+    hmi = data.table("hmi_cases")
+    prif = [{"case_id": str(r.case_id), "interveners": list(r.interveners), "target": str(r.target_label)}
+            for r in hmi[hmi["release"] == "0.3"].itertuples()
+            if any(("Russia" in str(x)) or ("China" in str(x)) or ("Cuba" in str(x)) for x in r.interveners)]
+    by = {}
+    for c, code in REJECTIONIST_COW.items():
+        dd = imi[(imi["intervener_cowcode"] == code) & imi["direction"].notna()]
+        by[c] = {"interventions": int(len(dd)), "against_government": int(dd["direction"].isin([3, 4]).sum())}
+    primary_detail = json_safe({"result": prim.to_dict(), "by_intervener": by, "against_government_cases": cases,
+                                "prif_cases_with_a_rejectionist_among_interveners": prif})
+    return ClaimOutput(curve=curve, primary_detail=primary_detail, details={},
+                       limitations=[f"{len(cases)} IMI interventions by the five states opposed a government or backed "
+                                    "its armed opposition (listed in the primary detail)."])
