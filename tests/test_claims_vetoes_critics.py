@@ -336,6 +336,25 @@ def test_cc2_ibsa_coherence_and_leave_one_out(vc_claims, vc_processed):
     assert loo["CN"]["n_relabellings"] == 35
 
 
+def test_cc3_double_standards_recomputed(vc_claims, processed_dir):
+    vc_processed = processed_dir
+    from scipy import stats as sps
+
+    res, curve = run_claim(vc_claims["CC3"], vc_processed)
+    imi = pd.read_parquet(vc_processed / "imi_interventions.parquet")
+    d = imi[imi.intervener_cowcode.isin([710, 365, 40, 93, 101]) & imi.direction.notna() & ~imi.target_is_io]
+    ops = d.assign(y=d.direction.isin([3, 4])).groupby(["target_cowcode", "start_date"])["y"].any()
+    k, n = int(ops.sum()), len(ops)
+    ci = sps.binomtest(k, n).proportion_ci(method="exact")
+    p = res["primary"]
+    assert (p["n"], p["estimate"]) == (n, pytest.approx(k / n))
+    assert (p["ci_low"], p["ci_high"]) == pytest.approx((ci.low, ci.high))
+    # China in Vietnam, 1979: among the interventions counted
+    cases = res["primary_detail"]["against_government_cases"]
+    assert any(c["intervener"] == "China" and c["target_cowcode"] == 816 and c["start_date"].startswith("1979") for c in cases)
+    assert res["verdict"] == ("supported" if ci.low > 0.2 else "contradicted" if ci.high < 0.2 else "inconclusive")
+
+
 def test_plain_statsmodels_loop_gives_the_same_curve(vc_claims, vc_processed, lb1_result, cc1_result):
     from conftest import assert_plain_loop_equal
 
