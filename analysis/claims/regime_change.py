@@ -1286,27 +1286,36 @@ def rc3_comparison(data: Data, f: pd.DataFrame, gw_imi: pd.Series, release: str,
     both["stratum"] = both["cold_war"].astype(str) + "|" + both["regime_t1"].astype(str)
     both["y"] = both["y"].astype(bool)
 
-    def mh(d: pd.DataFrame) -> tuple[float, dict]:
-        g = d.groupby("stratum")
-        a = g.apply(lambda x: int((x.treated & x.y).sum()), include_groups=False)
-        n1 = g.apply(lambda x: int(x.treated.sum()), include_groups=False)
-        cc = g.apply(lambda x: int((~x.treated & x.y).sum()), include_groups=False)
-        n0 = g.apply(lambda x: int((~x.treated).sum()), include_groups=False)
-        r = mantel_haenszel_rr(a, n1, cc, n0, alpha)
-        return r.estimate, r.to_dict()
-
-    est, res = mh(both)
-    rng = np.random.default_rng(seed)
+    # per country and stratum: treated events, treated, control events, controls; a bootstrap
+    # resample of countries sums these rows with multinomial weights (vectorised Mantel-Haenszel)
     countries = np.array(sorted(both["gw"].unique()))
-    by = {g: d for g, d in both.groupby("gw")}
-    boots = []
-    for _ in range(n_boot):
-        pick = rng.choice(countries, size=len(countries), replace=True)
-        d = pd.concat([by[g] for g in pick], ignore_index=True)
-        if d["treated"].any() and (~d["treated"]).any():
-            e, _ = mh(d)
-            if e is not None and np.isfinite(e):
-                boots.append(e)
+    strata = sorted(both["stratum"].unique())
+    ci_ = pd.Index(countries).get_indexer(both["gw"])
+    si = pd.Index(strata).get_indexer(both["stratum"])
+    shape = (len(countries), len(strata))
+    tr, yy = both["treated"].to_numpy(bool), both["y"].to_numpy(bool)
+
+    def cell(mask: np.ndarray) -> np.ndarray:
+        m = np.zeros(shape)
+        np.add.at(m, (ci_[mask], si[mask]), 1.0)
+        return m
+
+    A, N1, Cc, N0 = cell(tr & yy), cell(tr), cell(~tr & yy), cell(~tr)
+
+    def mh_rr(a, n1, c, n0):
+        n = n1 + n0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num_ = np.where(n > 0, a * n0 / n, 0.0).sum(axis=-1)
+            den_ = np.where(n > 0, c * n1 / n, 0.0).sum(axis=-1)
+            return num_ / den_
+
+    res = mantel_haenszel_rr(A.sum(0), N1.sum(0), Cc.sum(0), N0.sum(0), alpha)
+    est = res.estimate
+    res = res.to_dict()
+    rng = np.random.default_rng(seed)
+    W = rng.multinomial(len(countries), np.full(len(countries), 1 / len(countries)), size=n_boot).astype(float)
+    boots = mh_rr(W @ A, W @ N1, W @ Cc, W @ N0)
+    boots = boots[np.isfinite(boots) & (boots > 0)]
     lo, hi = (np.quantile(boots, [alpha / 2, 1 - alpha / 2]) if len(boots) >= 100 else (np.nan, np.nan))
     return json_safe({
         "method": ("Mantel-Haenszel risk ratio of an irregular or foreign-imposed leader exit strictly after the start "
