@@ -157,12 +157,18 @@ def _vegalite_major(spec: Mapping) -> str:
 def show_chart(spec_path: str | os.PathLike, svg_path: str | os.PathLike | None = None, *, name: str | None = None) -> None:
     """Display a chart saved earlier in the workflow, without importing Altair.
 
-    Displays one MIME bundle holding the Vega-Lite spec (interactive HTML with
-    the built-in engine) and its SVG (PDF; Quarto uses it for both formats).
-    `svg_path` defaults to the spec's path with `.vl.json`/`.json` replaced by
-    `.svg`; when no SVG exists it is made here with vl-convert. Use it in a cell
-    labelled `fig-...` with a `fig-cap`.
+    Displays one MIME bundle holding the Vega-Lite spec, its SVG and (under Quarto
+    or plain Jupyter) the same interactive HTML the built-in engine writes. The
+    built-in engine reads the Vega-Lite spec (interactive HTML) and the SVG (PDF);
+    Quarto takes `text/html` for HTML (it prefers it to every image type) and the
+    SVG for Typst. The first chart's HTML carries the Vega libraries, inlined, so
+    the page stays self-contained. `svg_path` defaults to the spec's path with
+    `.vl.json`/`.json` replaced by `.svg`; when no SVG exists it is made here with
+    vl-convert. Use it in a cell labelled `fig-...` with a `fig-cap`; the spec's
+    `description` is the chart's text alternative.
     """
+    import builtins
+
     from IPython.display import display
 
     spec_path = Path(spec_path)
@@ -181,7 +187,55 @@ def show_chart(spec_path: str | os.PathLike, svg_path: str | os.PathLike | None 
         svg = _vegalite_to_svg(spec)
     mime = f"application/vnd.vegalite.v{_vegalite_major(spec)}+json"
     label = name or spec_path.name
-    display({mime: spec, "image/svg+xml": svg, "text/plain": f"<chart {label}>"}, raw=True)
+    bundle = {mime: spec, "image/svg+xml": svg, "text/plain": f"<chart {label}>"}
+    if not hasattr(builtins, "__r2p_fmt__"):  # not the built-in engine's kernel (which reads the spec itself)
+        bundle["text/markdown"] = _chart_markdown(spec, svg)
+    display(bundle, raw=True)
+
+
+def _typst_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _chart_markdown(spec: Mapping, svg: str) -> str:
+    """The chart for Quarto: raw HTML (the interactive chart, as the built-in engine writes
+    it) and raw Typst (the SVG, with the spec's description as its alt text), as Markdown.
+
+    Markdown, not `text/html`: Quarto prefers text/markdown to the image types in every
+    format, while any text/html output makes it load require.js and jQuery from a CDN
+    (its support for JavaScript widgets), which a self-contained page must not do. The
+    first chart carries the Vega libraries, inlined.
+    """
+    global _CHARTS_SHOWN
+    _CHARTS_SHOWN += 1
+    alt = spec.get("description")
+    html = chart_html(spec, svg, alt, f"r2p-vega-{_CHARTS_SHOWN}")
+    if _CHARTS_SHOWN == 1:
+        html = f"<script>{_vega_bundle()}</script>\n" + html
+    img = f"#image(bytes({_typst_str(svg)}), format: \"svg\"" + (f", alt: {_typst_str(str(alt))}" if alt else "") + ")"
+    return _raw("html", html) + _raw("typst", img)
+
+
+_CHARTS_SHOWN = 0
+
+
+def chart_html(spec: Mapping, svg: str | None, alt: str | None, cid: str) -> str:
+    """The HTML of one interactive chart (both engines): a container holding the chart's
+    text alternative, the spec as JSON and the vega-embed call (the Vega libraries are
+    on the page once, before the first chart)."""
+    spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    spec_json = spec_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    aria = f' aria-label="{_html.escape(alt, quote=True)}"' if alt else ""
+    fallback = ""
+    if svg:
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        fallback = f'<noscript><img src="{uri}" alt="{_html.escape(alt or "", quote=True)}"></noscript>'
+    return (
+        f'<div id="{cid}" class="r2p-vega" role="img"{aria}>{fallback}</div>\n'
+        f'<script type="application/json" id="{cid}-spec">{spec_json}</script>\n'
+        f'<script>vegaEmbed("#{cid}", JSON.parse(document.getElementById("{cid}-spec").textContent), '
+        f'{{"actions": false, "renderer": "svg"}}).catch(function (e) {{ console.error(e); }});</script>'
+    )
 
 
 def _vegalite_to_svg(spec: Mapping) -> str:
@@ -383,16 +437,17 @@ class Kernel:
 # Keys the built-in engine understands. Anything else is a RenderError, so that
 # an option Quarto would honour is never silently ignored.
 _META_KEYS = {
-    "title", "subtitle", "author", "date", "abstract", "summary-title", "series", "keywords",
+    "title", "subtitle", "author", "date", "date-format", "abstract", "abstract-title", "series", "keywords",
     "lang", "bibliography", "csl", "reference-section-title", "number-sections", "toc",
     "toc-title", "toc-depth", "params", "execute", "format", "jupyter", "citeproc",
 }
 _FORMAT_KEYS = {
     "html": {"css", "embed-resources", "citeproc", "number-sections", "toc", "toc-title", "toc-depth",
-             "reference-section-title", "summary-title", "csl", "bibliography"},
-    "pdf": {"template-partials", "papersize", "margin", "fontsize", "mainfont", "columns", "section-numbering",
+             "reference-section-title", "abstract-title", "csl", "bibliography", "format-links",
+             "html-table-processing"},
+    "pdf": {"template-partials", "papersize", "margin", "fontsize", "mainfont", "columns", "section-numbering", "font-paths",
             "citeproc", "number-sections", "toc", "toc-title", "toc-depth", "reference-section-title",
-            "summary-title", "csl", "bibliography"},
+            "abstract-title", "csl", "bibliography"},
 }
 _EXECUTE_KEYS = {"echo", "warning", "output", "include", "freeze"}
 _CELL_KEYS = {"label", "fig-cap", "fig-alt", "tbl-cap", "echo", "output", "include", "warning", "tags"}
@@ -917,20 +972,7 @@ class _Assembler:
 
     def _chart_html(self, spec: Mapping, svg: str | None, alt: str | None) -> str:
         self.n_charts += 1
-        cid = f"r2p-vega-{self.n_charts}"
-        spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-        spec_json = spec_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        aria = f' aria-label="{_html.escape(alt, quote=True)}"' if alt else ""
-        fallback = ""
-        if svg:
-            uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-            fallback = f'<noscript><img src="{uri}" alt="{_html.escape(alt or "", quote=True)}"></noscript>'
-        return (
-            f'<div id="{cid}" class="r2p-vega" role="img"{aria}>{fallback}</div>\n'
-            f'<script type="application/json" id="{cid}-spec">{spec_json}</script>\n'
-            f'<script>vegaEmbed("#{cid}", JSON.parse(document.getElementById("{cid}-spec").textContent), '
-            f'{{"actions": false, "renderer": "svg"}}).catch(function (e) {{ console.error(e); }});</script>'
-        )
+        return chart_html(spec, svg, alt, f"r2p-vega-{self.n_charts}")
 
     def _img_html(self, data: str, mime: str, alt: str | None) -> str:
         raw = data.encode("utf-8") if mime == "image/svg+xml" else base64.b64decode(data)
@@ -1283,7 +1325,7 @@ $endif$
 </header>
 $if(abstract)$
 <div class="abstract">
-<div class="block-title">$if(summary-title)$$summary-title$$else$Summary$endif$</div>
+<div class="block-title">$if(abstract-title)$$abstract-title$$else$Abstract$endif$</div>
 $abstract$
 </div>
 $endif$
@@ -1366,6 +1408,21 @@ def _format_date(d: Any, meta: Mapping) -> str:
     return str(d)
 
 
+def _iso_date(d: Any) -> str:
+    if isinstance(d, _dt.datetime):
+        d = d.date()
+    return d.isoformat() if isinstance(d, _dt.date) else str(d)
+
+
+def declared_date() -> str | None:
+    """SOURCE_DATE_EPOCH as an ISO date (UTC) when it is set, else None (the date in
+    reports/_quarto.yml applies). `render` passes it to both engines as the `date`."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return _dt.datetime.fromtimestamp(int(env), _dt.timezone.utc).date().isoformat()
+    return None
+
+
 def _by_author(author: Any) -> list[dict]:
     """Quarto's normalised `by-author` list, which the Typst partials expect."""
     if author is None:
@@ -1392,12 +1449,16 @@ def _by_author(author: Any) -> list[dict]:
 def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
     m = cfg.meta
     meta: dict[str, Any] = {}
-    for k in ("title", "subtitle", "abstract", "series", "summary-title", "lang", "reference-section-title",
+    for k in ("title", "subtitle", "abstract", "series", "abstract-title", "lang", "reference-section-title",
               "toc", "toc-title", "toc-depth", "keywords"):
         if m.get(k) not in (None, ""):
             meta[k] = resolve(m[k]) if isinstance(m[k], str) else m[k]
     if m.get("date") not in (None, ""):
-        meta["date"] = _format_date(m["date"], m)
+        if m.get("date-format", "long") != "long":
+            raise RenderError("the built-in engine supports date-format: long only", path=doc.path)
+        # HTML: formatted as Quarto formats it; Typst gets the ISO date, as from Quarto, and the
+        # extension's template formats it the same way (so both engines agree in both formats)
+        meta["date"] = _format_date(m["date"], m) if to == "html" else _iso_date(m["date"])
     if m.get("author"):
         meta["by-author"] = _by_author(m["author"])
         meta["author"] = [a["name"]["literal"] for a in meta["by-author"]]
@@ -1414,6 +1475,9 @@ def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
                 resolved.append(str(p))
             meta[k] = resolved if k == "bibliography" else resolved[0]
     if to == "pdf":
+        fp = m.get("font-paths") or []
+        meta["r2p-font-paths"] = [str((cfg.sources.get("font-paths", doc.path.parent) / str(p)).resolve())
+                                  for p in (fp if isinstance(fp, list) else [fp])]
         for k in ("papersize", "margin", "fontsize", "mainfont", "columns"):
             if m.get(k) not in (None, ""):
                 meta[k] = m[k]
@@ -1429,21 +1493,23 @@ def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
 
 
 _vega_bundle_cache: str | None = None
-_typst_compiler_cache: Any = None
+_typst_compilers: dict[tuple, Any] = {}
 
 
-def _typst_compiler():
-    """One Typst compiler per process: it scans the fonts once (0.2 s), not per document.
+def _typst_compiler(font_paths: Sequence[str] = ()):
+    """One Typst compiler per process and font paths: it scans the fonts once (0.2 s),
+    not per document.
 
     Root is "/" so that images anywhere (the build directory, the document's
-    directory) can be included by absolute path.
+    directory) can be included by absolute path. `font_paths` are the format's
+    `font-paths` (the extension's fonts/), searched as Quarto's `typst --font-path` does.
     """
-    global _typst_compiler_cache
-    if _typst_compiler_cache is None:
+    key = tuple(font_paths)
+    if key not in _typst_compilers:
         import typst
 
-        _typst_compiler_cache = typst.Compiler(root="/")
-    return _typst_compiler_cache
+        _typst_compilers[key] = typst.Compiler(root="/", font_paths=list(key))
+    return _typst_compilers[key]
 
 
 
@@ -1758,8 +1824,11 @@ def _convert(job: _Job) -> list[Path]:
                 pdf = build / f"{stem}.pdf"
                 try:
                     with _LOCK:
-                        _typst_compiler().compile(input=str(build / f"{stem}.typ"), output=str(pdf),
-                                                  timestamp=_source_date_epoch(cfgs[t].meta))
+                        _, warnings = _typst_compiler(metas[t].get("r2p-font-paths", ())).compile_with_warnings(
+                            input=str(build / f"{stem}.typ"), output=str(pdf),
+                            timestamp=_source_date_epoch(cfgs[t].meta))
+                    for w in warnings or []:
+                        log.warning("%s: typst: %s", doc.path, getattr(w, "message", w))
                 except Exception as e:  # typst.TypstError
                     diag = str(getattr(e, "diagnostic", None) or getattr(e, "message", None) or e)
                     lines = diag.splitlines()
@@ -1789,12 +1858,82 @@ def _convert(job: _Job) -> list[Path]:
 # --------------------------------------------------------------------------- Quarto CLI
 
 
+_QUARTO_SOURCES = (".qmd", ".ipynb", ".md", ".rmd", ".Rmd")
+_ANSI_ANY = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _working_copy(doc: Path, stem: str, metadata: Mapping[str, Any], dest: Path) -> Path:
+    """An isolated copy of the document's Quarto project for one render.
+
+    Quarto writes intermediate files next to the document (`<doc>.quarto_ipynb`,
+    `<doc>_files/`) and project state into it (`.quarto/`, `.gitignore`), so parallel
+    renders of one document collide and the checkout gets written to. The copy holds
+    the project's files (no other documents, no outputs or hidden files), the
+    extensions as a symlink, and the document as `<stem>.qmd` with `metadata` merged
+    into its front matter (string values are Markdown, as in any front matter: this is
+    how a computed title reaches Quarto intact -- `quarto render -M` passes it to pandoc
+    as literal text after reading it as YAML).
+    """
+    import yaml
+
+    src_dir = doc.parent
+    project = _find_project(src_dir) or src_dir
+    rel = doc.parent.relative_to(project)
+
+    def ignore(d: str, names: list[str]) -> set[str]:
+        skip = set()
+        for n in names:
+            full = Path(d) / n
+            if (n.startswith(".") or n in ("_output", "_freeze", "_extensions") or n.endswith("_files")
+                    or (full.is_file() and n.endswith(_QUARTO_SOURCES))):
+                skip.add(n)
+            if full.resolve() == dest.resolve() or dest.resolve().is_relative_to(full.resolve()) and full.is_dir():
+                skip.add(n)
+        return skip
+
+    shutil.copytree(project, dest, ignore=ignore, symlinks=True, dirs_exist_ok=True)
+    ext = project / "_extensions"
+    if ext.exists():
+        (dest / "_extensions").symlink_to(ext.resolve(), target_is_directory=True)
+    text = doc.read_text(encoding="utf-8").replace("\r\n", "\n")
+    if metadata:
+        yaml_text, body_line, body = _split_front_matter(text, doc)
+        front = (_load_yaml(yaml_text, doc, 2).data if body_line > 1 else {})
+        front.update({k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else v) for k, v in metadata.items()})
+        text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=10**6) + "---\n" + "\n".join(body)
+    target = dest / rel / f"{stem}.qmd"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _quarto_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Quarto executes Python documents with this interpreter (it has nbclient, ipykernel,
+    # papermill and the project's packages), which imports `analysis` from this checkout
+    env.setdefault("QUARTO_PYTHON", sys.executable)
+    env["PYTHONPATH"] = os.pathsep.join([str(_REPO)] + [p for p in [env.get("PYTHONPATH")] if p])
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
 def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
                    output_name: str | None, metadata: Mapping[str, Any] | None = None) -> list[Path]:
+    """Render with the quarto CLI from an isolated working copy (see `_working_copy`).
+
+    Both formats come from ONE `quarto render` (no --to: Quarto renders every format the
+    project declares, and the HTML's "Other formats" link points to the PDF beside it);
+    outputs are moved into `out_dir` only when all exist. Quarto's own error, with the
+    document's name, is a RenderError.
+    """
     quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("the quarto CLI is not on PATH", path=doc)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = output_name or doc.stem
-    staging = Path(tempfile.mkdtemp(prefix=f".{stem}-quarto-", dir=out_dir))
+    # outside the output directory (and not in a hidden directory, where Quarto does not
+    # see the project); outputs are moved in at the end
+    work = Path(tempfile.mkdtemp(prefix=f"r2p-quarto-{stem}-"))
     finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
     ok = False
     try:
@@ -1802,31 +1941,38 @@ def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[
         yaml_text, body_line, _ = _split_front_matter(doc.read_text(encoding="utf-8"), doc)
         merged = dict((_load_yaml(yaml_text, doc, 2).data.get("params") or {}) if body_line > 1 else {})
         merged.update(params or {})
+        copy = _working_copy(doc, stem, metadata or {}, work / "project")
+        cmd = [quarto, "render", copy.name]
+        if len(to) == 1:
+            cmd += ["--to", FORMATS[to[0]]]
+        for k, v in merged.items():
+            cmd += ["-P", f"{k}:{json.dumps(v, default=str)}"]
+        r = subprocess.run(cmd, cwd=copy.parent, capture_output=True, text=True, env=_quarto_env())
+        if r.returncode != 0:
+            err = _ANSI_ANY.sub("", r.stderr).strip()
+            err = err.replace(str(copy), str(doc)).replace(copy.name, doc.name)
+            raise RenderError(f"quarto render failed:\n{err[-4000:]}", path=doc)
+        out_root = copy.parent / "_output" if (copy.parent / "_output").is_dir() else copy.parent
         produced = []
         for t in to:
-            cmd = [quarto, "render", str(doc), "--to", FORMATS[t], "--output-dir", str(staging),
-                   "--output", f"{stem}{_EXT_OF[t]}"]
-            for k, v in merged.items():
-                cmd += ["-P", f"{k}:{json.dumps(v)}"]
-            for k, v in (metadata or {}).items():
-                cmd += ["-M", f"{k}:{json.dumps(v)}"]
-            r = subprocess.run(cmd, cwd=doc.parent, capture_output=True, text=True)
-            if r.returncode != 0:
-                raise RenderError(f"quarto render failed:\n{r.stderr.strip()[-4000:]}", path=doc)
-            p = staging / f"{stem}{_EXT_OF[t]}"
+            p = out_root / f"{stem}{_EXT_OF[t]}"
             if not p.is_file():
                 raise RenderError(f"quarto render did not produce {p.name}", path=doc)
             produced.append(p)
-        for p, final in zip(produced, finals):
-            os.replace(p, final)
+        staged = []
+        for p, final in zip(produced, finals):  # onto the output's file system, then renamed together
+            tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+            shutil.copyfile(p, tmp)
+            staged.append(tmp)
+        for tmp, final in zip(staged, finals):
+            os.replace(tmp, final)
         ok = True
         return finals
     finally:
         if not ok:
-            for f in finals:
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
-        shutil.rmtree(staging, ignore_errors=True)
+            _remove(finals)
+            _remove(out_dir / f".{f.name}.{os.getpid()}.tmp" for f in finals)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- public API
@@ -1878,6 +2024,8 @@ def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), ou
     doc = Path(doc).resolve()
     formats = _normalise_to(to)
     out = Path(out_dir).resolve() if out_dir is not None else doc.parent
+    if (day := declared_date()) is not None:  # SOURCE_DATE_EPOCH: the date in both engines
+        metadata = {"date": day, **(metadata or {})}
     if _use_quarto(engine):
         return _quarto_render(doc, formats, out, params, output_name, metadata)
     return _builtin(doc, formats, out, params, kernel, output_name, metadata,
