@@ -1,4 +1,4 @@
-"""Seconds to render with the built-in engine (analysis/render.py); prints figures, asserts nothing.
+"""Seconds to render with the built-in engine (analysis/render/); prints figures, asserts nothing.
 
     python bench/bench_render.py            # fixture brief, cold and warm, then 10 briefs
     python bench/bench_render.py --n 41     # 41 parameterised briefs through one kernel
