@@ -77,7 +77,7 @@ def quarto(tmp_path_factory):
 @pytest.fixture(scope="session")
 def results():
     """results/ for the real documents (the workflow's targets; nothing runs when up to date)."""
-    r = subprocess.run([sys.executable, "-m", "snakemake", "-c2", "--quiet", *NEEDED], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "snakemake", "-c2", *NEEDED], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     return ROOT / "results"

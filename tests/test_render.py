@@ -401,3 +401,26 @@ def test_metadata_overrides_the_title_and_is_escaped(kernel, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
     text = pdf_text(pdf)
     assert "Brief: <script>alert(1)</script> #set page(fill: red) *x*" in text
+
+
+# --------------------------------------------------------------------------- what both engines do alike
+
+
+def test_inline_plain_values_are_escaped_as_quarto_escapes_them():
+    q = R.quarto_inline_markdown
+    assert q(repr("0.3, 2019")) == r"0\.3\, 2019"  # jupyter-inline.ts: "+-." is a range (+ , - .)
+    assert q(repr("*a* [b](c) #d <e> @f")) == r"\*a\* \[b\]\(c\) \#d <e\> @f"
+    assert q("41") == "41" and q(repr("it's")) == "it's"
+
+
+def test_date_is_declared_once_and_source_date_epoch_wins(tmp_path, monkeypatch):
+    """The date from _quarto.yml (here: none), or SOURCE_DATE_EPOCH's day; formatted as Quarto's
+    HTML formats it, in HTML and (by the extension's Typst template) in the PDF."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13 UTC
+    html, pdf = R.render(FIX / "static.qmd", ("html", "pdf"), tmp_path, engine="builtin")
+    assert 'class="date">November 14, 2023<' in html.read_text(encoding="utf-8")
+    assert "November 14, 2023" in pdf_text(pdf)
+    quarto_yml = (R._REPO / "reports" / "_quarto.yml").read_text(encoding="utf-8")
+    assert re.search(r"^date: \d{4}-\d{2}-\d{2}$", quarto_yml, re.M)
+    for doc in ("policy-paper", "appendix", "brief"):
+        assert not re.search(r"^date:", (R._REPO / "reports" / f"{doc}.qmd").read_text(encoding="utf-8"), re.M)

@@ -128,6 +128,14 @@ def _use_quarto(engine: str) -> bool:
     raise ValueError(f"unknown engine {engine!r}: use auto, quarto or builtin")
 
 
+def _date_metadata(metadata: Mapping[str, Any] | None = None) -> dict | None:
+    """SOURCE_DATE_EPOCH's day as the `date` (under any date the caller gives)."""
+    day = declared_date()
+    if day is None:
+        return dict(metadata) if metadata else None
+    return {"date": day, **(metadata or {})}
+
+
 def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), out_dir: str | os.PathLike | None = None,
            params: Mapping[str, Any] | None = None, kernel: Kernel | None = None, engine: str = "auto",
            output_name: str | None = None, metadata: Mapping[str, Any] | None = None,
@@ -148,8 +156,7 @@ def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), ou
     doc = Path(doc).resolve()
     formats = _normalise_to(to)
     out = Path(out_dir).resolve() if out_dir is not None else doc.parent
-    if (day := declared_date()) is not None:  # SOURCE_DATE_EPOCH: the date in both engines
-        metadata = {"date": day, **(metadata or {})}
+    metadata = _date_metadata(metadata)  # SOURCE_DATE_EPOCH: the date in both engines
     if _use_quarto(engine):
         return _quarto_render(doc, formats, out, params, output_name, metadata)
     return _builtin(doc, formats, out, params, kernel, output_name, metadata,
@@ -190,7 +197,8 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
                 for j in jobs:
                     doc = Path(j[0]).resolve()
                     out = Path(out_dir).resolve() if out_dir is not None else doc.parent
-                    job = _prepare(doc, formats, out, j[1] if len(j) > 1 else None, j[2] if len(j) > 2 else None)
+                    job = _prepare(doc, formats, out, j[1] if len(j) > 1 else None, j[2] if len(j) > 2 else None,
+                                   _date_metadata())
                     _execute_job(job, kernel)
                     for f in futures:  # surface a failed conversion before executing more
                         if f.done() and f.exception() is not None:

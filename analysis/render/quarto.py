@@ -67,7 +67,8 @@ def _working_copy(doc: Path, stem: str, metadata: Mapping[str, Any], dest: Path,
     if metadata or missing:
         for f in missing:
             fmts[f] = "default"
-        front.update({k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else v) for k, v in metadata.items()})
+        front.update({k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else str(v) if isinstance(v, str) else v)
+                      for k, v in metadata.items()})  # str(): EscapedMarkdown is a str YAML cannot represent
         text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=10**6) + "---\n" + "\n".join(body)
     target = dest / rel / f"{stem}.qmd"
     target.parent.mkdir(parents=True, exist_ok=True)
