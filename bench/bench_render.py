@@ -1,7 +1,11 @@
-"""Seconds to render with the built-in engine (analysis/render.py); prints figures, asserts nothing.
+"""Seconds to render with the built-in engine (analysis/render/); prints figures, asserts nothing.
 
     python bench/bench_render.py            # fixture brief, cold and warm, then 10 briefs
     python bench/bench_render.py --n 41     # 41 parameterised briefs through one kernel
+    python bench/bench_render.py --engines [--stage] [--quarto PATH]
+                                            # built-in engine vs real Quarto, same documents:
+                                            # one `r2p render` process per document, and
+                                            # (--stage) the workflow's reports stage at -c2
 
 Rows:
   driver imports   importing the engine and what it uses, in a fresh interpreter
@@ -33,12 +37,84 @@ sys.path.insert(0, str(ROOT))
 DOC = ROOT / "tests" / "fixtures" / "render" / "brief.qmd"
 
 
+def _quarto(path: str | None) -> str:
+    """The quarto to use: --quarto, else the one on PATH, else the kit built into its cache."""
+    import hashlib
+    import shutil
+
+    if path:
+        return path
+    if shutil.which("quarto"):
+        return shutil.which("quarto")
+    kit = ROOT.parent / "shared" / "tools" / "quarto"
+    if not (kit / "SHA256SUMS").is_file():
+        sys.exit("no quarto: give --quarto PATH or put quarto on PATH")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    prefix = cache / "quarto-kit" / hashlib.sha256((kit / "SHA256SUMS").read_bytes()).hexdigest()[:12]
+    r = subprocess.run(["bash", str(kit / "build.sh"), str(prefix)], capture_output=True, text=True, check=True)
+    return r.stdout.strip().splitlines()[-1]
+
+
+def engines(args) -> None:
+    """Both engines on the same documents, in one run (prints seconds; asserts nothing)."""
+    import json
+    import shutil
+
+    quarto = _quarto(args.quarto)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "bin").mkdir()
+        (tmp / "bin" / "quarto").symlink_to(quarto)
+        env_q = dict(os.environ, PATH=f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}")
+        env_b = dict(os.environ, PATH=os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
+                                                       if not (Path(p) / "quarto").exists()))
+        slug = "libya-2011"
+        title = json.loads((ROOT / "results" / "briefs" / f"{slug}.json").read_text(encoding="utf-8"))["title"]
+        from analysis.render import md_escape
+
+        docs = [("policy-paper", ["reports/policy-paper.qmd"]), ("appendix", ["reports/appendix.qmd"]),
+                (f"brief {slug}", ["reports/brief.qmd", "--output-name", slug, "-P", f"slug:{slug}",
+                                   "-M", f"title:{json.dumps(md_escape(title))}"])]
+        rows = []
+        for name, argv in docs:
+            times = {}
+            for engine, env in (("builtin", env_b), ("quarto", env_q)):
+                t = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "analysis", "render", *argv, "--to", "html,pdf", "--out-dir",
+                                str(tmp / engine), "--engine", engine], cwd=ROOT, env=env, check=True, capture_output=True)
+                times[engine] = time.perf_counter() - t
+            rows.append((name, times))
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"quarto: {quarto}   cpus: {os.cpu_count()}   load average: {load:.1f}")
+        print("one `r2p render` process per document, HTML + PDF:")
+        print(f"  {'document':<24}{'built-in':>10}{'quarto':>10}{'ratio':>8}")
+        for name, t in rows:
+            print(f"  {name:<24}{t['builtin']:>9.1f}s{t['quarto']:>9.1f}s{t['quarto'] / t['builtin']:>7.1f}x")
+        if args.stage:
+            print("the workflow's reports stage (briefs_execute, the two papers, every brief), snakemake -c2:")
+            stage = {}
+            for engine, env in (("builtin", env_b), ("quarto", env_q)):
+                shutil.rmtree(ROOT / "reports" / "_output", ignore_errors=True)
+                t = time.perf_counter()
+                r = subprocess.run(["snakemake", "-c2", "reports", "--forcerun", "briefs_execute", "report"],
+                                   cwd=ROOT, env=env, capture_output=True, text=True)
+                stage[engine] = time.perf_counter() - t
+                ok = "ok" if r.returncode == 0 else f"FAILED (exit {r.returncode}; see .snakemake/log)"
+                print(f"  {engine:<24}{stage[engine]:>9.1f}s  {ok}")
+            print(f"  quarto / built-in: {stage['quarto'] / stage['builtin']:.1f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10, help="number of parameterised briefs (default 10)")
     ap.add_argument("--doc", type=Path, default=DOC)
+    ap.add_argument("--engines", action="store_true", help="built-in engine vs real Quarto on the real documents")
+    ap.add_argument("--stage", action="store_true", help="with --engines: also time the reports stage at -c2")
+    ap.add_argument("--quarto", help="with --engines: the quarto to use (default: on PATH, else built from the kit)")
     args = ap.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1764028800")
+    if args.engines:
+        return engines(args)
 
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import analysis.render, jupyter_client.manager, typst, vl_convert, yaml, pypandoc"],

@@ -1,5 +1,5 @@
 # Figures, brief data and the Quarto reports (rendered with `quarto` when on PATH,
-# else the built-in engine in analysis/render.py).
+# else the built-in engine in analysis/render/).
 
 
 rule figures_data:
@@ -79,8 +79,10 @@ REPORT_INPUTS = {
         "reports/_extensions/policybrief/typst-show.typ",
         "reports/_extensions/policybrief/policybrief.css",
         "reports/_extensions/policybrief/policybrief.csl",
+        *sorted(str(p) for p in Path("reports/_extensions/policybrief/fonts").iterdir()),
     ],
-    "code": ["analysis/render.py", "analysis/reporting.py"],
+    "code": [*sorted(str(p) for p in Path("analysis/render").rglob("*") if p.is_file() and "__pycache__" not in p.parts),
+             "analysis/reporting.py"],
 }
 
 

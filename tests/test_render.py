@@ -1,4 +1,4 @@
-"""The document engine (analysis/render.py): built-in rendering of Quarto documents.
+"""The document engine (analysis/render/): built-in rendering of Quarto documents.
 
 Fixture documents live in tests/fixtures/render/ (a miniature Quarto project whose
 _extensions/ links to reports/_extensions). One Jupyter kernel is shared by the
@@ -96,13 +96,38 @@ def test_md_table_escapes_cells_and_aligns_numbers():
 
 
 def test_show_chart_displays_spec_and_svg():
+    """In the built-in engine's kernel: the spec and the SVG (the engine writes the chart)."""
+    import builtins
+
     shown = []
-    with mock.patch("IPython.display.display", side_effect=lambda obj, raw=False: shown.append((obj, raw))):
+    with mock.patch("IPython.display.display", side_effect=lambda obj, raw=False: shown.append((obj, raw))), \
+            mock.patch.object(builtins, "__r2p_fmt__", str, create=True):
         R.show_chart(FIX / "charts" / "decades.vl.json")
     (bundle, raw), = shown
     assert raw is True
     assert set(bundle) == {"application/vnd.vegalite.v6+json", "image/svg+xml", "text/plain"}
     assert bundle["image/svg+xml"] == (FIX / "charts" / "decades.svg").read_text(encoding="utf-8")
+
+
+def test_show_chart_under_quarto_adds_the_chart_as_markdown(monkeypatch):
+    """Elsewhere (Quarto's kernel) also text/markdown: the interactive chart as raw HTML --
+    the Vega libraries inlined with the first chart only -- and the SVG as raw Typst with
+    the spec's description as alt text. Not text/html, which makes Quarto load require.js
+    and jQuery from a CDN."""
+    from analysis.render import charts
+
+    monkeypatch.setattr(charts, "_CHARTS_SHOWN", 0)
+    shown = []
+    with mock.patch("IPython.display.display", side_effect=lambda obj, raw=False: shown.append(obj)):
+        R.show_chart(FIX / "charts" / "decades.vl.json")
+        R.show_chart(FIX / "charts" / "decades.vl.json")
+    first, second = (b["text/markdown"] for b in shown)
+    assert all("text/html" not in b for b in shown)
+    for md, n in ((first, 1), (second, 2)):
+        html, typst = re.match(r"\n(`{3,})\{=html\}\n(.*?)\n\1\n\n\n(`{3,})\{=typst\}\n(.*?)\n\3\n", md, re.S).group(2, 4)
+        assert f'<div id="r2p-vega-{n}" class="r2p-vega" role="img">' in html  # (this spec has no description)
+        assert typst.startswith('#image(bytes("<svg') and typst.endswith('format: "svg")')
+    assert first.count("vegaEmbed") > second.count("vegaEmbed") == 1  # the libraries once, with the first
 
 
 # --------------------------------------------------------------------------- errors found before execution
@@ -212,17 +237,17 @@ def test_data_strings_appear_literally(kernel, tmp_path):
                          engine="builtin")
     raw = html.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in raw
-    # inline (plain and md_escape'd), table cell, author-escaped Markdown
-    assert raw.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
+    # inline (md_escape'd), table cell, author-escaped Markdown
+    assert raw.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3
     t = html_text(raw)
-    assert f"Actor: {EVIL} (end of inline)." in t
+    assert "Case: C-2 *not emphasis* [not a link](x) #1 (a plain string" in t
     assert f"Escaped by the author: {EVIL}." in t
     assert f"Pre-escaped: {EVIL} (not escaped twice)." in t
     assert "C-1 | *not emphasis*" in t
     p = pdf_text(pdf)
-    assert f"Actor: {EVIL} (end of inline)." in p
+    assert "Case: C-2 *not emphasis* [not a link](x) #1 (a plain string" in p
     assert f"Pre-escaped: {EVIL} (not escaped twice)." in p
-    assert p.count(EVIL) == 4, p
+    assert p.count(EVIL) == 3, p
     assert "C-1 | *not emphasis*" in p
 
 
@@ -302,26 +327,30 @@ def test_typst_format_is_a_genuine_quarto_extension():
 
 
 def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
+    """One `quarto render` for both formats, in an isolated copy of the project (the document
+    renamed to the output name, the metadata in its front matter); outputs moved out together."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     log = tmp_path / "calls.txt"
     fake = bindir / "quarto"
     fake.write_text(
         f"#!{sys.executable}\n"
-        "import sys, pathlib\n"
-        f"open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
-        "a = sys.argv\n"
-        "out = pathlib.Path(a[a.index('--output-dir') + 1]) / a[a.index('--output') + 1]\n"
-        "out.write_text('made by fake quarto')\n"
+        "import sys, os, pathlib\n"
+        "doc = pathlib.Path(sys.argv[2]).read_text()\n"
+        f"open({str(log)!r}, 'a').write(os.getcwd() + '\\n' + ' '.join(sys.argv[1:]) + '\\n' + doc)\n"
+        "stem = pathlib.Path(sys.argv[2]).stem\n"
+        "for ext in ('html', 'pdf'):\n"
+        "    pathlib.Path(f'{stem}.{ext}').write_text('made by fake quarto')\n"
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b",
-                    metadata={"title": "Brief: Libya"}, frozen=tmp_path / "ignored-by-quarto.json")
+                    metadata={"title": "Brief\\: Libya"}, frozen=tmp_path / "ignored-by-quarto.json")
     assert [p.name for p in outs] == ["b.html", "b.pdf"]
-    calls = log.read_text().splitlines()
-    assert "--to policybrief-html" in calls[0] and "--to policybrief-typst" in calls[1]
-    assert '-P case:"Libya"' in calls[0] and '-M title:"Brief: Libya"' in calls[0]
+    cwd, args, *doc = log.read_text().splitlines()
+    assert not Path(cwd).resolve().is_relative_to(FIX.resolve())  # the checkout is not written to
+    assert args == 'render b.qmd -P case:"Libya"'  # no --to: every declared format, in one run
+    assert "title: 'Brief\\: Libya'" in doc and "subtitle: A test brief for the rendering engine" in doc
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.html", "b.pdf"]
 
 
@@ -372,3 +401,26 @@ def test_metadata_overrides_the_title_and_is_escaped(kernel, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
     text = pdf_text(pdf)
     assert "Brief: <script>alert(1)</script> #set page(fill: red) *x*" in text
+
+
+# --------------------------------------------------------------------------- what both engines do alike
+
+
+def test_inline_plain_values_are_escaped_as_quarto_escapes_them():
+    q = R.quarto_inline_markdown
+    assert q(repr("0.3, 2019")) == r"0\.3\, 2019"  # jupyter-inline.ts: "+-." is a range (+ , - .)
+    assert q(repr("*a* [b](c) #d <e> @f")) == r"\*a\* \[b\]\(c\) \#d <e\> @f"
+    assert q("41") == "41" and q(repr("it's")) == "it's"
+
+
+def test_date_is_declared_once_and_source_date_epoch_wins(tmp_path, monkeypatch):
+    """The date from _quarto.yml (here: none), or SOURCE_DATE_EPOCH's day; formatted as Quarto's
+    HTML formats it, in HTML and (by the extension's Typst template) in the PDF."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13 UTC
+    html, pdf = R.render(FIX / "static.qmd", ("html", "pdf"), tmp_path, engine="builtin")
+    assert 'class="date">November 14, 2023<' in html.read_text(encoding="utf-8")
+    assert "November 14, 2023" in pdf_text(pdf)
+    quarto_yml = (R._REPO / "reports" / "_quarto.yml").read_text(encoding="utf-8")
+    assert re.search(r"^date: \d{4}-\d{2}-\d{2}$", quarto_yml, re.M)
+    for doc in ("policy-paper", "appendix", "brief"):
+        assert not re.search(r"^date:", (R._REPO / "reports" / f"{doc}.qmd").read_text(encoding="utf-8"), re.M)
