@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import write_json
+from .io import atomic_dir, write_json
 from .stats import json_safe
 
 CONDITIONS = [
@@ -136,6 +136,10 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
     })
 
 
+#: The manifest of the briefs' data files, beside `briefs/` (written last).
+SLUGS_FILE = "brief-slugs.json"
+
+
 def write_all(processed: Path, out: Path, last_year: int = 2024) -> list[str]:
     from .figures import brief_cases
     from .panel import hmi_gwcodes, mapper_from_processed
@@ -148,9 +152,13 @@ def write_all(processed: Path, out: Path, last_year: int = 2024) -> list[str]:
     cases = brief_cases(hmi)
     cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
     slugs = []
-    for _, case in cases.iterrows():
-        cy_case = cy[cy.gwcode == case["gwcode"]] if not pd.isna(case["gwcode"]) else cy.iloc[0:0]
-        write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year), out / "briefs" / f"{case['slug']}.json")
-        slugs.append(case["slug"])
+    with atomic_dir(out / "briefs") as tmp:  # the whole set replaces the old one: no stale or partial set
+        for _, case in cases.iterrows():
+            cy_case = cy[cy.gwcode == case["gwcode"]] if not pd.isna(case["gwcode"]) else cy.iloc[0:0]
+            write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year), tmp / f"{case['slug']}.json")
+            slugs.append(case["slug"])
     write_json(conditions_summary(hmi), out / "conditions.json")
+    # the manifest of the set (the workflow reads the slugs from it, and a brief's data
+    # file that went missing is noticed and rebuilt rather than its brief dropped)
+    write_json({"slugs": sorted(slugs)}, out / SLUGS_FILE)
     return slugs

@@ -45,7 +45,7 @@ def cmd_fetch(args) -> None:
 def cmd_clean(args) -> None:
     from . import clean
 
-    path = clean.build_table(args.table, args.raw, args.out)
+    path = clean.build_table(args.table, args.raw, args.out, verify=not args.no_verify)
     log.info("wrote %s", path)
 
 
@@ -70,7 +70,7 @@ def cmd_panel(args) -> None:
 def cmd_datapackage(args) -> None:
     from .datapackage import write_datapackage
 
-    write_datapackage(Path(args.processed), Path(args.output))
+    write_datapackage(Path(args.processed), Path(args.output), Path(args.raw))
 
 
 def cmd_claim(args) -> None:
@@ -137,8 +137,13 @@ def cmd_render(args) -> None:
         else:
             vals = [v for v in values.split(",") if v]
         jobs = [(args.doc, {**params, key: v}, v) for v in vals]
-        if args.execute_only:  # one warm kernel, outputs frozen for later conversion
-            outs = execute_many(jobs, args.freeze_dir)
+        if args.execute_only:  # one warm kernel, outputs frozen for later conversion; the
+            # records replace the directory as a whole once all are written (no partial set)
+            from .io import atomic_dir
+
+            with atomic_dir(args.freeze_dir) as tmp:
+                execute_many(jobs, tmp)
+            outs = [Path(args.freeze_dir) / f"{v}.json" for v in vals]
         else:
             outs = [p for ps in render_many(jobs, to=args.to, out_dir=args.out_dir, engine=args.engine) for p in ps]
     elif args.execute_only:
@@ -148,6 +153,15 @@ def cmd_render(args) -> None:
                       output_name=args.output_name, metadata=metadata or None, frozen=args.frozen)
     for p in outs:
         log.info("wrote %s", p)
+
+
+def cmd_publish_index(args) -> None:
+    from .guard import publish_index
+
+    removed = publish_index(Path(args.index), [Path(f) for f in args.files])
+    for p in removed:
+        log.info("removed %s (not in the current set)", p)
+    log.info("wrote %s (%d files)", args.index, len(args.files))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("table")
     c.add_argument("--raw", default="data/raw")
     c.add_argument("--out", default="data/processed")
+    c.add_argument("--no-verify", action="store_true",
+                   help="clean raw files that are not the registered versions (for testing a cleaner on edited files)")
     c.set_defaults(func=cmd_clean)
 
     d = sub.add_parser("release-diff", help="differences between the PRIF HMI releases")
@@ -186,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     dp = sub.add_parser("datapackage", help="write the data package descriptor")
     dp.add_argument("--processed", default="data/processed")
     dp.add_argument("--output", default="data/processed/datapackage.json")
+    dp.add_argument("--raw", default="data/raw", help="the raw files the tables were cleaned from")
     dp.set_defaults(func=cmd_datapackage)
     cl = sub.add_parser("claim", help="test one claim from config/claims.yaml")
     cl.add_argument("claim_id")
@@ -227,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--frozen", default=None, metavar="RECORD.json",
                    help="built-in engine: convert a frozen execution instead of executing (ignored by quarto)")
     r.set_defaults(func=cmd_render)
+    pi = sub.add_parser("publish-index", help="list a directory's current outputs; remove the others")
+    pi.add_argument("index", help="the index to write (JSON), in the directory of the outputs")
+    pi.add_argument("files", nargs="*", help="the current outputs")
+    pi.set_defaults(func=cmd_publish_index)
     return p
 
 

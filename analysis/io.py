@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -49,6 +50,36 @@ def atomic_path(dest: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(dest: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty temporary directory beside `dest`; on success it replaces `dest` whole.
+
+    For outputs of many files (one record per brief, ...): a reader sees the old set or the
+    new one, never a mixture or a partial set, and files of the old set that the new one
+    lacks are gone. A killed writer leaves only a hidden `.<name>.<random>.tmpdir` (or, in
+    the instant of the swap, `.<name>.<random>.old`), which the workflow removes
+    (analysis/guard.py) and which no reader takes for the output.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmpdir", dir=dest.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        old = None
+        if dest.is_dir() and not dest.is_symlink():
+            old = tmp.with_name(tmp.name[: -len(".tmpdir")] + ".old")
+            os.replace(dest, old)
+        elif dest.exists() or dest.is_symlink():
+            dest.unlink()
+        os.replace(tmp, dest)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 

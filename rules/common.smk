@@ -31,6 +31,29 @@ TABLES = _clean.registry()
 RAW = "data/raw"
 PROCESSED = "data/processed"
 
+# Before Snakemake plans the run (analysis/guard.py): one run at a time (a flock the kernel
+# releases however a run dies; stale Snakemake locks of a killed run are then removed), the
+# temporary files of killed jobs swept, every raw file re-verified (a file that is not the
+# registered version is removed, so the fetch job copies the registered one again).
+from analysis import guard as _guard
+from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
+
+if not _guard.read_only():
+    try:
+        _guard.acquire_run_lock()
+    except _guard.ConcurrentRun as e:
+        raise WorkflowError(str(e))
+    _guard.sweep_debris()
+for _rel, _why in _guard.reverify_raw(SOURCES, RAW, remove=not _guard.read_only()).items():
+    logger.warning(f"{RAW}/{_rel} is not the registered file ({_why}); a run fetches it again")
+# a multi-file output with a file missing is rebuilt (its index or directory is removed)
+_incomplete = _guard.incomplete_sets()
+for _marker, _why in _incomplete.items():
+    logger.warning(f"{_marker}: incomplete ({_why}); a run builds it again")
+if not _guard.read_only():
+    _guard.remove_markers(_incomplete)
+
 
 def raw_path(relpath):
     """'<source>/<file>' -> data/raw/<source>/<file>"""
@@ -57,8 +80,10 @@ def claim_inputs(w):
 
 # Briefs: one per intervention, known after the `briefs_data` checkpoint.
 def brief_slugs():
-    d = checkpoints.briefs_data.get().output.briefs
-    return sorted(glob_wildcards(f"{d}/{{slug}}.json").slug)
+    import json
+
+    manifest = checkpoints.briefs_data.get().output.slugs
+    return json.loads(Path(manifest).read_text(encoding="utf-8"))["slugs"]
 
 
 def brief_outputs(wildcards):

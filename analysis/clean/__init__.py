@@ -95,9 +95,15 @@ def build(table: Table, raw_root: str | Path) -> pd.DataFrame:
     return df.sort_values(list(table.key), kind="mergesort").reset_index(drop=True)
 
 
-def build_table(name: str, raw_root: str | Path, out_dir: str | Path) -> Path:
+def build_table(name: str, raw_root: str | Path, out_dir: str | Path, verify: bool = True) -> Path:
+    """Build, validate and write one table; with `verify`, its raw files are first checked
+    against the source registry (size and sha256), so only registered bytes are cleaned."""
     tables = registry()
     if name not in tables:
-        raise KeyError(f"unknown table {name!r}; known: {', '.join(tables)}")
+        raise DataError(f"unknown table {name!r}; known: {', '.join(tables)}")
+    if verify:
+        from ..sources import verify_raw
+
+        verify_raw(tables[name].sources, raw_root)
     df = build(tables[name], raw_root)
     return write_parquet(df, Path(out_dir) / f"{name}.parquet")
