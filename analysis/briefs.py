@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import atomic_dir, write_json
+from .io import atomic_dir, read_parquet, write_json
 from .stats import json_safe
 
 CONDITIONS = [
@@ -140,13 +140,17 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
 SLUGS_FILE = "brief-slugs.json"
 
 
-def write_all(processed: Path, out: Path, last_year: int = 2024) -> list[str]:
+def write_all(processed: Path, out: Path, last_year: int | None = None) -> list[str]:
+    """Every brief's data and the conditions summary; `last_year` (of open-ended interventions'
+    windows) defaults to the panel's last year, as the data say it."""
     from .figures import brief_cases
     from .panel import hmi_gwcodes, mapper_from_processed
 
-    hmi = pd.read_parquet(processed / "hmi_cases.parquet")
-    cy = pd.read_parquet(processed / "country_year.parquet")
-    osv = pd.read_parquet(processed / "ucdp_onesided.parquet")
+    hmi = read_parquet(processed / "hmi_cases.parquet")
+    cy = read_parquet(processed / "country_year.parquet")
+    osv = read_parquet(processed / "ucdp_onesided.parquet")
+    if last_year is None:
+        last_year = int(cy["year"].max())
     mapper = mapper_from_processed(processed)
     rel_of = hmi.groupby("case_id")["release"].apply(lambda s: sorted(s)).to_dict()
     cases = brief_cases(hmi)

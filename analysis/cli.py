@@ -50,12 +50,10 @@ def cmd_clean(args) -> None:
 
 
 def cmd_release_diff(args) -> None:
-    import pandas as pd
-
     from .clean.prif import release_diff
-    from .io import write_csv
+    from .io import read_parquet, write_csv
 
-    cases = pd.read_parquet(args.cases)
+    cases = read_parquet(args.cases)
     diff = release_diff(cases[cases.release == "0.3"], cases[cases.release == "2019"])
     write_csv(diff, args.output)
     log.info("wrote %s (%d differences)", args.output, len(diff))
@@ -64,7 +62,16 @@ def cmd_release_diff(args) -> None:
 def cmd_panel(args) -> None:
     from .panel import build_panel_outputs
 
-    build_panel_outputs(Path(args.processed), args.first_year, args.last_year, Path(args.output), Path(args.report))
+    first, last = args.first_year, args.last_year
+    if first is None or last is None:  # the workflow's configuration says which years
+        import yaml
+
+        from . import ROOT
+
+        panel = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["panel"]
+        first = panel["first_year"] if first is None else first
+        last = panel["last_year"] if last is None else last
+    build_panel_outputs(Path(args.processed), first, last, Path(args.output), Path(args.report))
 
 
 def cmd_datapackage(args) -> None:
@@ -74,8 +81,14 @@ def cmd_datapackage(args) -> None:
 
 
 def cmd_claim(args) -> None:
-    from .claims import write_claim
+    from .claims import load_claims, write_claim
+    from .io import check_parquet
 
+    claims = load_claims(args.registry)
+    if args.claim_id not in claims:
+        raise DataError(f"unknown claim id {args.claim_id!r}; known: {', '.join(claims)}", file=args.registry)
+    for t in claims[args.claim_id].data["tables"]:  # a corrupt table is an error naming it
+        check_parquet(Path(args.processed) / f"{t}.parquet")
     write_claim(args.claim_id, args.processed, args.out, args.registry)
     log.info("wrote %s/%s.json", args.out, args.claim_id)
 
@@ -122,6 +135,12 @@ def cmd_render(args) -> None:
             out[key] = yaml.safe_load(value)
         return out
 
+    from .render import _normalise_to
+
+    try:
+        _normalise_to(args.to)
+    except ValueError as e:
+        raise DataError(f"r2p render --to {args.to}: {e}", file=args.doc) from None
     params = key_values(args.param, "-P")
     metadata = key_values(args.metadata, "-M")
     if args.execute_only and not args.freeze_dir:
@@ -193,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     pn = sub.add_parser("panel", help="build the country-year panel and the crosswalk report")
     pn.add_argument("--processed", default="data/processed")
-    pn.add_argument("--first-year", type=int, default=1946)
-    pn.add_argument("--last-year", type=int, default=2024)
+    pn.add_argument("--first-year", type=int, default=None, help="default: panel.first_year in config/config.yaml")
+    pn.add_argument("--last-year", type=int, default=None, help="default: panel.last_year in config/config.yaml")
     pn.add_argument("--output", default="data/processed/country_year.parquet")
     pn.add_argument("--report", default="data/processed/crosswalk_report.csv")
     pn.set_defaults(func=cmd_panel)
@@ -259,5 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except (DataError, RenderError) as e:
         log.error("%s", e)
+        return 2
+    except OSError as e:  # a read-only directory, a full disk, ...: name the file, no traceback
+        where = f" ({e.filename})" if e.filename else ""
+        log.error("cannot %s%s: %s", "write" if isinstance(e, PermissionError) else "read or write", where,
+                  e.strerror or e)
         return 2
     return 0

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import __version__
-from .io import sha256_file, write_json
+from .io import check_parquet, sha256_file, write_json
 from .sources import load_registry
 
 #: Derived outputs that are not cleaned tables: description, sources (by table), key.
@@ -60,6 +60,7 @@ def _resource_for(path: Path, description: str, key, sources, citations) -> dict
         "citations": sorted(citations),
     }
     if path.suffix == ".parquet":
+        check_parquet(path)
         meta = pq.read_metadata(path)
         schema = pq.read_schema(path)
         res["format"] = "parquet"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import atomic_dir, write_json
+from .io import atomic_dir, read_parquet, write_json
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""
@@ -75,15 +75,15 @@ def build_data_figures(processed: Path, out: Path) -> dict:
     from . import charts
     from .panel import hmi_gwcodes, mapper_from_processed
 
-    hmi = pd.read_parquet(processed / "hmi_cases.parquet")
-    cy = pd.read_parquet(processed / "country_year.parquet")
+    hmi = read_parquet(processed / "hmi_cases.parquet")
+    cy = read_parquet(processed / "country_year.parquet")
     # one fatalities chart per intervention brief, in `briefs/`: written as a whole set that
     # replaces the old one (a brief that no longer exists leaves no chart behind)
     with atomic_dir(out / "briefs") as staging:
         save = _Saver(out, {"briefs": staging})
-        save(charts.hmi_timeline(hmi), "hmi_timeline")
+        save(charts.hmi_timeline(hmi, last_year=int(cy["year"].max())), "hmi_timeline")
         save(charts.onset_series(cy), "onset_series")
-        save(charts.veto_series(pd.read_parquet(processed / "unsc_vetoes_by_member.parquet")), "veto_series")
+        save(charts.veto_series(read_parquet(processed / "unsc_vetoes_by_member.parquet")), "veto_series")
         mapper = mapper_from_processed(processed)
         cases = brief_cases(hmi)
         cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
@@ -101,7 +101,7 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     from . import charts
 
     save = _Saver(out)
-    curves = pd.read_parquet(claims_dir / "spec_curve.parquet")
+    curves = read_parquet(claims_dir / "spec_curve.parquet")
     results = {c: json.loads((claims_dir / f"{c}.json").read_text(encoding="utf-8")) for c in claim_ids}
     for c in claim_ids:
         save(charts.spec_curve_chart(curves[curves.claim_id == c], results[c]), f"spec_curve_{c}")

@@ -94,6 +94,41 @@ def write_parquet(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
     return Path(dest)
 
 
+def read_parquet(path: str | os.PathLike[str], **kw) -> pd.DataFrame:
+    """`pandas.read_parquet`, with a missing or unreadable file a `DataError` naming it
+    (pyarrow's own errors name no file: "Parquet magic bytes not found in footer")."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from .errors import DataError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("processed table missing (rebuild it: snakemake -c2)", file=str(path))
+    try:
+        return pd.read_parquet(path, **kw)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise DataError(f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}",
+                        file=str(path)) from None
+
+
+def check_parquet(path: str | os.PathLike[str]) -> None:
+    """Raise `DataError` naming `path` unless it is a readable Parquet file (footer and schema)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .errors import DataError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("processed table missing (rebuild it: snakemake -c2)", file=str(path))
+    try:
+        pq.read_metadata(path)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise DataError(f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}",
+                        file=str(path)) from None
+
+
 def write_text(text: str, dest: str | os.PathLike[str]) -> Path:
     with atomic_path(dest) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -10,6 +10,8 @@ sys.path.insert(0, workflow.basedir)
 # the modules it imports again (0.05-0.2 s each). A no-op when the caches are current.
 import compileall
 
+from snakemake.logging import logger
+
 compileall.compile_dir(str(Path(workflow.basedir) / "analysis"), quiet=2)
 
 # Jobs run `python` from the environment that runs Snakemake (the Snakefile already
@@ -24,9 +26,25 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
     shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:\"$PATH\"; ")
 
 from analysis import clean as _clean
+
+
+def refuse(message):
+    """Bad input found before any job runs: the message, exit status 2 (as `r2p` does), no traceback."""
+    logger.error(f"Error: {message}")
+    raise SystemExit(2)
+
 from analysis.sources import load_registry
 
 SOURCES = load_registry(config["sources"])
+
+# the panel's years: in order, and within the years the sources cover (config/sources.yaml)
+from analysis.errors import DataError
+from analysis.panel import check_years
+
+try:
+    check_years(config["panel"]["first_year"], config["panel"]["last_year"], registry=SOURCES)
+except DataError as e:
+    refuse(str(e))
 TABLES = _clean.registry()
 RAW = "data/raw"
 PROCESSED = "data/processed"
@@ -36,14 +54,12 @@ PROCESSED = "data/processed"
 # temporary files of killed jobs swept, every raw file re-verified (a file that is not the
 # registered version is removed, so the fetch job copies the registered one again).
 from analysis import guard as _guard
-from snakemake.exceptions import WorkflowError
-from snakemake.logging import logger
 
 if not _guard.read_only():
     try:
         _guard.acquire_run_lock()
     except _guard.ConcurrentRun as e:
-        raise WorkflowError(str(e))
+        refuse(str(e))
     _guard.sweep_debris()
 for _rel, _why in _guard.reverify_raw(SOURCES, RAW, remove=not _guard.read_only()).items():
     logger.warning(f"{RAW}/{_rel} is not the registered file ({_why}); a run fetches it again")
