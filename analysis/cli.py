@@ -90,7 +90,23 @@ def cmd_claim(args) -> None:
     for t in claims[args.claim_id].data["tables"]:  # a corrupt table is an error naming it
         check_parquet(Path(args.processed) / f"{t}.parquet")
     write_claim(args.claim_id, args.processed, args.out, args.registry)
+    _check_declared_inputs(args.claim_id, claims[args.claim_id].data["tables"], Path(args.out))
     log.info("wrote %s/%s.json", args.out, args.claim_id)
+
+
+def _check_declared_inputs(claim_id: str, declared, out: Path) -> None:
+    """A claim may read only the tables its registry entry names (the workflow declares those
+    as the job's inputs, so that a changed or deleted table reruns it)."""
+    import json
+
+    result = out / f"{claim_id}.json"
+    read = json.loads(result.read_text(encoding="utf-8")).get("data", {}).get("inputs_sha256", {})
+    undeclared = sorted(n for n in read if n.removesuffix(".parquet") not in set(declared))
+    if undeclared:
+        result.unlink(missing_ok=True)
+        (out / "curves" / f"{claim_id}.parquet").unlink(missing_ok=True)
+        raise DataError(f"claim {claim_id} read {', '.join(undeclared)}, which its entry's data.tables does not name; "
+                        "add the table there", file="config/claims.yaml")
 
 
 def cmd_claims_summary(args) -> None:
@@ -172,6 +188,19 @@ def cmd_render(args) -> None:
                       output_name=args.output_name, metadata=metadata or None, frozen=args.frozen)
     for p in outs:
         log.info("wrote %s", p)
+
+
+def cmd_verify(args) -> int:
+    from .verify import verify
+
+    problems, checked = verify(args.root, registry=args.registry)
+    for m in problems:
+        log.error("%s", m)
+    if problems:
+        log.error("%d of %d checks failed; delete the files named and run `snakemake -c2` to rebuild them", len(problems), checked)
+        return 1
+    log.info("all %d checks passed: raw files match the registry, outputs match their records", checked)
+    return 0
 
 
 def cmd_publish_index(args) -> None:
@@ -263,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--frozen", default=None, metavar="RECORD.json",
                    help="built-in engine: convert a frozen execution instead of executing (ignored by quarto)")
     r.set_defaults(func=cmd_render)
+    v = sub.add_parser("verify", help="check raw files, processed tables and results against their records")
+    v.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
+    v.add_argument("--registry", default=None, help="source registry (default: config/sources.yaml)")
+    v.set_defaults(func=cmd_verify)
     pi = sub.add_parser("publish-index", help="list a directory's current outputs; remove the others")
     pi.add_argument("index", help="the index to write (JSON), in the directory of the outputs")
     pi.add_argument("files", nargs="*", help="the current outputs")
@@ -275,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.log)
     try:
-        args.func(args)
+        rc = args.func(args)
     except (DataError, RenderError) as e:
         log.error("%s", e)
         return 2
@@ -284,4 +317,4 @@ def main(argv: list[str] | None = None) -> int:
         log.error("cannot %s%s: %s", "write" if isinstance(e, PermissionError) else "read or write", where,
                   e.strerror or e)
         return 2
-    return 0
+    return rc or 0

@@ -1652,6 +1652,32 @@ def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
 _RESOURCE_REF = re.compile(r"<(?:script|link|img|iframe|source|embed|object|video|audio|input)\b[^>]*?"
                            r"\b(?:src|href|data)=[\"']?(?!data:|#)([^\"' >]+)", re.I)
 _REMOTE = re.compile(r"(?:https?:)?//", re.I)
+_LOADING_TAGS = {"script", "link", "img", "iframe", "source", "embed", "object", "video", "audio", "input"}
+
+
+def _resource_ref(html: str) -> tuple[str, str] | None:
+    """The first resource a page would load, as (tag, URL): a `src`/`href`/`data` attribute of
+    a loading tag that is not a data: URI or a fragment. Attributes are parsed, so text
+    that merely contains `src=` (escaped in the page, in an alt text or a data-src) is not one."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, str]] = []
+
+    class _P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if found or tag not in _LOADING_TAGS:
+                return
+            for k, v in attrs:
+                if k in ("src", "href", "data") and v and not v.startswith(("data:", "#")):
+                    found.append((self.get_starttag_text() or f"<{tag}>", v))
+                    return
+
+        handle_startendtag = handle_starttag
+
+    parser = _P(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return found[0] if found else None
 
 _LOCK = threading.Lock()  # Typst compiler, vl-convert and the bundle cache are shared per process
 
@@ -1735,16 +1761,16 @@ def _convert(job: _Job) -> list[Path]:
             _check_pandoc(procs[t], doc, t)
             if t == "html":
                 html = (build / f"{stem}.html").read_text(encoding="utf-8")
-                bad = _RESOURCE_REF.search(html)  # the page as pandoc wrote it (the Vega bundle is ours)
-                if bad and not _REMOTE.match(bad.group(1)):
+                bad = _resource_ref(html)  # the page as pandoc wrote it (the Vega bundle is ours)
+                if bad and not _REMOTE.match(bad[1]):
                     # a local file (an image in the Markdown, say): let pandoc embed it
                     _check_pandoc(_run_pandoc(html_args + ["--embed-resources"], cwd=cwd, doc=doc), doc, t)
                     html = (build / f"{stem}.html").read_text(encoding="utf-8")
-                    bad = _RESOURCE_REF.search(html)
+                    bad = _resource_ref(html)
                 if bad:
-                    where = "an external" if _REMOTE.match(bad.group(1)) else "a local"
+                    where = "an external" if _REMOTE.match(bad[1]) else "a local"
                     raise RenderError(f"HTML would load {where} resource (it must be self-contained): "
-                                      f"{bad.group(0)[:120]}", path=doc.path)
+                                      f"{bad[0][:120]}", path=doc.path)
                 with _LOCK:
                     bundle = _vega_bundle() if n_charts else ""
                 inject = f"<script>{bundle}</script>" if n_charts else ""
