@@ -112,7 +112,12 @@ def _check_declared_inputs(claim_id: str, declared, out: Path) -> None:
 def cmd_claims_summary(args) -> None:
     from .claims import load_claims, write_summary
 
+    from .io import check_parquet, read_json
+
     ids = args.ids or list(load_claims(args.registry))
+    for cid in ids:  # a missing or damaged result is an error naming it
+        read_json(Path(args.out) / f"{cid}.json")
+        check_parquet(Path(args.out) / "curves" / f"{cid}.parquet")
     write_summary(args.out, ids)
     log.info("wrote %s/verdicts.csv and spec_curve.parquet (%d claims)", args.out, len(ids))
 
@@ -147,7 +152,7 @@ def cmd_render(args) -> None:
         for item in items:
             key, sep, value = item.partition(":")
             if not sep or not key:
-                raise SystemExit(f"r2p render: {flag} expects KEY:VALUE, got {item!r}")
+                raise DataError(f"r2p render: {flag} expects KEY:VALUE, got {item!r}", file=args.doc)
             out[key] = yaml.safe_load(value)
         return out
 
@@ -160,11 +165,11 @@ def cmd_render(args) -> None:
     params = key_values(args.param, "-P")
     metadata = key_values(args.metadata, "-M")
     if args.execute_only and not args.freeze_dir:
-        raise SystemExit("r2p render: --execute-only needs --freeze-dir")
+        raise DataError("r2p render: --execute-only needs --freeze-dir", file=args.doc)
     if args.frozen and args.each:
-        raise SystemExit("r2p render: --frozen names one record; it cannot be combined with --each")
+        raise DataError("r2p render: --frozen names one record; it cannot be combined with --each", file=args.doc)
     if args.each and metadata:
-        raise SystemExit("r2p render: -M applies to one document; it cannot be combined with --each")
+        raise DataError("r2p render: -M applies to one document; it cannot be combined with --each", file=args.doc)
     if args.each:  # KEY:V1,V2,... or KEY:@DIR (one render per *.json stem in DIR), one warm kernel
         key, _, values = args.each.partition(":")
         if values.startswith("@"):
@@ -311,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         rc = args.func(args)
     except (DataError, RenderError) as e:
         log.error("%s", e)
+        return 2
+    except __import__("yaml").YAMLError as e:  # a registry that is not YAML (the source registry names itself)
+        log.error("file %s: not valid YAML: %s", getattr(args, "registry", None) or "?", e)
         return 2
     except OSError as e:  # a read-only directory, a full disk, ...: name the file, no traceback
         where = f" ({e.filename})" if e.filename else ""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import atomic_dir, read_parquet, write_json
+from .io import atomic_dir, read_json, read_parquet, write_json
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""
@@ -102,7 +102,7 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
 
     save = _Saver(out)
     curves = read_parquet(claims_dir / "spec_curve.parquet")
-    results = {c: json.loads((claims_dir / f"{c}.json").read_text(encoding="utf-8")) for c in claim_ids}
+    results = {c: read_json(claims_dir / f"{c}.json") for c in claim_ids}
     for c in claim_ids:
         save(charts.spec_curve_chart(curves[curves.claim_id == c], results[c]), f"spec_curve_{c}")
     save(charts.share_breakdown(_rc1_rows(results["RC1"]), "Regime-change activity by group",

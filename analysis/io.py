@@ -112,6 +112,20 @@ def read_parquet(path: str | os.PathLike[str], **kw) -> pd.DataFrame:
                         file=str(path)) from None
 
 
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """JSON from `path`; a missing or malformed file is a `DataError` naming it (and the line)."""
+    from .errors import DataError
+
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError("file missing (rebuild it: snakemake -c2)", file=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"not valid JSON (rebuild it: snakemake -c2): {e}", file=str(path),
+                        row=getattr(e, "lineno", None)) from None
+
+
 def check_parquet(path: str | os.PathLike[str]) -> None:
     """Raise `DataError` naming `path` unless it is a readable Parquet file (footer and schema)."""
     import pyarrow as pa

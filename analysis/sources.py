@@ -75,7 +75,15 @@ class Source:
 def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Source]:
     """Read and schema-check the registry; return sources by id."""
     path = Path(path)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
+    except FileNotFoundError:
+        raise DataError("source registry not found", file=str(path)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise DataError(f"source registry is not valid YAML{where}: {getattr(e, 'problem', None) or e}",
+                        file=str(path), row=mark.line + 1 if mark is not None else None) from None
     schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:

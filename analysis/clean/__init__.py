@@ -91,6 +91,10 @@ def validate(table: Table, df: pd.DataFrame) -> pd.DataFrame:
 
 def build(table: Table, raw_root: str | Path) -> pd.DataFrame:
     df = table.build(RawFiles(raw_root))
+    if len(df) == 0:  # a header-only file, or every row filtered out: never a valid source table
+        src = table.sources[0].split("/", 1)
+        raise DataError(f"table {table.name} has no rows (the raw file holds no data records)",
+                        source=src[0], file=src[1] if len(src) == 2 else None)
     df = validate(table, df)
     return df.sort_values(list(table.key), kind="mergesort").reset_index(drop=True)
 
