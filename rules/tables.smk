@@ -50,7 +50,7 @@ rule datapackage:
         f"{PROCESSED}/datapackage.json",
     params:
         processed=lambda w, input: Path(input.tables[0]).parent,
-        raw=RAW,
+        raw=lambda w, input: Path(input.raw[0]).parents[1],
     conda:
         "../envs/r2p.yaml"
     log:

@@ -20,6 +20,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -160,3 +161,33 @@ def test_killed_run_then_plain_rerun_gives_the_clean_build(stage, reference, wor
     # and nothing is left to do
     res = subprocess.run(["snakemake", "-n"], cwd=work, env=_env(), capture_output=True, text=True)
     assert "Nothing to be done" in res.stdout + res.stderr, f"{what}\n" + (res.stdout + res.stderr)[-3000:]
+
+
+def test_deleted_files_of_every_kind_are_rebuilt_and_stale_briefs_removed(reference, work):
+    """After the kills: delete one file of each kind, add the briefs of an intervention that no
+    longer exists; a plain rerun restores the clean build's bytes exactly (stale briefs gone)."""
+    rng = random.Random(f"{SEED}-deleted")
+    removed = [
+        _pick(rng, (work / "data/processed").glob("*.parquet")),      # a cleaned table
+        _pick(rng, (work / "results/claims").glob("*.json")),         # a claim result
+        _pick(rng, (work / "results/claims/curves").glob("*.parquet")),
+        _pick(rng, (work / "results/figures").rglob("*.svg")),         # one file of a figure set
+        _pick(rng, (work / "results/briefs").glob("*.json")),          # one brief's data
+        _pick(rng, (work / "results/briefs-executed").glob("*.json")), # one executed brief
+        _pick(rng, (work / "reports/_output/briefs").glob("*.html")),  # one published brief
+        work / "results/conditions.json",
+    ]
+    for p in removed:
+        p.unlink()
+    stale = [work / "reports/_output/briefs/atlantis-1999.html", work / "reports/_output/briefs/atlantis-1999.pdf"]
+    for p in stale:
+        p.write_text("an intervention whose slug changed\n")
+    (work / "reports/_output/briefs/index.json").unlink()  # as when the set of briefs changes
+    what = f"seed {SEED}: removed {[str(p.relative_to(work)) for p in removed]}"
+    res = _snakemake(work)
+    assert res.returncode == 0, f"{what}\n" + (res.stdout + res.stderr)[-6000:]
+    got = _state(work)
+    diff = sorted(k for k in set(got) | set(reference) if got.get(k) != reference.get(k))
+    assert not diff, f"{what}: {diff[:10]}"
+    res = subprocess.run([sys.executable, "-m", "analysis", "verify"], cwd=work, env=_env(), capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
