@@ -518,11 +518,14 @@ def test_workflow_refuses_a_second_concurrent_run(tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "another run of this workflow is active" in out and "12345" in out
     assert not (wd / "data").exists()
-    # once the holder is gone (however it ended), a run proceeds and clears stale Snakemake locks
+    # once the holder is gone (however it ended), a run proceeds and clears the stale
+    # Snakemake locks a killed run left
     (wd / ".snakemake" / "locks").mkdir()
     (wd / ".snakemake" / "locks" / "0.input.lock").write_text("stale\n")
-    res = _sm(wd, "-n", "raw")
+    res = _sm(wd, "data/raw/gw-states/gw_states.rda")
     assert res.returncode == 0, (res.stdout + res.stderr)[-2000:]
+    assert (wd / "data/raw/gw-states/gw_states.rda").is_file()
+    assert not (wd / ".snakemake" / "locks" / "0.input.lock").exists()
 
 
 def test_stale_temporary_files_of_a_killed_run_are_swept(tmp_path):
