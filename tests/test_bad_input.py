@@ -543,3 +543,38 @@ def test_stale_temporary_files_of_a_killed_run_are_swept(tmp_path):
     assert all(p.exists() for p in keep)
     left = {str(p.relative_to(wd)) for p in wd.rglob("*") if p.is_file()}
     assert left == {str(p.relative_to(wd)) for p in keep}
+
+
+# --- documents: the self-containment check ------------------------------------------
+
+
+def test_self_containment_check_reads_attributes_not_text():
+    from analysis.render import _resource_ref
+
+    harmless = [
+        '<p>Write <code>&lt;img src="https://example.org/x.png"&gt;</code> to load an image.</p>',
+        '<img alt="it said src=https://example.org/x.png" src="data:image/png;base64,AAAA">',
+        '<img data-src="https://example.org/lazy.png" src="data:image/svg+xml;base64,AAAA">',
+        '<script>var s = "<img src=\\"https://example.org/x.png\\">";</script>',
+        '<a href="https://example.org">a link is not a resource</a>',
+    ]
+    for html in harmless:
+        assert _resource_ref(html) is None, html
+    assert _resource_ref('<p>x</p><img src="https://example.org/x.png">')[1] == "https://example.org/x.png"
+    assert _resource_ref('<script src="//cdn.example.org/vega.js"></script>')[1] == "//cdn.example.org/vega.js"
+    assert _resource_ref('<link rel="stylesheet" href="style.css">')[1] == "style.css"
+
+
+def test_document_whose_text_mentions_src_renders(tmp_path):
+    from analysis.render import render
+
+    fix = ROOT / "tests" / "fixtures" / "render"
+    for name in ("_quarto.yml", "references.bib"):
+        shutil.copy(fix / name, tmp_path / name)
+    os.symlink((fix / "_extensions").resolve(), tmp_path / "_extensions")
+    doc = tmp_path / "mentions.qmd"
+    doc.write_text('---\ntitle: Mentions\n---\n\nA page must not contain `<img src="https://example.org/x.png">`'
+                   ' or <code>href="https://example.org/s.css"</code>; this text only mentions them.\n',
+                   encoding="utf-8")
+    (html,) = render(doc, ("html",), tmp_path / "out", engine="builtin")
+    assert "example.org/x.png" in html.read_text(encoding="utf-8")
