@@ -179,12 +179,14 @@ rule briefs_index:
 rule briefs:
     input:
         rules.briefs_index.output,
+        brief_outputs,
 
 
 rule reports:
     input:
         expand("reports/_output/{doc}.{ext}", doc=["policy-paper", "appendix"], ext=["html", "pdf"]),
         rules.briefs_index.output,
+        brief_outputs,  # targets themselves: a deleted brief is rebuilt though the index is current
         # intermediate files are targets too: a deleted one is rebuilt
         rules.figures_data.output,
         rules.figures_claims.output,
