@@ -16,7 +16,13 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "config/schemas/config.schema.json")
+try:  # a configuration that breaks its schema: the message, exit status 2, no traceback
+    validate(config, "config/schemas/config.schema.json")
+except Exception as e:
+    from snakemake.logging import logger
+
+    logger.error(f"Error: config/config.yaml does not match config/schemas/config.schema.json: {e}")
+    raise SystemExit(2)
 
 
 include: "rules/common.smk"

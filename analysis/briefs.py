@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import write_json
+from .io import atomic_dir, read_parquet, write_json
 from .stats import json_safe
 
 CONDITIONS = [
@@ -146,21 +146,33 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
     })
 
 
-def write_all(processed: Path, out: Path, last_year: int = 2024) -> list[str]:
+#: The manifest of the briefs' data files, beside `briefs/` (written last).
+SLUGS_FILE = "brief-slugs.json"
+
+
+def write_all(processed: Path, out: Path, last_year: int | None = None) -> list[str]:
+    """Every brief's data and the conditions summary; `last_year` (of open-ended interventions'
+    windows) defaults to the panel's last year, as the data say it."""
     from .figures import brief_cases
     from .panel import hmi_gwcodes, mapper_from_processed
 
-    hmi = pd.read_parquet(processed / "hmi_cases.parquet")
-    cy = pd.read_parquet(processed / "country_year.parquet")
-    osv = pd.read_parquet(processed / "ucdp_onesided.parquet")
+    hmi = read_parquet(processed / "hmi_cases.parquet")
+    cy = read_parquet(processed / "country_year.parquet")
+    osv = read_parquet(processed / "ucdp_onesided.parquet")
+    if last_year is None:
+        last_year = int(cy["year"].max())
     mapper = mapper_from_processed(processed)
     rel_of = hmi.groupby("case_id")["release"].apply(lambda s: sorted(s)).to_dict()
     cases = brief_cases(hmi)
     cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
     slugs = []
-    for _, case in cases.iterrows():
-        cy_case = cy[cy.gwcode == case["gwcode"]] if not pd.isna(case["gwcode"]) else cy.iloc[0:0]
-        write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year), out / "briefs" / f"{case['slug']}.json")
-        slugs.append(case["slug"])
+    with atomic_dir(out / "briefs") as tmp:  # the whole set replaces the old one: no stale or partial set
+        for _, case in cases.iterrows():
+            cy_case = cy[cy.gwcode == case["gwcode"]] if not pd.isna(case["gwcode"]) else cy.iloc[0:0]
+            write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year), tmp / f"{case['slug']}.json")
+            slugs.append(case["slug"])
     write_json(conditions_summary(hmi), out / "conditions.json")
+    # the manifest of the set (the workflow reads the slugs from it, and a brief's data
+    # file that went missing is noticed and rebuilt rather than its brief dropped)
+    write_json({"slugs": sorted(slugs)}, out / SLUGS_FILE)
     return slugs

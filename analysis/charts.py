@@ -78,9 +78,11 @@ def save_chart(chart: alt.TopLevelMixin, out_dir: str | Path, name: str) -> tupl
 # --------------------------------------------------------------------------- chart builders
 
 
-def hmi_timeline(hmi: pd.DataFrame, release: str = "0.3", last_year: int = 2024) -> alt.Chart:
+def hmi_timeline(hmi: pd.DataFrame, release: str = "0.3", last_year: int | None = None) -> alt.Chart:
     """Every HMI as a bar from start to end year, coloured by whom it was directed against."""
     d = hmi[hmi["release"] == release].copy()
+    if last_year is None:  # ongoing interventions are drawn to the last year of the data
+        last_year = int(hmi["end_year"].max()) if hmi["end_year"].notna().any() else int(hmi["start_year"].max())
     d["end"] = d["end_year"].fillna(last_year).astype(int) + 1
     d["start"] = d["start_year"].astype(int)
     d["regime change"] = np.where(d["regime_change"].fillna(False), "yes", "no")
@@ -199,7 +201,7 @@ def onset_series(cy: pd.DataFrame, breaks: tuple[int, ...] = (1999, 2005, 2011))
     rules = alt.Chart(b).mark_rule(color="#D55E00", strokeDash=[4, 3]).encode(x="year:O")
     text = alt.Chart(b).mark_text(align="right", dx=-3, fontSize=9, color="#D55E00").encode(
         x="year:O", y=alt.Y("ypix:Q", scale=None, axis=None), text="label:N")
-    chart = (line + rules + text).properties(width=WIDTH, height=HEIGHT, title=alt.Title("Rebellion onsets, 1946-2024", subtitle="New UCDP/PRIO intrastate conflicts per year"))
+    chart = (line + rules + text).properties(width=WIDTH, height=HEIGHT, title=alt.Title(f"Rebellion onsets, {int(cy['year'].min())}-{int(cy['year'].max())}", subtitle="New UCDP/PRIO intrastate conflicts per year"))
     alt_text = (f"Bar chart of new intrastate conflicts per year from {g.year.min()} to {g.year.max()} "
                 f"(total {int(g.onsets.sum())}), with dashed lines at {', '.join(map(str, breaks))}.")
     return _with_meta(chart, alt_text, onset_series, ["data/processed/country_year.parquet"])

@@ -45,17 +45,15 @@ def cmd_fetch(args) -> None:
 def cmd_clean(args) -> None:
     from . import clean
 
-    path = clean.build_table(args.table, args.raw, args.out)
+    path = clean.build_table(args.table, args.raw, args.out, verify=not args.no_verify)
     log.info("wrote %s", path)
 
 
 def cmd_release_diff(args) -> None:
-    import pandas as pd
-
     from .clean.prif import release_diff
-    from .io import write_csv
+    from .io import read_parquet, write_csv
 
-    cases = pd.read_parquet(args.cases)
+    cases = read_parquet(args.cases)
     diff = release_diff(cases[cases.release == "0.3"], cases[cases.release == "2019"])
     write_csv(diff, args.output)
     log.info("wrote %s (%d differences)", args.output, len(diff))
@@ -64,26 +62,62 @@ def cmd_release_diff(args) -> None:
 def cmd_panel(args) -> None:
     from .panel import build_panel_outputs
 
-    build_panel_outputs(Path(args.processed), args.first_year, args.last_year, Path(args.output), Path(args.report))
+    first, last = args.first_year, args.last_year
+    if first is None or last is None:  # the workflow's configuration says which years
+        import yaml
+
+        from . import ROOT
+
+        panel = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["panel"]
+        first = panel["first_year"] if first is None else first
+        last = panel["last_year"] if last is None else last
+    build_panel_outputs(Path(args.processed), first, last, Path(args.output), Path(args.report))
 
 
 def cmd_datapackage(args) -> None:
     from .datapackage import write_datapackage
 
-    write_datapackage(Path(args.processed), Path(args.output))
+    write_datapackage(Path(args.processed), Path(args.output), Path(args.raw))
 
 
 def cmd_claim(args) -> None:
-    from .claims import write_claim
+    from .claims import load_claims, write_claim
+    from .io import check_parquet
 
+    claims = load_claims(args.registry)
+    if args.claim_id not in claims:
+        raise DataError(f"unknown claim id {args.claim_id!r}; known: {', '.join(claims)}", file=args.registry)
+    for t in claims[args.claim_id].data["tables"]:  # a corrupt table is an error naming it
+        check_parquet(Path(args.processed) / f"{t}.parquet")
     write_claim(args.claim_id, args.processed, args.out, args.registry)
+    _check_declared_inputs(args.claim_id, claims[args.claim_id].data["tables"], Path(args.out))
     log.info("wrote %s/%s.json", args.out, args.claim_id)
+
+
+def _check_declared_inputs(claim_id: str, declared, out: Path) -> None:
+    """A claim may read only the tables its registry entry names (the workflow declares those
+    as the job's inputs, so that a changed or deleted table reruns it)."""
+    import json
+
+    result = out / f"{claim_id}.json"
+    read = json.loads(result.read_text(encoding="utf-8")).get("data", {}).get("inputs_sha256", {})
+    undeclared = sorted(n for n in read if n.removesuffix(".parquet") not in set(declared))
+    if undeclared:
+        result.unlink(missing_ok=True)
+        (out / "curves" / f"{claim_id}.parquet").unlink(missing_ok=True)
+        raise DataError(f"claim {claim_id} read {', '.join(undeclared)}, which its entry's data.tables does not name; "
+                        "add the table there", file="config/claims.yaml")
 
 
 def cmd_claims_summary(args) -> None:
     from .claims import load_claims, write_summary
 
+    from .io import check_parquet, read_json
+
     ids = args.ids or list(load_claims(args.registry))
+    for cid in ids:  # a missing or damaged result is an error naming it
+        read_json(Path(args.out) / f"{cid}.json")
+        check_parquet(Path(args.out) / "curves" / f"{cid}.parquet")
     write_summary(args.out, ids, args.registry)
     log.info("wrote %s/verdicts.csv, findings.json and spec_curve.parquet (%d claims)", args.out, len(ids))
 
@@ -118,18 +152,24 @@ def cmd_render(args) -> None:
         for item in items:
             key, sep, value = item.partition(":")
             if not sep or not key:
-                raise SystemExit(f"r2p render: {flag} expects KEY:VALUE, got {item!r}")
+                raise DataError(f"r2p render: {flag} expects KEY:VALUE, got {item!r}", file=args.doc)
             out[key] = yaml.safe_load(value)
         return out
 
+    from .render import _normalise_to
+
+    try:
+        _normalise_to(args.to)
+    except ValueError as e:
+        raise DataError(f"r2p render --to {args.to}: {e}", file=args.doc) from None
     params = key_values(args.param, "-P")
     metadata = key_values(args.metadata, "-M")
     if args.execute_only and not args.freeze_dir:
-        raise SystemExit("r2p render: --execute-only needs --freeze-dir")
+        raise DataError("r2p render: --execute-only needs --freeze-dir", file=args.doc)
     if args.frozen and args.each:
-        raise SystemExit("r2p render: --frozen names one record; it cannot be combined with --each")
+        raise DataError("r2p render: --frozen names one record; it cannot be combined with --each", file=args.doc)
     if args.each and metadata:
-        raise SystemExit("r2p render: -M applies to one document; it cannot be combined with --each")
+        raise DataError("r2p render: -M applies to one document; it cannot be combined with --each", file=args.doc)
     if args.each:  # KEY:V1,V2,... or KEY:@DIR (one render per *.json stem in DIR), one warm kernel
         key, _, values = args.each.partition(":")
         if values.startswith("@"):
@@ -137,8 +177,13 @@ def cmd_render(args) -> None:
         else:
             vals = [v for v in values.split(",") if v]
         jobs = [(args.doc, {**params, key: v}, v) for v in vals]
-        if args.execute_only:  # one warm kernel, outputs frozen for later conversion
-            outs = execute_many(jobs, args.freeze_dir)
+        if args.execute_only:  # one warm kernel, outputs frozen for later conversion; the
+            # records replace the directory as a whole once all are written (no partial set)
+            from .io import atomic_dir
+
+            with atomic_dir(args.freeze_dir) as tmp:
+                execute_many(jobs, tmp)
+            outs = [Path(args.freeze_dir) / f"{v}.json" for v in vals]
         else:
             outs = [p for ps in render_many(jobs, to=args.to, out_dir=args.out_dir, engine=args.engine) for p in ps]
     elif args.execute_only:
@@ -148,6 +193,28 @@ def cmd_render(args) -> None:
                       output_name=args.output_name, metadata=metadata or None, frozen=args.frozen)
     for p in outs:
         log.info("wrote %s", p)
+
+
+def cmd_verify(args) -> int:
+    from .verify import verify
+
+    problems, checked = verify(args.root, registry=args.registry)
+    for m in problems:
+        log.error("%s", m)
+    if problems:
+        log.error("%d of %d checks failed; delete the files named and run `snakemake -c2` to rebuild them", len(problems), checked)
+        return 1
+    log.info("all %d checks passed: raw files match the registry, outputs match their records", checked)
+    return 0
+
+
+def cmd_publish_index(args) -> None:
+    from .guard import publish_index
+
+    removed = publish_index(Path(args.index), [Path(f) for f in args.files])
+    for p in removed:
+        log.info("removed %s (not in the current set)", p)
+    log.info("wrote %s (%d files)", args.index, len(args.files))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("table")
     c.add_argument("--raw", default="data/raw")
     c.add_argument("--out", default="data/processed")
+    c.add_argument("--no-verify", action="store_true",
+                   help="clean raw files that are not the registered versions (for testing a cleaner on edited files)")
     c.set_defaults(func=cmd_clean)
 
     d = sub.add_parser("release-diff", help="differences between the PRIF HMI releases")
@@ -177,8 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     pn = sub.add_parser("panel", help="build the country-year panel and the crosswalk report")
     pn.add_argument("--processed", default="data/processed")
-    pn.add_argument("--first-year", type=int, default=1946)
-    pn.add_argument("--last-year", type=int, default=2024)
+    pn.add_argument("--first-year", type=int, default=None, help="default: panel.first_year in config/config.yaml")
+    pn.add_argument("--last-year", type=int, default=None, help="default: panel.last_year in config/config.yaml")
     pn.add_argument("--output", default="data/processed/country_year.parquet")
     pn.add_argument("--report", default="data/processed/crosswalk_report.csv")
     pn.set_defaults(func=cmd_panel)
@@ -186,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     dp = sub.add_parser("datapackage", help="write the data package descriptor")
     dp.add_argument("--processed", default="data/processed")
     dp.add_argument("--output", default="data/processed/datapackage.json")
+    dp.add_argument("--raw", default="data/raw", help="the raw files the tables were cleaned from")
     dp.set_defaults(func=cmd_datapackage)
     cl = sub.add_parser("claim", help="test one claim from config/claims.yaml")
     cl.add_argument("claim_id")
@@ -227,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--frozen", default=None, metavar="RECORD.json",
                    help="built-in engine: convert a frozen execution instead of executing (ignored by quarto)")
     r.set_defaults(func=cmd_render)
+    v = sub.add_parser("verify", help="check raw files, processed tables and results against their records")
+    v.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
+    v.add_argument("--registry", default=None, help="source registry (default: config/sources.yaml)")
+    v.set_defaults(func=cmd_verify)
+    pi = sub.add_parser("publish-index", help="list a directory's current outputs; remove the others")
+    pi.add_argument("index", help="the index to write (JSON), in the directory of the outputs")
+    pi.add_argument("files", nargs="*", help="the current outputs")
+    pi.set_defaults(func=cmd_publish_index)
     return p
 
 
@@ -235,8 +313,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.log)
     try:
-        args.func(args)
+        rc = args.func(args)
     except (DataError, RenderError) as e:
         log.error("%s", e)
         return 2
-    return 0
+    except __import__("yaml").YAMLError as e:  # a registry that is not YAML (the source registry names itself)
+        log.error("file %s: not valid YAML: %s", getattr(args, "registry", None) or "?", e)
+        return 2
+    except OSError as e:  # a read-only directory, a full disk, ...: name the file, no traceback
+        where = f" ({e.filename})" if e.filename else ""
+        log.error("cannot %s%s: %s", "write" if isinstance(e, PermissionError) else "read or write", where,
+                  e.strerror or e)
+        return 2
+    return rc or 0

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import __version__
-from .io import sha256_file, write_json
+from .io import check_parquet, sha256_file, write_json
 from .sources import load_registry
 
 #: Derived outputs that are not cleaned tables: description, sources (by table), key.
@@ -60,6 +60,7 @@ def _resource_for(path: Path, description: str, key, sources, citations) -> dict
         "citations": sorted(citations),
     }
     if path.suffix == ".parquet":
+        check_parquet(path)
         meta = pq.read_metadata(path)
         schema = pq.read_schema(path)
         res["format"] = "parquet"
@@ -75,19 +76,23 @@ def _resource_for(path: Path, description: str, key, sources, citations) -> dict
     return res
 
 
-def write_datapackage(processed: Path, output: Path) -> Path:
+def write_datapackage(processed: Path, output: Path, raw: Path | None = None) -> Path:
+    """Describe every processed table; each raw file is recorded with the sha256 of the bytes
+    in `raw` (default: `processed/../raw`), verified against the registry first."""
     from . import clean
+    from .sources import verify_raw
 
     reg = load_registry()
     tables = clean.registry()
     resources = []
+    used = verify_raw(sorted({s for t in tables.values() for s in t.sources}),
+                      raw if raw is not None else processed.parent / "raw", reg)
 
     def src_entries(relpaths):
         out = []
         for rel in relpaths:
             sid, name = rel.split("/", 1)
-            f = reg[sid].file(name)
-            out.append({"source": sid, "file": name, "sha256": f.sha256, "version": reg[sid].version})
+            out.append({"source": sid, "file": name, "sha256": used[rel], "version": reg[sid].version})
         return out
 
     for name, t in tables.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import write_json
+from .io import atomic_dir, read_json, read_parquet, write_json
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""
@@ -51,18 +51,20 @@ def _cc1_rows(cc1: dict) -> list[dict]:
 class _Saver:
     """Saves charts and records each in an index (provenance and alt text)."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, staging: dict[str, Path] | None = None):
         self.out = out
+        self.staging = staging or {}  # sub-directory -> where its files are written until moved into place
         self.index: dict[str, dict] = {}
 
     def __call__(self, chart, name: str, sub: str = "") -> None:
         from . import charts
 
-        spec_path, svg_path = charts.save_chart(chart, self.out / sub if sub else self.out, name)
+        final = self.out / sub if sub else self.out
+        spec_path, svg_path = charts.save_chart(chart, self.staging.get(sub, final), name)
         spec = json.loads(spec_path.read_text(encoding="utf-8"))  # as saved (validated once, by save_chart)
         title = spec.get("title")
         self.index[f"{sub}/{name}" if sub else name] = {
-            "spec": str(spec_path), "svg": str(svg_path), "alt": spec.get("description", ""),
+            "spec": str(final / spec_path.name), "svg": str(final / svg_path.name), "alt": spec.get("description", ""),
             "title": title.get("text", "") if isinstance(title, dict) else (title or ""),
             **spec.get("usermeta", {}).get("r2p", {}),
         }
@@ -73,21 +75,23 @@ def build_data_figures(processed: Path, out: Path) -> dict:
     from . import charts
     from .panel import hmi_gwcodes, mapper_from_processed
 
-    save = _Saver(out)
-    hmi = pd.read_parquet(processed / "hmi_cases.parquet")
-    cy = pd.read_parquet(processed / "country_year.parquet")
-    save(charts.hmi_timeline(hmi), "hmi_timeline")
-    save(charts.onset_series(cy), "onset_series")
-    save(charts.veto_series(pd.read_parquet(processed / "unsc_vetoes_by_member.parquet")), "veto_series")
-    # one fatalities chart per intervention brief
-    mapper = mapper_from_processed(processed)
-    cases = brief_cases(hmi)
-    cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
-    cols = ["osv_gov_best", "osv_nonstate_best", "battle_deaths_best"]
-    for r in cases.itertuples(index=False):
-        sub = cy[(cy.gwcode == r.gwcode) & cy.year.between(int(r.start_year) - 3, int(r.start_year) + 3)]
-        sub = sub[["year", *cols]].astype({c: float for c in cols})
-        save(charts.case_fatalities(sub, {"case_id": r.case_id, "start_year": r.start_year}), r.slug, "briefs")
+    hmi = read_parquet(processed / "hmi_cases.parquet")
+    cy = read_parquet(processed / "country_year.parquet")
+    # one fatalities chart per intervention brief, in `briefs/`: written as a whole set that
+    # replaces the old one (a brief that no longer exists leaves no chart behind)
+    with atomic_dir(out / "briefs") as staging:
+        save = _Saver(out, {"briefs": staging})
+        save(charts.hmi_timeline(hmi, last_year=int(cy["year"].max())), "hmi_timeline")
+        save(charts.onset_series(cy), "onset_series")
+        save(charts.veto_series(read_parquet(processed / "unsc_vetoes_by_member.parquet")), "veto_series")
+        mapper = mapper_from_processed(processed)
+        cases = brief_cases(hmi)
+        cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
+        cols = ["osv_gov_best", "osv_nonstate_best", "battle_deaths_best"]
+        for r in cases.itertuples(index=False):
+            sub = cy[(cy.gwcode == r.gwcode) & cy.year.between(int(r.start_year) - 3, int(r.start_year) + 3)]
+            sub = sub[["year", *cols]].astype({c: float for c in cols})
+            save(charts.case_fatalities(sub, {"case_id": r.case_id, "start_year": r.start_year}), r.slug, "briefs")
     write_json(save.index, out / "index-data.json")
     return save.index
 
@@ -97,8 +101,8 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     from . import charts
 
     save = _Saver(out)
-    curves = pd.read_parquet(claims_dir / "spec_curve.parquet")
-    results = {c: json.loads((claims_dir / f"{c}.json").read_text(encoding="utf-8")) for c in claim_ids}
+    curves = read_parquet(claims_dir / "spec_curve.parquet")
+    results = {c: read_json(claims_dir / f"{c}.json") for c in claim_ids}
     for c in claim_ids:
         save(charts.spec_curve_chart(curves[curves.claim_id == c], results[c]), f"spec_curve_{c}")
     save(charts.share_breakdown(_rc1_rows(results["RC1"]), "Regime-change activity by group",

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -52,6 +53,36 @@ def atomic_path(dest: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
         raise
 
 
+@contextlib.contextmanager
+def atomic_dir(dest: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty temporary directory beside `dest`; on success it replaces `dest` whole.
+
+    For outputs of many files (one record per brief, ...): a reader sees the old set or the
+    new one, never a mixture or a partial set, and files of the old set that the new one
+    lacks are gone. A killed writer leaves only a hidden `.<name>.<random>.tmpdir` (or, in
+    the instant of the swap, `.<name>.<random>.old`), which the workflow removes
+    (analysis/guard.py) and which no reader takes for the output.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmpdir", dir=dest.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        old = None
+        if dest.is_dir() and not dest.is_symlink():
+            old = tmp.with_name(tmp.name[: -len(".tmpdir")] + ".old")
+            os.replace(dest, old)
+        elif dest.exists() or dest.is_symlink():
+            dest.unlink()
+        os.replace(tmp, dest)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_parquet(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
     """Write `df` as Parquet, byte-for-byte reproducible for the same data."""
     import pyarrow as pa
@@ -61,6 +92,55 @@ def write_parquet(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
     with atomic_path(dest) as tmp:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
     return Path(dest)
+
+
+def read_parquet(path: str | os.PathLike[str], **kw) -> pd.DataFrame:
+    """`pandas.read_parquet`, with a missing or unreadable file a `DataError` naming it
+    (pyarrow's own errors name no file: "Parquet magic bytes not found in footer")."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from .errors import DataError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("processed table missing (rebuild it: snakemake -c2)", file=str(path))
+    try:
+        return pd.read_parquet(path, **kw)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise DataError(f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}",
+                        file=str(path)) from None
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """JSON from `path`; a missing or malformed file is a `DataError` naming it (and the line)."""
+    from .errors import DataError
+
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError("file missing (rebuild it: snakemake -c2)", file=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"not valid JSON (rebuild it: snakemake -c2): {e}", file=str(path),
+                        row=getattr(e, "lineno", None)) from None
+
+
+def check_parquet(path: str | os.PathLike[str]) -> None:
+    """Raise `DataError` naming `path` unless it is a readable Parquet file (footer and schema)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .errors import DataError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("processed table missing (rebuild it: snakemake -c2)", file=str(path))
+    try:
+        pq.read_metadata(path)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise DataError(f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}",
+                        file=str(path)) from None
 
 
 def write_text(text: str, dest: str | os.PathLike[str]) -> Path:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from .crosswalk import IMI_SPECIAL_CODES, Mapper
+from .errors import DataError
 from .io import write_csv, write_parquet
 
 log = logging.getLogger("r2p.panel")
@@ -468,7 +469,9 @@ def covariates(pred: pd.DataFrame, mapper: Mapper, fixes: list[dict]) -> pd.Data
 
 
 def _read(processed: Path, name: str) -> pd.DataFrame:
-    return pd.read_parquet(processed / f"{name}.parquet")
+    from .io import read_parquet
+
+    return read_parquet(processed / f"{name}.parquet")
 
 
 def mapper_from_processed(processed: Path) -> Mapper:
@@ -555,9 +558,39 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def data_years(registry=None) -> tuple[int, int]:
+    """The years the panel's sources cover together: (earliest start, latest end), from the
+    `years` of each source in the registry (config/sources.yaml), not from the code."""
+    from . import clean
+    from .sources import load_registry
+
+    reg = registry if registry is not None else load_registry()
+    tables = clean.registry()
+    spans = []
+    for t in INPUT_TABLES:
+        for sid in tables[t].source_ids:
+            a, _, b = str(reg[sid].years).partition("-")
+            spans.append((int(a), int(b or a)))
+    return min(a for a, _ in spans), max(b for _, b in spans)
+
+
+def check_years(first: int, last: int, where: str = "config/config.yaml", registry=None) -> None:
+    """Raise `DataError` (naming `where` and the key) for a panel range the data cannot fill."""
+    lo, hi = data_years(registry)
+    if first > last:
+        raise DataError(f"panel.first_year {first} is after panel.last_year {last}", file=where)
+    if last > hi:
+        raise DataError(f"panel.last_year {last} is after the last year any source covers ({hi}, the sources' "
+                        "`years` in config/sources.yaml); later years would be all missing", file=where)
+    if first < max(lo, 1816):
+        raise DataError(f"panel.first_year {first} is before the first year the sources cover ({max(lo, 1816)})",
+                        file=where)
+
+
 def build_panel_outputs(processed: Path, first: int, last: int, output: Path, report: Path) -> None:
     from .schemas import COUNTRY_YEAR
 
+    check_years(first, last, where="the panel's --first-year/--last-year")
     df, rep = build_panel(processed, first, last)
     COUNTRY_YEAR.validate(df, lazy=True)
     write_csv(rep, report)

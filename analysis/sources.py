@@ -75,7 +75,15 @@ class Source:
 def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Source]:
     """Read and schema-check the registry; return sources by id."""
     path = Path(path)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
+    except FileNotFoundError:
+        raise DataError("source registry not found", file=str(path)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise DataError(f"source registry is not valid YAML{where}: {getattr(e, 'problem', None) or e}",
+                        file=str(path), row=mark.line + 1 if mark is not None else None) from None
     schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:
@@ -131,6 +139,105 @@ def _verify(path: Path, f: SourceFile) -> str | None:
     return None
 
 
+#: The verification cache in each raw root: {relpath: [size, mtime_ns, inode, ctime_ns, sha256]}.
+CACHE_NAME = ".r2p-verified.json"
+
+
+def _signature(st: os.stat_result) -> list[int]:
+    # ctime cannot be set by a user (touch sets mtime only): any write, rename or chmod
+    # changes it, so an edited or replaced file never matches a cached signature
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+
+
+class Verifier:
+    """sha256 of raw files, cached by stat signature (size, mtime_ns, inode, ctime_ns).
+
+    A file whose signature is cached is not hashed again; any change to it (content,
+    replacement, touch) changes its signature, so it is hashed again. The cache is an
+    optimisation only: a missing, unreadable or unwritable cache means hashing.
+    """
+
+    def __init__(self, raw_root: str | os.PathLike[str]):
+        self.root = Path(raw_root)
+        self.cache_path = self.root / CACHE_NAME
+        try:
+            self.cache = json.loads(self.cache_path.read_text(encoding="utf-8"))
+            if not isinstance(self.cache, dict):
+                self.cache = {}
+        except (OSError, ValueError):
+            self.cache = {}
+        self._dirty = False
+
+    def sha256(self, relpath: str) -> str:
+        """The sha256 of `<root>/<relpath>` (raises OSError if it cannot be read)."""
+        path = self.root / relpath
+        sig = _signature(path.stat())
+        hit = self.cache.get(relpath)
+        if isinstance(hit, list) and len(hit) == 5 and hit[:4] == sig:
+            return hit[4]
+        digest = sha256_file(path)
+        if _signature(path.stat()) == sig:  # not changed while hashing
+            self.cache[relpath] = [*sig, digest]
+            self._dirty = True
+        return digest
+
+    def check(self, f: SourceFile) -> str | None:
+        """None if the raw copy of `f` holds the registered bytes, else why not."""
+        path = self.root / f.relpath
+        try:
+            size = path.stat().st_size
+            if size != f.bytes:
+                return f"size {size} bytes, expected {f.bytes}"
+            digest = self.sha256(f.relpath)
+        except FileNotFoundError:
+            return "missing"
+        except OSError as e:
+            return f"cannot read: {e.strerror or e}"
+        if digest != f.sha256:
+            return f"sha256 {digest}, expected {f.sha256}"
+        return None
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        try:
+            with atomic_path(self.cache_path) as tmp:
+                tmp.write_text(json.dumps(self.cache, sort_keys=True), encoding="utf-8")
+        except OSError:
+            pass  # a read-only raw directory: no cache, verification still happens
+        self._dirty = False
+
+
+def verify_raw(relpaths: Iterable[str], raw_root: str | os.PathLike[str],
+               registry: dict[str, "Source"] | None = None) -> dict[str, str]:
+    """Check raw files against the registry; return {relpath: sha256 of the bytes read}.
+
+    Raises `DataError` naming the source and file of the first file that is missing,
+    unregistered or not the registered bytes.
+    """
+    reg = registry if registry is not None else load_registry()
+    ver = Verifier(raw_root)
+    out = {}
+    try:
+        for rel in relpaths:
+            sid, _, name = rel.partition("/")
+            if sid not in reg or name not in {f.name for f in reg[sid].files}:
+                raise DataError("file not in the source registry (config/sources.yaml)", source=sid, file=name)
+            f = reg[sid].file(name)
+            why = ver.check(f)
+            if why == "missing":
+                raise DataError(f"raw file missing from {ver.root}/{sid} (run the fetch step first)",
+                                source=sid, file=name)
+            if why is not None:
+                raise DataError(f"raw file {ver.root / rel} is not the registered version: {why}; "
+                                "delete it and rerun the workflow to fetch the registered file again",
+                                source=sid, file=name)
+            out[rel] = ver.sha256(rel)  # the bytes as read (cached: equal to the registered digest)
+    finally:
+        ver.save()
+    return out
+
+
 def _download(url: str, dest: Path, timeout: float) -> None:
     req = urllib.request.Request(url, headers={"User-Agent": "r2p-evidence"})
     with urllib.request.urlopen(req, timeout=timeout) as resp, open(dest, "wb") as out:
@@ -181,7 +288,9 @@ def fetch_file(
     tried: list[str] = []
 
     if dest.exists():
-        why = _verify(dest, f)
+        ver = Verifier(raw_root)
+        why = ver.check(f)
+        ver.save()
         if why is None:
             log(f"[fetch] {f.relpath}: present and verified")
             return dest

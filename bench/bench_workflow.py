@@ -1,40 +1,143 @@
-"""Seconds for the default target from cleaned data (claims, figures, reports); prints figures only.
+"""Seconds for the workflow: the default target from cleaned data, no-op reruns with and
+without re-verification beside Snakemake's own floor, and (--cold) a cold build from the
+mirror. Prints figures only; asserts nothing.
 
-    python bench/bench_workflow.py          # needs `snakemake -c2 data` to have run
+    python bench/bench_workflow.py                    # needs `snakemake -c2 data` to have run
+    python bench/bench_workflow.py --cold             # also a cold build in a clean copy
+    python bench/bench_workflow.py --cold --baseline fb9c5a3   # ... and the same for a commit
 
-It removes results/ and reports/_output/, times `snakemake -c2` (everything downstream of
-data/processed), then times a no-op rerun. Not a test: it asserts nothing.
+No-op reruns (best of --repeat, in this checkout once it is built):
+- "with re-verification": the plain `snakemake -c2` (raw files re-verified through the
+  stat-signature cache, multi-file outputs checked for completeness, the run lock taken);
+- "re-verification, cold cache": the same with the verification cache removed first
+  (every raw file hashed again);
+- "without re-verification": R2P_BENCH_NO_REVERIFY=1, which skips those checks (for this
+  comparison only);
+- "trivial workflow": a generated Snakefile with as many jobs, each `touch {output}`, as
+  the real DAG has: what any Snakemake workflow of this size costs to do nothing.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
-def run(*args: str) -> float:
+def run(cwd: Path, *args: str, env: dict | None = None) -> float:
     t = time.perf_counter()
-    res = subprocess.run(["snakemake", "-c2", *args], cwd=ROOT, capture_output=True, text=True)
+    res = subprocess.run(["snakemake", "-c2", *args], cwd=cwd, capture_output=True, text=True,
+                         env=dict(os.environ, **(env or {})))
     dt = time.perf_counter() - t
     if res.returncode != 0:
-        sys.exit(res.stderr[-3000:])
+        sys.exit(f"snakemake failed in {cwd}:\n{(res.stdout + res.stderr)[-3000:]}")
     return dt
 
 
+def best(n: int, f) -> float:
+    return min(f() for _ in range(n))
+
+
+def n_jobs(cwd: Path) -> int:
+    res = subprocess.run(["snakemake", "-n", "--forceall", "--quiet", "rules"], cwd=cwd, capture_output=True, text=True)
+    m = re.search(r"^total\s+(\d+)", res.stdout + res.stderr, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def trivial_workflow(n: int, d: Path) -> Path:
+    """A Snakefile with n jobs: n-1 independent `touch` jobs and one that gathers them."""
+    (d / "Snakefile").write_text(
+        f'N = {n - 1}\n'
+        'rule all:\n    input: expand("out/{i}.txt", i=range(N))\n'
+        'rule one:\n    output: "out/{i}.txt"\n    shell: "touch {output}"\n', encoding="utf-8")
+    return d
+
+
+def clean_copy(dest: Path, rev: str | None = None) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    if rev:
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        return dest
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    for f in filter(None, files):
+        src = ROOT / f.decode()
+        if src.is_file():
+            (dest / f.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / f.decode(), follow_symlinks=False)
+        elif src.is_symlink():
+            (dest / f.decode()).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(src), dest / f.decode())
+    return dest
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="no-op reruns: best of N")
+    ap.add_argument("--cold", action="store_true", help="also time a cold build from the mirror in a clean copy")
+    ap.add_argument("--baseline", default=None, help="with --cold: also a cold build of this git revision")
+    ap.add_argument("--skip-full", action="store_true", help="skip the default target from cleaned data")
+    args = ap.parse_args()
     if not (ROOT / "data" / "processed" / "country_year.parquet").exists():
         sys.exit("run `snakemake -c2 data` first")
-    for d in ("results", "reports/_output"):
-        shutil.rmtree(ROOT / d, ignore_errors=True)
-    full = run()
-    noop = run()
-    print(f"default target from cleaned data (claims + figures + reports), 2 cores: {full:6.1f} s")
-    print(f"no-op rerun:                                                         {noop:6.1f} s")
+
+    if not args.skip_full:
+        for d in ("results", "reports/_output"):
+            shutil.rmtree(ROOT / d, ignore_errors=True)
+        full = run(ROOT)
+        print(f"default target from cleaned data (claims + figures + reports), 2 cores: {full:6.1f} s")
+    else:
+        run(ROOT)
+
+    cache = ROOT / "data" / "raw" / ".r2p-verified.json"
+
+    def cold_cache():
+        cache.unlink(missing_ok=True)
+        return run(ROOT)
+
+    jobs = n_jobs(ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        triv = trivial_workflow(jobs, Path(tmp))
+        run(triv)
+        modes = {"with": lambda: run(ROOT), "cold": cold_cache,
+                 "without": lambda: run(ROOT, env={"R2P_BENCH_NO_REVERIFY": "1"}), "floor": lambda: run(triv)}
+        times: dict[str, list[float]] = {k: [] for k in modes}
+        for _ in range(args.repeat):  # interleaved, so that load changes hit every mode alike
+            for k, f in modes.items():
+                times[k].append(f())
+    with_v, cold_v, without, floor = (min(times[k]) for k in ("with", "cold", "without", "floor"))
+    # the checks themselves, in this process (what the Snakefile runs before planning)
+    from analysis import guard
+    from analysis.sources import load_registry
+
+    reg = load_registry(ROOT / "config" / "sources.yaml")
+    t = time.perf_counter()
+    for _ in range(20):
+        guard.reverify_raw(reg, ROOT / "data" / "raw", remove=False)
+        guard.incomplete_sets(ROOT)
+    checks = (time.perf_counter() - t) / 20
+    print(f"no-op rerun, best of {args.repeat} ({jobs} jobs in the DAG):")
+    print(f"  with re-verification (cached signatures): {with_v:6.2f} s  ({(with_v / without - 1) * 100:+.1f}% vs without)")
+    print(f"  with re-verification, cold cache:         {cold_v:6.2f} s  ({(cold_v / without - 1) * 100:+.1f}% vs without)")
+    print(f"  without re-verification:                  {without:6.2f} s")
+    print(f"  trivial workflow, {jobs} touch jobs:        {floor:6.2f} s  (Snakemake's own floor)")
+    print(f"  the re-verification checks alone (cached): {checks * 1000:6.1f} ms")
+
+    if args.cold:
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, rev in [("this checkout", None)] + ([(f"baseline {args.baseline}", args.baseline)] if args.baseline else []):
+                wd = clean_copy(Path(tmp) / (rev or "head"), rev)
+                t = run(wd)
+                print(f"cold build from the mirror ({label}): {t:6.1f} s")
 
 
 if __name__ == "__main__":

@@ -45,5 +45,8 @@ rule claims_summary:
 
 
 rule claims:
+    # the per-claim results are targets too: a deleted one is rebuilt (its readers are
+    # the summary, the claim figures and the reports)
     input:
         rules.claims_summary.output,
+        rules.claims_summary.input,

@@ -11,6 +11,8 @@ sys.path.insert(0, workflow.basedir)
 # the modules it imports again (0.05-0.2 s each). A no-op when the caches are current.
 import compileall
 
+from snakemake.logging import logger
+
 compileall.compile_dir(str(Path(workflow.basedir) / "analysis"), quiet=2)
 
 # Jobs run `python` from the environment that runs Snakemake (the Snakefile already
@@ -25,12 +27,51 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
     shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:\"$PATH\"; ")
 
 from analysis import clean as _clean
+
+
+def refuse(message):
+    """Bad input found before any job runs: the message, exit status 2 (as `r2p` does), no traceback."""
+    logger.error(f"Error: {message}")
+    raise SystemExit(2)
+
 from analysis.sources import load_registry
 
 SOURCES = load_registry(config["sources"])
+
+# the panel's years: in order, and within the years the sources cover (config/sources.yaml)
+from analysis.errors import DataError
+from analysis.panel import check_years
+
+try:
+    check_years(config["panel"]["first_year"], config["panel"]["last_year"], registry=SOURCES)
+except DataError as e:
+    refuse(str(e))
 TABLES = _clean.registry()
 RAW = "data/raw"
 PROCESSED = "data/processed"
+
+# Before Snakemake plans the run (analysis/guard.py): one run at a time (a flock the kernel
+# releases however a run dies; stale Snakemake locks of a killed run are then removed), the
+# temporary files of killed jobs swept, every raw file re-verified (a file that is not the
+# registered version is removed, so the fetch job copies the registered one again).
+from analysis import guard as _guard
+
+if not _guard.read_only():
+    try:
+        _guard.acquire_run_lock()
+    except _guard.ConcurrentRun as e:
+        refuse(str(e))
+    _guard.sweep_debris()
+# (R2P_BENCH_NO_REVERIFY=1 skips the checks below: for bench/bench_workflow.py's comparison only)
+_reverify = not os.environ.get("R2P_BENCH_NO_REVERIFY")
+for _rel, _why in (_guard.reverify_raw(SOURCES, RAW, remove=not _guard.read_only()) if _reverify else {}).items():
+    logger.warning(f"{RAW}/{_rel} is not the registered file ({_why}); a run fetches it again")
+# a multi-file output with a file missing is rebuilt (its index or directory is removed)
+_incomplete = _guard.incomplete_sets() if _reverify else {}
+for _marker, _why in _incomplete.items():
+    logger.warning(f"{_marker}: incomplete ({_why}); a run builds it again")
+if not _guard.read_only():
+    _guard.remove_markers(_incomplete)
 
 
 def raw_path(relpath):
@@ -48,8 +89,7 @@ from analysis.claims import TESTS, RegistryError, load_claims
 try:
     CLAIMS = load_claims(config.get("claims", "config/claims.yaml"), check_tables=True)
 except RegistryError as _e:  # a bad registry stops the run with the message, exit 2, no traceback
-    print(f"error: {_e}", file=sys.stderr)
-    os._exit(2)
+    refuse(str(_e))
 
 def claim_inputs(w):
     c = CLAIMS[w.claim]
@@ -63,8 +103,10 @@ def claim_inputs(w):
 
 # Briefs: one per intervention, known after the `briefs_data` checkpoint.
 def brief_slugs():
-    d = checkpoints.briefs_data.get().output.briefs
-    return sorted(glob_wildcards(f"{d}/{{slug}}.json").slug)
+    import json
+
+    manifest = checkpoints.briefs_data.get().output.slugs
+    return json.loads(Path(manifest).read_text(encoding="utf-8"))["slugs"]
 
 
 def brief_outputs(wildcards):

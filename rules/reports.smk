@@ -29,6 +29,7 @@ rule figures_data:
 rule figures_claims:
     input:
         claims=rules.claims_summary.output,
+        results=rules.claims_summary.input.results,  # each claim's JSON is read
         code=["analysis/charts.py", "analysis/figures.py"],
     output:
         index="results/figures/index-claims.json",
@@ -58,6 +59,7 @@ checkpoint briefs_data:
     output:
         briefs=directory("results/briefs"),
         conditions="results/conditions.json",
+        slugs="results/brief-slugs.json",
     params:
         processed=lambda w, input: Path(input.tables[0]).parent,
         out=lambda w, output: Path(output.conditions).parent,
@@ -90,7 +92,7 @@ rule report:
     input:
         **REPORT_INPUTS,
         claims=rules.claims_summary.output,
-        claim_results=expand("results/claims/{claim}.json", claim=CLAIMS),
+        results=rules.claims_summary.input.results,  # analysis/reporting.py reads each claim's JSON
         figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
@@ -160,12 +162,35 @@ rule brief:
         " --output-name {wildcards.slug} -P slug:{wildcards.slug} -M {params.title:q} --frozen {params.frozen:q}"
 
 
+rule briefs_index:
+    # the published set: lists the briefs of the current interventions and removes any
+    # other brief from reports/_output/briefs/ (e.g. of an intervention whose slug changed);
+    # it reruns whenever the set of briefs changes
+    input:
+        brief_outputs,
+    output:
+        "reports/_output/briefs/index.json",
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/reports/briefs_index.log",
+    shell:
+        "python -m analysis --log {log:q} publish-index {output:q} {input:q}"
+
+
 rule briefs:
     input:
+        rules.briefs_index.output,
         brief_outputs,
 
 
 rule reports:
     input:
         expand("reports/_output/{doc}.{ext}", doc=["policy-paper", "appendix"], ext=["html", "pdf"]),
-        brief_outputs,
+        rules.briefs_index.output,
+        brief_outputs,  # targets themselves: a deleted brief is rebuilt though the index is current
+        # intermediate files are targets too: a deleted one is rebuilt
+        rules.figures_data.output,
+        rules.figures_claims.output,
+        "results/conditions.json",
+        rules.briefs_execute.output,

@@ -44,19 +44,25 @@ rule datapackage:
     input:
         tables=[f"{PROCESSED}/{t}.parquet" for t in TABLES],
         derived=rules.country_year.output + rules.hmi_release_diff.output,
+        raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
         code="analysis/datapackage.py",
     output:
         f"{PROCESSED}/datapackage.json",
     params:
         processed=lambda w, input: Path(input.tables[0]).parent,
+        raw=lambda w, input: Path(input.raw[0]).parents[1],
     conda:
         "../envs/r2p.yaml"
     log:
         "logs/tables/datapackage.log",
     shell:
-        "python -m analysis --log {log:q} datapackage --processed {params.processed} --output {output:q}"
+        "python -m analysis --log {log:q} datapackage --processed {params.processed} --raw {params.raw:q} --output {output:q}"
 
 
 rule data:
+    # every file of the stage is a target, so a deleted one is rebuilt even when the
+    # files made from it are up to date
     input:
         rules.datapackage.output,
+        rules.datapackage.input.tables,
+        rules.datapackage.input.derived,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import json
 import os
 import stat
 
@@ -49,3 +50,62 @@ def test_cleaner_schemas_are_built_only_when_used():
     s = LazySchema(lambda: calls.append(1) or __import__("pandera.pandas").pandas.DataFrameSchema({}))
     assert not calls
     assert s.columns == {} and s.get() is s.get() and calls == [1]  # built once, on first use
+
+
+def test_atomic_dir_replaces_the_whole_set_and_leaves_nothing_on_failure(tmp_path):
+    from analysis.io import atomic_dir
+
+    d = tmp_path / "set"
+    with atomic_dir(d) as t:
+        (t / "a.json").write_text("1")
+        (t / "b.json").write_text("2")
+    with atomic_dir(d) as t:
+        (t / "b.json").write_text("3")
+    assert sorted(p.name for p in d.iterdir()) == ["b.json"] and (d / "b.json").read_text() == "3"
+    try:
+        with atomic_dir(d) as t:
+            (t / "c.json").write_text("4")
+            raise RuntimeError("killed half-way")
+    except RuntimeError:
+        pass
+    assert sorted(p.name for p in d.iterdir()) == ["b.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set"]
+
+
+def test_read_only_invocations_are_recognised():
+    from analysis.guard import read_only
+
+    for argv in (["-n"], ["-c2", "--dry-run"], ["-np"], ["--lint"], ["--unlock"], ["--summary"], ["-c1", "-t"]):
+        assert read_only(argv), argv
+    for argv in ([], ["-c2"], ["-c2", "data"], ["--cores", "2", "reports"], ["-p", "-c2"], ["--forceall"]):
+        assert not read_only(argv), argv
+
+
+def test_publish_index_removes_outputs_of_vanished_inputs(tmp_path):
+    from analysis.guard import publish_index
+
+    d = tmp_path / "briefs"
+    d.mkdir()
+    for n in ("a.html", "a.pdf", "old.html", "old.pdf", ".hidden"):
+        (d / n).write_text(n)
+    removed = publish_index(d / "index.json", [d / "a.html", d / "a.pdf"])
+    assert sorted(p.name for p in removed) == ["old.html", "old.pdf"]
+    assert sorted(p.name for p in d.iterdir()) == [".hidden", "a.html", "a.pdf", "index.json"]
+    assert set(json.loads((d / "index.json").read_text())["files"]) == {"a.html", "a.pdf"}
+
+
+def test_incomplete_sets_are_found(tmp_path):
+    from analysis.guard import incomplete_sets
+
+    (tmp_path / "results/figures").mkdir(parents=True)
+    (tmp_path / "results/figures/x.svg").write_text("")
+    (tmp_path / "results/figures/index-data.json").write_text(json.dumps(
+        {"x": {"spec": "results/figures/x.vl.json", "svg": "results/figures/x.svg"}}))
+    (tmp_path / "results/brief-slugs.json").write_text(json.dumps({"slugs": ["a", "b"]}))
+    for sub in ("briefs", "briefs-executed"):
+        (tmp_path / "results" / sub).mkdir()
+        (tmp_path / "results" / sub / "a.json").write_text("{}")
+        (tmp_path / "results" / sub / "b.json").write_text("{}")
+    assert incomplete_sets(tmp_path) == {"results/figures/index-data.json": "results/figures/x.vl.json is missing"}
+    (tmp_path / "results/briefs-executed/b.json").unlink()
+    assert "results/briefs-executed" in incomplete_sets(tmp_path)

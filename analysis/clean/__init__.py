@@ -114,13 +114,23 @@ def build(table: Table, raw_root: str | Path, tables=None, processed: str | Path
     """Build and validate one table. Cleaned tables it reads (`Table.tables`) come from
     `tables` (callable name -> DataFrame), else `processed/<name>.parquet`, else the raw files."""
     df = table.build(RawFiles(raw_root, _resolver(table, raw_root, tables, processed)))
+    if len(df) == 0:  # a header-only file, or every row filtered out: never a valid source table
+        src = table.sources[0].split("/", 1)
+        raise DataError(f"table {table.name} has no rows (the raw file holds no data records)",
+                        source=src[0], file=src[1] if len(src) == 2 else None)
     df = validate(table, df)
     return df.sort_values(list(table.key), kind="mergesort").reset_index(drop=True)
 
 
-def build_table(name: str, raw_root: str | Path, out_dir: str | Path) -> Path:
+def build_table(name: str, raw_root: str | Path, out_dir: str | Path, verify: bool = True) -> Path:
+    """Build, validate and write one table; with `verify`, its raw files are first checked
+    against the source registry (size and sha256), so only registered bytes are cleaned."""
     tables = registry()
     if name not in tables:
-        raise KeyError(f"unknown table {name!r}; known: {', '.join(tables)}")
+        raise DataError(f"unknown table {name!r}; known: {', '.join(tables)}")
+    if verify:
+        from ..sources import verify_raw
+
+        verify_raw(tables[name].sources, raw_root)
     df = build(tables[name], raw_root, processed=out_dir)
     return write_parquet(df, Path(out_dir) / f"{name}.parquet")

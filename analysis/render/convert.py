@@ -27,7 +27,7 @@ from .charts import _vegalite_to_svg, chart_html
 from .document import (_DIV_OPEN, _FENCE, _HEADING, _TOKEN, _XREF_KINDS, _Cell, _Config, _Doc, _Job,
                        _parse_attrs)
 from .markdown import _codeblock, _raw
-from .selfcontained import _REMOTE, _RESOURCE_REF, _vega_bundle
+from .selfcontained import _REMOTE, _RESOURCE_REF, _resource_ref, _vega_bundle
 
 _LUA_FILTER = (TEMPLATES / "r2p.lua").read_text(encoding="utf-8")
 # What pandoc's Typst output presupposes, then the extension's partials -- the
@@ -569,16 +569,16 @@ def _convert(job: _Job) -> list[Path]:
             _check_pandoc(procs[t], doc, t)
             if t == "html":
                 html = (build / f"{stem}.html").read_text(encoding="utf-8")
-                bad = _RESOURCE_REF.search(html)  # the page as pandoc wrote it (the Vega bundle is ours)
-                if bad and not _REMOTE.match(bad.group(1)):
+                bad = _resource_ref(html)  # the page as pandoc wrote it (the Vega bundle is ours)
+                if bad and not _REMOTE.match(bad[1]):
                     # a local file (an image in the Markdown, say): let pandoc embed it
                     _check_pandoc(_run_pandoc(html_args + ["--embed-resources"], cwd=cwd, doc=doc), doc, t)
                     html = (build / f"{stem}.html").read_text(encoding="utf-8")
-                    bad = _RESOURCE_REF.search(html)
+                    bad = _resource_ref(html)
                 if bad:
-                    where = "an external" if _REMOTE.match(bad.group(1)) else "a local"
+                    where = "an external" if _REMOTE.match(bad[1]) else "a local"
                     raise RenderError(f"HTML would load {where} resource (it must be self-contained): "
-                                      f"{bad.group(0)[:120]}", path=doc.path)
+                                      f"{bad[0][:120]}", path=doc.path)
                 with _LOCK:
                     bundle = _vega_bundle() if n_charts else ""
                 inject = f"<script>{bundle}</script>" if n_charts else ""

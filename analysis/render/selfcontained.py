@@ -39,3 +39,29 @@ def _vega_bundle() -> str:
 _RESOURCE_REF = re.compile(r"<(?:script|link|img|iframe|source|embed|object|video|audio|input)\b[^>]*?"
                            r"\b(?:src|href|data)=[\"']?(?!data:|#)([^\"' >]+)", re.I)
 _REMOTE = re.compile(r"(?:https?:)?//", re.I)
+_LOADING_TAGS = {"script", "link", "img", "iframe", "source", "embed", "object", "video", "audio", "input"}
+
+
+def _resource_ref(html: str) -> tuple[str, str] | None:
+    """The first resource a page would load, as (tag, URL): a `src`/`href`/`data` attribute of
+    a loading tag that is not a data: URI or a fragment. Attributes are parsed, so text
+    that merely contains `src=` (escaped in the page, in an alt text or a data-src) is not one."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, str]] = []
+
+    class _P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if found or tag not in _LOADING_TAGS:
+                return
+            for k, v in attrs:
+                if k in ("src", "href", "data") and v and not v.startswith(("data:", "#")):
+                    found.append((self.get_starttag_text() or f"<{tag}>", v))
+                    return
+
+        handle_startendtag = handle_starttag
+
+    parser = _P(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return found[0] if found else None
