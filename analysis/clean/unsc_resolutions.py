@@ -154,7 +154,8 @@ def clean_text(raw_text: str) -> str:
     s = fix_mojibake(raw_text.lstrip("\ufeff").replace("\u00ef\u00bb\u00bf", ""))
     s = s.replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
     s = _REFWORLD.sub("\n", s)
-    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in s.split("\n")]
+    s = re.sub(r"[ \t\f\v]+", " ", s)
+    lines = [ln.strip() for ln in s.split("\n")]
     lines = ["" if _FURNITURE.match(ln) else ln for ln in lines]
     out, blank = [], False
     for ln in lines:
