@@ -76,7 +76,7 @@ def cmd_datapackage(args) -> None:
 def cmd_unsc_validate(args) -> None:
     from .clean.unsc_coding import write_validation
 
-    write_validation(args.coded, args.sample, args.output)
+    write_validation(args.coded, args.sample, args.output, args.holdout)
     log.info("wrote %s", args.output)
 
 
@@ -197,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     uv = sub.add_parser("unsc-validate", help="precision and recall of the resolution coding against the hand sample")
     uv.add_argument("--coded", default="data/processed/unsc_resolutions_coded.parquet")
     uv.add_argument("--sample", default="config/coding/unsc_hand_coded_sample.csv")
+    uv.add_argument("--holdout", default="config/coding/unsc_holdout_sample.csv")
     uv.add_argument("--output", default="data/processed/unsc_coding_validation.csv")
     uv.set_defaults(func=cmd_unsc_validate)
     cl = sub.add_parser("claim", help="test one claim from config/claims.yaml")

@@ -44,6 +44,7 @@ rule unsc_coding_validation:
     input:
         coded=f"{PROCESSED}/unsc_resolutions_coded.parquet",
         sample="config/coding/unsc_hand_coded_sample.csv",
+        holdout="config/coding/unsc_holdout_sample.csv",
         code="analysis/clean/unsc_coding.py",
     output:
         f"{PROCESSED}/unsc_coding_validation.csv",
@@ -53,7 +54,7 @@ rule unsc_coding_validation:
         "logs/tables/unsc_coding_validation.log",
     shell:
         "python -m analysis --log {log:q} unsc-validate --coded {input.coded:q} --sample {input.sample:q}"
-        " --output {output:q}"
+        " --holdout {input.holdout:q} --output {output:q}"
 
 
 rule datapackage:

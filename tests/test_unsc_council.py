@@ -295,3 +295,21 @@ def test_unknown_organisation_in_the_hand_sample(tmp_path):
         coding.read_sample(p)
     msg = str(e.value)
     assert "unknown organisation name" in msg and "column 'regional_orgs'" in msg and "row 5" in msg
+
+
+def test_coding_on_the_holdout_sample(table):
+    """The hold-out sample (coded after the rules were written): the rules' out-of-sample misses."""
+    samples = coding.read_samples(ROOT / coding.SAMPLE, ROOT / coding.HOLDOUT)
+    assert (samples["sample"] == "holdout").sum() == 30
+    v = coding.validate_coding(table("unsc_resolutions_coded"), samples)
+    h = v[v.subset == "holdout"].set_index("feature")
+    got = {f: (int(h.loc[f, "tp"]), int(h.loc[f, "fp"]), int(h.loc[f, "fn"]))
+           for f in ("chapter7", "force_auth", "report_req", "r2p_any", "poc", "any regional org")}
+    assert got == {"chapter7": (12, 0, 0), "force_auth": (2, 0, 1), "report_req": (1, 0, 0), "r2p_any": (1, 0, 1),
+                   "poc": (2, 0, 1), "any regional org": (14, 0, 0)}
+    # the first sample's figures are unchanged by adding the hold-out
+    a = v[v.subset == "all"].set_index("feature")
+    assert int(a.loc["force_auth", "n"]) == 103
+    c = table("unsc_resolutions_coded").set_index("resolution")
+    assert not c.loc[954, "force_auth"]  # "those actions necessary to protect": missed
+    assert not c.loc[1574, "poc"]  # "Civilian Protection Monitoring Team": missed
