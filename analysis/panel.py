@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .crosswalk import IMI_SPECIAL_CODES, Mapper
+from .errors import DataError
 from .io import write_csv, write_parquet
 
 log = logging.getLogger("r2p.panel")
@@ -60,6 +61,7 @@ log = logging.getLogger("r2p.panel")
 INPUT_TABLES = (
     "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
     "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
+    "unsc_outcome_vetoes",
 )
 
 REGIONS = [
@@ -507,6 +509,15 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     p.merge(imi_vars(_read(processed, "imi_interventions"), mapper), "imi_interventions", (1946, 2005),
             fill={"imi_hum_start": False, "imi_hum_start_against_gov": False})
     p.merge(covariates(_read(processed, "ewp_predictors"), mapper, fixes), "ewp_predictors", (1960, 2024))
+
+    # vetoing members named in the Security Council meetings tables: mapped for the crosswalk
+    # report only (the table carries its own gwcode; a disagreement is an error)
+    uv = _read(processed, "unsc_outcome_vetoes")
+    g = mapper.to_gw(uv["member_raw"], "name", uv["year"], source="unsc_outcome_vetoes", column="member_raw")
+    if not (g.astype("Int64") == uv["gwcode"].astype("Int64")).fillna(False).all():
+        bad = uv.loc[~(g.astype("Int64") == uv["gwcode"].astype("Int64")).fillna(False), "member_raw"].iloc[0]
+        raise DataError(f"vetoing member {bad!r}: the crosswalk and the table's gwcode disagree",
+                        file="unsc_outcome_vetoes.parquet", column="member_raw")
 
     df = _types(p.df)
     df = df.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)
