@@ -4,7 +4,7 @@
 rule clean:
     input:
         raw=lambda w: [raw_path(s) for s in TABLES[w.table].sources],
-        code=lambda w: [_clean.table_module(w.table), "analysis/clean/base.py"],
+        code=lambda w: [_clean.table_module(w.table), "analysis/clean/base.py", *TABLES[w.table].code_deps],
     output:
         "data/processed/{table}.parquet",
     conda:

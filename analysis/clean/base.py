@@ -161,6 +161,7 @@ class Table:
     key: tuple[str, ...]
     description: str
     citation: tuple[str, ...] = ()  # BibTeX keys in reports/references.bib
+    code_deps: tuple[str, ...] = ()  # further modules the build imports (repository paths; Snakemake inputs)
 
     @property
     def source_ids(self) -> tuple[str, ...]:

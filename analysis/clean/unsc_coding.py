@@ -323,6 +323,7 @@ TABLES = [
             "protect, protection of civilians, regional organisations named; with the deciding words."
         ),
         citation=CITATION,
+        code_deps=("analysis/clean/unsc_resolutions.py",),
     ),
 ]
 

@@ -57,6 +57,7 @@ from .unsc_resolutions import read_dta
 
 SOURCE, FILE = "unsc-meetings", "sample_1946_2019.xlsx"
 CITATION = ("dhl2019meetings",)
+CODE_DEPS = ("analysis/clean/unsc_resolutions.py", "analysis/clean/unsc.py")
 SOURCES = (f"{SOURCE}/{FILE}", f"{RES_SOURCE}/{RES_TAR}", f"{RES_SOURCE}/{RES_DTA}", f"{vetoes.SOURCE}/{vetoes.FILE}")
 #: resolution numbers the published tables list as adopted at two meetings (scrape or typing
 #: errors: 663 also on 13 September 1990, 701 also on 30 May 1991, 1996 in two identical rows).
@@ -587,6 +588,7 @@ TABLES = [
         key=("source_row",),
         description="UN Security Council meetings 1946-2019 (Dag Hammarskjöld Library tables), one row per meeting row.",
         citation=CITATION,
+        code_deps=CODE_DEPS,
     ),
     Table(
         name="unsc_outcomes",
@@ -601,6 +603,7 @@ TABLES = [
             "draft symbol."
         ),
         citation=CITATION + vetoes.CITATION,
+        code_deps=CODE_DEPS,
     ),
     Table(
         name="unsc_outcome_vetoes",
@@ -613,6 +616,7 @@ TABLES = [
             "with the member's Gleditsch-Ward code and whether the veto list names the same member."
         ),
         citation=CITATION + vetoes.CITATION,
+        code_deps=CODE_DEPS,
     ),
     Table(
         name="unsc_meetings_join_report",
@@ -626,5 +630,6 @@ TABLES = [
             "draft missing from either list, differing vetoing members, unread cell text, and odd dates."
         ),
         citation=CITATION + vetoes.CITATION,
+        code_deps=CODE_DEPS,
     ),
 ]
