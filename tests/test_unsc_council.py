@@ -62,6 +62,8 @@ def test_resolution_headers_and_date_report(table):
 def test_text_repair_and_paragraphs():
     assert resolutions.fix_mojibake("the illegal rÃ©gime") == "the illegal régime"
     assert resolutions.fix_mojibake("plain Windows-1252 text: café") == "plain Windows-1252 text: café"
+    # a Latin-1 reading upstream left C1 controls for Windows-1252 punctuation (U+0085 for "…")
+    assert resolutions.clean_text("the word \"Request\x85\",\n\x95 that all") == "the word \"Request…\",\n• that all"
     text = ("Resolution 9 (1999)\nAdopted by the Security Council at its 4000th meeting, on 1 June 1999\n"
             "The Security Council,\nRecalling 2 (1946),\n1. Decides to do this; 2. Requests that; 3. Decides to remain seized.")
     paras, numbered = resolutions.operative_paragraphs(text)

@@ -28,7 +28,8 @@ OCR faults in dates ("7 August I958", "Janunry", "23 April 1943" for a 1948 reso
 repaired where unambiguous (I/l for 1, O for 0, a month name within edit distance 2); a header
 date whose year differs from the file name's year is not used: the .dta date is, and the row
 goes to the date report. UTF-8 text mis-decoded as Windows-1252 ("rÃ©gime", "Â" before a
-no-break space) is repaired run by run.
+no-break space) is repaired run by run, and C1 control characters (U+0085 for "…", from a Latin-1
+reading somewhere upstream) become their Windows-1252 characters.
 
 Page furniture (job numbers such as "11-26839 (E)", bar codes, running heads "S/RES/1973
 (2011)", page numbers, "/...") is removed from `text`.
@@ -149,13 +150,16 @@ def fix_mojibake(s: str) -> str:
     return _MOJIBAKE.sub(fix, s)
 
 
+#: C1 control characters left by a Latin-1 reading of Windows-1252 text (U+0085 for "…") -> the intended characters
+_C1 = {c: bytes([c]).decode("cp1252") for c in range(0x80, 0xA0) if c not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
 def clean_text(raw_text: str) -> str:
     """Mojibake repaired, no-break spaces and the refworld citation block removed, lines trimmed."""
-    s = fix_mojibake(raw_text.lstrip("\ufeff").replace("\u00ef\u00bb\u00bf", ""))
+    s = fix_mojibake(raw_text.lstrip("\ufeff").replace("\u00ef\u00bb\u00bf", "")).translate(_C1)
     s = s.replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
     s = _REFWORLD.sub("\n", s)
-    s = re.sub(r"[ \t\f\v]+", " ", s)
-    lines = [ln.strip() for ln in s.split("\n")]
+    lines = [" ".join(ln.split()) for ln in s.split("\n")]
     lines = ["" if _FURNITURE.match(ln) else ln for ln in lines]
     out, blank = [], False
     for ln in lines:
@@ -170,7 +174,8 @@ def clean_text(raw_text: str) -> str:
 
 
 def flat(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    """All whitespace runs as one space, trimmed."""
+    return " ".join(s.split())
 
 
 # ----------------------------------------------------------------------------- header
@@ -241,6 +246,9 @@ def parse_header(text: str) -> dict:
 # ----------------------------------------------------------------------------- paragraphs
 
 _OPENING = re.compile(r"\bThe Security Counc\w*\s*,?", re.I)
+#: "k." (or "k ." / "k.-") at the start of the body or after a space or punctuation, then a word
+_NUMBERED = re.compile(r"(\d{1,3})\s?\.[\s\-]*(?=[A-Za-z(\"'\u201c])")
+_BEFORE_NUMBER = frozenset(" \t\n;:.,)")
 
 
 def operative_paragraphs(text: str) -> tuple[list[str], bool]:
@@ -248,16 +256,15 @@ def operative_paragraphs(text: str) -> tuple[list[str], bool]:
     t = flat(text)
     m = _OPENING.search(t)
     body = t[m.end():] if m else t
+    # every "N." that may open a paragraph, then the first 1, the first 2 after it, ... in order
+    cands = [(m.start(), int(m.group(1))) for m in _NUMBERED.finditer(body)
+             if m.start() == 0 or body[m.start() - 1] in _BEFORE_NUMBER]
     starts = []
-    pos, k = 0, 1
-    while True:
-        # "k." (or "k ." / "k.-") at the start of the body or after a line/sentence end, then a word
-        pat = re.compile(r"(?:(?<=^)|(?<=[\s;:.,)]))" + str(k) + r"\s?\.[\s\-]*(?=[A-Za-z(\"'“])")
-        mm = pat.search(body, pos)
-        if mm is None:
-            break
-        starts.append(mm.start())
-        pos, k = mm.end(), k + 1
+    k, pos = 1, -1
+    for start, num in cands:
+        if num == k and start > pos:
+            starts.append(start)
+            pos, k = start, k + 1
     if len(starts) >= 2 or (len(starts) == 1 and re.match(r"1\s?\.\s", body[starts[0]:])):
         paras = []
         for i, s in enumerate(starts):
