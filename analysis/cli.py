@@ -80,6 +80,13 @@ def cmd_datapackage(args) -> None:
     write_datapackage(Path(args.processed), Path(args.output), Path(args.raw))
 
 
+def cmd_unsc_validate(args) -> None:
+    from .clean.unsc_coding import write_validation
+
+    write_validation(args.coded, args.sample, args.output, args.holdout)
+    log.info("wrote %s", args.output)
+
+
 def cmd_claim(args) -> None:
     from .claims import load_claims, write_claim
     from .io import check_parquet
@@ -257,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--output", default="data/processed/datapackage.json")
     dp.add_argument("--raw", default="data/raw", help="the raw files the tables were cleaned from")
     dp.set_defaults(func=cmd_datapackage)
+    uv = sub.add_parser("unsc-validate", help="precision and recall of the resolution coding against the hand sample")
+    uv.add_argument("--coded", default="data/processed/unsc_resolutions_coded.parquet")
+    uv.add_argument("--sample", default="config/coding/unsc_hand_coded_sample.csv")
+    uv.add_argument("--holdout", default="config/coding/unsc_holdout_sample.csv")
+    uv.add_argument("--output", default="data/processed/unsc_coding_validation.csv")
+    uv.set_defaults(func=cmd_unsc_validate)
     cl = sub.add_parser("claim", help="test one claim from config/claims.yaml")
     cl.add_argument("claim_id")
     cl.add_argument("--processed", default="data/processed")

@@ -32,6 +32,12 @@ DERIVED = {
         "Cases added or removed and values changed between PRIF HMI releases 0.3 and 2019.",
         (),
     ),
+    "unsc_coding_validation.csv": (
+        "Precision, recall, F1 and agreement of the automatic coding of Security Council resolutions "
+        "(unsc_resolutions_coded) against the hand-coded sample config/coding/unsc_hand_coded_sample.csv, "
+        "per feature and organisation, on the whole sample and its random part (analysis/clean/unsc_coding.py).",
+        ("subset", "feature"),
+    ),
 }
 
 _ARROW_TO_FRICTIONLESS = {

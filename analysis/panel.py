@@ -63,7 +63,7 @@ log = logging.getLogger("r2p.panel")
 INPUT_TABLES = (
     "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
     "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
-    "wdi_oda", "ucdp_ged",
+    "wdi_oda", "ucdp_ged", "unsc_outcome_vetoes",
 )
 
 REGIONS = [
@@ -520,6 +520,14 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
 
     wdi.map_gwcodes(_read(processed, "wdi_oda"), mapper)
     ucdp_ged.map_gwcodes(_read(processed, "ucdp_ged")[["country", "side_a", "side_b", "year"]], mapper)
+    # vetoing members named in the Security Council meetings tables: mapped for the crosswalk
+    # report only (the table carries its own gwcode; a disagreement is an error)
+    uv = _read(processed, "unsc_outcome_vetoes")
+    g = mapper.to_gw(uv["member_raw"], "name", uv["year"], source="unsc_outcome_vetoes", column="member_raw")
+    if not (g.astype("Int64") == uv["gwcode"].astype("Int64")).fillna(False).all():
+        bad = uv.loc[~(g.astype("Int64") == uv["gwcode"].astype("Int64")).fillna(False), "member_raw"].iloc[0]
+        raise DataError(f"vetoing member {bad!r}: the crosswalk and the table's gwcode disagree",
+                        file="unsc_outcome_vetoes.parquet", column="member_raw")
 
     df = _types(p.df)
     df = df.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)

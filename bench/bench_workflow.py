@@ -5,6 +5,7 @@ mirror. Prints figures only; asserts nothing.
     python bench/bench_workflow.py                    # needs `snakemake -c2 data` to have run
     python bench/bench_workflow.py --cold             # also a cold build in a clean copy
     python bench/bench_workflow.py --cold --baseline fb9c5a3   # ... and the same for a commit
+    python bench/bench_workflow.py council            # the Security Council tables (issue 17) alone, cold
 
 No-op reruns (best of --repeat, in this checkout once it is built):
 - "with re-verification": the plain `snakemake -c2` (raw files re-verified through the
@@ -80,7 +81,25 @@ def clean_copy(dest: Path, rev: str | None = None) -> Path:
     return dest
 
 
+#: outputs added by issue 17 (resolution texts, their coding and validation, meetings and outcomes)
+COUNCIL = [f"data/processed/{t}.parquet" for t in (
+    "unsc_resolutions", "unsc_resolution_date_report", "unsc_resolutions_coded", "unsc_meetings", "unsc_outcomes",
+    "unsc_outcome_vetoes", "unsc_meetings_join_report")] + ["data/processed/unsc_coding_validation.csv"]
+
+
+def council() -> None:
+    """Seconds to build the Council tables from verified raw files (their cost on a cold build)."""
+    for t in COUNCIL:
+        (ROOT / t).unlink(missing_ok=True)
+    for src in ("unsc-resolutions", "unsc-meetings"):
+        shutil.rmtree(ROOT / "data" / "raw" / src, ignore_errors=True)
+    cold = run(*COUNCIL)
+    print(f"Security Council tables (fetch from mirror, 7 tables, validation), 2 cores: {cold:6.1f} s")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["council"]:
+        return council()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="no-op reruns: best of N")
     ap.add_argument("--cold", action="store_true", help="also time a cold build from the mirror in a clean copy")

@@ -40,10 +40,27 @@ rule hmi_release_diff:
         "python -m analysis --log {log:q} release-diff --cases {input.cases:q} --output {output:q}"
 
 
+rule unsc_coding_validation:
+    input:
+        coded=f"{PROCESSED}/unsc_resolutions_coded.parquet",
+        sample="config/coding/unsc_hand_coded_sample.csv",
+        holdout="config/coding/unsc_holdout_sample.csv",
+        code="analysis/clean/unsc_coding.py",
+    output:
+        f"{PROCESSED}/unsc_coding_validation.csv",
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/tables/unsc_coding_validation.log",
+    shell:
+        "python -m analysis --log {log:q} unsc-validate --coded {input.coded:q} --sample {input.sample:q}"
+        " --holdout {input.holdout:q} --output {output:q}"
+
+
 rule datapackage:
     input:
         tables=[f"{PROCESSED}/{t}.parquet" for t in TABLES],
-        derived=rules.country_year.output + rules.hmi_release_diff.output,
+        derived=rules.country_year.output + rules.hmi_release_diff.output + rules.unsc_coding_validation.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
         code="analysis/datapackage.py",
     output:

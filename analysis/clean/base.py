@@ -175,6 +175,7 @@ class Table:
     description: str
     citation: tuple[str, ...] = ()  # BibTeX keys in reports/references.bib
     tables: tuple[str, ...] = ()  # cleaned tables the build reads through RawFiles.table (e.g. "crosswalk")
+    code_deps: tuple[str, ...] = ()  # further modules the build imports (repository paths; Snakemake inputs)
 
     @property
     def source_ids(self) -> tuple[str, ...]:
