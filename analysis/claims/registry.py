@@ -109,6 +109,16 @@ TESTS: dict[str, TestDef] = {
         "interveners": ("all-five", "china-and-russia"), "period": ("1946-2005", "1990-2005"),
         "unit": ("operation", "intervener-target-pair"),
         "direction": ("oppose-government-or-support-rebels", "oppose-government")}),
+    "ac1_reporting": TestDef("council:ac_reporting", {
+        "measure": ("regular-or-interval", "any-requirement", "interval"), "before": ("1990-2010", "2001-2010"),
+        "after": ("2011-2015", "2012-2015")}),
+    "lb2_consensus": TestDef("council:lb2_consensus", {
+        "resolutions": ("chapter7", "force-authorisation", "chapter7-or-protection"),
+        "measure": ("non-unanimous", "three-or-more-abstentions"), "before": ("1992-2010", "2001-2010"),
+        "after": ("2011-2015", "2012-2015")}),
+    "ro1_regional_orgs": TestDef("council:ro_regional_orgs", {
+        "resolutions": ("force-or-protection", "force-authorisation"), "organisations": ("any", "african", "au-or-las"),
+        "before": ("1992-2010", "2001-2010"), "after": ("2011-2015", "2012-2015")}),
     "cc1_two_camps": TestDef("critics:cc1_two_camps", {
         "measure": ("hr-country-votes", "syria-votes", "ideal-points"), "coding": ("yes-abstain-no", "yes-share"),
         "period": ("2000-2019", "2005-2019", "2011-2019")}, statistics=("interval", "p_value")),
