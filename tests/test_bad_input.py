@@ -220,7 +220,8 @@ def test_corrupt_r_data_file(raw_root, tmp_path, capsys):
     assert _listing(out) == set()
 
 
-def test_fetch_mirror_copy_with_wrong_checksum_and_no_download(tmp_path, capsys):
+def test_fetch_mirror_copy_with_wrong_checksum_and_no_download(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("R2P_DATA_MIRROR", raising=False)  # the environment's mirror would win over --mirror
     mirror = tmp_path / "mirror"
     (mirror / SRC).mkdir(parents=True)
     (mirror / SRC / FILE).write_bytes(b"not the file\n")
