@@ -89,6 +89,7 @@ from analysis.claims import TESTS, RegistryError, load_claims
 try:
     CLAIMS = load_claims(config.get("claims", "config/claims.yaml"), check_tables=True)
 except RegistryError as _e:  # a bad registry stops the run with the message, exit 2, no traceback
+    print(f"Error: {_e}", file=sys.stderr)
     refuse(str(_e))
 
 def claim_inputs(w):

@@ -64,7 +64,7 @@ from .execute import FREEZE_VERSION, _execute_job, _thaw, _write_freeze
 from .kernel import CellError, Kernel, KernelDied
 from .markdown import EscapedMarkdown, md_escape, md_table, quarto_inline_markdown
 from .quarto import _quarto_render, _working_copy
-from .selfcontained import _RESOURCE_REF, _vega_bundle
+from .selfcontained import _RESOURCE_REF, _resource_ref, _vega_bundle
 
 __all__ = ["EXTENSION", "FORMATS", "CellError", "EscapedMarkdown", "Kernel", "KernelDied", "RenderError", "chart_html",
            "declared_date", "execute_many", "md_escape", "md_table", "quarto_inline_markdown", "render", "render_many",
