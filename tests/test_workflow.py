@@ -161,7 +161,7 @@ def _render_text(wd: Path, doc: str, results: Path, out: Path) -> str:
     assert res.returncode == 0, res.stderr[-3000:]
     html = (out / f"{doc}.html").read_text(encoding="utf-8")
     text = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
-    text = re.sub(r"<[^>]+>", " ", text).replace("\xa0", " ")
+    text = re.sub(r"<[^>]+>", " ", text).replace("\xa0", " ").replace("\u2019", "'")
     return re.sub(r"\s+", " ", text)
 
 
