@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 KIT = Path(os.environ.get("R2P_QUARTO_KIT", ROOT.parent / "shared" / "tools" / "quarto"))
 DOCS = ["policy-paper", "appendix"]
 BRIEFS = ["libya-2011", "albania-1997", "bosnia-and-herzegovina-1993-1995"]
-NEEDED = ["claims", "results/figures/index-data.json", "results/figures/index-claims.json", "results/conditions.json"]
+NEEDED = ["claims", "data/processed/hmi_release_diff.csv", "data/processed/crosswalk_report.csv", "results/figures/index-data.json", "results/figures/index-claims.json", "results/conditions.json"]
 
 
 # --------------------------------------------------------------------------- Quarto from the kit
