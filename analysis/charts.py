@@ -149,16 +149,16 @@ def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
     # the layers share the top-level data (layered charts with their own copies would make
     # Altair compare the frames by their printed form, ~0.1 s per layer)
     base = alt.Chart().encode(x=x)
-    ci = base.mark_rule(opacity=0.55).encode(
+    ci = base.mark_rule(opacity=0.55, aria=False).encode(
         y=alt.Y("ci_low:Q", title="Estimate and 95% interval"), y2="ci_high:Q",
         color=alt.Color("outcome:N", title="Specification", scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values()))),
     )
-    pts = base.mark_point(filled=True, size=14).encode(
+    pts = base.mark_point(filled=True, size=14, aria=False).encode(
         y="estimate:Q", color=alt.Color("outcome:N"), tooltip=["choices:N", alt.Tooltip("estimate:Q", format=".3g"),
                                                             alt.Tooltip("ci_low:Q", format=".3g"), alt.Tooltip("ci_high:Q", format=".3g"), "n:Q"]
     )
-    prim = base.transform_filter(alt.datum.primary == "primary").mark_point(shape="triangle-down", size=90, color="black", filled=True).encode(y="ci_high:Q")
-    rules = alt.Chart(bdf).mark_rule(strokeDash=[4, 3], color="#444").encode(y="value:Q", tooltip=["bound:N", "value:Q"])
+    prim = base.transform_filter(alt.datum.primary == "primary").mark_point(shape="triangle-down", size=90, color="black", filled=True, aria=False).encode(y="ci_high:Q")
+    rules = alt.Chart(bdf).mark_rule(strokeDash=[4, 3], color="#444", aria=False).encode(y="value:Q", tooltip=["bound:N", "value:Q"])
     top = alt.layer(ci, pts, prim, rules, data=d).properties(width=WIDTH, height=HEIGHT)
     # the choice panel: one row per "dimension = option" that varies, a mark where a specification uses it
     dims = [k for k in claim["specifications"] if len(claim["specifications"][k]) > 1]
@@ -168,7 +168,7 @@ def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
         for k in dims:
             rows.append({"rank": int(r), "choice": f"{k} = {c.get(k)}", "outcome": oc})
     order = [f"{k} = {o}" for k in dims for o in claim["specifications"][k]]
-    panel = alt.Chart(pd.DataFrame(rows, columns=["rank", "choice", "outcome"])).mark_tick(thickness=2, size=9).encode(
+    panel = alt.Chart(pd.DataFrame(rows, columns=["rank", "choice", "outcome"])).mark_tick(thickness=2, size=9, aria=False).encode(
         x=alt.X("rank:Q", title=None, axis=alt.Axis(labels=False, ticks=False), scale=alt.Scale(domain=[0.5, max(len(d), 1) + 0.5])),
         y=alt.Y("choice:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("outcome:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values()))),
