@@ -1453,18 +1453,11 @@ def hmi_two_by_two(claim: Claim, data: Data) -> ClaimOutput:
     alt_s, alt_c = ("greater", "less") if up else ("less", "greater")
 
     def frame(release: str, cases: str, libya: str) -> pd.DataFrame:
-        h = hmi[hmi["release"].astype(str) == str(release)]
-        if cases == "clear":
-            h = h[h["status"] == 2]
-        elif cases == "against-government":
-            h = h[(h["target"] == 1).fillna(False).to_numpy()]
-        elif cases != "all":
+        if cases not in ("all", "clear", "against-government"):
             raise ValueError(f"unknown cases option {cases!r}")
-        if libya == "exclude":
-            h = h[h["case_id"] != LIBYA_CASE]
-        elif libya != "include":
-            raise ValueError(f"unknown libya option {libya!r}")
-        return h
+        # RC1's subset: `against-government` is its target filter, `clear` its cases filter
+        return rc1_subset(hmi, release, "clear" if cases == "clear" else "all", "all", libya,
+                          "against-government" if cases == "against-government" else "all")
 
     def table(release: str, cases: str, libya: str, comparison: str, outcome: str) -> dict:
         if comparison not in HMI_COMPARISONS:
