@@ -97,6 +97,7 @@ def claim_inputs(w):
     test_module = TESTS[c.test].target.split(":")[0]
     return {
         "tables": [f"{PROCESSED}/{t}.parquet" for t in c.data["tables"]],
+        "files": [f"{PROCESSED}/{f}" for f in c.data.get("files", [])],
         "code": [f"analysis/claims/{m}.py" for m in (test_module, "__init__", "registry", "decision", "run")]
         + ["analysis/stats.py"],
     }

@@ -165,6 +165,30 @@ def test_tables_outside_the_data_contract(reg, tmp_path):
         load_claims(_write(tmp_path, reg), check_tables=True)
 
 
+def test_files_outside_the_data_contract(reg, tmp_path):
+    reg["claims"][0]["data"]["files"] = ["no_such_file.csv"]
+    with pytest.raises(RegistryError, match=r"claim RC1: field 'data.files.0': file outside the data contract"):
+        load_claims(_write(tmp_path, reg), check_tables=True)
+
+
+def test_a_claim_reads_only_its_declared_inputs(processed_dir, tmp_path):
+    """An undeclared read is an error before anything is written: every input a result depends
+    on must be an input of its workflow rule (AC1 once read the coding's validation file
+    without declaring it, and a rebuild then gave a different result)."""
+    from analysis.claims import Data
+    from analysis.errors import DataError
+
+    d = Data(processed_dir, declared={"tables": {"hmi_cases": ["release"]}})
+    assert len(d.table("hmi_cases")) > 0 and set(d.inputs) == {"hmi_cases.parquet"}
+    with pytest.raises(DataError, match="does not declare.*crosswalk.parquet"):
+        d.table("crosswalk")
+    with pytest.raises(DataError, match="does not declare.*unsc_coding_validation.csv"):
+        d.csv("unsc_coding_validation.csv")
+    # the registry: every claim that uses the coding's precision and recall declares the file
+    claims = load_claims(REGISTRY_PATH)
+    assert {c for c, cl in claims.items() if "unsc_coding_validation.csv" in cl.data.get("files", [])} == {"AC1", "LB2", "RO1"}
+
+
 def test_cli_exits_2_and_writes_nothing_for_a_bad_registry(reg, tmp_path, capsys):
     from analysis.cli import main as cli_main
 

@@ -91,11 +91,8 @@ def with_tallies(data: Data) -> pd.DataFrame:
 
 
 def coding_quality(data: Data, features: list[str]) -> dict:
-    """Precision and recall of the features used, from the validation table (when built)."""
-    p = data.processed / "unsc_coding_validation.csv"
-    if not p.exists():
-        return {"note": "unsc_coding_validation.csv not built"}
-    v = pd.read_csv(p)
+    """Precision and recall of the features used, from the coding's validation table."""
+    v = data.csv("unsc_coding_validation.csv")
     v = v[v["feature"].isin(features)]
     return {f"{r.subset}:{r.feature}": {"precision": r.precision, "recall": r.recall, "n": int(r.n),
                                         "n_hand_positive": None if pd.isna(r.n_hand_positive) else int(r.n_hand_positive)}

@@ -127,6 +127,8 @@ TESTS: dict[str, TestDef] = {
 #: Tables outside `data/processed/` that a claim may name (none today): the data contract is
 #: the cleaned tables (analysis.clean.registry) plus the derived analysis tables.
 DERIVED_TABLES = ("country_year", "hmi_cases", "hmi_release_diff", "crosswalk_report")
+#: derived files (not tables) a claim may read from the processed directory: `data.files`.
+DERIVED_FILES = ("unsc_coding_validation.csv",)
 
 
 class RegistryError(DataError):
@@ -338,6 +340,9 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
             for t in entry["data"]["tables"]:
                 if t not in known_tables:
                     raise bad(["data", "tables", t], f"table outside the data contract; known: {', '.join(sorted(known_tables))}")
+            for j, f in enumerate(entry["data"].get("files", [])):
+                if f not in DERIVED_FILES:
+                    raise bad(["data", "files", j], f"file outside the data contract; known: {', '.join(DERIVED_FILES)}")
         if processed is not None and (only is None or only == cid):
             import pyarrow.parquet as pq
 
@@ -349,6 +354,9 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
                 for c in cols:
                     if c not in names:
                         raise bad(["data", "tables", table], f"unknown column {c!r}")
+            for j, f in enumerate(entry["data"].get("files", [])):
+                if not (Path(processed) / f).exists():
+                    raise bad(["data", "files", j], f"unknown file (no {Path(processed) / f})")
         out[cid] = Claim(
             id=cid,
             entry=entry,

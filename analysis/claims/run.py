@@ -37,21 +37,43 @@ def json_safe(obj: Any) -> Any:
 
 
 class Data:
-    """Read-only access to processed tables, recording what was read (with sha256)."""
+    """Read-only access to processed tables and files, recording what was read (with sha256).
 
-    def __init__(self, processed: str | Path):
+    With `declared` (the claim's data contract: table names and file names), reading
+    anything else is an error: every input a result depends on is an input of its rule,
+    so the workflow reruns the claim when that input changes and never reads it half-built."""
+
+    def __init__(self, processed: str | Path, declared: dict | None = None):
         self.processed = Path(processed)
         self._cache: dict[str, pd.DataFrame] = {}
         self.inputs: dict[str, str] = {}
+        self._declared = None if declared is None else (
+            {f"{t}.parquet" for t in declared.get("tables", {})} | set(declared.get("files", [])))
+
+    def _path(self, filename: str) -> Path:
+        if self._declared is not None and filename not in self._declared:
+            raise DataError("the claim reads an input its data contract does not declare "
+                            f"(add it to data.tables or data.files in the registry): {filename}",
+                            file=str(self.processed / filename))
+        p = self.processed / filename
+        if not p.exists():
+            raise DataError("processed input missing (run `snakemake data` first)", file=str(p))
+        return p
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
-            p = self.processed / f"{name}.parquet"
-            if not p.exists():
-                raise DataError("processed table missing (run `snakemake data` first)", file=str(p))
+            p = self._path(f"{name}.parquet")
             self._cache[name] = pd.read_parquet(p)
             self.inputs[f"{name}.parquet"] = sha256_file(p)
         return self._cache[name]
+
+    def csv(self, filename: str) -> pd.DataFrame:
+        """A derived CSV file declared in `data.files`."""
+        if filename not in self._cache:
+            p = self._path(filename)
+            self._cache[filename] = pd.read_csv(p)
+            self.inputs[filename] = sha256_file(p)
+        return self._cache[filename]
 
 
 @dataclass
@@ -146,7 +168,7 @@ def _row_dict(row: pd.Series, dims: list[str]) -> dict:
 
 
 def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
-    data = Data(processed)
+    data = Data(processed, declared=claim.data)
     out = get_test(claim.test)(claim, data)
     curve = D.classify_curve(out.curve, claim)
     rob_max = curve["n"].dropna()
@@ -170,7 +192,8 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
         "hypothesis": claim.hypothesis,
         "estimand": claim.estimand,
         "unit": claim.unit,
-        "data": {"tables": claim.data["tables"], "inputs_sha256": dict(sorted(data.inputs.items()))},
+        "data": {"tables": claim.data["tables"], **({"files": claim.data["files"]} if claim.data.get("files") else {}),
+                 "inputs_sha256": dict(sorted(data.inputs.items()))},
         "test": claim.test,
         "alpha": claim.alpha,
         "min_n": claim.min_n,
