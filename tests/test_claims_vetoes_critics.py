@@ -329,11 +329,24 @@ def test_cc2_ibsa_coherence_and_leave_one_out(vc_claims, vc_processed):
     assert res["primary"]["estimate"] == pytest.approx(ex["mean_ibsa_rejectionists"] - ex["mean_within_ibsa"])
     assert (res["primary"]["p_value"] * 56) == pytest.approx(round(res["primary"]["p_value"] * 56))
     assert res["verdict"] == "inconclusive"
-    loo = {x["left_out"]: x for x in res["primary_detail"]["leave_one_country_out_cc1"]}
-    # without Brazil: S = 0.118, exact p = 2 of 21 relabellings
+
+
+def test_cc4_leave_one_country_out(vc_claims, vc_processed):
+    res, curve = run_claim(vc_claims["CC4"], vc_processed)
+    assert res["exploratory"] is True and res["decided_by"]["statistic"] == "p_value"
+    loo = {x["left_out"]: x for x in res["primary_detail"]["by_country_left_out"]}
+    assert list(loo) == ["none", "CN", "RU", "CU", "NI", "VE", "BR", "IN", "ZA"]
+    # none left out is CC1's primary: S = 0.180, 2 of 56 relabellings
+    assert loo["none"]["separation"] == pytest.approx(0.1804, abs=5e-4) and loo["none"]["p_value"] == pytest.approx(2 / 56)
+    # without Brazil: S = 0.118, exact p = 2 of 21 relabellings; without China 2 of 35
     assert loo["BR"]["separation"] == pytest.approx(0.118, abs=5e-4)
     assert loo["BR"]["p_value"] == pytest.approx(2 / 21) and loo["BR"]["n_relabellings"] == 21
-    assert loo["CN"]["n_relabellings"] == 35
+    assert loo["CN"]["n_relabellings"] == 35 and loo["CN"]["p_value"] == pytest.approx(2 / 35)
+    # three of nine specifications decide (none left out, Nicaragua, India): not robust
+    rb = res["robustness"]
+    assert (rb["n_distinct"], rb["n_supporting"], rb["n_contradicting"]) == (9, 3, 0)
+    assert set(curve.loc[curve["p_value"] <= 0.05, "left_out"]) == {"none", "NI", "IN"}
+    assert res["verdict"] == "inconclusive" and "more than half" in res["verdict_reason"]
 
 
 def test_cc3_double_standards_recomputed(vc_claims, processed_dir):

@@ -105,6 +105,10 @@ TESTS: dict[str, TestDef] = {
     "cc2_ibsa_coherence": TestDef("critics:cc2_ibsa_coherence", {
         "measure": ("hr-country-votes", "syria-votes", "ideal-points"), "coding": ("yes-abstain-no", "yes-share"),
         "period": ("2000-2019", "2005-2019", "2011-2019")}, statistics=("interval", "p_value")),
+    "cc4_leave_one_out": TestDef("critics:cc4_leave_one_out", {
+        "measure": ("hr-country-votes", "syria-votes", "ideal-points"), "coding": ("yes-abstain-no", "yes-share"),
+        "period": ("2000-2019", "2005-2019", "2011-2019"),
+        "left_out": ("none", "CN", "RU", "CU", "NI", "VE", "BR", "IN", "ZA")}, statistics=("interval", "p_value")),
     "cc3_double_standards": TestDef("critics:cc3_double_standards", {
         "interveners": ("all-five", "china-and-russia"), "period": ("1946-2005", "1990-2005"),
         "unit": ("operation", "intervener-target-pair"),
