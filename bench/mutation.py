@@ -1,0 +1,129 @@
+"""Mutation testing of the statistics, the claims' decision rule and registry, and the verified fetch.
+
+    nice -n 15 python3 bench/mutation.py                 # every module below
+    nice -n 15 python3 bench/mutation.py stats sources   # some of them (short names or paths)
+    python3 bench/mutation.py --report                   # print the last figures without running
+
+Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`; install with
+`pip install '.[mutation]'` or `pip install mutmut==3.8.1`) with one worker, then prints per
+module: mutants, killed, survived, timed out, other (no tests / suspicious / not checked) and the
+score = (killed + timed out) / mutants. Each mutant runs only the fast tests (`-m "not slow"`) of
+tests/test_stats*.py, tests/test_claims_registry.py, tests/test_claims_mutants.py and
+tests/test_sources*.py that executed its function (mutmut records them per function first).
+
+mutmut copies the package into mutants/ (git-ignored), where `analysis.ROOT` becomes mutants/;
+config/, the Snakefile, rules/ and tests/ are copied beside it (`also_copy`), and the verified raw
+data are read from this checkout's data/raw (R2P_RAW_DIR; filled from R2P_DATA_MIRROR if absent).
+Results are cached in mutants/: a re-run tests only the mutants of functions that changed; delete
+mutants/ for a fresh run. Survivors that are not killed are listed, with reasons, in
+bench/mutation-survivors.md. Exit code: 0 when every module reached the threshold (90%), else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = {
+    "stats": "analysis/stats.py",
+    "decision": "analysis/claims/decision.py",
+    "registry": "analysis/claims/registry.py",
+    "sources": "analysis/sources.py",
+}
+THRESHOLD = 90.0
+# mutmut's exit-code classes (mutmut/stats.py)
+KILLED = {1, 3}
+SURVIVED = {0}
+TIMEOUT = {36, 24, -24, 152, 255}
+
+
+def _module_path(name: str) -> str:
+    if name in MODULES:
+        return MODULES[name]
+    for path in MODULES.values():
+        if name in (path, path.removesuffix(".py").replace("/", ".")):
+            return path
+    raise SystemExit(f"bench/mutation.py: unknown module {name!r}; choose from {', '.join(MODULES)}")
+
+
+def _glob(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".") + ".*"
+
+
+def tally(paths: list[str]) -> list[dict]:
+    rows = []
+    for path in paths:
+        meta = ROOT / "mutants" / (path + ".meta")
+        codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+        c = Counter()
+        survivors = []
+        for key, code in codes.items():
+            if code in KILLED:
+                c["killed"] += 1
+            elif code in SURVIVED:
+                c["survived"] += 1
+                survivors.append(key)
+            elif code in TIMEOUT:
+                c["timeout"] += 1
+            else:
+                c["other"] += 1
+                survivors.append(key)
+        n = len(codes)
+        score = 100.0 * (c["killed"] + c["timeout"]) / n if n else float("nan")
+        rows.append({"module": path, "mutants": n, **{k: c[k] for k in ("killed", "survived", "timeout", "other")},
+                     "score": score, "survivors": sorted(survivors)})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help=f"short names ({', '.join(MODULES)}) or paths; default all")
+    ap.add_argument("--report", action="store_true", help="print the last figures without running mutmut")
+    ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants' names")
+    args = ap.parse_args(argv)
+    paths = [_module_path(m) for m in args.modules] or list(MODULES.values())
+
+    if not args.report:
+        mutmut = shutil.which("mutmut")
+        if mutmut is None:
+            print("bench/mutation.py: mutmut is not installed: pip install mutmut==3.8.1", file=sys.stderr)
+            return 2
+        env = dict(os.environ)
+        env.setdefault("R2P_RAW_DIR", str(ROOT / "data" / "raw"))
+        env.setdefault("R2P_DATA_MIRROR", str(ROOT.parent / "shared" / "data-mirror"))
+        # mutmut copies an `also_copy` file only into an existing directory: make the parents
+        import tomllib
+
+        cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+        for extra in cfg.get("also_copy", []):
+            (ROOT / "mutants" / extra).parent.mkdir(parents=True, exist_ok=True)
+        cmd = [mutmut, "run", "--max-children", "1", *[_glob(p) for p in paths]]
+        log = ROOT / "mutants" / "mutmut-run.log"
+        print(f"mutmut run ... (progress in {log.relative_to(ROOT)})", flush=True)
+        with open(log, "w") as fh:
+            r = subprocess.run(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            print(f"bench/mutation.py: mutmut run failed (exit {r.returncode})", file=sys.stderr)
+            return 2
+
+    rows = tally(paths)
+    print(f"{'module':32} {'mutants':>7} {'killed':>7} {'survived':>8} {'timeout':>7} {'other':>5} {'score':>7}")
+    for r in rows:
+        print(f"{r['module']:32} {r['mutants']:7d} {r['killed']:7d} {r['survived']:8d} {r['timeout']:7d} "
+              f"{r['other']:5d} {r['score']:6.1f}%")
+    if args.survivors:
+        for r in rows:
+            for s in r["survivors"]:
+                print(s)
+    return 0 if all(r["score"] >= THRESHOLD for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
