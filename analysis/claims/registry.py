@@ -88,6 +88,11 @@ TESTS: dict[str, TestDef] = {
         "k": (1, 2, 3), "ucdp_estimate": ("best", "high"), "release": _RELEASES,
         "targets": ("all", "against-government", "against-rebels", "impartial"),
         "actors": ("rebel-coded", "non-state")}),
+    "mh7_daily_order": TestDef("daily_order:mh7_daily_order", {
+        "before": (90, 180, 365), "targets": ("against-government", "all"),
+        "censoring": ("exclude-left-censored", "include-left-censored")}),
+    "pc1_oda": TestDef("conditions:pc1_oda", {
+        "k": (3, 5), "measure": ("share-of-world-oda", "current-usd"), "windows": ("complete", "any-years")}),
     "lb1_veto_rate": TestDef("vetoes:lb1_veto_rate", {
         "vetoer": ("russia-or-china", "russia", "china", "russia-and-china-jointly"),
         "before": ("1992-2010", "2001-2010", "2006-2010"), "after": ("2011-2021", "2011-2019", "2011-2015"),
