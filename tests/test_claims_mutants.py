@@ -528,3 +528,24 @@ def test_combine_finding_in_full():
 def test_nan_helper():
     assert D._nan(None) and D._nan(float("nan")) and D._nan(pd.NA)
     assert not D._nan(0.0) and not D._nan("x") and not D._nan(math.inf)
+
+
+def test_decision_rule_text_defaults_and_several_checks():
+    chk = {"id": "placebo", "description": "d", "passes_if": "x"}
+    c = _claim({"below": 0.5}, {"above": 0.7}, checks=[chk, dict(chk, id="pre-trend")])
+    c = Claim("XX1", dict(c.entry, decided_by={"test": "t"}), 0.05, 0.8)  # no statistic: interval
+    assert D.decision_rule_text(c).endswith(
+        "inconclusive otherwise, or when n < 5; inconclusive if the design check 'placebo' fails; "
+        "inconclusive if the design check 'pre-trend' fails.")
+    assert "entire 95% interval is below 0.5 (t)" in D.decision_rule_text(c)
+
+
+def test_findings_default_to_none_and_fingerprint_handles_dates(base, tmp_path):
+    import datetime
+
+    data = _one(base, "RC1")
+    del data["findings"]
+    assert R.load_findings(_write(tmp_path, data)) == []
+    entry = {"id": "XX1", "revisions": [{"date": datetime.date(2026, 11, 25)}]}
+    c = Claim("XX1", entry, 0.05, 0.8)
+    assert c.fingerprint() == '{"id": "XX1", "revisions": [{"date": "2026-11-25"}]}'

@@ -242,3 +242,30 @@ def test_verify_helper_reports_size_then_digest(tmp_path):
     assert src._verify(p, _sf()) is None
     p.write_bytes(PAYLOAD[:-1] + b"X")
     assert src._verify(p, _sf()) == f"sha256 {hashlib.sha256(PAYLOAD[:-1] + b'X').hexdigest()}, expected {_sf().sha256}"
+
+
+def test_verify_raw_names_the_source_in_every_error(tmp_path):
+    f = _sf()
+    reg = {"test-src": src.Source("test-src", "T", "1", "2000", "row", "p", "c", "t", (f,))}
+    with pytest.raises(DataError) as ei:
+        verify_raw(["test-src/other.csv"], tmp_path, reg)
+    assert "source test-src" in str(ei.value) and "file other.csv" in str(ei.value)
+    # the source is the part before the first slash
+    with pytest.raises(DataError) as ei:
+        verify_raw(["test-src/sub/t.csv"], tmp_path, reg)
+    assert "source test-src," in str(ei.value) and "file sub/t.csv" in str(ei.value)
+    (tmp_path / "test-src").mkdir()
+    (tmp_path / "test-src" / "t.csv").write_bytes(PAYLOAD.replace(b"20", b"21"))
+    with pytest.raises(DataError) as ei:
+        verify_raw(["test-src/t.csv"], tmp_path, reg)
+    bad = hashlib.sha256(PAYLOAD.replace(b"20", b"21")).hexdigest()
+    assert str(ei.value).endswith(
+        f"raw file {tmp_path / 'test-src' / 't.csv'} is not the registered version: sha256 {bad}, expected {f.sha256}; "
+        "delete it and rerun the workflow to fetch the registered file again")
+    assert "source test-src" in str(ei.value)
+
+
+def test_verify_raw_reads_the_project_registry_by_default(raw_root):
+    reg = load_registry()
+    f = reg["gw-states"].files[0]
+    assert verify_raw([f.relpath], raw_root) == {f.relpath: f.sha256}
