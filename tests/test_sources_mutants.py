@@ -262,7 +262,26 @@ def test_verify_raw_names_the_source_in_every_error(tmp_path):
     assert str(ei.value).endswith(
         f"raw file {tmp_path / 'test-src' / 't.csv'} is not the registered version: sha256 {bad}, expected {f.sha256}; "
         "delete it and rerun the workflow to fetch the registered file again")
-    assert "source test-src" in str(ei.value)
+    assert "source test-src" in str(ei.value) and "file t.csv" in str(ei.value)
+    (tmp_path / "test-src" / "t.csv").unlink()
+    with pytest.raises(DataError) as ei:
+        verify_raw(["test-src/t.csv"], tmp_path, reg)
+    assert "source test-src" in str(ei.value) and "file t.csv" in str(ei.value)
+
+
+def test_the_cache_file_is_sorted_and_written_once(tmp_path):
+    (tmp_path / "test-src").mkdir()
+    for name in ("b.csv", "a.csv"):
+        (tmp_path / "test-src" / name).write_bytes(PAYLOAD)
+    v = src.Verifier(tmp_path)
+    v.sha256("test-src/b.csv")
+    v.sha256("test-src/a.csv")
+    v.save()
+    text = (tmp_path / src.CACHE_NAME).read_text()
+    assert text == json.dumps(json.loads(text), sort_keys=True) and text.index("a.csv") < text.index("b.csv")
+    (tmp_path / src.CACHE_NAME).unlink()
+    v.save()  # nothing new hashed since: not written again
+    assert not (tmp_path / src.CACHE_NAME).exists()
 
 
 def test_verify_raw_reads_the_project_registry_by_default(raw_root):
