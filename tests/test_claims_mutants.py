@@ -549,3 +549,44 @@ def test_findings_default_to_none_and_fingerprint_handles_dates(base, tmp_path):
     entry = {"id": "XX1", "revisions": [{"date": datetime.date(2026, 11, 25)}]}
     c = Claim("XX1", entry, 0.05, 0.8)
     assert c.fingerprint() == '{"id": "XX1", "revisions": [{"date": "2026-11-25"}]}'
+
+
+def test_estimate_on_a_support_below_bound_is_not_below_it():
+    d = {"support": {"below": 0.0}, "contradict": {"above": 0.0}}
+    assert D.classify_p(0.0, 0.01, None, d, 0.05) == "neither"
+    assert D.classify_p(-0.001, 0.01, None, d, 0.05) == "supports"
+
+
+def test_primary_row_matches_every_primary_dimension():
+    entry = {"id": "XX1", "min_n": 1, "decision": {"support": {"below": 0.5}, "contradict": {"above": 0.5}},
+             "primary": {"d": "a", "w": 2}, "specifications": {"d": ["a", "b"], "w": [1, 2]}}
+    c = Claim("XX1", entry, 0.05, 0.8)
+    cur = pd.DataFrame({"d": ["a", "a", "b", "b"], "w": [1, 2, 1, 2], "spec_id": list("pqrs")})
+    assert D.primary_row(cur, c)["spec_id"] == "q"
+
+
+def test_the_reason_names_the_rule_that_failed_at_exactly_the_required_share():
+    # 4 support, 1 contradicts (agreement 4/5 = 80% = required), 4 are imprecise: 4 of 9 estimable
+    # is not more than half, so the reason is the majority rule, not the share
+    specs = list("abcdefghi")
+    entry = dict(_claim({"below": 0.5}, {"above": 0.5}).entry, specifications={"d": specs})
+    c = Claim("XX1", entry, 0.05, 0.8)
+    rows = ([[d, 0.2, 0.1, 0.4 - i / 100, 40] for i, d in enumerate("abcd")] + [["e", 0.8, 0.6, 0.9, 40]]
+            + [[d, 0.5, 0.3, 0.7 + i / 100, 40] for i, d in enumerate("fghi")])
+    v, reason, rob = _decide(rows, c)
+    assert rob["agreement_supporting"] == 0.8 and rob["n_estimable"] == 9
+    assert v == "inconclusive" and reason.startswith(
+        "not robust: the primary specification supports the claim but only 4 of the 9 distinct estimable "
+        "specifications agree (more than half required)")
+
+
+def test_nan_in_the_error_and_reason_columns_is_no_error():
+    import numpy as np
+
+    c = _claim({"below": 0.5}, {"above": 0.5})
+    rows = [[d, 0.2 + i / 100, 0.1, 0.4, 40] for i, d in enumerate("abcde")]
+    cur = _curve(rows)
+    cur["error"] = np.nan
+    cur["reason"] = np.nan
+    cur = D.classify_curve(cur, c)
+    assert D.verdict(D.primary_row(cur, c), cur, c)[0] == "supported"

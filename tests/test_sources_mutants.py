@@ -9,6 +9,7 @@ hand, a real local HTTP server).
 from __future__ import annotations
 
 import hashlib
+import io
 import http.server
 import json
 import threading
@@ -60,7 +61,7 @@ def test_the_download_timeout_is_applied(slow_server, tmp_path):
     with pytest.raises(DataError) as ei:
         fetch_file(_sf(f"{slow_server}/slow.csv"), tmp_path / "raw", None, timeout=0.3, log=lambda m: None)
     msg = str(ei.value)
-    assert "timed out" in msg and "/slow.csv" in msg
+    assert f"url {slow_server}/slow.csv: TimeoutError: timed out" in msg
     assert not any(p.is_file() for p in (tmp_path / "raw").rglob("*"))
     # the same server answers a fast route within the timeout, and the log says where the file came from
     logs = []
@@ -288,3 +289,73 @@ def test_verify_raw_reads_the_project_registry_by_default(raw_root):
     reg = load_registry()
     f = reg["gw-states"].files[0]
     assert verify_raw([f.relpath], raw_root) == {f.relpath: f.sha256}
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        _Recorder.seen.append(self.headers.get("User-Agent"))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD)))
+        self.end_headers()
+        self.wfile.write(PAYLOAD)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_downloads_say_who_asks(tmp_path):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        _Recorder.seen = []
+        fetch_file(_sf(f"http://127.0.0.1:{httpd.server_address[1]}/x.csv"), tmp_path, None, log=lambda m: None)
+    finally:
+        httpd.shutdown()
+    assert _Recorder.seen == ["r2p-evidence"]
+
+
+class _FakeResponse(io.BytesIO):
+    def __init__(self, body: bytes, length: int):
+        super().__init__(body)
+        self.headers = {"Content-Length": str(length)}
+
+
+def test_a_short_body_is_an_incomplete_read_and_the_default_timeout_is_60s(monkeypatch, tmp_path):
+    seen = {}
+
+    def fake_urlopen(req, timeout=None):
+        seen["timeout"] = timeout
+        return _FakeResponse(PAYLOAD[:10], len(PAYLOAD))
+
+    monkeypatch.setattr(src.urllib.request, "urlopen", fake_urlopen)
+    with pytest.raises(DataError) as ei:
+        fetch_file(_sf("http://example.invalid/t.csv"), tmp_path, None, log=lambda m: None)
+    assert seen["timeout"] == 60.0
+    assert f"url http://example.invalid/t.csv: IncompleteRead: IncompleteRead(0 bytes read, {len(PAYLOAD) - 10} more expected)" in str(ei.value)
+
+
+def test_network_errors_are_named_by_type_and_reason(tmp_path):
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    with pytest.raises(DataError) as ei:
+        fetch_file(_sf(f"http://127.0.0.1:{port}/t.csv"), tmp_path, None, timeout=5, log=lambda m: None)
+    assert f"url http://127.0.0.1:{port}/t.csv: URLError: [Errno 111] Connection refused" in str(ei.value)
+
+
+def test_the_full_message_when_nothing_is_found(tmp_path):
+    with pytest.raises(DataError) as ei:
+        fetch_file(_sf(None), tmp_path / "raw", None, log=lambda m: None)
+    assert ei.value.message == ("no verified copy found; looked in:\n"
+                                "  - mirror: none configured (set R2P_DATA_MIRROR or the config key 'mirror')\n"
+                                "  - url: none registered for this file")
+    assert (ei.value.source, ei.value.file) == ("test-src", "t.csv")
+    with pytest.raises(DataError) as ei:
+        load_registry(tmp_path / "none.yaml")
+    assert (ei.value.message, ei.value.file) == ("source registry not found", str(tmp_path / "none.yaml"))
