@@ -359,3 +359,55 @@ def test_the_full_message_when_nothing_is_found(tmp_path):
     with pytest.raises(DataError) as ei:
         load_registry(tmp_path / "none.yaml")
     assert (ei.value.message, ei.value.file) == ("source registry not found", str(tmp_path / "none.yaml"))
+
+
+def test_yaml_errors_give_line_column_and_row(tmp_path):
+    p = tmp_path / "bad.yaml"
+    text = "sources:\n  - id: a\n    title: [unclosed\n  - id: b\n"
+    p.write_text(text)
+    from analysis.io import yaml_loader
+
+    try:
+        yaml.load(text, Loader=yaml_loader())  # the loader the registry uses (libyaml's when present)
+    except yaml.YAMLError as e:
+        mark, problem = e.problem_mark, e.problem
+    with pytest.raises(DataError) as ei:
+        load_registry(p)
+    assert ei.value.message == f"source registry is not valid YAML (line {mark.line + 1}, column {mark.column + 1}): {problem}"
+    assert (ei.value.file, ei.value.row) == (str(p), mark.line + 1)
+
+
+def test_a_yaml_error_without_a_mark(tmp_path, monkeypatch):
+    p = tmp_path / "x.yaml"
+    p.write_text("sources: []\n")
+
+    def boom(*a, **k):
+        raise yaml.YAMLError("cannot read this")
+
+    monkeypatch.setattr(src.yaml, "load", boom)
+    with pytest.raises(DataError) as ei:
+        load_registry(p)
+    assert ei.value.message == "source registry is not valid YAML: cannot read this"
+    assert (ei.value.file, ei.value.row) == (str(p), None)
+
+
+def test_schema_errors_are_listed_with_path_and_source(tmp_path):
+    import jsonschema
+
+    data = yaml.safe_load((ROOT / "config" / "sources.yaml").read_text())
+    data["sources"][2]["files"][0]["sha256"] = "not-a-checksum"
+    p = tmp_path / "sources.yaml"
+    p.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataError) as ei:
+        load_registry(p)
+    schema = json.loads((ROOT / "config" / "schemas" / "sources.schema.json").read_text())
+    (err,) = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    assert ei.value.message == ("source registry failed validation:\n"
+                                f"  sources/2/files/0/sha256 (source {data['sources'][2]['id']}): {err.message}")
+    assert ei.value.file == str(p)
+    # an error outside any source: no source named
+    p.write_text("other: 1\n")
+    with pytest.raises(DataError) as ei:
+        load_registry(p)
+    assert ei.value.message.startswith("source registry failed validation:\n  : ")
+    assert "(source" not in ei.value.message and "'sources' is a required property" in ei.value.message
