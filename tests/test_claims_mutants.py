@@ -590,3 +590,19 @@ def test_nan_in_the_error_and_reason_columns_is_no_error():
     cur["reason"] = np.nan
     cur = D.classify_curve(cur, c)
     assert D.verdict(D.primary_row(cur, c), cur, c)[0] == "supported"
+
+
+def test_curve_columns_keep_their_types_and_index():
+    c = _claim({"below": 0.5}, {"above": 0.5})
+    rows = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.2, 0.15, 0.4, 40], ["c", 0.2, 0.1, 0.4, 40], ["d", None, None, None, 40]]
+    cur = _curve(rows, p=[0.01, 0.01, 0.01, None])
+    cur.index = [10, 11, 12, 13]
+    out = D.classify_curve(cur, c)
+    assert str(out["outcome"].dtype) == "string" and str(out["supports"].dtype) == "boolean"
+    assert str(out["duplicate_of"].dtype) == "string"
+    # only ci_low differs between a and b: two specifications; c repeats a
+    assert [x if isinstance(x, str) else None for x in out["duplicate_of"]] == [None, None, "a", None]
+    assert list(out["duplicate_of"].index) == [10, 11, 12, 13]
+    # without spec_index the row order decides
+    dup = D.mark_duplicates(cur.drop(columns=["spec_index"]).iloc[::-1])
+    assert [x if isinstance(x, str) else None for x in dup] == [None, None, None, "c"]  # d, c, b, a: a repeats c
