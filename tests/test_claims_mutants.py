@@ -606,3 +606,18 @@ def test_curve_columns_keep_their_types_and_index():
     # without spec_index the row order decides
     dup = D.mark_duplicates(cur.drop(columns=["spec_index"]).iloc[::-1])
     assert [x if isinstance(x, str) else None for x in dup] == [None, None, None, "c"]  # d, c, b, a: a repeats c
+
+
+def test_key_with_a_sample_key_compares_estimate_n_reason_and_error():
+    base_row = {"sample_key": "s", "estimate": 0.5, "ci_low": 0.1, "n": 10, "reason": None, "error": None}
+    k0 = D._key(base_row)
+    assert k0 == ("s", 0.5, 10, None, None)
+    assert D._key(dict(base_row, ci_low=0.2)) == k0  # the interval is not part of a named sample
+    for change in ({"estimate": 0.6}, {"n": 11}, {"reason": "no cases"}, {"error": "boom"}):
+        assert D._key(dict(base_row, **change)) != k0, change
+    assert D._key(dict(base_row, reason="a")) != D._key(dict(base_row, reason="b"))
+    assert D._key(dict(base_row, error="a")) != D._key(dict(base_row, error="b"))
+    assert D._key(dict(base_row, reason="")) == k0  # an empty reason is no reason
+    plain = {"estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9, "p_value": 0.01, "n": 10}
+    assert D._key(plain) == (None, 0.5, 0.1, 0.9, 0.01, 10, None, None)
+    assert D._key(dict(plain, ci_low=0.2)) != D._key(plain)
