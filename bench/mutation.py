@@ -6,6 +6,7 @@
     nice -n 15 python3 bench/mutation.py stats --only 'analysis.stats.x_fisher_p_many*'
                                                          # some functions only (mutmut name globs)
     nice -n 15 python3 bench/mutation.py --rerun-survivors sources   # after adding tests
+    nice -n 15 python3 bench/mutation.py --resume registry           # continue an interrupted run
 
 Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`; install with
 `pip install '.[mutation]'` or `pip install mutmut==3.8.1`) with one worker, then prints per
@@ -67,7 +68,7 @@ def tally(paths: list[str], only: list[str] | None = None) -> list[dict]:
         meta = ROOT / "mutants" / (path + ".meta")
         codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
         c = Counter()
-        survivors = []
+        survivors, unrun = [], []
         if only:
             codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, g) for g in only)}
         for key, code in codes.items():
@@ -80,13 +81,14 @@ def tally(paths: list[str], only: list[str] | None = None) -> list[dict]:
                 c["timeout"] += 1
             elif code is None:
                 c["not_run"] += 1
+                unrun.append(key)
             else:
                 c["other"] += 1
                 survivors.append(key)
         n = len(codes) - c["not_run"]  # mutants tested
         score = 100.0 * (c["killed"] + c["timeout"]) / n if n else float("nan")
         rows.append({"module": path, "mutants": n, **{k: c[k] for k in ("killed", "survived", "timeout", "other", "not_run")},
-                     "score": score, "survivors": sorted(survivors)})
+                     "score": score, "survivors": sorted(survivors), "unrun": sorted(unrun)})
     return rows
 
 
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants' names")
     ap.add_argument("--rerun-survivors", action="store_true",
                     help="re-run only the mutants that survived the last run (after adding tests)")
+    ap.add_argument("--resume", action="store_true",
+                    help="run only the mutants of these modules that have not been run yet")
     ap.add_argument("--only", action="append", metavar="GLOB",
                     help="only the mutants whose names match (e.g. 'analysis.stats.x_fisher_p_many*'); repeatable")
     args = ap.parse_args(argv)
@@ -116,10 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
         for extra in cfg.get("also_copy", []):
             (ROOT / "mutants" / extra).parent.mkdir(parents=True, exist_ok=True)
-        if args.rerun_survivors:
-            names = [n for r in tally(paths, args.only) for n in r["survivors"]]
+        if args.rerun_survivors or args.resume:
+            rows0 = tally(paths, args.only)
+            names = [n for r in rows0 for n in (r["survivors"] if args.rerun_survivors else [])]
+            names += [n for r in rows0 for n in (r["unrun"] if args.resume else [])]
             if not names:
-                print("no survivors to re-run")
+                print("nothing to run")
+                return 0
         else:
             # naming mutants makes mutmut re-run them; without names it keeps cached results
             names = args.only or ([_glob(p) for p in paths] if args.modules else [])

@@ -9,12 +9,11 @@ hand, a real local HTTP server).
 from __future__ import annotations
 
 import hashlib
-import io
 import http.server
+import io
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import yaml
