@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -9,18 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.claims import (
-    REGISTRY_PATH,
-    Claim,
-    RegistryError,
-    classify,
-    classify_curve,
-    classify_p,
-    combine_finding,
-    load_claims,
-    primary_row,
-    verdict,
-)
+from analysis.claims import (REGISTRY_PATH, Claim, RegistryError, classify, classify_curve, classify_p, combine_finding,
+                             load_claims, primary_row, verdict)
 
 
 def _write(tmp_path: Path, data: dict) -> Path:
