@@ -247,6 +247,7 @@ def test_line_of_follows_mappings_and_sequences(tmp_path):
     assert R.line_of(root, ["a", "b", 0]) == 3
     assert R.line_of(root, ["e"]) == 6
     assert R.line_of(root, ["a", "b", 7]) == 3  # the deepest node that exists (the list)
+    assert R.line_of(root, ["a", "b", 2]) == 3  # one past the end
     assert R.line_of(root, ["a", "b", -1]) == 3
     assert R.line_of(root, ["a"]) == 2
     assert R.line_of(root, ["zz"]) == 1
