@@ -251,6 +251,7 @@ def test_verify_raw_names_the_source_in_every_error(tmp_path):
     with pytest.raises(DataError) as ei:
         verify_raw(["test-src/other.csv"], tmp_path, reg)
     assert "source test-src" in str(ei.value) and "file other.csv" in str(ei.value)
+    assert ei.value.message == "file not in the source registry (config/sources.yaml)"
     # the source is the part before the first slash
     with pytest.raises(DataError) as ei:
         verify_raw(["test-src/sub/t.csv"], tmp_path, reg)
@@ -396,14 +397,16 @@ def test_schema_errors_are_listed_with_path_and_source(tmp_path):
 
     data = yaml.safe_load((ROOT / "config" / "sources.yaml").read_text())
     data["sources"][2]["files"][0]["sha256"] = "not-a-checksum"
+    data["sources"][3]["files"][0]["sha256"] = "also-not-one"
     p = tmp_path / "sources.yaml"
     p.write_text(yaml.safe_dump(data))
     with pytest.raises(DataError) as ei:
         load_registry(p)
     schema = json.loads((ROOT / "config" / "schemas" / "sources.schema.json").read_text())
-    (err,) = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    e2, e3 = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     assert ei.value.message == ("source registry failed validation:\n"
-                                f"  sources/2/files/0/sha256 (source {data['sources'][2]['id']}): {err.message}")
+                                f"  sources/2/files/0/sha256 (source {data['sources'][2]['id']}): {e2.message}\n"
+                                f"  sources/3/files/0/sha256 (source {data['sources'][3]['id']}): {e3.message}")
     assert ei.value.file == str(p)
     # an error outside any source: no source named
     p.write_text("other: 1\n")
