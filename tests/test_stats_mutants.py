@@ -287,3 +287,22 @@ def test_newcombe_and_wilson_follow_alpha():
     # an empty group gives NaN
     d, lo, hi = S.newcombe_diff_ci_many([0, 2], [0, 5], [1, 0], [4, 0])
     assert np.isnan([d, lo, hi]).all()
+
+
+def test_wilson_default_alpha_and_the_plain_loop():
+    lo, hi = S.wilson_ci_many([17, 0, 40], [40, 12, 40])
+    ref = [proportion_confint(k, n, alpha=0.05, method="wilson") for k, n in ((17, 40), (0, 12), (40, 40))]
+    assert np.allclose(np.c_[lo, hi], ref, rtol=1e-12, atol=1e-15)
+    with S.plain_loop():
+        plo, phi = S.wilson_ci_many([17, 0, 40], [40, 12, 40], alpha=0.1)
+    flo, fhi = S.wilson_ci_many([17, 0, 40], [40, 12, 40], alpha=0.1)
+    assert np.allclose(plo, flo, rtol=1e-10) and np.allclose(phi, fhi, rtol=1e-10)
+    assert plo[0] == pytest.approx(proportion_confint(17, 40, alpha=0.1, method="wilson")[0], rel=1e-10)
+
+
+def test_clustering_subset_keeps_clusters_with_one_row():
+    cl = S.Clustering(np.array(["a", "a", "b", "c", "c", "d"]))
+    assert cl.n_clusters == 4
+    sub = cl.subset(np.array([True, True, True, False, True, False]))
+    assert sub.n_clusters == 3 and sub.codes.tolist() == [0, 0, 1, 2]
+    assert np.asarray(sub.sums(np.ones((4, 1)))).ravel().tolist() == [2.0, 1.0, 1.0]
