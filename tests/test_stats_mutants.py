@@ -268,7 +268,11 @@ def test_fisher_p_many_is_nan_where_a_row_or_column_has_no_cases():
                                          rel=1e-9), (alt, i)
     with S.plain_loop():
         pl = S.fisher_p_many(a, b, c, d)
+        pg = S.fisher_p_many(a, b, c, d, alternative="greater")
     assert np.isnan(pl[:4]).all() and not np.isnan(pl[4:]).any()
+    assert pg[4:].tolist() == pytest.approx(S.fisher_p_many(a, b, c, d, alternative="greater")[4:].tolist(), rel=1e-9)
+    assert pg[6] == pytest.approx(sps.fisher_exact([[1, 9], [11, 3]], alternative="greater")[1], rel=1e-12)
+    assert pg[6] != pytest.approx(pl[6], rel=1e-3)
 
 
 def test_newcombe_and_wilson_follow_alpha():
