@@ -310,3 +310,26 @@ def test_clustering_subset_keeps_clusters_with_one_row():
     sub = cl.subset(np.array([True, True, True, False, True, False]))
     assert sub.n_clusters == 3 and sub.codes.tolist() == [0, 0, 1, 2]
     assert np.asarray(sub.sums(np.ones((4, 1)))).ravel().tolist() == [2.0, 1.0, 1.0]
+
+
+def test_break_argument_errors_and_the_default_threshold():
+    y, years, _ = _overdispersed()
+    with pytest.raises(ValueError, match="unknown model 'nb3'"):
+        S.poisson_or_nb_break(y, years, 2005, model="nb3")
+    with pytest.raises(ValueError, match=r"unknown fits \('poisson', 'zip'\)"):
+        S.poisson_or_nb_break(y, years, 2005, fits=("poisson", "zip"))
+    with pytest.raises(ValueError, match="model 'auto' needs its fit in `fits`"):
+        S.poisson_or_nb_break(y, years, 2005, fits=("poisson",))
+    with pytest.raises(ValueError, match="model 'quasipoisson' needs its fit"):
+        S.poisson_or_nb_break(y, years, 2005, model="quasipoisson", fits=("poisson",))
+    # the pre-declared threshold is 1.5: a series with dispersion between 1.5 and 2.5 uses negbin
+    yrs = np.arange(1950, 2020)
+    for seed in range(40):
+        mu = np.full(len(yrs), 6.0)
+        yy = np.random.default_rng(seed).negative_binomial(12, 12 / (12 + mu))
+        r = S.poisson_or_nb_break(yy, yrs, 1990, fits=("poisson", "negbin"))
+        if 1.5 < r["dispersion"] < 2.5 and r["alternatives"]["negbin"]["converged"]:
+            assert r["model_used"] == "negbin" and r["dispersion_threshold"] == 1.5
+            break
+    else:  # pragma: no cover - the seeds above include such a series
+        pytest.fail("no series with dispersion between 1.5 and 2.5")
