@@ -333,3 +333,24 @@ def test_break_argument_errors_and_the_default_threshold():
             break
     else:  # pragma: no cover - the seeds above include such a series
         pytest.fail("no series with dispersion between 1.5 and 2.5")
+
+
+def test_break_input_errors_in_full_and_the_engines():
+    y, years, _ = _overdispersed()
+    with pytest.raises(ValueError, match="^engine must be 'numpy' or 'statsmodels'$"):
+        S.poisson_or_nb_break(y, years, 2005, engine="R")
+    with pytest.raises(ValueError, match="^counts and years must be 1-D and of equal length$"):
+        S.poisson_or_nb_break(y[:-1], years, 2005)
+    with pytest.raises(ValueError, match="^counts and years must be 1-D and of equal length$"):
+        S.poisson_or_nb_break(np.c_[y, y], np.c_[years, years], 2005)
+    with pytest.raises(ValueError, match=r"^model 'auto' needs its fit in `fits`$"):
+        S.poisson_or_nb_break(y, years, 2005, fits=("poisson",))
+    # a model other than auto may do without negbin
+    assert S.poisson_or_nb_break(y, years, 2005, model="poisson", fits=("poisson",)).ok
+    fast = S.poisson_or_nb_break(y, years, 2005, fits=("poisson", "negbin"))
+    sm_ = S.poisson_or_nb_break(y, years, 2005, fits=("poisson", "negbin"), engine="statsmodels")
+    with S.plain_loop():
+        plain = S.poisson_or_nb_break(y, years, 2005, fits=("poisson", "negbin"))
+    assert fast.method == sm_.method == plain.method
+    assert sm_.estimate == pytest.approx(fast.estimate, rel=1e-4) and plain.estimate == sm_.estimate
+    assert plain["nb_lr_p"] == sm_["nb_lr_p"]
