@@ -354,3 +354,24 @@ def test_break_input_errors_in_full_and_the_engines():
     assert fast.method == sm_.method == plain.method
     assert sm_.estimate == pytest.approx(fast.estimate, rel=1e-4) and plain.estimate == sm_.estimate
     assert plain["nb_lr_p"] == sm_["nb_lr_p"]
+
+
+@pytest.mark.parametrize("counts,years,kw,msg", [
+    ([1, 2, float("nan"), 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
+    ([1, 2, -1, 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
+    ([1, 2, 2.5, 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
+    ([1, 2, 3, 4, 5, 6], [2000, 2001, 2001, 2003, 2004, 2005], {}, "years must be unique (one count per year)"),
+    ([1, 2, 3, 4, 5, 6], range(2000, 2006), {"exposure": [1, 1, 0, 1, 1, 1]}, "exposure must be positive, one per year"),
+    ([1, 2, 3, 4, 5, 6], range(2000, 2006), {"exposure": [1, 1, 1]}, "exposure must be positive, one per year"),
+])
+def test_break_bad_counts_years_and_exposure(counts, years, kw, msg):
+    with pytest.raises(ValueError) as ei:
+        S.poisson_or_nb_break(counts, list(years), 2003, **kw)
+    assert str(ei.value) == msg
+
+
+def test_break_sorts_the_years():
+    y, years, _ = _overdispersed()
+    r = S.poisson_or_nb_break(y, years, 2005, model="poisson", fits=("poisson",))
+    rev = S.poisson_or_nb_break(y[::-1], years[::-1], 2005, model="poisson", fits=("poisson",))
+    assert rev.estimate == pytest.approx(r.estimate, rel=1e-10) and rev["n_pre"] == r["n_pre"] == 59
