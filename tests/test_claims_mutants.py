@@ -622,3 +622,10 @@ def test_key_with_a_sample_key_compares_estimate_n_reason_and_error():
     plain = {"estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9, "p_value": 0.01, "n": 10}
     assert D._key(plain) == (None, 0.5, 0.1, 0.9, 0.01, 10, None, None)
     assert D._key(dict(plain, ci_low=0.2)) != D._key(plain)
+
+
+def test_a_curve_with_nothing_estimable_keeps_its_column_types():
+    c = _claim({"below": 0.5}, {"above": 0.5})
+    cur = D.classify_curve(_curve([["a", None, None, None, 40], ["b", None, None, None, 40]], p=[None, None]), c)
+    assert str(cur["outcome"].dtype) == "string" and str(cur["supports"].dtype) == "boolean"
+    assert str(cur["duplicate_of"].dtype) == "string"
