@@ -387,3 +387,40 @@ def regional_orgs_named(ro1: dict) -> alt.Chart:
         else "Resolutions authorising force"
     return named_shares(rows, periods, "Regional organisations named in resolutions", sub, alt_text,
                         [f"results/claims/{ro1['id']}.json"])
+
+
+def oda_comparison(pc1: dict) -> alt.Chart:
+    """PC1: for each measured intervention, the target's log ratio of net ODA (after the end over
+    before the start) and its comparison countries' median, as a dumbbell per intervention
+    (`primary_detail.interventions`)."""
+    rows = [r for r in pc1["primary_detail"]["interventions"] if r.get("reason") is None]
+    rows.sort(key=lambda r: r["target_log_ratio"] - r["comparison_median_log_ratio"])
+    order = [r["case_id"] for r in rows]
+    long = []
+    for r in rows:
+        long.append({"case": r["case_id"], "series": "target", "log_ratio": r["target_log_ratio"],
+                     "n_comparisons": r["n_comparisons"]})
+        long.append({"case": r["case_id"], "series": "comparisons (median)", "log_ratio": r["comparison_median_log_ratio"],
+                     "n_comparisons": r["n_comparisons"]})
+    d = pd.DataFrame(long)
+    spec = pc1["primary_specification"]
+    y = alt.Y("case:N", sort=order, title=None)
+    rule = alt.Chart(d).mark_rule(color="#999").encode(
+        y=y, x=alt.X("min(log_ratio):Q"), x2="max(log_ratio):Q")
+    pts = alt.Chart(d).mark_point(filled=True, size=45).encode(
+        y=y, x=alt.X("log_ratio:Q", title="log of mean net ODA after / before"),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["target", "comparisons (median)"],
+                                                                 range=["#1f4e79", "#c0504d"])),
+        tooltip=["case:N", "series:N", alt.Tooltip("log_ratio:Q", format=".2f"), "n_comparisons:Q"])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#666").encode(x="x:Q")
+    up = sum(r["target_log_ratio"] > r["comparison_median_log_ratio"] for r in rows)
+    alt_text = (f"Dumbbell chart, one row per intervention ({len(rows)} measured): the target's log ratio of mean "
+                f"net ODA ({spec['measure']}, {spec['k']} years after the end over {spec['k']} before the start) "
+                f"beside its comparison countries' median; the target's is higher in {up} of {len(rows)}: "
+                + "; ".join(f"{r['case_id']} {r['target_log_ratio']:.2f} vs {r['comparison_median_log_ratio']:.2f}"
+                            for r in rows) + ".")
+    chart = (rule + pts + zero).properties(
+        width=380, height=alt.Step(13),
+        title=alt.Title("Aid after interventions against comparable conflicts",
+                        subtitle=f"Net ODA, {spec['measure']}; {spec['k']} years after vs before; World Bank WDI"))
+    return _with_meta(chart, alt_text, oda_comparison, [f"results/claims/{pc1['id']}.json"])

@@ -128,6 +128,7 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     first, last = _period(ac["primary_specification"]["before"])[0], _period(ac["primary_specification"]["after"])[1]
     save(charts.reporting_duties(ac["details"]["per_year"], first, last), "ac1_reporting")
     save(charts.regional_orgs_named(results["RO1"]), "ro1_regional_orgs")
+    save(charts.oda_comparison(results["PC1"]), "pc1_oda")
     cc = results["CC1"]
     spec = ", ".join(f"{k} {v}" for k, v in cc["primary_specification"].items())
     save(charts.group_positions(_cc1_rows(cc), "Votes on country-specific human-rights resolutions",
