@@ -209,6 +209,22 @@ def cmd_publish_index(args) -> None:
     log.info("wrote %s (%d files)", args.index, len(args.files))
 
 
+def cmd_trace(args) -> int:
+    from .trace import format_list, list_uses, trace
+
+    root = Path(args.root).resolve()
+    if args.list:
+        if args.target:
+            raise DataError("r2p trace: give a claim or --list, not both")
+        lines = format_list(list_uses(root))
+    elif not args.target:
+        raise DataError("r2p trace: name a claim result field (e.g. RC1.estimate), or --list")
+    else:
+        lines = trace(args.target, root, recompute=args.recompute)
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
     p.add_argument("--log", help="also write messages to this file")
@@ -299,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
     v.add_argument("--registry", default=None, help="source registry (default: config/sources.yaml)")
     v.set_defaults(func=cmd_verify)
+    tr = sub.add_parser("trace", help="a claim's number back to its rule, specification, sample, tables and raw files")
+    tr.add_argument("target", nargs="?", metavar="CLAIM[.FIELD]",
+                    help="e.g. RC1.estimate, RC1.primary_detail.against_government.k (default field: primary.estimate)")
+    tr.add_argument("--list", action="store_true", help="every claim result field the documents use, and where")
+    tr.add_argument("--recompute", action="store_true",
+                    help="also recompute the primary estimate independently from the raw files")
+    tr.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
+    tr.set_defaults(func=cmd_trace)
     pi = sub.add_parser("publish-index", help="list a directory's current outputs; remove the others")
     pi.add_argument("index", help="the index to write (JSON), in the directory of the outputs")
     pi.add_argument("files", nargs="*", help="the current outputs")
