@@ -222,6 +222,9 @@ def cmd_trace(args) -> int:
     else:
         lines = trace(args.target, root, recompute=args.recompute)
     sys.stdout.write("\n".join(lines) + "\n")
+    if args.recompute and not lines[-1].endswith("all equal"):
+        log.error("the independent recomputation differs from the result (see above)")
+        return 1
     return 0
 
 

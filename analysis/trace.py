@@ -215,6 +215,11 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
     from .sources import load_registry
 
     cid, fld = parse_target(target)
+    if recompute:
+        from .recompute import RECOMPUTE
+
+        if cid not in RECOMPUTE:
+            raise DataError(f"no independent recomputation for claim {cid}; available: {', '.join(RECOMPUTE)}")
     r, rpath = load_result(cid, root)
     parts, value = resolve_field(r, fld)
     fq = ".".join(parts)
@@ -346,7 +351,7 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
         from .recompute import recompute_claim
 
         add("")
-        add("7. Independent recomputation from the raw files (analysis/recompute.py)")
+        add("7. Independent recomputation, plain pandas and scipy (analysis/recompute.py)")
         for line_ in recompute_claim(cid, root).report(r):
             add(f"   {line_}")
     return L

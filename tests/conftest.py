@@ -90,7 +90,7 @@ def assert_plain_loop_equal(claim, processed, fast_curve):
 
 
 #: Claims whose results the audit-trail tests (r2p trace, recomputation) build, and their tables.
-AUDIT_CLAIMS = ("RC1", "RC2", "MH1", "LB1")
+AUDIT_CLAIMS = ("RC1", "RC2", "MH1", "LB1", "RC5", "RC6")
 
 
 @pytest.fixture(scope="session")
