@@ -228,6 +228,13 @@ def cmd_trace(args) -> int:
     return 0
 
 
+def cmd_cite(args) -> int:
+    from .cite import cite
+
+    sys.stdout.write(cite(args.target, Path(args.root).resolve()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
     p.add_argument("--log", help="also write messages to this file")
@@ -326,6 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also recompute the primary estimate independently from the raw files")
     tr.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
     tr.set_defaults(func=cmd_trace)
+    ct = sub.add_parser("cite", help="the BibTeX of every source behind a table or a claim")
+    ct.add_argument("target", metavar="TABLE|CLAIM", help="e.g. country_year, hmi_cases, RC1")
+    ct.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
+    ct.set_defaults(func=cmd_cite)
     pi = sub.add_parser("publish-index", help="list a directory's current outputs; remove the others")
     pi.add_argument("index", help="the index to write (JSON), in the directory of the outputs")
     pi.add_argument("files", nargs="*", help="the current outputs")
