@@ -5,7 +5,9 @@ messages too) and, with `--log FILE`, to a log file as well.
 
 Exit codes: 0 done; 2 bad input or usage (a usage error prints the usage line; bad input,
 `DataError`, a one-paragraph message naming source, file, column and row; nothing
-half-written is left); 1 anything unexpected (a bug: the traceback is printed).
+half-written is left); 1 anything unexpected (a bug: the traceback is printed), and for
+`r2p verify` a file that does not match its record and for `r2p trace --recompute` a
+recomputation that differs from the result.
 """
 
 from __future__ import annotations
