@@ -95,6 +95,20 @@ def test_published_documents_look_complete(two_runs):
     assert "Figure 1" in text and "References" in text and "??" not in text
     for cid in ("RC1", "MH2", "LB1", "CC1"):
         assert cid in text
+    # issue 17: the Council sections, each with its chart and verdict, and the appendix's coding tables
+    flat = re.sub(r"\s+", " ", text_html)
+    for heading in ("The Council after Libya", "Accountability of the mandate-taker", "Regional organisations"):
+        assert heading in flat and heading in text, heading
+    for title in ("Consensus on Chapter VII resolutions", "Reporting duties in force authorisations",
+                  "Regional organisations named in resolutions"):
+        assert title in html, title
+    assert "Resolution 1973 passed 10-0-5" in flat
+    assert flat.count("exploratory (declared after its result had been seen)") >= 3
+    appendix = re.sub(r"<[^>]+>", " ", (out / "appendix.html").read_text(encoding="utf-8")).replace("\xa0", " ")
+    appendix = re.sub(r"\s+", " ", appendix)
+    for cell in ("Sample (n = 103)", "Hold-out (n = 30)", "force authorised (force_auth)",
+                 "1.00 / 0.97 (39 of 40, 0 false)", "adopted resolution not in the texts"):
+        assert cell in appendix, cell
     brief = "".join(p.extract_text() for p in PdfReader(out / "briefs" / "libya-2011.pdf").pages)
     assert "Intervention brief: Libya 2011" in brief and "NATO" in brief
 
