@@ -202,3 +202,20 @@ def test_documents_say_no_more_than_the_verdicts(two_runs, tmp_path):
     # the real verdicts: the exploratory tests are presented as exploratory
     real = (wd / "reports" / "_output" / "policy-paper.html").read_text(encoding="utf-8")
     assert "exploratory (declared after its result had been seen)" in real
+
+
+def test_frictionless_validates_the_data_package(two_runs):
+    """`frictionless validate data/processed/datapackage.json` passes on a clean build: every
+    table's types, pandera constraints (ranges, allowed values, required, keys), row counts."""
+    import json
+    import sys
+
+    wd = two_runs[0] / "data" / "processed"
+    exe = Path(sys.executable).with_name("frictionless")
+    res = subprocess.run([str(exe) if exe.exists() else "frictionless", "validate", "--json", "datapackage.json"],
+                         cwd=wd, capture_output=True, text=True, timeout=3600)
+    report = json.loads(res.stdout)
+    bad = [(t["name"], e["type"], e.get("fieldName"), e["note"]) for t in report["tasks"] for e in t["errors"]][:10]
+    assert res.returncode == 0 and report["valid"], bad or res.stderr[-2000:]
+    pkg = json.loads((wd / "datapackage.json").read_text(encoding="utf-8"))
+    assert len(report["tasks"]) == len(pkg["resources"])
