@@ -629,3 +629,38 @@ def test_a_curve_with_nothing_estimable_keeps_its_column_types():
     cur = D.classify_curve(_curve([["a", None, None, None, 40], ["b", None, None, None, 40]], p=[None, None]), c)
     assert str(cur["outcome"].dtype) == "string" and str(cur["supports"].dtype) == "boolean"
     assert str(cur["duplicate_of"].dtype) == "string"
+
+
+def test_registry_errors_carry_the_file_and_the_field_path(base, tmp_path, monkeypatch):
+    data = _one(base, "RC1")
+    data["claims"][0]["decided_by"]["test"] = "x"
+    p = _write(tmp_path, data)
+    with pytest.raises(RegistryError) as ei:
+        load_claims(p)
+    assert ei.value.file == str(p) and "claim RC1: field 'decided_by/test': 'x' is too short" in str(ei.value)
+    # a claim without an id: no claim named, the field relative to the entry
+    data = _one(base, "RC1")
+    del data["claims"][0]["id"]
+    with pytest.raises(RegistryError) as ei:
+        load_claims(_write(tmp_path, data))
+    assert "field '': 'id' is a required property" in str(ei.value) and "claim " not in str(ei.value)
+    # a YAML mapping is required, and the file is named
+    p.write_text("- a\n")
+    with pytest.raises(RegistryError) as ei:
+        load_claims(p)
+    assert ei.value.file == str(p)
+    # a YAML error without a mark: no line, the first line of the message
+    def boom(*a, **k):
+        raise yaml.YAMLError("cannot read this\nsecond line")
+
+    monkeypatch.setattr(R.yaml, "compose", boom)
+    with pytest.raises(RegistryError) as ei:
+        load_claims(p)
+    assert str(ei.value).endswith("YAML syntax error: cannot read this")
+
+
+def test_a_claim_without_decided_by_is_decided_by_its_interval(base, tmp_path):
+    data = _one(base, "RC1")
+    del data["claims"][0]["decided_by"]
+    c = load_claims(_write(tmp_path, data))["RC1"]
+    assert c.decided_by == {"statistic": "interval"}
