@@ -664,3 +664,11 @@ def test_a_claim_without_decided_by_is_decided_by_its_interval(base, tmp_path):
     del data["claims"][0]["decided_by"]
     c = load_claims(_write(tmp_path, data))["RC1"]
     assert c.decided_by == {"statistic": "interval"}
+
+
+def test_a_claims_entry_that_is_not_a_mapping(base, tmp_path):
+    data = _one(base, "RC1")
+    data["claims"].append("just a sentence")
+    with pytest.raises(RegistryError) as ei:
+        load_claims(_write(tmp_path, data))
+    assert "field '': 'just a sentence' is not of type 'object'" in str(ei.value) and "claim " not in str(ei.value)
