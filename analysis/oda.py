@@ -46,7 +46,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ODA_FIRST, ODA_LAST = 1960, 2018
+from .sources import coverage
+
+#: the years of the WDI ODA series (the source's coverage in config/sources.yaml)
+ODA_FIRST, ODA_LAST = coverage("wdi-oda").span
 VALUE = "oda_net_current_usd"
 SHARE = "oda_share"
 

@@ -9,6 +9,8 @@ rule country_year:
     input:
         tables=PANEL_INPUTS,
         code=["analysis/panel.py", "analysis/crosswalk.py"],
+        # the sources' coverage (the years each merge fills)
+        registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         panel=f"{PROCESSED}/country_year.parquet",
         report=f"{PROCESSED}/crosswalk_report.csv",

@@ -278,7 +278,10 @@ def test_fetch_into_raw_path_that_is_a_file(tmp_path, capsys):
     (lambda d: d["sources"][1].__setitem__("id", d["sources"][0]["id"]), "duplicate source id"),
     (lambda d: d["sources"][0].pop("citation"), "citation"),
     (lambda d: d["sources"][0]["files"][0].__setitem__("bytes", -5), "bytes"),
-], ids=["bad-sha256", "duplicate-id", "missing-key", "negative-size"])
+    (lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
+     "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946"),
+    (lambda d: d["sources"][3].pop("coverage"), "'coverage' is a required property"),
+], ids=["bad-sha256", "duplicate-id", "missing-key", "negative-size", "coverage-reversed", "coverage-missing"])
 def test_registry_errors(edit, needle, tmp_path, capsys):
     reg = _registry_copy(tmp_path, edit)
     raw = tmp_path / "raw"

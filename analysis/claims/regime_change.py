@@ -1049,7 +1049,7 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
 
     def flags(release: str) -> pd.DataFrame:
         def build() -> pd.DataFrame:
-            starts, ongoing = hmi_country_years(hmi, gw, release)
+            starts, ongoing = hmi_country_years(hmi, gw, release, last=int(cy["year"].max()))  # the panel's last year
             return rc3_hmi_flags(cys(), starts, ongoing)
         return cache.get(("hmi-flags", str(release)), build)
 
@@ -1112,7 +1112,7 @@ def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
     treated["stratum"] = treated[keys].astype(str).agg("|".join, axis=1) if keys else "all"
     has_ctrl = set(t.loc[t.n0 > 0, "stratum"])
     # consistency: the release-0.3 starts equal the panel's hmi_start column
-    st03, _ = hmi_country_years(hmi, gw, "0.3")
+    st03, _ = hmi_country_years(hmi, gw, "0.3", last=int(cy["year"].max()))
     panel_starts = cy.loc[cy["hmi_start"].eq(True).to_numpy(), ["gwcode", "year"]]
     starts_match_panel = set(map(tuple, panel_starts.to_numpy().tolist())) == set(
         map(tuple, st03[["gwcode", "year"]].to_numpy().tolist()))
