@@ -16,7 +16,7 @@ Brozus's conditions and what the data can say (PRIF HMI codebook v1.13):
                                  (it selects humanitarian cases), so it is shown, never
                                  counted as evidence
 4. force used only to protect    not coded
-5. post-conflict assistance      not coded
+5. post-conflict assistance      not coded per intervention; net ODA in aggregate: claim PC1
 
 Each condition carries `evidence`: whether its coding can count as evidence about the
 interventions (False for a circular or by-construction coding).
@@ -46,7 +46,9 @@ CONDITIONS = [
     {"n": 4, "short": "Force only to protect", "condition": "Force used only for the purpose of protecting", "status": "not coded",
      "evidence": False, "measure": "no variable in the data codes the purpose of each use of force"},
     {"n": 5, "short": "Post-conflict assistance", "condition": "Comprehensive assistance offered for post-conflict reconstruction", "status": "not coded",
-     "evidence": False, "measure": "no variable in the data codes post-conflict assistance"},
+     "evidence": False, "measure": "not coded per intervention (no variable codes what the interveners offered); in "
+                                   "aid terms, claim PC1 compares net ODA after each intervention with comparable "
+                                   "conflict countries"},
 ]
 CONDITIONS[0]["evidence"] = True
 

@@ -1,8 +1,11 @@
 """The `r2p` command line (also `python -m analysis`). Snakemake rules call it.
 
-Every subcommand writes its messages to stderr and, with `--log FILE`, to a
-log file too. Bad input (`DataError`) exits with status 2 and a one-paragraph
-message naming source, file, column and row; nothing half-written is left.
+Every subcommand writes its messages to stderr (`-q` only warnings and errors, `-v` debug
+messages too) and, with `--log FILE`, to a log file as well.
+
+Exit codes: 0 done; 2 bad input or usage (a usage error prints the usage line; bad input,
+`DataError`, a one-paragraph message naming source, file, column and row; nothing
+half-written is left); 1 anything unexpected (a bug: the traceback is printed).
 """
 
 from __future__ import annotations
@@ -18,12 +21,33 @@ from .render import RenderError
 log = logging.getLogger("r2p")
 
 
-def _setup_logging(logfile: str | None) -> None:
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+def _setup_logging(logfile: str | None, verbosity: int = 0) -> None:
+    """Messages to stderr at the chosen verbosity (-1 quiet, 0 normal, 1 verbose); the log
+    file, when given, always gets INFO and above."""
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel({-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG))
+    handlers: list[logging.Handler] = [console]
     if logfile:
         Path(logfile).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(logfile, mode="w", encoding="utf-8"))
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+        f = logging.FileHandler(logfile, mode="w", encoding="utf-8")
+        f.setLevel(logging.INFO)
+        handlers.append(f)
+    logging.basicConfig(level=logging.DEBUG if verbosity > 0 else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+
+
+def version() -> str:
+    """The installed package's version, or pyproject's for a checkout that is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("r2p-evidence")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        import tomllib
+
+        from . import ROOT
+
+        return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
 
 def cmd_fetch(args) -> None:
@@ -210,8 +234,15 @@ def cmd_publish_index(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0],
+                                epilog="Exit codes: 0 done; 2 bad input or usage; 1 anything unexpected.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     p.add_argument("--log", help="also write messages to this file")
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_const", const=-1, dest="verbosity", default=0,
+                      help="only warnings and errors on stderr")
+    loud.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity",
+                      help="debug messages too")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     f = sub.add_parser("fetch", help="fetch and verify raw files (mirror, then URL)")
@@ -309,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.log)
+    _setup_logging(args.log, args.verbosity)
     try:
         rc = args.func(args)
     except (DataError, RenderError) as e:

@@ -222,3 +222,27 @@ def test_recoded_non_state_deaths_darfur_two_years_before(sides, real):
     assert by["rebel"] == pytest.approx(63.0)  # SLM/A 2005
     assert by["pro_government"] == pytest.approx(350 / 2 + 899 / 2 + 72)  # Janjaweed (Chad/Sudan split) + SLM/A-MM
     assert by["foreign_or_other_conflict"] > by["rebel"]
+
+
+def test_the_actors_the_issue_names_are_recoded_with_their_ucdp_ids(real, sides):
+    """UCDP's "non-state" one-sided violence holds pro-government militias, the intervention's
+    own targets and actors from other conflicts; the committed table recodes them (UCDP ids)."""
+    linked = real[3]
+    e = A.expand(sides).set_index(["actor_id", "case_id"])
+    expected = {
+        (630, "Sudan (Darfur) 2007-"): "pro_government",                # Janjaweed
+        (534, "Sierra Leone 1997-1999"): "pro_government",              # Kamajors
+        (488, "Sudan (Darfur) 2007-"): "foreign_or_other_conflict",     # LRA deaths charged to Darfur
+        (3864, "Bosnia and Herzegovina 1995"): "rebel",                 # Serbian irregulars
+        (339, "Bosnia and Herzegovina 1993-1995"): "rebel",             # Republika Srpska
+        (507, "Liberia 1990-1996"): "rebel",                            # NPFL
+        (49, "Yugoslavia (Kosovo) 1999"): "government",
+    }
+    for key, side in expected.items():
+        assert e.loc[key, "side"] == side, key
+        # each pair is linked in the real data: the actor killed civilians in the case's window
+        assert ((linked["actor_id"] == key[0]) & (linked["case_id"] == key[1])).any(), key
+    assert e.loc[(3864, "Bosnia and Herzegovina 1995"), "side_vs_intervention"] == "opposed_by_intervention"
+    # the Janjaweed in Chad are charged to another conflict, their side there kept as the alternative
+    assert e.loc[(630, "Chad 2008-2010"), "side"] == "foreign_or_other_conflict"
+    assert e.loc[(630, "Chad 2008-2010"), "side_alt"] == "pro_government"

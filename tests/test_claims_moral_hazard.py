@@ -25,6 +25,7 @@ def mh_processed(processed_dir, panel, table, tmp_path_factory):
     for name in ("hmi_cases", "crosswalk", "ucdp_onesided"):
         write_parquet(pd.read_parquet(processed_dir / f"{name}.parquet"), d / f"{name}.parquet")
     write_parquet(table("ucdp_onesided_21"), d / "ucdp_onesided_21.parquet")
+    write_parquet(table("ucdp_ged"), d / "ucdp_ged.parquet")
     write_parquet(panel[0], d / "country_year.parquet")
     return d
 
@@ -366,3 +367,34 @@ def test_plain_statsmodels_loop_gives_the_same_curve(results, claims, mh_process
     from conftest import assert_plain_loop_equal
 
     assert_plain_loop_equal(claims[cid], mh_processed, results[cid][1])
+
+
+# --------------------------------------------------------------------------- MH7: the daily order
+
+
+def test_mh7_daily_order_on_the_real_events(mh_processed, claims):
+    """Declared before its estimate was computed (registry `declared`); the facts below are the
+    first result. Libya 2011: the government's first precisely located killing 26 days before
+    19 March, the first fighting with it 19 days before: government first."""
+    res, curve = run_claim(claims["MH7"], mh_processed)
+    det = res["primary_detail"]
+    cases = {c["case_id"]: c for c in det["cases"]}
+    assert cases["Libya 2011"]["order"] == "government killing first"
+    assert (cases["Libya 2011"]["gov_onesided_days_before"], cases["Libya 2011"]["state_based_days_before"]) == (26, 19)
+    assert cases["Iraq (Kurds) 1991-1997"]["order"] == "armed challenge first"
+    assert cases["Côte d'Ivoire 2011"]["order"] == "government killing first"
+    # windows that open on violence already under way (or before GED's first day) are left out
+    assert det["left_censored_left_out"] == ["Haiti 1994", "Iraq (South) 1992-1996", "Yugoslavia (Kosovo) 1999"]
+    assert all(c["target"] == 1 for c in det["cases"])
+    p = res["primary"]
+    assert (p["n"], det["order_counts"]["armed challenge first"]) == (3, 1)
+    assert p["estimate"] == pytest.approx(1 / 3)
+    # the exact interval from scipy directly
+    from scipy.stats import binomtest
+
+    ci = binomtest(1, 3).proportion_ci(0.95, method="exact")
+    assert (p["ci_low"], p["ci_high"]) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    # n = 3 is below the declared minimum of 6: the data cannot decide
+    assert res["verdict"] == "inconclusive" and "below the declared minimum" in res["verdict_reason"]
+    assert res["declared"]["date"] == "2026-12-06" and res["exploratory"] is False
+    assert len(curve) == 12 and set(curve["before"]) == {90, 180, 365}

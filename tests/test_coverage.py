@@ -139,3 +139,29 @@ def test_a_cleaner_checks_years_against_the_registry(tmp_path, monkeypatch):
     with pytest.raises(DataError) as e:
         clean.validate(rebuilt, out)
     assert e.value.column == "year"
+
+
+def _config_last_year() -> int:
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    return int(cfg["panel"]["last_year"])
+
+
+# Constants kept in modules that claim jobs import (a claim job reads only its declared
+# inputs, and the registry is not one of them): each must equal the registry's figure.
+@pytest.mark.parametrize("module, name, expected", [
+    ("analysis.oda", "ODA_FIRST", lambda: sources.coverage("wdi-oda").first),
+    ("analysis.oda", "ODA_LAST", lambda: sources.coverage("wdi-oda").last),
+    ("analysis.daily_order", "GED_FIRST", lambda: sources.coverage("ucdp-ged-21.1-precise").start),
+    ("analysis.daily_order", "GED_LAST", lambda: sources.coverage("ucdp-ged-21.1-precise").end),
+    ("analysis.actor_sides", "UCDP_OSV_FIRST", lambda: sources.coverage("ucdp-onesided-25.1").first),
+    ("analysis.claims.moral_hazard", "UCDP_OSV_FIRST", lambda: sources.coverage("ucdp-onesided-25.1").first),
+    ("analysis.claims.vetoes", "DATA_END", lambda: sources.coverage("unsc-vetoes").end),
+    ("analysis.claims.vetoes", "FIRST_YEAR", lambda: sources.coverage("unsc-vetoes").first),
+    ("analysis.claims.council", "TEXTS_END", lambda: sources.coverage("unsc-resolutions").end),
+    ("analysis.claims.council", "MEETINGS_END_YEAR", lambda: sources.coverage("unsc-meetings").last),
+    ("analysis.claims.regime_change", "LAST_PANEL_YEAR", _config_last_year),
+])
+def test_constants_in_claim_modules_agree_with_the_registry(module, name, expected):
+    import importlib
+
+    assert getattr(importlib.import_module(module), name) == expected()

@@ -41,6 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -624,9 +625,6 @@ def cc2_ibsa_coherence(claim: Claim, data: Data) -> ClaimOutput:
 
 
 # --------------------------------------------------------------------------- CC4: one country left out
-
-#: `left_out` options: none (CC1's test) or one of the eight critics (ISO2)
-LEFT_OUT = ("none",) + AB
 
 
 def cc4_leave_one_out(claim: Claim, data: Data) -> ClaimOutput:

@@ -6,24 +6,20 @@ provoke intervention and that R2P does not encourage risk-taking by rebels. The 
 tests below look at that from different sides; each evaluates its full specification
 curve (config/claims.yaml) and leaves the verdict to the framework.
 
-MH1  For HMIs starting 1990 or later with `k` years of UCDP one-sided data before the
-     start (years s-k .. s-1, or s-k .. s when the start year is included, all >= 1989
-     and within the release's last year), sum one-sided deaths by government actors
-     and by non-state actors located in the target country. An HMI is "preceded mainly
-     by non-state violence" when non-state deaths exceed government deaths (ties,
-     including zero-zero, are not). Share with the exact Clopper-Pearson interval; p is
-     the exact two-sided binomial test against 0.25.
-MH2  World count of onsets per year (country-years with an onset), Poisson or
-     negative-binomial level break with the number of system members as a log offset;
-     or a country-year logit (country-years with an active intrastate conflict in the
-     previous year are not at risk) with controls, clustered by country, reported as an
-     odds ratio (for a rare event, OR ~ RR).
+MH1  (`mh1_order`) Did a rebel armed challenge precede the government side's killing of
+     civilians? Sides come from the committed actor-side coding
+     (config/coding/ucdp_osv_actor_sides.csv, `analysis.actor_sides`); see the function.
+MH2, MH5, MH6, AO1-AO3  (`onset_break_projected`) Onsets per year after a break year
+     against the projection of the years before it (`analysis.stats.projected_break`),
+     one claim per break year; Poisson or NB2 chosen by the declared dispersion check.
 MH3  Country-years within `window` years after an HMI start in the same region (years
      s+1 .. s+window; the target country's own years s .. s+window are dropped from the
-     sample) vs all other country-years; risk ratio with the log (Katz) interval.
-     n = exposed country-years.
-MH4  Non-state one-sided deaths in the target country in the k years before vs the k
-     years after the start (start year left out); ratio of yearly rates summed over
+     sample) vs all other country-years; risk ratio with a percentile interval from a
+     cluster bootstrap (the Katz interval beside it); a placebo design check on
+     interventions against rebels. n = exposed country-years.
+MH4  (`mh4_event_study`) One-sided deaths by rebel-coded actors (or, as a specification,
+     all non-state actors) in the target country in the k years before vs the k years
+     after the start (start year left out), by the intervention's side; ratio of yearly rates summed over
      interventions, percentile interval from an intervention-level bootstrap (2,000
      resamples seeded by the spec seed).
 
@@ -42,18 +38,14 @@ import pandas as pd
 
 from .. import ROOT
 from ..crosswalk import Mapper
-from ..panel import REGIONS, hmi_gwcodes, osv_vars, region_of
+from ..panel import hmi_gwcodes, osv_vars, region_of
 from ..stats import (
-    COUNT_MODELS,
-    Clustering,
     DesignCache,
     LogitData,
     StatResult,
-    binom_test_vs,
     curve_records,
     json_safe,
     plain_loop_active,
-    poisson_or_nb_break,
     proportion_ci_many,
     binom_test_many,
     risk_ratio,
@@ -228,155 +220,6 @@ def _window_sums(osv_cy: pd.DataFrame, col: str, gw: np.ndarray, y0: np.ndarray,
     return np.where(known, out, 0.0)
 
 
-_BINOM: dict[tuple[int, int, float], StatResult] = {}
-
-
-def _binom(k: int, n: int, alpha: float) -> StatResult:
-    if plain_loop_active():  # the reference loop shares nothing
-        return binom_test_vs(k, n, 0.25, alternative="two-sided", alpha=alpha)
-    if (k, n, alpha) not in _BINOM:
-        _BINOM[(k, n, alpha)] = binom_test_vs(k, n, 0.25, alternative="two-sided", alpha=alpha)
-    return _BINOM[(k, n, alpha)]
-
-
-def _mh1_stat(t: pd.DataFrame, alpha: float) -> StatResult:
-    n = int(len(t))
-    k = int(t["mainly_nonstate"].sum())
-    method = "share, exact Clopper-Pearson interval; exact two-sided binomial test vs 0.25"
-    if n == 0:
-        return _result(method, "no HMI with UCDP coverage in this specification", n=0)
-    r = _binom(k, n, alpha)
-    r = StatResult(method=method, estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high, p_value=r.p_value,
-                   n=r.n, extra=dict(r.extra))
-    r.extra.update(n_zero_osv=int(t["zero_osv"].sum()), n_mainly_government=int((t.gov_deaths > t.nonstate_deaths).sum()),
-                   n_tie=int((t.gov_deaths == t.nonstate_deaths).sum()))
-    return r
-
-
-def mh1_perpetrators(claim: Claim, data: Data) -> ClaimOutput:
-    mapper = make_mapper(data)
-    hmi = hmi_with_gw(data.table("hmi_cases"), mapper)
-    osv_raw = {v: data.table(t) for v, t in OSV_TABLES.items()}
-    osv = {v: osv_country_year(d, mapper) for v, d in osv_raw.items()}
-    span = {v: (max(UCDP_OSV_FIRST, int(d["year"].min())), int(d["year"].max())) for v, d in osv_raw.items()}
-    cache = DesignCache()
-
-    def cases(release) -> pd.DataFrame:
-        return cache.get(("cases", release), lambda: release_cases(hmi, release))
-
-    def table(k, start_year, ucdp_estimate, osv_version, release) -> pd.DataFrame:
-        def build():
-            first, last = span[osv_version]
-            return mh1_case_table(cases(release), osv[osv_version], int(k), start_year == "include",
-                                  ucdp_estimate, first=first, last=last)
-        return cache.get(("mh1", k, start_year, ucdp_estimate, osv_version, release), build)
-
-    def select(t: pd.DataFrame, targets: str) -> pd.DataFrame:
-        t = t[t["covered"]]
-        return t[t["target"] == 1] if targets == "against-government" else t
-
-    def fn(k, start_year, ucdp_estimate, osv_version, release, targets):
-        return _mh1_stat(select(table(k, start_year, ucdp_estimate, osv_version, release), targets), claim.alpha)
-
-    curve = run_curve(claim, fn)
-    p = claim.primary
-    full = table(p["k"], p["start_year"], p["ucdp_estimate"], p["osv_version"], p["release"])
-    prim_t = select(full, p["targets"])
-    prim = _mh1_stat(prim_t, claim.alpha)
-    n, kk = int(len(prim_t)), int(prim_t["mainly_nonstate"].sum())
-    one_sided = binom_test_vs(kk, n, 0.25, alternative="less", alpha=claim.alpha) if n else None
-    by_target = []
-    cov = full[full["covered"]]
-    for tg in (0, 1, 2):
-        sub = cov[cov["target"] == tg]
-        r = _mh1_stat(sub, claim.alpha)
-        by_target.append({"target": tg, "target_label": TARGET_LABELS[tg], "n": len(sub),
-                          "n_mainly_nonstate": int(sub["mainly_nonstate"].sum()),
-                          "n_zero_osv": int(sub["zero_osv"].sum()),
-                          "gov_deaths": float(sub["gov_deaths"].sum()), "nonstate_deaths": float(sub["nonstate_deaths"].sum()),
-                          "share": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high})
-    # after-start window (same k, start year excluded) for the direction comparison with Wood et al.
-    k0 = int(p["k"])
-    last = span[p["osv_version"]][1]
-    after = []
-    for r in cov.itertuples(index=False):
-        s = int(r.start_year)
-        y0, y1 = s + 1, min(s + k0, last)
-        after.append({"case_id": r.case_id, "target": r.target,
-                      "gov_after": window_sum(osv[p["osv_version"]], r.gwcode, y0, y1, f"gov_{p['ucdp_estimate']}"),
-                      "nonstate_after": window_sum(osv[p["osv_version"]], r.gwcode, y0, y1, f"ns_{p['ucdp_estimate']}")})
-    after = cov.merge(pd.DataFrame(after), on=["case_id", "target"], how="left")
-    ag = after[after["target"] == 1]
-    primary_detail = {
-        "result": _dict(prim),
-        "k_mainly_nonstate": kk, "n": n,
-        "n_zero_osv": int(prim_t["zero_osv"].sum()),
-        "n_mainly_government": int((prim_t.gov_deaths > prim_t.nonstate_deaths).sum()),
-        "n_tie_nonzero": int(((prim_t.gov_deaths == prim_t.nonstate_deaths) & ~prim_t.zero_osv).sum()),
-        "one_sided_exact_binomial_less_than_0.25": None if one_sided is None else _dict(one_sided),
-        "deaths_before_total": {"government": float(prim_t["gov_deaths"].sum()),
-                                "nonstate": float(prim_t["nonstate_deaths"].sum())},
-        "rule": "mainly non-state = non-state one-sided deaths > government one-sided deaths in the window; "
-                "ties (including no deaths at all) count as not mainly non-state",
-        "attribution": "country attribution of UCDP actor-years as in the panel (analysis.panel.osv_vars): "
-                       "government deaths in the own state when listed, other multi-location actor-years split equally; "
-                       "'government' includes any government actor killing in the target country",
-        "uncovered_cases": _records(full.loc[~full["covered"], ["case_id", "target", "start_year"]]),
-    }
-    cols = ["case_id", "target", "target_label", "gwcode", "start_year", "window", "gov_deaths", "nonstate_deaths",
-            "mainly_nonstate", "zero_osv"]
-    details = {
-        "per_intervention_primary": _records(cov[cols]),
-        "by_target_primary": json_safe(by_target),
-        "before_after_primary_k": _records(after[["case_id", "target", "start_year", "gov_deaths", "nonstate_deaths",
-                                                  "gov_after", "nonstate_after"]]),
-    }
-    kos = cov[cov["case_id"].str.startswith("Yugoslavia (Kosovo)")]
-    bos = cov[cov["case_id"].str.startswith("Bosnia")]
-
-    def fmt(df: pd.DataFrame) -> str:
-        return "; ".join(f"{r.case_id}: government {r.gov_deaths:,.0f}, non-state {r.nonstate_deaths:,.0f} ({r.window})"
-                         for r in df.itertuples(index=False)) or "not covered"
-
-    comparisons = [
-        {"what": "Moral-hazard argument (rebels provoke atrocities to attract intervention)",
-         "published": "Kuperman (2008): qualitative case evidence from Bosnia and Kosovo; no statistical estimate or share published",
-         "ours": f"{kk} of {n} HMIs against governments (1990 onwards, primary specification) were preceded mainly by "
-                 f"non-state one-sided violence; Kuperman's cases: {fmt(pd.concat([bos, kos]))}",
-         "source": "Kuperman (2008), International Studies Quarterly 52(1); " + SRC_ANCHORS,
-         "note": "No published figure to compare: Kuperman argues from rebels' strategies (provoking state retaliation), "
-                 "which UCDP one-sided violence by rebels does not capture; UCDP counts only intentional killings of "
-                 "civilians by organised actors (>= 25 deaths a year), best estimates."},
-        {"what": "Moral hazard vs adverse selection",
-         "published": "Rauchhaus (2009): both mechanisms predict the same pre-intervention pattern; no single figure",
-         "ours": f"share preceded mainly by non-state violence {prim.estimate if prim.estimate is not None else float('nan'):.2f} "
-                 f"(95% CI {prim.ci_low if prim.ci_low is not None else float('nan'):.2f}-"
-                 f"{prim.ci_high if prim.ci_high is not None else float('nan'):.2f}, n = {n})",
-         "source": "Rauchhaus (2009), International Studies Quarterly 53(4); " + SRC_ANCHORS,
-         "note": "A low share is consistent with both no moral hazard and adverse selection of cases with weak rebels; "
-                 "this test cannot tell them apart."},
-        {"what": "Direction of one-sided violence around biased interventions",
-         "published": "Wood, Kathman & Gent (2012), intrastate conflicts 1989-2005: a biased intervention lowers violence "
-                      "against civilians by the side it backs and raises it by the side it opposes",
-         "ours": f"HMIs against governments (n = {len(ag)}), {k0} years before vs after the start: government "
-                 f"{ag['gov_deaths'].sum():,.0f} -> {ag['gov_after'].sum():,.0f}, non-state "
-                 f"{ag['nonstate_deaths'].sum():,.0f} -> {ag['nonstate_after'].sum():,.0f} one-sided deaths",
-         "source": "Wood, Kathman & Gent (2012), Journal of Peace Research 49(5); " + SRC_ANCHORS,
-         "note": "Different universe (all biased interventions in 1989-2005 conflicts vs PRIF HMIs) and design "
-                 "(conflict-year regressions vs raw before/after sums); only the direction is comparable."},
-    ]
-    limitations = [
-        f"Only {n} HMIs against governments have UCDP one-sided coverage in the primary specification "
-        f"(k = {k0} years before a start in {MH1_FIRST_START} or later); the minimum declared is {claim.min_n}.",
-        f"{int(prim_t['zero_osv'].sum())} of these {n} HMIs had no recorded one-sided violence at all in the window; "
-        "they count as not mainly non-state.",
-        "A low share does not show that rebels lacked the incentive to provoke: under adverse selection "
-        "(Rauchhaus 2009) interveners would pick exactly such cases.",
-        releases_note(hmi, claim.id),
-    ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
-                       comparisons=json_safe(comparisons), limitations=limitations)
-
 
 # =========================================================================== MH2
 
@@ -386,8 +229,6 @@ ONSET_COLS = {
     ("intrastate", "new"): "intra3_onset_new",
     ("intrastate", "new-or-recurrence"): "intra3_onset_any",
 }
-MODEL_NAMES = {"poisson": "poisson", "negative-binomial": "negbin"}
-
 
 def parse_years(years: str) -> tuple[int, int]:
     a, b = years.split("-")
@@ -427,61 +268,6 @@ def count_model_result(full: StatResult, model: str) -> StatResult:
                       p_value=alt["p_value"], n=full.n, warnings=warns, extra=extra)
 
 
-def logit_base(cy: pd.DataFrame, regime: str = "vdem") -> pd.DataFrame:
-    """Controls for the country-year logit, one row per country-year of `cy` (same index).
-
-    Columns: year, gwcode, at_risk (no active intrastate conflict, types 3 and 4, in the
-    previous year), log_population, infant_mortality, regime (V-Dem Regimes of the World
-    dummies, closed autocracy the reference; or Polity2 and its square), region dummies
-    (Americas the reference). Missing controls stay NaN (LogitData drops those rows:
-    EWP covariates start in 1960, Polity5 ends in 2018).
-    """
-    X = pd.DataFrame(index=cy.index)
-    X["year"] = cy["year"].astype(int)
-    X["gwcode"] = cy["gwcode"].astype(int)
-    X["at_risk"] = ~lagged_active(cy)
-    X["log_population"] = np.log(pd.to_numeric(cy["population"]).astype(float))
-    X["infant_mortality"] = pd.to_numeric(cy["infant_mortality"]).astype(float)
-    if regime == "vdem":
-        reg = pd.to_numeric(cy["v2x_regime"]).astype(float)
-        for v, nm in ((1, "electoral_autocracy"), (2, "electoral_democracy"), (3, "liberal_democracy")):
-            X[nm] = np.where(reg.isna(), np.nan, (reg == v).astype(float))
-    else:
-        pol = pd.to_numeric(cy["polity2"]).astype(float)
-        X["polity2"] = pol
-        X["polity2_sq"] = pol ** 2
-    for _, _, name in REGIONS[1:]:
-        X["region_" + name.lower().replace(" ", "_")] = (cy["region"] == name).astype(float)
-    return X
-
-
-def _base_arrays(cy: pd.DataFrame, regime: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """`logit_base` as arrays: year, at_risk, gwcode, controls matrix and control names."""
-    b = logit_base(cy, regime)
-    ctrl = b.drop(columns=["year", "gwcode", "at_risk"])
-    return (b["year"].to_numpy(dtype=np.int64), b["at_risk"].to_numpy(dtype=bool), b["gwcode"].to_numpy(),
-            ctrl.to_numpy(dtype=float), [str(c) for c in ctrl.columns])
-
-
-def logit_design(cy: pd.DataFrame, col: str, y0: int, y1: int, break_year: int, trend: bool,
-                 regime: str = "vdem", base: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
-    """Country-year logit design: y = onset (`col`), X = post (+ trend per decade) + controls.
-
-    Sample: years y0..y1, country-years at risk (see `logit_base`, which can be passed
-    in `base` to share it between designs).
-    """
-    b = logit_base(cy, regime) if base is None else base
-    m = (b["year"] >= y0) & (b["year"] <= y1) & b["at_risk"]
-    d = b[m]
-    y = cy.loc[d.index, col].astype("Float64").astype(float)
-    X = pd.DataFrame(index=d.index)
-    X["post"] = (d["year"] >= break_year).astype(float)
-    if trend:
-        X["trend_decades"] = (d["year"] - break_year) / 10.0
-    ctrl = d.drop(columns=["year", "gwcode", "at_risk"])
-    X = pd.concat([X, ctrl], axis=1)
-    return y, X, d["gwcode"]
-
 
 def logit_or(ld: LogitData, term: str, alpha: float) -> StatResult:
     """Fit and report exp(coef) of `term` as the estimate (odds ratio) with its interval."""
@@ -494,123 +280,6 @@ def logit_or(ld: LogitData, term: str, alpha: float) -> StatResult:
                  n_events=int(ld.y.sum()))
     return StatResult(method=method, estimate=ex(r.estimate), ci_low=ex(r.ci_low), ci_high=ex(r.ci_high),
                       p_value=r.p_value, n=r.n, warnings=r.warnings, extra=extra)
-
-
-def mh2_onset_break(claim: Claim, data: Data) -> ClaimOutput:
-    cy = data.table("country_year").sort_values(["gwcode", "year"]).reset_index(drop=True)
-    cache = DesignCache()
-
-    def series(col, years):
-        return cache.get(("series", col, years), lambda: world_onset_series(cy, col, *parse_years(years)))
-
-    def count_fit(col, years, break_year, trend, model, fits=None):
-        # a specification fits only its own model (Poisson is the start and the dispersion check)
-        fits = fits or (("poisson",) if model == "poisson" else ("poisson", model))
-
-        def build():
-            s = series(col, years)
-            return poisson_or_nb_break(s["onsets"].to_numpy(), s["year"].to_numpy(), int(break_year), trend,
-                                       exposure=s["members"].to_numpy(), model=model, alpha=claim.alpha,
-                                       fits=fits)
-        return cache.get(("count", col, years, break_year, trend, model, fits), build)
-
-    def design(col, years, break_year, trend, regime="vdem"):
-        def build():
-            if plain_loop_active():  # the reference loop: the design from the panel, in pandas
-                y, X, g = logit_design(cy, col, *parse_years(years), int(break_year), trend, regime)
-                return LogitData(y.to_numpy(), X, g.to_numpy())
-            # shared: the controls as one array per regime coding, rows picked per specification
-            year, at_risk, gw, ctrl, names = cache.get(("base-arrays", regime), lambda: _base_arrays(cy, regime))
-
-            def rows():  # shared by the designs on the same rows: the sample, outcome and clusters
-                y0, y1 = parse_years(years)
-                m = (year >= y0) & (year <= y1) & at_risk
-                yy = cache.get(("y", col), lambda: cy[col].astype("Float64").astype(float).to_numpy())[m]
-                return m, yy, year[m], ctrl[m], Clustering(gw[m])
-            m, yy, yr, ctl, clusters = cache.get(("rows", col, years, regime), rows)
-            cols = [(yr >= int(break_year)).astype(float)]
-            if trend:
-                cols.append((yr - int(break_year)) / 10.0)
-            X = np.column_stack(cols + [ctl])
-            ld = LogitData(yy, X, clusters, names=["post"] + (["trend_decades"] if trend else []) + names)
-            # designs on the same rows and outcome (break year x trend) start Newton at the
-            # first one's estimates: the controls' coefficients barely move
-            ld.warm_start_from(cache.get(("logit-rows", col, years, regime), lambda: ld))
-            return ld
-        return cache.get(("logit", col, years, break_year, trend, regime), build)
-
-    def fn(break_year, onset, model, trend, years, conflicts):
-        col = ONSET_COLS[(conflicts, onset)]
-        tr = trend == "linear"
-        if model == "country-year-logit":
-            return logit_or(design(col, years, break_year, tr), "post", claim.alpha)
-        r = count_fit(col, years, break_year, tr, MODEL_NAMES[model])
-        return StatResult(method=r.method, estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high,
-                          p_value=r.p_value, n=r.n, reason=r.reason, warnings=r.warnings,
-                          extra=dict(r.extra, onset_column=col, offset="log(number of GW system members)"))
-
-    curve = run_curve(claim, fn)
-    p = claim.primary
-    col = ONSET_COLS[(p["conflicts"], p["onset"])]
-    tr = p["trend"] == "linear"
-    prim = fn(**p)
-    if p["model"] != "country-year-logit":  # the primary with every alternative model, for the detail
-        full = count_fit(col, p["years"], p["break_year"], tr, MODEL_NAMES[p["model"]], fits=COUNT_MODELS)
-        prim = StatResult(method=full.method, estimate=full.estimate, ci_low=full.ci_low, ci_high=full.ci_high,
-                          p_value=full.p_value, n=full.n, reason=full.reason, warnings=full.warnings,
-                          extra=dict(full.extra, onset_column=col, offset="log(number of GW system members)"))
-    s = series(col, p["years"])
-    logit_v = logit_or(design(col, p["years"], p["break_year"], tr), "post", claim.alpha)
-    logit_p = logit_or(design(col, p["years"], p["break_year"], tr, "polity"), "post", claim.alpha)
-    y0, y1 = parse_years(p["years"])
-    pre = s[s["year"] < p["break_year"]]
-    post = s[s["year"] >= p["break_year"]]
-    primary_detail = {
-        "result": _dict(prim),
-        "onset_column": col,
-        "exposure": "number of Gleditsch-Ward system members per year, as a log offset",
-        "counting": "a year's count is the number of country-years with at least one onset (a conflict located "
-                    "in several countries counts in each)",
-        "raw_rates": {"pre_onsets": int(pre["onsets"].sum()), "pre_country_years": int(pre["members"].sum()),
-                      "post_onsets": int(post["onsets"].sum()), "post_country_years": int(post["members"].sum()),
-                      "crude_rate_ratio": (post["onsets"].sum() / post["members"].sum())
-                      / (pre["onsets"].sum() / pre["members"].sum()) if pre["onsets"].sum() else None},
-        "logit_with_controls_vdem": _dict(logit_v),
-        "logit_with_controls_polity2": _dict(logit_p),
-        "logit_note": "Country-year logit of onset on the post-break indicator (+ trend), log population, infant "
-                      "mortality, regime and region dummies, SEs clustered by country; country-years with an active "
-                      "intrastate conflict in the previous year are not at risk. The odds ratio approximates the rate "
-                      f"ratio because onsets are rare ({logit_v.extra.get('n_events', 0)} onsets in {logit_v.n} "
-                      "country-years at risk). The curve uses the V-Dem regime controls (coverage to 2024); the "
-                      "Polity2 variant ends in 2018.",
-    }
-    details = {"world_series_primary": _records(s)}
-    allser = None
-    for (cf, on), c in sorted(ONSET_COLS.items()):
-        ss = series(c, "1946-2024").rename(columns={"onsets": c})
-        allser = ss if allser is None else allser.merge(ss[["year", c]], on="year")
-    details["world_series_all_definitions"] = _records(allser)
-    comparisons = [{
-        "what": f"Change in the rate of intrastate conflict onsets after {p['break_year']}",
-        "published": "none: no published quantitative estimate of a rise in rebellion onsets after 2005 (or 1999 or "
-                     "2011) was found",
-        "ours": f"rate ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), {prim.extra.get('model_used')}, "
-                f"{p['years']}, net of {'a linear trend' if tr else 'no trend'}" if prim.estimate is not None
-                else f"not estimable: {prim.reason}",
-        "source": SRC_ANCHORS,
-        "note": "MH2 is new evidence, not a replication.",
-    }]
-    lim = []
-    disp = prim.extra.get("dispersion")
-    if disp is not None and disp > 1.5 and p["model"] == "poisson":
-        qp = prim.extra["alternatives"]["quasipoisson"]
-        lim.append(f"The yearly onset counts are overdispersed (Pearson dispersion {disp:.2f}); the primary Poisson "
-                   f"interval is too narrow. Quasi-Poisson: {qp['ci_low']:.2f}-{qp['ci_high']:.2f}; the negative-"
-                   "binomial specifications in the curve carry the overdispersion.")
-    lim.append("The world series counts country-years with at least one onset; the country-year logit uses the "
-               "subset of country-years with complete covariates (EWP predictors from 1960).")
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
-                       comparisons=json_safe(comparisons), limitations=lim)
 
 
 # =========================================================================== MH3

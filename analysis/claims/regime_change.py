@@ -33,17 +33,16 @@ RC2 (`rc2_imi_against_government`)
     and regime type of the target in the start year as controls, standard errors
     clustered by target country, and a permutation test within Cold War strata.
 
-RC3 (`rc3_matched_risk_ratio`)
-    Country-years with an HMI start (release per spec; PRIF targets mapped to GW codes
-    with `analysis.panel.hmi_gwcodes`) against control country-years with an active
-    intrastate conflict and no HMI ongoing in the window. Outcome window: the years t ..
-    t + window - 1 (the start year included, because regime change during an
-    intervention's first year is what the claim is about); an outcome is observable
-    when every year of the window is in the panel and within the source's coverage
-    (Archigos to 2015, GWF to 2010). Matching: exact strata on (intra_war, regime type,
-    region, Cold War) / (intra_war, region) / none; estimate: Mantel-Haenszel risk ratio
-    with the Greenland-Robins (1985) variance of its log; n = treated country-years in
-    strata that also hold controls, with the outcome observable.
+RC3 (`rc3_exit_share`)
+    Share of PRIF HMIs after whose start the target's leader left office irregularly or by
+    foreign imposition (Archigos, target mapped to GW codes with
+    `analysis.panel.hmi_gwcodes`) within the window, with the exact interval; the primary
+    detail sets beside it, as context, the risk ratio against other interventions. (Its
+    earlier matched country-year design is in the registry's revision log and in git.)
+
+RC4-RC7 (`hmi_two_by_two`)
+    Exploratory two-group comparisons among PRIF HMIs (risk difference with Newcombe's
+    interval, decided by Fisher's exact test): see the function's docstring.
 """
 
 from __future__ import annotations
@@ -70,7 +69,6 @@ from ..stats import (
     permutation_test,
     proportion,
     proportion_ci_many,
-    risk_ratio,
     step_seed,
 )
 from . import Claim, ClaimOutput, Data, run_curve
@@ -78,8 +76,6 @@ from . import Claim, ClaimOutput, Data, run_curve
 LIBYA_CASE = "Libya 2011"
 COLD_WAR_END = 1990  # Cold War = start year before 1990
 LAST_PANEL_YEAR = 2024
-ARCHIGOS_LAST_YEAR = 2015
-GWF_LAST_YEAR = 2010
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -780,12 +776,6 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
 
 # --------------------------------------------------------------------------- RC3
 
-RC3_OUTCOMES = {
-    "irregular-or-foreign-exit": ("leader_exit_irregular_or_foreign", ARCHIGOS_LAST_YEAR),
-    "foreign-exit": ("leader_exit_foreign", ARCHIGOS_LAST_YEAR),
-    "gwf-regime-failure": ("gwf_fail", GWF_LAST_YEAR),
-}
-
 
 def mantel_haenszel_rr(a: Sequence[float], n1: Sequence[float], c: Sequence[float], n0: Sequence[float],
                        alpha: float = 0.05) -> StatResult:
@@ -889,33 +879,6 @@ def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int 
     return starts.sort_values(["gwcode", "year"]).reset_index(drop=True), ongoing.reset_index(drop=True)
 
 
-RC3_CY_COLS = ["gwcode", "year", "intra_active", "intra_war", "v2x_regime", "polity2", "region"]
-
-
-def rc3_country_years(cy: pd.DataFrame, outcome_cols: Sequence[str]) -> pd.DataFrame:
-    """The panel's columns RC3 needs, sorted by (gwcode, year), with the matching keys
-    (war, regime, cold_war, region); the same for every release, window and outcome."""
-    d = cy[RC3_CY_COLS + [c for c in outcome_cols if c not in RC3_CY_COLS]].copy()
-    d = d.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)
-    d["war"] = d["intra_war"].fillna(False).astype(bool)
-    d["regime"] = regime_band_v2x(d["v2x_regime"], d["polity2"])
-    d["cold_war"] = d["year"] < COLD_WAR_END
-    d["region"] = d["region"].astype("string").fillna("unknown").astype(object)
-    return d
-
-
-def rc3_hmi_flags(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame) -> pd.DataFrame:
-    """`cys` (from `rc3_country_years`) with one release's HMIs: `_start` (an HMI starts
-    in this country-year), `case_ids` and `_on` (an HMI is ongoing); same rows and order."""
-    st = starts.assign(_start=True)[["gwcode", "year", "_start", "case_ids"]]
-    d = cys.merge(st, on=["gwcode", "year"], how="left")
-    d["_start"] = d["_start"].eq(True).to_numpy()
-    d = d.merge(ongoing.assign(_on=True), on=["gwcode", "year"], how="left")
-    d["_on"] = d["_on"].eq(True).to_numpy()
-    if len(d) != len(cys):
-        raise ValueError("HMI starts or ongoing years are not unique per country-year")
-    return d
-
 
 def forward_any(flags: np.ndarray, groups: np.ndarray, window: int) -> np.ndarray:
     """Per row: any of `flags` in this row and the next window-1 rows of the same group
@@ -926,80 +889,6 @@ def forward_any(flags: np.ndarray, groups: np.ndarray, window: int) -> np.ndarra
     return out
 
 
-def rc3_exposure(cys: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, window: int,
-                 flags: pd.DataFrame | None = None) -> pd.DataFrame:
-    """`rc3_hmi_flags` plus `hmi_in_window`: an HMI is ongoing in t .. t+window-1 (rows of
-    the same state). `flags` (from `rc3_hmi_flags`) can be passed in to share it between windows."""
-    d = (flags if flags is not None else rc3_hmi_flags(cys, starts, ongoing)).copy()
-    d["hmi_in_window"] = forward_any(d["_on"].to_numpy(dtype=bool), d["gwcode"].to_numpy(), window)
-    return d
-
-
-def rc3_frame(cy: pd.DataFrame, starts: pd.DataFrame, ongoing: pd.DataFrame, outcome_col: str, window: int,
-              last_year: int, *, exposure: pd.DataFrame | None = None,
-              outcome: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
-    """Country-years with treated / control flags, outcome over the window and matching keys.
-
-    `exposure` (from `rc3_exposure`) and `outcome` ((any, observable) from `window_any`
-    on the same rows) can be passed in to share them between specifications.
-    """
-    if exposure is None:
-        exposure = rc3_exposure(rc3_country_years(cy, [outcome_col]), starts, ongoing, window)
-    d = exposure.copy()
-    y, obs = outcome if outcome is not None else window_any(d, outcome_col, window, last_year)
-    d["y"] = y
-    d["observable"] = obs
-    d["treated"], d["control"] = rc3_groups(d["_start"].to_numpy(dtype=bool), d["hmi_in_window"].to_numpy(dtype=bool),
-                                            d["intra_active"].fillna(False).astype(bool).to_numpy(), obs)
-    return d
-
-
-def rc3_groups(start: np.ndarray, in_window: np.ndarray, active: np.ndarray,
-               observable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(treated, control): HMI start country-years with the outcome observable; country-years
-    with an active intrastate conflict, no HMI start and none ongoing in the window, observable."""
-    return start & observable, active & ~in_window & observable & ~start
-
-
-MATCHING_KEYS = {
-    "intensity-regime-region-period": ["war", "regime", "region", "cold_war"],
-    "intensity-region": ["war", "region"],
-    "all-conflict-years": [],
-}
-
-
-def stratum_codes(d: pd.DataFrame, matching: str) -> np.ndarray:
-    """Integer stratum of every row of `d` for a matching (0 for all rows without keys)."""
-    keys = MATCHING_KEYS[matching]
-    if not keys:
-        return np.zeros(len(d), dtype=np.int64)
-    return d[keys].astype(str).groupby(keys, sort=True).ngroup().to_numpy(dtype=np.int64)
-
-
-def stratum_counts(codes: np.ndarray, treated: np.ndarray, control: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(a, n1, c, n0) per stratum code holding treated or controls (as `stratum_table`, by code)."""
-    m = int(codes.max()) + 1 if len(codes) else 0
-    t, c_, ev = treated.astype(float), control.astype(float), y.astype(float)
-    n1 = np.bincount(codes, weights=t, minlength=m)
-    n0 = np.bincount(codes, weights=c_, minlength=m)
-    a = np.bincount(codes, weights=t * ev, minlength=m)
-    c = np.bincount(codes, weights=c_ * ev, minlength=m)
-    keep = (n1 + n0) > 0
-    return a[keep], n1[keep], c[keep], n0[keep]
-
-
-def stratum_table(d: pd.DataFrame, matching: str) -> pd.DataFrame:
-    """Per stratum: a (treated events), n1 (treated), c (control events), n0 (controls)."""
-    keys = MATCHING_KEYS[matching]
-    u = d[d["treated"] | d["control"]].copy()
-    u["_k"] = u[keys].astype(str).agg("|".join, axis=1) if keys else "all"
-    u["_a"] = u["treated"] & u["y"]
-    u["_c"] = u["control"] & u["y"]
-    t = u.groupby("_k").agg(a=("_a", "sum"), n1=("treated", "sum"), c=("_c", "sum"), n0=("control", "sum"))
-    return t.reset_index().rename(columns={"_k": "stratum"}).sort_values("stratum").reset_index(drop=True)
-
-
-RC3_EXIT_KIND = {"irregular-or-foreign-exit": "irregular_or_foreign", "foreign-exit": "foreign"}
 
 
 def archigos_gw(archigos: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
@@ -1010,200 +899,8 @@ def archigos_gw(archigos: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
     return a
 
 
-def treated_exits(hmi: pd.DataFrame, gw: pd.Series, release: str, archigos: pd.DataFrame, window: int,
-                  kind: str) -> pd.DataFrame:
-    """Archigos exits of `kind` in the window t .. t+window-1 of each HMI start country-year.
-
-    kind: "irregular_or_foreign" or "foreign". One row per (start country-year, exit),
-    with the earliest HMI start date in that country-year and `before_start` (the exit
-    happened earlier in the start year than the intervention).
-    """
-    h = hmi.assign(gw=gw)
-    h = h[(h["release"].astype(str) == str(release)) & h["gw"].notna() & h["start_year"].notna()]
-    st = (h.groupby([h["gw"].astype("int64").rename("gwcode"), h["start_year"].astype("int64").rename("year")])
-          .agg(start_date=("start_date", "min"), case_ids=("case_id", lambda x: "; ".join(sorted(x.astype(str)))))
-          .reset_index())
-    a = archigos[~archigos["still_in_office"].astype(bool)].copy()
-    irr, fo = a["irregular_exit"].astype(bool), a["foreign_imposed"].astype(bool)
-    a = a[(irr | fo) if kind == "irregular_or_foreign" else fo]
-    a = a.assign(exit_year=a["end_date"].dt.year)[["gwcode", "leader", "end_date", "exit_year", "exit"]]
-    m = st.merge(a, on="gwcode", how="inner")
-    m = m[(m["exit_year"] >= m["year"]) & (m["exit_year"] <= m["year"] + int(window) - 1)].copy()
-    m["before_start"] = m["end_date"] < m["start_date"]
-    return m.sort_values(["year", "gwcode", "end_date"]).reset_index(drop=True)
-
-
-def rc3_matched_risk_ratio(claim: Claim, data: Data) -> ClaimOutput:
-    alpha = claim.alpha
-    cy = data.table("country_year")
-    hmi = data.table("hmi_cases")
-    mapper = mapper_from_data(data)
-    gw = hmi_gwcodes(hmi, mapper)
-    cache = DesignCache()
-    # shared between specifications: the sorted panel with matching keys; per release and
-    # window the HMI exposure; per outcome and window the outcome; per matching the strata
-    out_cols = [c for c, _ in RC3_OUTCOMES.values()]
-
-    def cys() -> pd.DataFrame:
-        return cache.get("cys", lambda: rc3_country_years(cy, out_cols))
-
-    def flags(release: str) -> pd.DataFrame:
-        def build() -> pd.DataFrame:
-            starts, ongoing = hmi_country_years(hmi, gw, release, last=int(cy["year"].max()))  # the panel's last year
-            return rc3_hmi_flags(cys(), starts, ongoing)
-        return cache.get(("hmi-flags", str(release)), build)
-
-    def exposure(release: str, window: int) -> pd.DataFrame:
-        return cache.get(("exposure", str(release), int(window)),
-                         lambda: rc3_exposure(cys(), None, None, int(window), flags=flags(release)))
-
-    def outcome_arrays(outcome: str, window: int) -> tuple[np.ndarray, np.ndarray]:
-        col, last = RC3_OUTCOMES[outcome]
-        return cache.get(("outcome", outcome, int(window)), lambda: window_any(cys(), col, int(window), last))
-
-    def frame(release: str, outcome: str, window: int) -> pd.DataFrame:
-        def build() -> pd.DataFrame:
-            col, last = RC3_OUTCOMES[outcome]
-            return rc3_frame(cy, None, None, col, int(window), last, exposure=exposure(release, window),
-                             outcome=outcome_arrays(outcome, window))
-        return cache.get(("frame", str(release), outcome, int(window)), build)
-
-    def spec_(outcome: str, window: int, matching: str, release: str) -> StatResult:
-        # the flags of `rc3_frame`, as arrays (the frame itself is built only for the details)
-        start, on = cache.get(("flag-arrays", str(release)), lambda: (
-            lambda f: (f["_start"].to_numpy(dtype=bool), f["_on"].to_numpy(dtype=bool)))(flags(release)))
-        gwc = cache.get("gwcodes", lambda: cys()["gwcode"].to_numpy())
-        in_window = cache.get(("in-window", str(release), int(window)), lambda: forward_any(on, gwc, int(window)))
-        active = cache.get("active", lambda: cys()["intra_active"].fillna(False).astype(bool).to_numpy())
-        y, obs = outcome_arrays(outcome, window)
-        treated, control = rc3_groups(start, in_window, active, obs)
-        codes = cache.get(("codes", matching), lambda: stratum_codes(cys(), matching))
-        a, n1, c, n0 = stratum_counts(codes, treated, control, y)
-        res = mantel_haenszel_rr(a, n1, c, n0, alpha)
-        res.extra.update(n_hmi_start_country_years=int(start.sum()), n_treated_observable=int(treated.sum()),
-                         n_controls=int(control.sum()))
-        return res
-
-    def spec(**choices: Any) -> StatResult:
-        return spec_(**_spec_kwargs(choices))
-
-    curve = run_curve(claim, spec)
-    p = _spec_kwargs(claim.primary)
-    prim = spec_(**p)
-    d = frame(p["release"], p["outcome"], p["window"])
-    t = stratum_table(d, p["matching"])
-    crude = risk_ratio(int(d.loc[d.treated, "y"].sum()), int(d["treated"].sum()),
-                       int(d.loc[d.control, "y"].sum()), int(d["control"].sum()), alpha)
-    cmh = None
-    tu = t[(t.n1 > 0) & (t.n0 > 0)]
-    if len(tu):
-        from statsmodels.stats.contingency_tables import StratifiedTable
-
-        tabs = [np.array([[r.a, r.n1 - r.a], [r.c, r.n0 - r.c]], dtype=float) for r in tu.itertuples()]
-        try:
-            stt = StratifiedTable(tabs)
-            tn = stt.test_null_odds(correction=False)
-            cmh = {"statistic": float(tn.statistic), "p_value": float(tn.pvalue),
-                   "statsmodels_riskratio_pooled": float(stt.riskratio_pooled)}
-        except Exception as exc:  # pragma: no cover - degenerate tables
-            cmh = {"error": f"{type(exc).__name__}: {exc}"}
-    treated = d[d["treated"] | d["_start"]].copy()
-    keys = MATCHING_KEYS[p["matching"]]
-    treated["stratum"] = treated[keys].astype(str).agg("|".join, axis=1) if keys else "all"
-    has_ctrl = set(t.loc[t.n0 > 0, "stratum"])
-    # consistency: the release-0.3 starts equal the panel's hmi_start column
-    st03, _ = hmi_country_years(hmi, gw, "0.3", last=int(cy["year"].max()))
-    panel_starts = cy.loc[cy["hmi_start"].eq(True).to_numpy(), ["gwcode", "year"]]
-    starts_match_panel = set(map(tuple, panel_starts.to_numpy().tolist())) == set(
-        map(tuple, st03[["gwcode", "year"]].to_numpy().tolist()))
-    # timing: exits earlier in the start year than the intervention (Archigos dates)
-    timing: dict[str, Any] = {"applies": p["outcome"] in RC3_EXIT_KIND}
-    if p["outcome"] in RC3_EXIT_KIND:
-        arch = archigos_gw(data.table("archigos"), mapper)
-        te = treated_exits(hmi, gw, p["release"], arch, int(p["window"]), RC3_EXIT_KIND[p["outcome"]])
-        post = te[~te["before_start"]][["gwcode", "year"]].drop_duplicates()
-        d2 = d.copy()
-        keyset = set(map(tuple, post.to_numpy().tolist()))
-        is_post = np.array([(g, y) in keyset for g, y in zip(d2["gwcode"], d2["year"])], dtype=bool)
-        d2.loc[d2["treated"].to_numpy(), "y"] = d2.loc[d2["treated"].to_numpy(), "y"].to_numpy() & is_post[d2["treated"].to_numpy()]
-        t2 = stratum_table(d2, p["matching"])
-        sens = mantel_haenszel_rr(t2["a"], t2["n1"], t2["c"], t2["n0"], alpha)
-        timing.update(
-            exits=json_safe([{k: (str(v.date()) if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
-                             for r in te.to_dict("records")]),
-            n_treated_with_exit_only_before_start=int((d["treated"] & d["y"]).sum() - (d2["treated"] & d2["y"]).sum()),
-            sensitivity_exits_on_or_after_start_date=dict(
-                sens.to_dict(), note=("descriptive, not part of the decision: treated events counted only when an "
-                                      "exit falls on or after the intervention's start date; controls unchanged")),
-        )
-    primary_detail = {
-        "result": prim.to_dict(),
-        "window_definition": "years t .. t + window - 1 (the start year included)",
-        "starts_match_panel_hmi_start": starts_match_panel,
-        "exit_timing": timing,
-        "crude_risk_ratio_unmatched": crude.to_dict(),
-        "cochran_mantel_haenszel": cmh,
-        "strata_with_treated": json_safe(t[t.n1 > 0].to_dict("records")),
-        "treated_country_years": json_safe([
-            {"gwcode": int(r.gwcode), "year": int(r.year), "case_ids": list(r.case_ids) if r.case_ids is not None else [],
-             "outcome": bool(r.y) if r.observable else None, "observable": bool(r.observable),
-             "stratum": r.stratum, "stratum_has_controls": r.stratum in has_ctrl,
-             "intra_active": None if pd.isna(r.intra_active) else bool(r.intra_active)}
-            for r in treated.sort_values(["year", "gwcode"]).itertuples()
-        ]),
-    }
-    details: dict[str, Any] = {"by_release_outcome_window": []}
-    for rel in claim.dims["release"]:
-        for oc in RC3_OUTCOMES:
-            for w in claim.dims["window"]:
-                dd = frame(rel, oc, w)
-                details["by_release_outcome_window"].append({
-                    "release": rel, "outcome": oc, "window": w,
-                    "treated": int(dd["treated"].sum()), "treated_events": int((dd["treated"] & dd["y"]).sum()),
-                    "controls": int(dd["control"].sum()), "control_events": int((dd["control"] & dd["y"]).sum()),
-                    "hmi_starts": int(dd["_start"].sum()),
-                    "treated_without_active_conflict": int((dd["treated"] & ~dd["intra_active"].fillna(False).astype(bool)).sum()),
-                })
-    # PRIF REGIME against the outcome in the window (primary release, outcome and window)
-    hp = hmi.assign(gw=gw)
-    hp = hp[hp["release"].astype(str) == str(p["release"])]
-    dy = d.set_index(["gwcode", "year"])
-    rows = []
-    for r in hp.sort_values(["start_year", "case_id"]).itertuples():
-        key = (int(r.gw), int(r.start_year)) if pd.notna(r.gw) and pd.notna(r.start_year) else None
-        obs = bool(dy.loc[key, "observable"]) if key is not None and key in dy.index else False
-        rows.append({"case_id": str(r.case_id), "regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
-                     "outcome_in_window": bool(dy.loc[key, "y"]) if obs else None})
-    details["prif_regime_vs_outcome"] = rows
-    xt = pd.DataFrame(rows).dropna()
-    details["prif_regime_vs_outcome_table"] = {
-        f"regime_change={rc}, outcome={oc}": int(((xt["regime_change"] == rc) & (xt["outcome_in_window"] == oc)).sum())
-        for rc in (True, False) for oc in (True, False)}
-    details = json_safe(details)
-    n_no_conf = int((d["treated"] & ~d["intra_active"].fillna(False).astype(bool)).sum())
-    limitations = [
-        (f"Primary: {int(d['treated'].sum())} of {int(d['_start'].sum())} HMI start country-years have the outcome "
-         f"observable in the {p['window']}-year window; {prim.extra.get('treated_in_unused_strata', 0)} fall in strata "
-         f"without controls and are dropped; {n_no_conf} treated country-years had no active intrastate conflict "
-         "(UCDP) in the start year; they are still compared with conflict country-years (minor-conflict years in the matched specifications)."),
-        *([(f"Yearly data: {timing['n_treated_with_exit_only_before_start']} treated event(s) are leader exits "
-            "earlier in the start year than the intervention (Archigos dates); counting only exits on or after the "
-            f"start date gives a risk ratio of {timing['sensitivity_exits_on_or_after_start_date']['estimate']:.2f} "
-            "(descriptive, primary_detail.exit_timing).")]
-          if timing.get("applies") and timing["sensitivity_exits_on_or_after_start_date"].get("estimate") is not None
-          else []),
-        ("Control country-years overlap (consecutive years of one conflict share window years) and the "
-         "Greenland-Robins variance treats them as independent; intervals are somewhat too narrow."),
-        ("Treated country-years are HMI start years whatever their conflict status; controls are conflict "
-         "country-years with no HMI ongoing in the window (release per specification)."),
-    ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
-                       comparisons=[], limitations=limitations)
-
 
 # --------------------------------------------------------------------------- RC3 (the frequency after an HMI)
-
-RC3_SHARE_OUTCOMES = ("irregular-or-foreign-exit", "foreign-exit", "interveners-brought-about")
 
 
 def hmi_exit_frame(hmi: pd.DataFrame, gw: pd.Series, archigos: pd.DataFrame) -> pd.DataFrame:

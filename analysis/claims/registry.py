@@ -67,9 +67,6 @@ TESTS: dict[str, TestDef] = {
         "window": (1, 2, 3), "sample": ("all", "cold-war", "post-cold-war"), "intervener": ("any", "states-only"),
         "denominator": ("non-neutral", "all-humanitarian"), "unit": ("operation", "intervener-target-pair")},
         curve_test=True),
-    "rc3_matched_risk_ratio": TestDef("regime_change:rc3_matched_risk_ratio", {
-        "outcome_measure": ("irregular-or-foreign-exit", "foreign-exit", "gwf-regime-failure"), "window": (1, 2, 3),
-        "matching": ("intensity-regime-region-period", "intensity-region", "all-conflict-years"), "release": _RELEASES}),
     "rc3_exit_share": TestDef("regime_change:rc3_exit_share", {
         "outcome_measure": ("irregular-or-foreign-exit", "foreign-exit", "interveners-brought-about"),
         "window": (1, 2, 3), "release": _RELEASES, "cases": ("all", "clear")}, curve_test=True),
@@ -77,16 +74,9 @@ TESTS: dict[str, TestDef] = {
         "release": _RELEASES, "cases": ("all", "clear", "against-government"), "libya": ("include", "exclude"),
         "comparison": ("2011-vs-before", "regime-change-vs-not", "mandate-vs-none", "stopped-short-vs-regime-change"),
         "outcome_measure": ("regime-change", "end-of-violence", "new-violence")}, statistics=("interval", "p_value")),
-    "mh1_perpetrators": TestDef("moral_hazard:mh1_perpetrators", {
-        "k": (1, 2, 3), "start_year": ("exclude", "include"), "ucdp_estimate": ("best", "high"),
-        "osv_version": ("25.1", "21.1"), "release": _RELEASES, "targets": ("against-government", "all")}),
     "mh1_order": TestDef("moral_hazard:mh1_order", {
         "k": (1, 2, 3), "start_year": ("exclude", "include"), "osv_version": ("25.1", "21.1"), "release": _RELEASES,
         "targets": ("against-government", "all")}),
-    "mh2_onset_break": TestDef("moral_hazard:mh2_onset_break", {
-        "break_year": (1999, 2005, 2011), "onset": ("new", "new-or-recurrence"),
-        "model": ("poisson", "negative-binomial", "country-year-logit"), "trend": ("linear", "none"),
-        "years": ("1946-2024", "1989-2024"), "conflicts": ("intrastate", "intrastate-and-internationalized")}),
     "onset_break_projected": TestDef("moral_hazard:onset_break_projected", {
         "break_year": (1999, 2005, 2011), "onset": ("new", "new-or-recurrence", "mk-onset", "genocide-onset"),
         "conflicts": ("intrastate", "intrastate-and-internationalized", "not-applicable"),
@@ -98,6 +88,11 @@ TESTS: dict[str, TestDef] = {
         "k": (1, 2, 3), "ucdp_estimate": ("best", "high"), "release": _RELEASES,
         "targets": ("all", "against-government", "against-rebels", "impartial"),
         "actors": ("rebel-coded", "non-state")}),
+    "mh7_daily_order": TestDef("daily_order:mh7_daily_order", {
+        "before": (90, 180, 365), "targets": ("against-government", "all"),
+        "censoring": ("exclude-left-censored", "include-left-censored")}),
+    "pc1_oda": TestDef("conditions:pc1_oda", {
+        "k": (3, 5), "measure": ("share-of-world-oda", "current-usd"), "windows": ("complete", "any-years")}),
     "lb1_veto_rate": TestDef("vetoes:lb1_veto_rate", {
         "vetoer": ("russia-or-china", "russia", "china", "russia-and-china-jointly"),
         "before": ("1992-2010", "2001-2010", "2006-2010"), "after": ("2011-2021", "2011-2019", "2011-2015"),

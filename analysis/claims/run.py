@@ -206,6 +206,7 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
         },
         "exploratory": claim.exploratory,
         "declared_after_results": claim.entry.get("declared_after_results"),
+        **({"declared": claim.entry["declared"]} if claim.entry.get("declared") else {}),
         "design_checks": [{**decl, "result": out.checks.get(decl["id"])} for decl in claim.design_checks],
         "curve_test": curve_test(curve, claim, out.null_draws),
         "primary_specification": claim.primary,

@@ -1,0 +1,113 @@
+"""PC1: Brozus's fifth condition, post-conflict assistance, in aid terms (net ODA).
+
+For each PRIF intervention (release 0.3) that has ended, `analysis.oda` gives the target's mean
+net ODA in the k years before the start and the k years after the end, and the same for the
+declared comparison countries (same region, an active intrastate conflict in the start year, no
+intervention in the windows; `analysis.oda.MATCHING_RULE`) over the same calendar years. The
+target "rose more" when its log ratio (after / before) exceeds its comparisons' median log ratio.
+
+Measures: `share-of-world-oda` (the state's share of all net ODA received that year: price
+changes cancel within a year) or `current-usd` (nominal). Windows: `complete` (the target and
+each comparison have a figure in every year of both windows, both inside 1960-2018) or
+`any-years` (at least one figure in each window). An intervention is not measurable when it is
+ongoing, its target has no positive mean in a window, or no comparison has a log ratio.
+
+Estimate: share of measurable interventions in which the target rose more; exact
+Clopper-Pearson interval; p: exact binomial test against 0.5 (H1: p > 0.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import oda
+from ..crosswalk import Mapper
+from ..panel import hmi_gwcodes
+from ..stats import DesignCache, StatResult, binom_test_many, json_safe, proportion_ci_many
+from . import Claim, ClaimOutput, Data, run_curve
+
+MEASURES = {"share-of-world-oda": oda.SHARE, "current-usd": oda.VALUE}
+
+
+def _case_row(series: pd.DataFrame, panel: pd.DataFrame, case, k: int, col: str, windows: str) -> dict:
+    row = {"case_id": case.case_id, "gwcode": None if pd.isna(case.gwcode) else int(case.gwcode),
+           "start_year": int(case.start_year), "end_year": None if pd.isna(case.end_year) else int(case.end_year)}
+    if row["gwcode"] is None:
+        return {**row, "reason": "target maps to no GW state"}
+    if row["end_year"] is None or bool(case.ongoing):
+        return {**row, "reason": "intervention ongoing: no after window"}
+    try:
+        t = oda.case_comparison(series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col)
+    except ValueError as e:  # the target is not a system member in the start year
+        return {**row, "reason": str(e)}
+    tgt = t.iloc[0]
+    comp = t[t["role"] == "comparison"]
+    if windows == "complete":
+        if tgt["reason"] is not None or not tgt["complete"]:
+            return {**row, "reason": tgt["reason"] or "a window year without a figure"}
+        comp = comp[comp["complete"]]
+    elif tgt["n_before"] == 0 or tgt["n_after"] == 0:
+        return {**row, "reason": tgt["reason"] or "no figure in a window"}
+    comp = comp[comp["log_ratio"].notna()]
+    if not np.isfinite(tgt["log_ratio"]):
+        return {**row, "reason": "the target's mean net ODA is not positive in both windows"}
+    if comp.empty:
+        return {**row, "reason": "no comparison country with a log ratio"}
+    med = float(comp["log_ratio"].median())
+    return {**row, "reason": None, "target_log_ratio": float(tgt["log_ratio"]), "comparison_median_log_ratio": med,
+            "n_comparisons": int(len(comp)), "comparisons": [int(c) for c in comp["gwcode"]],
+            "rose_more": bool(tgt["log_ratio"] > med)}
+
+
+def pc1_oda(claim: Claim, data: Data) -> ClaimOutput:
+    hmi = data.table("hmi_cases")
+    hmi = hmi[hmi["release"] == "0.3"].reset_index(drop=True)
+    hmi = hmi.assign(gwcode=hmi_gwcodes(hmi, Mapper(data.table("crosswalk"))))
+    series = oda.country_series(data.table("wdi_oda"))
+    panel = data.table("country_year")[["gwcode", "year", "region", "intra_active", "hmi_ongoing"]]
+    cache = DesignCache()
+
+    def table(k: int, measure: str, windows: str) -> pd.DataFrame:
+        return cache.get((int(k), measure, windows), lambda: pd.DataFrame(
+            [_case_row(series, panel, c, int(k), MEASURES[measure], windows) for c in hmi.itertuples(index=False)]))
+
+    method = ("share of interventions whose target's net ODA log ratio (k years after the end / k years before the "
+              "start) exceeds its comparison countries' median; exact Clopper-Pearson interval; p: exact binomial "
+              "test vs 0.5 (H1: p > 0.5)")
+
+    def fn(k: int, measure: str, windows: str) -> StatResult:
+        t = table(k, measure, windows)
+        m = t[t["reason"].isna()]
+        extra = {"n_interventions": int(len(t)), "not_measurable": {str(a): int(b) for a, b in
+                                                                    t["reason"].dropna().value_counts().items()},
+                 "sample_key": "|".join(sorted(m["case_id"]))}
+        if m.empty:
+            return StatResult(method=method, n=0, reason="no intervention can be measured", extra=extra)
+        k_up = int(m["rose_more"].sum())
+        lo, hi = proportion_ci_many(k_up, len(m), claim.alpha)
+        p = binom_test_many(k_up, len(m), 0.5, alternative="greater")
+        return StatResult(method=method, estimate=k_up / len(m), ci_low=float(np.ravel(lo)[0]),
+                          ci_high=float(np.ravel(hi)[0]), p_value=float(np.ravel(p)[0]), n=int(len(m)),
+                          extra={**extra, "k": k_up})
+
+    curve = run_curve(claim, fn, extra_cols=["sample_key"])
+    p = claim.primary
+    prim = fn(**p)
+    t = table(**p)
+    rows = t.astype(object).where(pd.notna(t), None).to_dict("records")
+    n_out = int(t["reason"].notna().sum())
+    m = t[t["reason"].isna()]
+    repeated = m.groupby("gwcode")["case_id"].agg(list)
+    repeated = {int(g): v for g, v in repeated.items() if len(v) > 1}
+    n_rep = sum(len(v) for v in repeated.values())
+    return ClaimOutput(curve=curve, primary_detail=json_safe({
+        "result": prim.to_dict(), "interventions": rows, "matching_rule": oda.MATCHING_RULE,
+        "targets_with_several_interventions": repeated}), details={},
+        limitations=[
+            f"Primary: {n_out} of the {len(t)} interventions cannot be measured (the reasons are listed with each "
+            "intervention in the appendix).",
+            f"{n_rep} of the {len(m)} measured interventions share a target with another measured one "
+            f"({len(repeated)} countries), so their windows overlap and they are not independent draws; the exact "
+            "interval treats them as if they were.",
+        ])
