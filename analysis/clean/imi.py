@@ -344,8 +344,8 @@ for _name in MOTIVES.values():
     _motive_cols[_name] = _codes(_lab)
     _motive_cols[f"{_name}_label"] = _labels(_lab, NOT_CODED)
 
-#: Interventions start within IMI's coverage (config/sources.yaml); some that started in
-#: its last year end in the year after (1 in this file), as the data record them.
+#: Interventions start within IMI's coverage (config/sources.yaml); some that were under
+#: way in its last year end in the year after (7 in this file end in 2006).
 END_GRACE_YEARS = 1
 
 
