@@ -272,3 +272,155 @@ def case_fatalities(cy_case: pd.DataFrame, case: dict) -> alt.Chart:
                     "by type: " + ", ".join(f"{k} {v:,.0f}" for k, v in tot.items()) + f"; dashed line at the start year {case['start_year']}.")
     chart = chart.properties(title=alt.Title(f"Fatalities around the intervention", subtitle="Dashed line: start year"))
     return _with_meta(chart, alt_text, case_fatalities, ["data/processed/country_year.parquet", "data/processed/hmi_cases.parquet"])
+
+
+def yearly_stacked(d: pd.DataFrame, categories: list[str], title: str, subtitle: str, y_title: str,
+                   mark_year: int | None, mark_label: str, alt_text: str, maker: Callable, inputs: list[str]) -> alt.Chart:
+    """Counts per year stacked by category (d: year, category, count; every year of the range
+    present, zeros included), with a dashed line at `mark_year`."""
+    d = d.assign(order=d["category"].map({c: i for i, c in enumerate(categories)}))
+    years = sorted(d["year"].unique())
+    step = 5 if len(years) > 15 else 1
+    bars = alt.Chart(d).mark_bar().encode(
+        x=alt.X("year:O", title=None, sort=years,
+                axis=alt.Axis(values=[y for y in years if y % step == 0], labelAngle=0)),
+        y=alt.Y("count:Q", title=y_title, stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("category:N", title=None, sort=categories,
+                        scale=alt.Scale(domain=categories, range=OKABE_ITO[: len(categories)])),
+        order=alt.Order("order:Q", sort="ascending"),
+        tooltip=["year:O", "category:N", "count:Q"],
+    )
+    layers = [bars]
+    if mark_year is not None:
+        m = pd.DataFrame({"year": [mark_year], "label": [mark_label]})
+        layers.append(alt.Chart(m).mark_rule(color="#D55E00", strokeDash=[4, 3]).encode(x=alt.X("year:O", sort=years)))
+        layers.append(alt.Chart(m).mark_text(align="right", dx=-3, dy=2, baseline="top", fontSize=9, color="#D55E00").encode(
+            x=alt.X("year:O", sort=years), y=alt.value(0), text="label:N"))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=alt.Title(title, subtitle=subtitle))
+    return _with_meta(chart, alt_text, maker, inputs)
+
+
+def reporting_duties(per_year: list[dict], first_year: int, last_year: int, claim_id: str = "AC1") -> alt.Chart:
+    """Force authorisations to Member States or regional organisations per year, by the reporting
+    duty they place on the mandate-taker (AC1's `details.per_year`)."""
+    by_year = {int(r["year"]): r for r in per_year}
+    cats = ["regular or at stated intervals", "other reporting duty", "no reporting duty"]
+    rows = []
+    for y in range(first_year, last_year + 1):
+        r = by_year.get(y, {"n": 0, "report_req": 0, "regular_or_interval": 0})
+        reg, req, n = int(r["regular_or_interval"]), int(r["report_req"]), int(r["n"])
+        rows += [{"year": y, "category": cats[0], "count": reg}, {"year": y, "category": cats[1], "count": req - reg},
+                 {"year": y, "category": cats[2], "count": n - req}]
+    d = pd.DataFrame(rows)
+    tot = d.groupby("category")["count"].sum()
+    alt_text = (f"Stacked bars of force-authorising resolutions addressed to Member States or regional organisations "
+                f"per year, {first_year}-{last_year} ({int(tot.sum())} in all), by the reporting duty on the "
+                f"mandate-taker: {int(tot[cats[0]])} regular or at stated intervals, {int(tot[cats[1]])} with another "
+                f"duty, {int(tot[cats[2]])} with none; dashed line at 2011 (Resolution 1973).")
+    return yearly_stacked(d, cats, f"Reporting duties in force authorisations, {first_year}-{last_year}",
+                          "To Member States or regional organisations; the texts end in 2015",
+                          "Resolutions", 2011, "Res. 1973", alt_text, reporting_duties,
+                          [f"results/claims/{claim_id}.json"])
+
+
+def consensus_series(d: pd.DataFrame, first_year: int) -> alt.Chart:
+    """Adopted Chapter VII resolutions with a recorded tally per year: unanimous or not (LB2's
+    measure; d: resolution, adoption_date, chapter7, has_tally, non_unanimous)."""
+    x = d[d["chapter7"] & d["has_tally"]].assign(year=lambda t: t["adoption_date"].dt.year)
+    x = x[x["year"] >= first_year]
+    last_year = int(x["year"].max())
+    cats = ["votes against or abstentions", "unanimous"]
+    x = x.assign(category=x["non_unanimous"].map({True: cats[0], False: cats[1]}))
+    g = x.groupby(["year", "category"]).size()
+    idx = pd.MultiIndex.from_product([range(first_year, last_year + 1), cats], names=["year", "category"])
+    g = g.reindex(idx, fill_value=0).rename("count").reset_index()
+    tot = g.groupby("category")["count"].sum()
+    alt_text = (f"Stacked bars of adopted Chapter VII resolutions with a recorded tally per year, {first_year}-"
+                f"{last_year} ({int(tot.sum())} in all): {int(tot[cats[0]])} adopted with votes against or "
+                f"abstentions, {int(tot[cats[1]])} unanimously; dashed line at 2011 (Resolution 1973).")
+    return yearly_stacked(g, cats, f"Consensus on Chapter VII resolutions, {first_year}-{last_year}",
+                          "Adopted resolutions by tally; tallies do not name who abstained",
+                          "Resolutions", 2011, "Res. 1973", alt_text, consensus_series,
+                          ["data/processed/unsc_resolutions_coded.parquet", "data/processed/unsc_outcomes.parquet"])
+
+
+def named_shares(rows: list[dict], periods: list[str], title: str, subtitle: str, alt_text: str,
+                 inputs: list[str]) -> alt.Chart:
+    """Shares by label and period as grouped horizontal bars (rows: label, period, k, n, share)."""
+    d = pd.DataFrame(rows)
+    labels = list(dict.fromkeys(d["label"]))
+    chart = alt.Chart(d).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=labels),
+        yOffset=alt.YOffset("period:N", sort=periods),
+        x=alt.X("share:Q", title="Share of resolutions", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("period:N", title=None, sort=periods, scale=alt.Scale(domain=periods, range=OKABE_ITO[: len(periods)])),
+        tooltip=["label:N", "period:N", "k:Q", "n:Q", alt.Tooltip("share:Q", format=".0%")],
+    ).properties(width=WIDTH, height=34 * len(labels) + 10, title=alt.Title(title, subtitle=subtitle))
+    return _with_meta(chart, alt_text, named_shares, inputs)
+
+
+#: labels of the regional organisations' codes (config/coding/unsc_resolution_coding_guide.md)
+ORG_LABELS = {"AU": "African Union", "LAS": "Arab League", "EU": "European Union"}
+
+
+def regional_orgs_named(ro1: dict) -> alt.Chart:
+    """RO1: share of the primary set of resolutions naming a regional organisation, before and after
+    Resolution 1973, any and by organisation (`primary_detail.result`, `details.organisations_named`)."""
+    res = ro1["primary_detail"]["result"]
+    named = ro1["details"]["organisations_named"]
+    prim = ro1["primary_specification"]
+    periods = [f"{prim['before']}", f"{prim['after']} (after Res. 1973)"]
+    rows = [{"label": "any organisation", "period": periods[0], "k": res["k_before"], "n": res["n_before"]},
+            {"label": "any organisation", "period": periods[1], "k": res["k_after"], "n": res["n_after"]}]
+    orgs = [k for k in named["before"] if k != "n"]
+    orgs.sort(key=lambda o: -(named["before"][o] + named["after"][o]))
+    for o in orgs:
+        for per, key in zip(periods, ("before", "after")):
+            rows.append({"label": ORG_LABELS.get(o, o), "period": per, "k": named[key][o], "n": named[key]["n"]})
+    for r in rows:
+        r["share"] = r["k"] / r["n"] if r["n"] else None
+    what = "force-authorising and protection-of-civilians resolutions" if prim["resolutions"] == "force-or-protection" \
+        else "force-authorising resolutions"
+    alt_text = (f"Grouped bars: share of {what} naming a regional organisation, {periods[0]} and {periods[1]}: "
+                + "; ".join(f"{r['label']}, {r['period']}: {r['k']} of {r['n']}" for r in rows) + ".")
+    sub = "Resolutions authorising force or protecting civilians" if prim["resolutions"] == "force-or-protection" \
+        else "Resolutions authorising force"
+    return named_shares(rows, periods, "Regional organisations named in resolutions", sub, alt_text,
+                        [f"results/claims/{ro1['id']}.json"])
+
+
+def oda_comparison(pc1: dict) -> alt.Chart:
+    """PC1: for each measured intervention, the target's log ratio of net ODA (after the end over
+    before the start) and its comparison countries' median, as a dumbbell per intervention
+    (`primary_detail.interventions`)."""
+    rows = [r for r in pc1["primary_detail"]["interventions"] if r.get("reason") is None]
+    rows.sort(key=lambda r: r["target_log_ratio"] - r["comparison_median_log_ratio"])
+    order = [r["case_id"] for r in rows]
+    long = []
+    for r in rows:
+        long.append({"case": r["case_id"], "series": "target", "log_ratio": r["target_log_ratio"],
+                     "n_comparisons": r["n_comparisons"]})
+        long.append({"case": r["case_id"], "series": "comparisons (median)", "log_ratio": r["comparison_median_log_ratio"],
+                     "n_comparisons": r["n_comparisons"]})
+    d = pd.DataFrame(long)
+    spec = pc1["primary_specification"]
+    y = alt.Y("case:N", sort=order, title=None)
+    rule = alt.Chart(d).mark_rule(color="#999").encode(
+        y=y, x=alt.X("min(log_ratio):Q"), x2="max(log_ratio):Q")
+    pts = alt.Chart(d).mark_point(filled=True, size=45).encode(
+        y=y, x=alt.X("log_ratio:Q", title="log of mean net ODA after / before"),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["target", "comparisons (median)"],
+                                                                 range=["#1f4e79", "#c0504d"])),
+        tooltip=["case:N", "series:N", alt.Tooltip("log_ratio:Q", format=".2f"), "n_comparisons:Q"])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#666").encode(x="x:Q")
+    up = sum(r["target_log_ratio"] > r["comparison_median_log_ratio"] for r in rows)
+    alt_text = (f"Dumbbell chart, one row per intervention ({len(rows)} measured): the target's log ratio of mean "
+                f"net ODA ({spec['measure']}, {spec['k']} years after the end over {spec['k']} before the start) "
+                f"beside its comparison countries' median; the target's is higher in {up} of {len(rows)}: "
+                + "; ".join(f"{r['case_id']} {r['target_log_ratio']:.2f} vs {r['comparison_median_log_ratio']:.2f}"
+                            for r in rows) + ".")
+    chart = (rule + pts + zero).properties(
+        width=380, height=alt.Step(13),
+        title=alt.Title("Aid after interventions against comparable conflicts",
+                        subtitle=f"Net ODA, {spec['measure']}; {spec['k']} years after vs before; World Bank WDI"))
+    return _with_meta(chart, alt_text, oda_comparison, [f"results/claims/{pc1['id']}.json"])

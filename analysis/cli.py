@@ -5,7 +5,9 @@ messages too) and, with `--log FILE`, to a log file as well.
 
 Exit codes: 0 done; 2 bad input or usage (a usage error prints the usage line; bad input,
 `DataError`, a one-paragraph message naming source, file, column and row; nothing
-half-written is left); 1 anything unexpected (a bug: the traceback is printed).
+half-written is left); 1 anything unexpected (a bug: the traceback is printed), and for
+`r2p verify` a file that does not match its record and for `r2p trace --recompute` a
+recomputation that differs from the result.
 """
 
 from __future__ import annotations
@@ -233,6 +235,32 @@ def cmd_publish_index(args) -> None:
     log.info("wrote %s (%d files)", args.index, len(args.files))
 
 
+def cmd_trace(args) -> int:
+    from .trace import format_list, list_uses, trace
+
+    root = Path(args.root).resolve()
+    if args.list:
+        if args.target:
+            raise DataError("r2p trace: give a claim or --list, not both")
+        lines = format_list(list_uses(root))
+    elif not args.target:
+        raise DataError("r2p trace: name a claim result field (e.g. RC1.estimate), or --list")
+    else:
+        lines = trace(args.target, root, recompute=args.recompute)
+    sys.stdout.write("\n".join(lines) + "\n")
+    if args.recompute and not lines[-1].endswith("all equal"):
+        log.error("the independent recomputation differs from the result (see above)")
+        return 1
+    return 0
+
+
+def cmd_cite(args) -> int:
+    from .cite import cite
+
+    sys.stdout.write(cite(args.target, Path(args.root).resolve()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0],
                                 epilog="Exit codes: 0 done; 2 bad input or usage; 1 anything unexpected.")
@@ -330,6 +358,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
     v.add_argument("--registry", default=None, help="source registry (default: config/sources.yaml)")
     v.set_defaults(func=cmd_verify)
+    tr = sub.add_parser("trace", help="a claim's number back to its rule, specification, sample, tables and raw files")
+    tr.add_argument("target", nargs="?", metavar="CLAIM[.FIELD]",
+                    help="e.g. RC1.estimate, RC1.primary_detail.against_government.k (default field: primary.estimate)")
+    tr.add_argument("--list", action="store_true", help="every claim result field the documents use, and where")
+    tr.add_argument("--recompute", action="store_true",
+                    help="also recompute the primary estimate independently from the raw files")
+    tr.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
+    tr.set_defaults(func=cmd_trace)
+    ct = sub.add_parser("cite", help="the BibTeX of every source behind a table or a claim")
+    ct.add_argument("target", metavar="TABLE|CLAIM", help="e.g. country_year, hmi_cases, RC1")
+    ct.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
+    ct.set_defaults(func=cmd_cite)
     pi = sub.add_parser("publish-index", help="list a directory's current outputs; remove the others")
     pi.add_argument("index", help="the index to write (JSON), in the directory of the outputs")
     pi.add_argument("files", nargs="*", help="the current outputs")

@@ -40,14 +40,33 @@ DERIVED = {
     ),
 }
 
+def _derived_from() -> dict[str, tuple[str, ...]]:
+    from .panel import INPUT_TABLES
+
+    return {"country_year.parquet": tuple(INPUT_TABLES), "crosswalk_report.csv": tuple(INPUT_TABLES),
+            "hmi_release_diff.csv": ("hmi_cases",), "unsc_coding_validation.csv": ("unsc_resolutions_coded",)}
+
+
+DERIVED_MODULE = {"country_year.parquet": "analysis/panel.py", "crosswalk_report.csv": "analysis/crosswalk.py",
+                  "hmi_release_diff.csv": "analysis/clean/prif.py", "unsc_coding_validation.csv": "analysis/clean/unsc_coding.py"}
+
 _ARROW_TO_FRICTIONLESS = {
     "int": "integer", "uint": "integer", "double": "number", "float": "number", "bool": "boolean",
-    "string": "string", "large_string": "string", "timestamp": "datetime", "date32": "date", "list": "array",
+    "string": "string", "large_string": "string", "timestamp": "datetime", "date32": "date",
     "dictionary": "string",
 }
 
+#: Custom (namespaced) properties that frictionless ignores: the checksums `r2p verify` needs,
+#: kept out of `hash` / `bytes` because frictionless cannot check those for Parquet.
+SHA256, BYTES = "r2p:sha256", "r2p:bytes"
+#: Frictionless reads Parquet through pandas and tests `str(cell)` against the schema's missing
+#: values: a null arrives as NaN (floats), NaT (dates) or <NA> (nullable integers, booleans).
+MISSING_VALUES = ("", "nan", "NaT", "<NA>")
+
 
 def _field_type(arrow_type) -> str:
+    """Frictionless type of an Arrow type; list<string> is `any` (frictionless reads Parquet
+    lists as arrays it cannot type-check; the Arrow type is kept in `r2p:arrowType`)."""
     s = str(arrow_type)
     for prefix, ftype in _ARROW_TO_FRICTIONLESS.items():
         if s.startswith(prefix):
@@ -55,28 +74,176 @@ def _field_type(arrow_type) -> str:
     return "any"
 
 
-def _resource_for(path: Path, description: str, key, sources, citations) -> dict:
+def _json_value(v, ftype: str):
+    import datetime as dt
+
+    import numpy as np
+
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return pd.Timestamp(v).strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(v, np.generic):
+        v = v.item()
+    if ftype == "integer" and isinstance(v, float) and v.is_integer():
+        return int(v)
+    if ftype == "string":
+        return str(v)
+    return v
+
+
+def _constraints(col, ftype: str) -> tuple[dict, list[str]]:
+    """Frictionless constraints from a pandera column: nullability, uniqueness, ranges, allowed
+    values, patterns, lengths; the names of checks with no frictionless equivalent."""
+    c: dict = {}
+    other: list[str] = []
+    if not col.nullable:
+        c["required"] = True
+    if col.unique:
+        c["unique"] = True
+    for ch in col.checks:
+        st = ch.statistics or {}
+        name = ch.name
+        if ftype == "any":  # list columns: frictionless cannot check their items
+            other.append(name)
+        elif name == "isin":
+            vals = sorted({_json_value(v, ftype) for v in st["allowed_values"]}, key=lambda x: (str(type(x)), x))
+            c["enum"] = vals
+        elif name == "in_range":
+            lo, hi = _json_value(st["min_value"], ftype), _json_value(st["max_value"], ftype)
+            c["minimum" if st.get("include_min", True) else "exclusiveMinimum"] = lo
+            c["maximum" if st.get("include_max", True) else "exclusiveMaximum"] = hi
+        elif name == "greater_than_or_equal_to":
+            c["minimum"] = _json_value(st["min_value"], ftype)
+        elif name == "greater_than":
+            c["exclusiveMinimum"] = _json_value(st["min_value"], ftype)
+        elif name == "less_than_or_equal_to":
+            c["maximum"] = _json_value(st["max_value"], ftype)
+        elif name == "less_than":
+            c["exclusiveMaximum"] = _json_value(st["max_value"], ftype)
+        elif name == "str_matches" and ftype == "string":
+            pat = str(st["pattern"])  # pandera matches at the start (re.match); frictionless the whole value
+            c["pattern"] = pat if pat.endswith("$") else f"(?:{pat})[\\s\\S]*"
+        elif name == "str_length" and ftype == "string":
+            if st.get("exact_value") is not None:
+                c["minLength"] = c["maxLength"] = int(st["exact_value"])
+            else:
+                if st.get("min_value") is not None:
+                    c["minLength"] = int(st["min_value"])
+                if st.get("max_value") is not None:
+                    c["maxLength"] = int(st["max_value"])
+        else:
+            other.append(name)
+    if ftype in ("datetime", "date"):  # frictionless compares dates as dates: ranges given as text
+        for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if k in c and ftype == "date":
+                c[k] = str(c[k])[:10]
+    return c, other
+
+
+_CONVENTIONS = (
+    ("_missing", "why `{base}` is missing (the sentinel code or the reason); empty when it is not"),
+    ("_label", "readable label of the code in `{base}`"),
+    ("_list", "`{base}` as a list of strings (split from the raw file's comma-separated field)"),
+    ("_raw", "`{base}` exactly as given in the raw file, before decoding"),
+    ("_precision", "how `{base}` was read: its precision, or the rule that was applied"),
+)
+_NAMED = {
+    "source_row": "1-based data row of the record in the raw file (header not counted)",
+    "gwcode": "Gleditsch-Ward country code",
+    "cowcode": "Correlates of War country code",
+    "year": "calendar year",
+    "source_fixes": "corrections applied to the raw record, each 'column: raw -> corrected (why)'",
+}
+
+
+def _panel_descriptions() -> dict[str, str]:
+    """Column -> '<group> [coverage, source]' from the column list in analysis/panel.py's docstring."""
+    import re
+
+    from . import panel
+
+    doc = panel.__doc__ or ""
+    block = doc.split("Columns (coverage in brackets):", 1)[-1]
+    out: dict[str, str] = {}
+    group, coverage = "", ""
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):  # a group: "identity      gwcode, ...", "interventions [1946-2024, ...] ..."
+            head = line[: line.index("[")].strip() if "[" in line else ""
+            if head and "  " not in head:
+                group, rest = head, line[line.index("["):]
+            else:
+                group, rest = re.split(r"\s{2,}", line.strip(), maxsplit=1) + [""] * (1 - ("  " in line.strip()))
+            coverage = ""
+        else:
+            rest = line.strip()
+        for part in re.split(r"(\[[^\]]*\])", rest):
+            if part.startswith("["):
+                coverage = part
+                continue
+            for name in re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b(?:polity2|region|year|gwcode|statename|stateabb|population)\b", part):
+                out.setdefault(name, f"{group} {coverage}".strip())
+    return out
+
+
+def _description(name: str, col, table: str, module: str, panel_desc: dict | None = None) -> tuple[str, str]:
+    """(description, origin): the pandera description; the panel's docstring; a naming
+    convention of the cleaners; else a pointer to the module that documents the column."""
+    if col is not None and getattr(col, "description", None):
+        return str(col.description), "schema"
+    if panel_desc and name in panel_desc:
+        return f"{name}: {panel_desc[name]} (see analysis/panel.py)", "panel"
+    if name in _NAMED:
+        return _NAMED[name], "convention"
+    for suffix, text in _CONVENTIONS:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return text.format(base=name[: -len(suffix)]), "convention"
+    return f"column `{name}` of {table}, as documented in {module}", "module"
+
+
+def _resource_for(path: Path, description: str, key, sources, citations, schema=None, module: str = "",
+                  panel_desc: dict | None = None) -> dict:
     res = {
         "name": path.stem.replace("_", "-"),
         "path": path.name,
-        "hash": f"sha256:{sha256_file(path)}",
-        "bytes": path.stat().st_size,
+        SHA256: sha256_file(path),
+        BYTES: path.stat().st_size,
         "description": description,
         "sources": sources,
         "citations": sorted(citations),
     }
+    cols = dict(schema.columns) if schema is not None else {}
     if path.suffix == ".parquet":
         check_parquet(path)
         meta = pq.read_metadata(path)
-        schema = pq.read_schema(path)
+        arrow = pq.read_schema(path)
         res["format"] = "parquet"
+        res["mediatype"] = "application/vnd.apache.parquet"
         res["rows"] = meta.num_rows
-        res["schema"] = {"fields": [{"name": f.name, "type": _field_type(f.type)} for f in schema]}
+        fields = []
+        for f in arrow:
+            ftype = _field_type(f.type)
+            desc, origin = _description(f.name, cols.get(f.name), path.stem, module, panel_desc)
+            fd = {"name": f.name, "type": ftype, "description": desc}
+            if ftype == "any":
+                fd["r2p:arrowType"] = str(f.type)
+            if f.name in cols:
+                cons, other = _constraints(cols[f.name], ftype)
+                if cons:
+                    fd["constraints"] = cons
+                if other:
+                    fd["r2p:checks"] = other  # pandera checks frictionless cannot express (run at cleaning)
+            fields.append(fd)
+        # how Parquet nulls reach frictionless's checks (as pandas gives them: NaN, NaT, <NA>)
+        res["schema"] = {"fields": fields, "missingValues": list(MISSING_VALUES)}
     else:
         df = pd.read_csv(path)
         res["format"] = "csv"
+        res["hash"] = f"sha256:{res[SHA256]}"  # frictionless checks these for CSV
+        res["bytes"] = res[BYTES]
         res["rows"] = len(df)
-        res["schema"] = {"fields": [{"name": c, "type": "any"} for c in df.columns]}
+        res["schema"] = {"fields": [{"name": c, "type": "any",
+                                     "description": _description(c, None, path.stem, module)[0]} for c in df.columns]}
     if key:
         res["schema"]["primaryKey"] = list(key)
     return res
@@ -103,24 +270,29 @@ def write_datapackage(processed: Path, output: Path, raw: Path | None = None) ->
 
     for name, t in tables.items():
         p = processed / f"{name}.parquet"
+        schema = t.schema.get() if hasattr(t.schema, "get") else t.schema
         cites = set(t.citation) | {reg[s].citation for s in t.source_ids}
         sources = src_entries(t.sources)
         for dep in t.tables:  # cleaned tables the build reads (e.g. the crosswalk for GW codes)
             d = tables[dep]
             cites |= set(d.citation) | {reg[s].citation for s in d.source_ids}
             sources.append({"derived_from": f"{dep}.parquet"})
-        resources.append(_resource_for(p, t.description, t.key, sources, cites))
+        resources.append(_resource_for(p, t.description, t.key, sources, cites, schema, clean.table_module(name)))
+    DERIVED_FROM = _derived_from()
     all_rel = sorted({s for t in tables.values() for s in t.sources})
     all_cites = {reg[s.split("/", 1)[0]].citation for s in all_rel}
     for fname, (desc, key) in DERIVED.items():
         p = processed / fname
         if p.exists():
-            resources.append(_resource_for(p, desc, key, [{"derived_from": "cleaned tables above"}], all_cites))
+            derived = [{"derived_from": f"{d}.parquet"} for d in DERIVED_FROM.get(fname, ())]
+            resources.append(_resource_for(p, desc, key, derived or [{"derived_from": "cleaned tables above"}],
+                                           all_cites, module=DERIVED_MODULE.get(fname, "analysis/panel.py"),
+                                           panel_desc=_panel_descriptions() if fname == "country_year.parquet" else None))
     pkg = {
         "name": "r2p-evidence-processed",
         "title": "r2p-evidence: cleaned and analysis tables",
         "version": __version__,
-        "profile": "data-package",
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "resources": sorted(resources, key=lambda r: r["name"]),
     }
     return write_json(pkg, output)

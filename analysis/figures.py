@@ -48,6 +48,21 @@ def _cc1_rows(cc1: dict) -> list[dict]:
     return rows
 
 
+def council_tallies(processed: Path) -> pd.DataFrame:
+    """Coded resolutions with their meeting tallies, joined exactly as claim LB2 joins them
+    (`analysis.claims.council.with_tallies`), so the chart counts what the claim counts."""
+    from .claims.council import with_tallies
+    from .claims.run import Data
+
+    data = Data(processed, {"tables": {"unsc_resolutions_coded": [], "unsc_outcomes": []}})
+    return with_tallies(data)[["resolution", "adoption_date", "chapter7", "has_tally", "non_unanimous"]]
+
+
+def _period(text: str) -> tuple[int, int]:
+    a, b = (int(x) for x in str(text).split("-"))
+    return a, b
+
+
 class _Saver:
     """Saves charts and records each in an index (provenance and alt text)."""
 
@@ -84,6 +99,7 @@ def build_data_figures(processed: Path, out: Path) -> dict:
         save(charts.hmi_timeline(hmi, last_year=int(cy["year"].max())), "hmi_timeline")
         save(charts.onset_series(cy), "onset_series")
         save(charts.veto_series(read_parquet(processed / "unsc_vetoes_by_member.parquet")), "veto_series")
+        save(charts.consensus_series(council_tallies(processed), first_year=1990), "lb2_consensus")
         mapper = mapper_from_processed(processed)
         cases = brief_cases(hmi)
         cases = cases.assign(gwcode=hmi_gwcodes(cases, mapper))
@@ -108,6 +124,11 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     save(charts.share_breakdown(_rc1_rows(results["RC1"]), "Regime-change activity by group",
                                 "PRIF 0.3; exact 95% intervals; dashed line at one half",
                                 ["results/claims/RC1.json"]), "rc1_breakdown")
+    ac = results["AC1"]
+    first, last = _period(ac["primary_specification"]["before"])[0], _period(ac["primary_specification"]["after"])[1]
+    save(charts.reporting_duties(ac["details"]["per_year"], first, last), "ac1_reporting")
+    save(charts.regional_orgs_named(results["RO1"]), "ro1_regional_orgs")
+    save(charts.oda_comparison(results["PC1"]), "pc1_oda")
     cc = results["CC1"]
     spec = ", ".join(f"{k} {v}" for k, v in cc["primary_specification"].items())
     save(charts.group_positions(_cc1_rows(cc), "Votes on country-specific human-rights resolutions",

@@ -10,8 +10,11 @@ rule figures_data:
             f"{PROCESSED}/unsc_vetoes_by_member.parquet",
             f"{PROCESSED}/crosswalk.parquet",
             f"{PROCESSED}/polity5.parquet",
+            # the LB2 consensus chart joins them as the claim does (analysis/claims/council.py)
+            f"{PROCESSED}/unsc_resolutions_coded.parquet",
+            f"{PROCESSED}/unsc_outcomes.parquet",
         ],
-        code=["analysis/charts.py", "analysis/figures.py"],
+        code=["analysis/charts.py", "analysis/figures.py", "analysis/claims/council.py"],
     output:
         index="results/figures/index-data.json",
     params:
@@ -96,6 +99,10 @@ rule report:
         figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
+        # the appendix's Security Council section (coding, validation, joins): analysis/council_report.py
+        council=[f"{PROCESSED}/unsc_coding_validation.csv", f"{PROCESSED}/unsc_outcomes.parquet",
+                 f"{PROCESSED}/unsc_meetings_join_report.parquet", "config/coding/unsc_hand_coded_sample.csv",
+                 "config/coding/unsc_holdout_sample.csv", "analysis/council_report.py"],
     output:
         html="reports/_output/{doc}.html",
         pdf="reports/_output/{doc}.pdf",

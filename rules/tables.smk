@@ -64,7 +64,9 @@ rule datapackage:
         tables=[f"{PROCESSED}/{t}.parquet" for t in TABLES],
         derived=rules.country_year.output + rules.hmi_release_diff.output + rules.unsc_coding_validation.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
-        code="analysis/datapackage.py",
+        code=["analysis/datapackage.py", "analysis/panel.py"],  # panel.py: the panel columns described
+        # the registry: raw checksums, and the years the tables' range checks (constraints) take
+        registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         f"{PROCESSED}/datapackage.json",
     params:

@@ -87,3 +87,43 @@ def assert_plain_loop_equal(claim, processed, fast_curve):
     assert list(plain["n"].astype("Int64")) == list(fast_curve["n"].astype("Int64"))
     assert list(plain["reason"].fillna("")) == list(fast_curve["reason"].fillna(""))
     assert list(plain["supports"].astype(object)) == list(fast_curve["supports"].astype(object))
+
+
+#: Claims whose results the audit-trail tests (r2p trace, recomputation) build, and their tables.
+AUDIT_CLAIMS = ("RC1", "RC2", "MH1", "LB1", "RC5", "RC6")
+
+
+@pytest.fixture(scope="session")
+def audit_root(request, raw_root, tmp_path_factory) -> Path:
+    """A workflow directory for `r2p trace` and the recomputation tests: config, code and
+    documents linked from the checkout, the verified raw files, the processed tables (those in
+    data/processed when present, else built here) and the results of AUDIT_CLAIMS computed now."""
+    from analysis.claims import load_claims, write_claim
+    from analysis.io import write_parquet
+
+    claims = load_claims()
+    need = sorted({t for cid in AUDIT_CLAIMS for t in claims[cid].data["tables"]})
+    root = tmp_path_factory.mktemp("audit_root")
+    for name in ("config", "analysis", "reports"):
+        (root / name).symlink_to(ROOT / name)
+    (root / "data").mkdir()
+    (root / "data" / "raw").symlink_to(Path(raw_root).resolve())
+    proc = ROOT / "data" / "processed"
+    if all((proc / f"{t}.parquet").exists() for t in need):
+        (root / "data" / "processed").symlink_to(proc)
+    else:
+        src = request.getfixturevalue("processed_dir")
+        panel = request.getfixturevalue("panel")
+        table = request.getfixturevalue("table")
+        d = root / "data" / "processed"
+        d.mkdir()
+        for t in need:
+            if t == "country_year":
+                write_parquet(panel[0], d / "country_year.parquet")
+            elif (src / f"{t}.parquet").exists():
+                (d / f"{t}.parquet").symlink_to(src / f"{t}.parquet")
+            else:
+                write_parquet(table(t), d / f"{t}.parquet")
+    for cid in AUDIT_CLAIMS:
+        write_claim(cid, root / "data" / "processed", root / "results" / "claims")
+    return root

@@ -70,3 +70,15 @@ def test_pc1_libya_recomputed_with_plain_pandas(pc1):
     c2011 = cy[(cy["year"] == 2011) & cy["gwcode"].isin(row["comparisons"])]
     assert c2011["intra_active"].all() and (c2011["region"] == cy.loc[(cy.gwcode == 620) & (cy.year == 2011), "region"].iloc[0]).all()
     assert not cy[cy["gwcode"].isin(row["comparisons"]) & cy["year"].between(2006, 2016)]["hmi_ongoing"].fillna(False).any()
+
+
+def test_pc1_chart_shows_each_measured_intervention(pc1):
+    from analysis import charts
+
+    (res, _), _, _ = pc1
+    ch = charts.oda_comparison(res)
+    spec = ch.to_dict()
+    rows = [r for r in next(iter(spec["datasets"].values()))]
+    assert len(rows) == 2 * 26 and {r["series"] for r in rows} == {"target", "comparisons (median)"}
+    assert "higher in 19 of 26" in spec["description"]
+    assert spec["usermeta"]["r2p"]["inputs"] == ["results/claims/PC1.json"]

@@ -34,7 +34,10 @@ pytestmark = pytest.mark.slow
 KIT = Path(os.environ.get("R2P_QUARTO_KIT", ROOT.parent / "shared" / "tools" / "quarto"))
 DOCS = ["policy-paper", "appendix"]
 BRIEFS = ["libya-2011", "albania-1997", "bosnia-and-herzegovina-1993-1995"]
-NEEDED = ["claims", "data/processed/hmi_release_diff.csv", "data/processed/crosswalk_report.csv", "results/figures/index-data.json", "results/figures/index-claims.json", "results/conditions.json"]
+NEEDED = ["claims", "data/processed/hmi_release_diff.csv", "data/processed/crosswalk_report.csv", "results/figures/index-data.json", "results/figures/index-claims.json", "results/conditions.json",
+          # the appendix's Security Council section
+          "data/processed/unsc_coding_validation.csv", "data/processed/unsc_outcomes.parquet",
+          "data/processed/unsc_meetings_join_report.parquet"]
 
 
 # --------------------------------------------------------------------------- Quarto from the kit

@@ -95,6 +95,20 @@ def test_published_documents_look_complete(two_runs):
     assert "Figure 1" in text and "References" in text and "??" not in text
     for cid in ("RC1", "MH2", "LB1", "CC1"):
         assert cid in text
+    # issue 17: the Council sections, each with its chart and verdict, and the appendix's coding tables
+    flat = re.sub(r"\s+", " ", text_html)
+    for heading in ("The Council after Libya", "Accountability of the mandate-taker", "Regional organisations"):
+        assert heading in flat and heading in text, heading
+    for title in ("Consensus on Chapter VII resolutions", "Reporting duties in force authorisations",
+                  "Regional organisations named in resolutions"):
+        assert title in html, title
+    assert "Resolution 1973 passed 10-0-5" in flat
+    assert flat.count("exploratory (declared after its result had been seen)") >= 3
+    appendix = re.sub(r"<[^>]+>", " ", (out / "appendix.html").read_text(encoding="utf-8")).replace("\xa0", " ")
+    appendix = re.sub(r"\s+", " ", appendix)
+    for cell in ("Sample (n = 103)", "Hold-out (n = 30)", "force authorised (force_auth)",
+                 "1.00 / 0.97 (39 of 40, 0 false)", "adopted resolution not in the texts"):
+        assert cell in appendix, cell
     brief = "".join(p.extract_text() for p in PdfReader(out / "briefs" / "libya-2011.pdf").pages)
     assert "Intervention brief: Libya 2011" in brief and "NATO" in brief
 
@@ -188,3 +202,20 @@ def test_documents_say_no_more_than_the_verdicts(two_runs, tmp_path):
     # the real verdicts: the exploratory tests are presented as exploratory
     real = (wd / "reports" / "_output" / "policy-paper.html").read_text(encoding="utf-8")
     assert "exploratory (declared after its result had been seen)" in real
+
+
+def test_frictionless_validates_the_data_package(two_runs):
+    """`frictionless validate data/processed/datapackage.json` passes on a clean build: every
+    table's types, pandera constraints (ranges, allowed values, required, keys), row counts."""
+    import json
+    import sys
+
+    wd = two_runs[0] / "data" / "processed"
+    exe = Path(sys.executable).with_name("frictionless")
+    res = subprocess.run([str(exe) if exe.exists() else "frictionless", "validate", "--json", "datapackage.json"],
+                         cwd=wd, capture_output=True, text=True, timeout=3600)
+    report = json.loads(res.stdout)
+    bad = [(t["name"], e["type"], e.get("fieldName"), e["note"]) for t in report["tasks"] for e in t["errors"]][:10]
+    assert res.returncode == 0 and report["valid"], bad or res.stderr[-2000:]
+    pkg = json.loads((wd / "datapackage.json").read_text(encoding="utf-8"))
+    assert len(report["tasks"]) == len(pkg["resources"])

@@ -5,8 +5,8 @@ Data: `unsc_resolutions_coded` (the automatic coding of the resolution texts 194
 in `config/coding/unsc_resolution_coding_guide.md`, measured against a hand-coded sample in
 `unsc_coding_validation.csv`), `unsc_outcomes` (meeting outcomes with yes-no-abstain tallies,
 1946-2019), `unsc_outcome_vetoes` (vetoed drafts by member), `hmi_cases` (PRIF: regional
-organisations among the interveners). The registry entries are in `notes/council_claims.yaml`
-(to be merged into config/claims.yaml by the lead).
+organisations among the interveners). The registry entries are in config/claims.yaml (as first
+written, with the disclosure of what had been seen, in notes/council_claims.yaml).
 
 Periods: `before` "YYYY-YYYY" counts resolutions adopted from 1 January of the first year to
 31 December of the last (all before-periods end in 2010); `after` "2011-YYYY" counts resolutions
