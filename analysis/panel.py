@@ -38,7 +38,7 @@ regimes       [1946-2010, GWF] gwf_autocracy, gwf_regime, gwf_fail, gwf_fail_typ
               [1946-2018, Polity5] polity2  [1946-2024, V-Dem ERT] v2x_regime, v2x_regime_label
 mass killing  [1946-2024, EWP base] mk_onset, mk_ongoing
               [1955-2014, PITF] genocide_onset, genocide_ongoing
-interventions [the panel's years, PRIF HMI 0.3] hmi_start, hmi_ongoing, hmi_start_against_gov,
+interventions [1946-2024, PRIF HMI 0.3] hmi_start, hmi_ongoing, hmi_start_against_gov,
               hmi_start_mandate, hmi_start_target (label), hmi_start_2019 (release 2019)
               [1946-2005, IMI] imi_hum_start, imi_hum_start_against_gov
 covariates    [1960-2024, EWP predictors] population, gdppc_growth, infant_mortality,

@@ -86,7 +86,7 @@ def build_genocide(raw: RawFiles) -> pd.DataFrame:
     )
     df = add_source_row(trim_strings(df))
     months = range(1, 13)
-    cov = coverage(SOURCE, "pitf_genocide")  # the years the genocide/politicide list covers (config/sources.yaml)
+    cov = coverage(SOURCE)  # the source's years (config/sources.yaml); the list itself starts in 1955
     years = range(cov.first, cov.last + 1)
     out = pd.DataFrame(
         {
@@ -129,7 +129,7 @@ def build_genocide(raw: RawFiles) -> pd.DataFrame:
 
 def _geno_consistent(d: pd.DataFrame) -> pd.Series:
     """Row-wise: year inside its episode; one end per episode; exactly one onset row per episode."""
-    last = d["end_year"].fillna(coverage(SOURCE, "pitf_genocide").last)  # ongoing at release
+    last = d["end_year"].fillna(coverage(SOURCE).last)  # ongoing at release
     ep = d.groupby("episode_id")
     return (
         d["year"].between(d["begin_year"], last)
@@ -144,12 +144,12 @@ GENO_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code (SCODE)"),
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="PITF's COW-style code (CCODE) as given"),
         "country": pa.Column("string", description="country name as given"),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "pitf_genocide").span)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
         "begin_month": pa.Column("int64", pa.Check.in_range(1, 12), description="month the episode began (MOBEGIN)"),
-        "begin_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "pitf_genocide").span), description="year the episode began (YRBEGIN)"),
+        "begin_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span), description="year the episode began (YRBEGIN)"),
         "end_month": pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True, description="month it ended (MOEND); missing if ongoing"),
         "end_month_missing": pa.Column("string", pa.Check.isin(list(END_MONTH_SENTINELS.values())), nullable=True),
-        "end_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE, "pitf_genocide").span), nullable=True, description="year it ended (YREND); missing if ongoing"),
+        "end_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True, description="year it ended (YREND); missing if ongoing"),
         "end_year_missing": pa.Column("string", pa.Check.isin(list(END_YEAR_SENTINELS.values())), nullable=True),
         "ptype": pa.Column("int64", pa.Check.isin(list(PTYPE_LABELS)), description="PITF problem type (4 = genocide/politicide)"),
         "ptype_label": pa.Column("string", pa.Check.isin(list(PTYPE_LABELS.values()))),

@@ -116,13 +116,6 @@ def _consistent(d: pd.DataFrame) -> bool:
 USA_EXTENSION_LAST = 2020
 
 
-def _within_coverage(d: pd.DataFrame) -> pd.Series:
-    """Years inside Polity5's coverage, except the USA's documented 2019-2020 rows."""
-    first, last = coverage(SOURCE).span
-    usa = (d["scode"] == "USA") & d["year"].between(last + 1, USA_EXTENSION_LAST)
-    return (d["year"].between(first, last) | usa).fillna(False)
-
-
 SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "polity_ccode": pa.Column("Int64", pa.Check.in_range(2, 999)),
@@ -131,7 +124,7 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "scode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
         "country": pa.Column("string"),
         "country_std": pa.Column("string"),
-        "year": pa.Column("Int64"),
+        "year": pa.Column("Int64", pa.Check.in_range(coverage(SOURCE).first, USA_EXTENSION_LAST)),
         "in_gw_system": pa.Column("bool"),
         "polity": pa.Column("Int64", pa.Check.in_range(-10, 10), nullable=True),
         "polity_missing": pa.Column("string", pa.Check.isin(_REASONS), nullable=True),
@@ -148,8 +141,7 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "gwcode_shared": pa.Column("bool"),
         "source_row": pa.Column("int64", pa.Check.ge(1)),
     },
-    checks=[pa.Check(_consistent, name="polity_components_and_reasons_consistent"),
-            pa.Check(_within_coverage, name="year_within_coverage")],
+    checks=[pa.Check(_consistent, name="polity_components_and_reasons_consistent")],
     strict=True,
 ))
 
