@@ -1223,6 +1223,9 @@ def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: 
 
 
 COUNT_MODELS = ("poisson", "quasipoisson", "poisson_hc1", "poisson_hac", "negbin")
+#: how a negative-binomial fit fails on degenerate data (singular information, overflow, a NaN the
+#: optimiser refuses); anything else is a bug and propagates
+_NB_FIT_ERRORS = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError, ValueError)
 
 
 def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = True, *,
@@ -1243,7 +1246,9 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     `model="auto"` (the pre-declared rule) uses negbin when the Pearson dispersion
     chi2/df of the Poisson fit exceeds `dispersion_threshold` and negbin converged,
     else poisson. Extras: model_used, dispersion, nb_alpha, nb_lr_p (LR test of
-    alpha = 0, halved for the boundary), alternatives, n_pre, n_post, params.
+    alpha = 0, halved for the boundary), alternatives, n_pre, n_post, params; negbin_error
+    (only when the negative-binomial fit raised on these data: which error; "auto" then
+    uses Poisson and says so in `warnings`).
 
     `fits` limits the models fitted (a specification needs only its own; "poisson" is
     always fitted, as the start and the dispersion check; "auto" needs "negbin").
@@ -1338,7 +1343,7 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
             hac = glm.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
             alts["poisson_hac"] = summarise(float(hac.params[jpost]), float(hac.bse[jpost]), bool(hac.converged),
                                             note=f"Newey-West, maxlags={maxlags}")
-        nb_alpha, nb_lr_p = None, None
+        nb_alpha, nb_lr_p, nb_error = None, None, None
         if "negbin" in fits:
             try:
                 if engine == "statsmodels":
@@ -1352,8 +1357,9 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
                                            note="alpha at lower bound: NB = Poisson" if at_bound else None)
                 lr = max(2 * (nb_llf - p_llf), 0.0)
                 nb_lr_p = float(0.5 * special.chdtrc(1, lr)) if lr > 0 else 1.0
-            except Exception as exc:  # pragma: no cover - depends on data
-                alts["negbin"] = summarise(math.nan, math.nan, False, note=f"{type(exc).__name__}: {exc}")
+            except _NB_FIT_ERRORS as exc:  # the fit itself failed on these data (not a bug): say so
+                nb_error = f"{type(exc).__name__}: {exc}"
+                alts["negbin"] = summarise(math.nan, math.nan, False, note=f"negative binomial fit failed: {nb_error}")
     use = model
     if model == "auto":
         use = "negbin" if (disp > dispersion_threshold and alts["negbin"]["converged"]) else "poisson"
@@ -1363,7 +1369,10 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
                  params=dict(zip(names, map(float, p_params))))
     warns = []
     if model == "auto" and disp > dispersion_threshold and use == "poisson":
-        warns.append("overdispersed but negative binomial did not converge; Poisson SEs are too small")
+        why = f"its fit failed ({nb_error})" if nb_error else "did not converge"
+        warns.append(f"overdispersed but negative binomial {why}; Poisson used, its SEs are too small")
+    if nb_error is not None:
+        extra["negbin_error"] = nb_error
     method = f"{method_base}: {use}, {'linear trend + ' if trend else ''}post-{break_year} level shift"
     if chosen["rr"] is None:
         return StatResult(method=method, n=n, reason=f"{use} fit did not converge", warnings=warns, extra=extra)

@@ -355,10 +355,33 @@ def test_rc3_key_facts(rc_results, rc_tables):
     aristide = arch[(arch["gwcode"] == 41) & (arch["end_date"] == pd.Timestamp("2004-02-29"))]
     assert len(aristide) == 1 and cases["Haiti 2004-2005"]["start_date"] == "2004-02-29"
     assert cases["Haiti 2004-2005"]["exit_after_start"] is False
-    # independent count: exits of the target's leader strictly after the start, within 2 years
-    observed = [c for c in pd_["cases"] if c["exit_after_start"] is not None]
-    k = sum(c["exit_after_start"] for c in observed)
-    assert (result["primary_detail"]["result"]["k"], result["primary"]["n"]) == (k, len(observed)) == (11, 38)
+    # independent count from the raw tables (issue 22: not from the run's own case list): an
+    # Archigos spell of the target state covers the start date, and one ends irregularly or by
+    # foreign removal strictly after the start and within 2 years (not observable when no spell
+    # covers the start, or the window runs past Archigos's last date). HMI codes targets by COW
+    # code, Archigos by GW code: they agree for every target here except East Timor 1999, which
+    # was part of Indonesia (GW 850) until 2002.
+    from scipy import stats as sps
+
+    hmi = rc_tables["hmi_cases"]
+    hmi = hmi[hmi["release"].astype(str) == "0.3"]
+    last = arch["end_date"].max()
+    recount = {}
+    for r in hmi.itertuples():
+        g = 850 if (r.cowcode == 860 and r.start_year < 2002) else r.cowcode
+        sp = arch[arch["gwcode"] == g]
+        end = r.start_date + pd.DateOffset(years=2)
+        if end > last or not ((sp["start_date"] <= r.start_date) & (sp["end_date"] >= r.start_date)).any():
+            continue
+        exits = sp[(sp["end_date"] > r.start_date) & (sp["end_date"] <= end)
+                   & (sp["irregular_exit"] | sp["foreign_removed"]).astype(bool)]
+        recount[str(r.case_id)] = len(exits) > 0
+    assert len(recount) == 38 and sum(recount.values()) == 11
+    assert {c: v["exit_after_start"] for c, v in cases.items() if v["exit_after_start"] is not None} == recount
+    assert (result["primary_detail"]["result"]["k"], result["primary"]["n"]) == (11, 38)
+    ci = sps.binomtest(11, 38).proportion_ci(method="exact")
+    assert result["primary"]["estimate"] == pytest.approx(11 / 38)
+    assert (result["primary"]["ci_low"], result["primary"]["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
     assert result["verdict"] == "supported" and result["primary"]["ci_high"] < 0.5
     split = pd_["exits_by_prif_regime_change"]
     assert split["prif_regime_change=True, exit_after_start=True"] == 5

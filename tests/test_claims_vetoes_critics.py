@@ -373,3 +373,41 @@ def test_plain_statsmodels_loop_gives_the_same_curve(vc_claims, vc_processed, lb
 
     assert_plain_loop_equal(vc_claims["LB1"], vc_processed, lb1_result[1])
     assert_plain_loop_equal(vc_claims["CC1"], vc_processed, cc1_result[1])
+
+
+def test_cc1_primary_recomputed_with_plain_pandas(cc1_result, vc_processed):
+    """CC1's primary estimate and exact p-value recomputed from the vote table without the
+    code under test: pandas for the positions, a loop over country pairs for the distances,
+    itertools for the 56 relabellings (issue 22: pin the estimate and the verdict)."""
+    import itertools
+
+    votes = pd.read_parquet(vc_processed / "unga_votes.parquet")
+    rc = pd.read_parquet(vc_processed / "unga_roll_calls.parquet")
+    sel = rc.loc[rc.country_specific_hr & rc.date.dt.year.between(2000, 2019), "rcid"]
+    critics = ["CN", "RU", "CU", "NI", "VE", "BR", "IN", "ZA"]
+    v = votes[votes.rcid.isin(sel) & votes.country_code.isin(critics)]
+    pos = v.assign(x=v.vote.map({"yes": 1.0, "abstain": 0.5, "no": 0.0})).pivot_table(
+        index="country_code", columns="rcid", values="x", aggfunc="first")
+
+    def dist(a, b):
+        both = pos.loc[[a, b]].dropna(axis=1)
+        return float((both.loc[a] - both.loc[b]).abs().mean())
+
+    d = {frozenset(pair): dist(*pair) for pair in itertools.combinations(critics, 2)}
+
+    def s_of(group_a):
+        between = [x for pair, x in d.items() if len(pair & group_a) == 1]
+        within = [x for pair, x in d.items() if len(pair & group_a) != 1]
+        return sum(between) / len(between) - sum(within) / len(within)
+
+    observed = s_of(frozenset(critics[:5]))
+    null = [s_of(frozenset(c)) for c in itertools.combinations(critics, 5)]
+    p_upper = sum(s >= observed - 1e-12 for s in null) / len(null)
+    res, _ = cc1_result
+    p = res["primary"]
+    assert len(sel) == p["n"] == 67 and len(null) == 56
+    assert p["estimate"] == pytest.approx(observed, rel=1e-9)
+    assert p["p_value"] == pytest.approx(p_upper) == pytest.approx(2 / 56)
+    assert p["outcome"] == "supports" and res["verdict"] == "inconclusive"
+    # the primary's bootstrap interval (seeded) as the run reports it
+    assert (p["ci_low"], p["ci_high"]) == pytest.approx((0.125996340413318, 0.23731290082759535), rel=1e-6)
