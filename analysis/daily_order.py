@@ -49,6 +49,8 @@ import pandas as pd
 
 from .errors import DataError
 
+#: ucdp-ged-21.1-precise's coverage in config/sources.yaml (constants: claim jobs import this
+#: module and do not read the registry; tests/test_coverage.py checks that they agree)
 GED_FIRST = pd.Timestamp("1989-01-01")
 GED_LAST = pd.Timestamp("2020-12-31")
 SUBSET_NOTE = (

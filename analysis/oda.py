@@ -46,6 +46,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: wdi-oda's coverage in config/sources.yaml (a constant: claim jobs import this module and
+#: do not read the registry; tests/test_coverage.py checks that the two agree)
 ODA_FIRST, ODA_LAST = 1960, 2018
 VALUE = "oda_net_current_usd"
 SHARE = "oda_share"

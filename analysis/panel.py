@@ -10,7 +10,8 @@ panel columns; their codes are mapped again here for the report only.
 Coverage rule: a variable is missing (never zero) in years its source does not
 cover; within coverage, a country-year without an event is zero / False.
 
-Columns (coverage in brackets):
+Columns (coverage in brackets; the merges read it from each source's `coverage` in
+config/sources.yaml):
 
 identity      gwcode, year, statename, stateabb, region (from the GW code range, the
               COW convention: Americas 2-199, Europe 200-399, Africa 400-626,
@@ -481,6 +482,18 @@ def mapper_from_processed(processed: Path) -> Mapper:
     return Mapper(cw, lookup)
 
 
+def cover(table: str, registry=None) -> tuple[int, int]:
+    """The years the cleaned `table` covers: its source's `coverage` in the source registry
+    (config/sources.yaml), or the table's own span there where it differs from the source's."""
+    from . import clean
+    from .sources import coverage
+
+    (sid,) = clean.registry()[table].source_ids
+    if registry is not None:
+        return registry[sid].covers(table).span
+    return coverage(sid, table).span
+
+
 def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     mapper = mapper_from_processed(processed)
     spine = build_spine(_read(processed, "gw_states"), first, last)
@@ -488,31 +501,33 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     fixes: list[dict] = []  # source-specific code corrections, reported as mapped-by-exception
     log.info("spine: %d state-years, %d states, %d-%d", len(spine), spine.gwcode.nunique(), first, last)
 
-    p.merge(conflict_vars(_read(processed, "ucdp_acd"), mapper), "ucdp_acd", (1946, 2024),
+    p.merge(conflict_vars(_read(processed, "ucdp_acd"), mapper), "ucdp_acd", cover("ucdp_acd"),
             fill={c: False for c in ["intra_active", "intra_onset_new", "intra_onset_recur", "intra3_active",
                                      "intra3_onset_new", "intra3_onset_any", "intra_war", "intra_onset_any"]} | {"intra_n_active": 0})
-    p.merge(osv_vars(_read(processed, "ucdp_onesided"), mapper), "ucdp_onesided", (1989, 2024),
+    p.merge(osv_vars(_read(processed, "ucdp_onesided"), mapper), "ucdp_onesided", cover("ucdp_onesided"),
             fill={c: 0.0 for c in ["osv_gov_best", "osv_gov_high", "osv_nonstate_best", "osv_nonstate_high"]})
-    p.merge(brd_vars(_read(processed, "ucdp_brd"), mapper), "ucdp_brd", (1989, 2024),
+    p.merge(brd_vars(_read(processed, "ucdp_brd"), mapper), "ucdp_brd", cover("ucdp_brd"),
             fill={"battle_deaths_best": 0.0, "battle_deaths_high": 0.0})
-    p.merge(leader_vars(_read(processed, "archigos"), mapper), "archigos", (1946, 2015),
+    p.merge(leader_vars(_read(processed, "archigos"), mapper), "archigos", cover("archigos"),
             fill={"leader_exits": 0, "leader_exit_irregular": False, "leader_exit_foreign": False,
                   "leader_exit_irregular_or_foreign": False})
-    p.merge(coup_vars(_read(processed, "colpus_coups"), mapper), "colpus_coups", (1946, 2022),
+    p.merge(coup_vars(_read(processed, "colpus_coups"), mapper), "colpus_coups", cover("colpus_coups"),
             fill={"coup_any": False, "coup_success": False, "coup_foreign_supported": False})
-    p.merge(gwf_vars(_read(processed, "gwf"), mapper), "gwf", (1946, 2010))
-    p.merge(polity_vars(_read(processed, "polity5"), mapper), "polity5", (1946, 2018))
-    p.merge(vdem_vars(_read(processed, "vdem_ert"), mapper, fixes), "vdem_ert", (1946, 2024))
+    p.merge(gwf_vars(_read(processed, "gwf"), mapper), "gwf", cover("gwf"))
+    p.merge(polity_vars(_read(processed, "polity5"), mapper), "polity5", cover("polity5"))
+    p.merge(vdem_vars(_read(processed, "vdem_ert"), mapper, fixes), "vdem_ert", cover("vdem_ert"))
     mk, gen = mk_vars(_read(processed, "ewp_base"), _read(processed, "pitf_genocide"), mapper, fixes)
-    p.merge(mk, "ewp_base", (1946, 2024), fill={"mk_onset": False, "mk_ongoing": False})
-    p.merge(gen, "pitf_genocide", (1955, 2014), fill={"genocide_onset": False, "genocide_ongoing": False})
+    p.merge(mk, "ewp_base", cover("ewp_base"), fill={"mk_onset": False, "mk_ongoing": False})
+    p.merge(gen, "pitf_genocide", cover("pitf_genocide"), fill={"genocide_onset": False, "genocide_ongoing": False})
     start, ongoing = hmi_vars(_read(processed, "hmi_cases"), mapper, last, fixes)
-    p.merge(start, "hmi_cases (start)", (1946, 2024),
+    # the HMI columns: no PRIF intervention is no intervention in every panel year (not only
+    # in PRIF's 1960-2014); ongoing interventions run to the panel's last year
+    p.merge(start, "hmi_cases (start)", (first, last),
             fill={"hmi_start": False, "hmi_start_against_gov": False, "hmi_start_mandate": False, "hmi_start_2019": False})
-    p.merge(ongoing, "hmi_cases (ongoing)", (1946, 2024), fill={"hmi_ongoing": False})
-    p.merge(imi_vars(_read(processed, "imi_interventions"), mapper), "imi_interventions", (1946, 2005),
+    p.merge(ongoing, "hmi_cases (ongoing)", (first, last), fill={"hmi_ongoing": False})
+    p.merge(imi_vars(_read(processed, "imi_interventions"), mapper), "imi_interventions", cover("imi_interventions"),
             fill={"imi_hum_start": False, "imi_hum_start_against_gov": False})
-    p.merge(covariates(_read(processed, "ewp_predictors"), mapper, fixes), "ewp_predictors", (1960, 2024))
+    p.merge(covariates(_read(processed, "ewp_predictors"), mapper, fixes), "ewp_predictors", cover("ewp_predictors"))
 
     # tables that carry their own GW codes (mapped by their cleaners with the same
     # functions): mapped again here only for the crosswalk report
@@ -568,17 +583,13 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
 
 def data_years(registry=None) -> tuple[int, int]:
     """The years the panel's sources cover together: (earliest start, latest end), from the
-    `years` of each source in the registry (config/sources.yaml), not from the code."""
+    `coverage` of each source (and table) in the registry (config/sources.yaml), not from the code."""
     from . import clean
     from .sources import load_registry
 
     reg = registry if registry is not None else load_registry()
     tables = clean.registry()
-    spans = []
-    for t in INPUT_TABLES:
-        for sid in tables[t].source_ids:
-            a, _, b = str(reg[sid].years).partition("-")
-            spans.append((int(a), int(b or a)))
+    spans = [reg[sid].covers(t).span for t in INPUT_TABLES for sid in tables[t].source_ids]
     return min(a for a, _ in spans), max(b for _, b in spans)
 
 
@@ -589,7 +600,7 @@ def check_years(first: int, last: int, where: str = "config/config.yaml", regist
         raise DataError(f"panel.first_year {first} is after panel.last_year {last}", file=where)
     if last > hi:
         raise DataError(f"panel.last_year {last} is after the last year any source covers ({hi}, the sources' "
-                        "`years` in config/sources.yaml); later years would be all missing", file=where)
+                        "`coverage` in config/sources.yaml); later years would be all missing", file=where)
     if first < max(lo, 1816):
         raise DataError(f"panel.first_year {first} is before the first year the sources cover ({max(lo, 1816)})",
                         file=where)

@@ -1,7 +1,10 @@
 """Source registry and verified acquisition of raw files.
 
 `config/sources.yaml` lists every public source and its files with size and
-sha256. `fetch_file` puts a verified copy at `data/raw/<source>/<file>`:
+sha256, and the years each source covers (`coverage`: first and last year, a
+last date where the data end within their last year, and a span per cleaned table
+where a table differs from its source). The code reads coverage from here
+(`coverage()`), never from constants of its own. `fetch_file` puts a verified copy at `data/raw/<source>/<file>`:
 
 1. the file already there, if its checksum matches;
 2. else a copy from the mirror directory (`R2P_DATA_MIRROR`, else the config
@@ -53,17 +56,53 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """The years a source (or one of its cleaned tables) covers, both ends included."""
+
+    first: int
+    last: int
+    last_date: str | None = None  # ISO date where the data end before 31 December of `last`
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.first, self.last
+
+    @property
+    def end(self) -> "pd.Timestamp":
+        """The last day covered: `last_date`, else 31 December of `last`."""
+        import pandas as pd
+
+        return pd.Timestamp(self.last_date or f"{self.last}-12-31")
+
+    @property
+    def start(self) -> "pd.Timestamp":
+        import pandas as pd
+
+        return pd.Timestamp(f"{self.first}-01-01")
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     title: str
     version: str
-    years: str
+    coverage: Coverage
     unit: str
     page: str
     citation: str
     terms: str
     files: tuple[SourceFile, ...]
     note: str | None = None
+    table_coverage: dict = field(default_factory=dict, compare=False, hash=False)  # table -> Coverage
+
+    @property
+    def years(self) -> str:
+        """The source's coverage as text, e.g. '1946-2024'."""
+        return f"{self.coverage.first}-{self.coverage.last}"
+
+    def covers(self, table: str | None = None) -> Coverage:
+        """The coverage of `table` (its own span if the registry gives one, else the source's)."""
+        return self.table_coverage.get(table, self.coverage) if table else self.coverage
 
     def file(self, name: str) -> SourceFile:
         for f in self.files:
@@ -99,18 +138,47 @@ def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Sou
             lines.append(f"  {loc}{ident}: {e.message}")
         raise DataError("source registry failed validation:\n" + "\n".join(lines), file=str(path))
     out: dict[str, Source] = {}
-    for s in data["sources"]:
+    for i, s in enumerate(data["sources"]):
         if s["id"] in out:
             raise DataError(f"duplicate source id {s['id']!r}", file=str(path))
         files = tuple(
             SourceFile(s["id"], f["name"], int(f["bytes"]), f["sha256"].lower(), f.get("url"), f.get("origin", {}))
             for f in s["files"]
         )
+        cov = s["coverage"]
+        key = f"sources/{i}/coverage"
+        tables = {t: _coverage(c, f"{key}/tables/{t}", s["id"], path) for t, c in (cov.get("tables") or {}).items()}
         out[s["id"]] = Source(
-            id=s["id"], title=s["title"], version=str(s["version"]), years=str(s["years"]), unit=s["unit"],
-            page=s["page"], citation=s["citation"], terms=s["terms"], files=files, note=s.get("note"),
+            id=s["id"], title=s["title"], version=str(s["version"]), coverage=_coverage(cov, key, s["id"], path),
+            unit=s["unit"], page=s["page"], citation=s["citation"], terms=s["terms"], files=files,
+            note=s.get("note"), table_coverage=tables,
         )
     return out
+
+
+def _coverage(c: dict, key: str, sid: str, path: Path) -> Coverage:
+    """A `coverage` entry as `Coverage`; `DataError` naming the file and key if its years are not in order."""
+    first, last, last_date = int(c["first"]), int(c["last"]), c.get("last_date")
+    if first > last:
+        raise DataError(f"source registry: {key} (source {sid}): first year {first} is after last year {last}",
+                        file=str(path))
+    if last_date is not None and not str(last_date).startswith(f"{last}-"):
+        raise DataError(f"source registry: {key}/last_date (source {sid}): {last_date} is not in the last year {last}",
+                        file=str(path))
+    return Coverage(first, last, None if last_date is None else str(last_date))
+
+
+_DEFAULT: dict[str, Source] | None = None
+
+
+def coverage(source: str, table: str | None = None) -> Coverage:
+    """The years `source` (or its cleaned `table`) covers, from the registry config/sources.yaml."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_registry()
+    if source not in _DEFAULT:
+        raise DataError(f"unknown source {source!r}", file=str(REGISTRY_PATH))
+    return _DEFAULT[source].covers(table)
 
 
 def all_files(registry: dict[str, Source]) -> list[SourceFile]:

@@ -9,6 +9,8 @@ rule clean:
                                           + [_clean.table_module(t) for t in TABLES[w.table].tables]
                                           + list(TABLES[w.table].code_deps))),
         tables=lambda w: [f"{PROCESSED}/{t}.parquet" for t in TABLES[w.table].tables],
+        # the source registry: checksums of the raw files, and the years the table covers
+        registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         "data/processed/{table}.parquet",
     conda:

@@ -34,12 +34,15 @@ def refuse(message):
     logger.error(f"Error: {message}")
     raise SystemExit(2)
 
+from analysis.errors import DataError
 from analysis.sources import load_registry
 
-SOURCES = load_registry(config["sources"])
+try:  # a registry that breaks its schema or has its years out of order: refused, exit status 2
+    SOURCES = load_registry(config["sources"])
+except DataError as e:
+    refuse(str(e))
 
 # the panel's years: in order, and within the years the sources cover (config/sources.yaml)
-from analysis.errors import DataError
 from analysis.panel import check_years
 
 try:

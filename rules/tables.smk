@@ -9,6 +9,8 @@ rule country_year:
     input:
         tables=PANEL_INPUTS,
         code=["analysis/panel.py", "analysis/crosswalk.py"],
+        # the sources' coverage (the years each merge fills)
+        registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         panel=f"{PROCESSED}/country_year.parquet",
         report=f"{PROCESSED}/crosswalk_report.csv",
@@ -63,6 +65,8 @@ rule datapackage:
         derived=rules.country_year.output + rules.hmi_release_diff.output + rules.unsc_coding_validation.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
         code=["analysis/datapackage.py", "analysis/panel.py"],  # panel.py: the panel columns described
+        # the registry: raw checksums, and the years the tables' range checks (constraints) take
+        registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         f"{PROCESSED}/datapackage.json",
     params:

@@ -278,7 +278,10 @@ def test_fetch_into_raw_path_that_is_a_file(tmp_path, capsys):
     (lambda d: d["sources"][1].__setitem__("id", d["sources"][0]["id"]), "duplicate source id"),
     (lambda d: d["sources"][0].pop("citation"), "citation"),
     (lambda d: d["sources"][0]["files"][0].__setitem__("bytes", -5), "bytes"),
-], ids=["bad-sha256", "duplicate-id", "missing-key", "negative-size"])
+    (lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
+     "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946"),
+    (lambda d: d["sources"][3].pop("coverage"), "'coverage' is a required property"),
+], ids=["bad-sha256", "duplicate-id", "missing-key", "negative-size", "coverage-reversed", "coverage-missing"])
 def test_registry_errors(edit, needle, tmp_path, capsys):
     reg = _registry_copy(tmp_path, edit)
     raw = tmp_path / "raw"
@@ -503,6 +506,34 @@ def test_workflow_refuses_bad_configuration(edit, needle, tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode == 2, out[-2000:]
     assert "config/config.yaml" in out and needle in out and "Traceback" not in out
+    assert not (wd / "data").exists() and not (wd / "results").exists()
+
+
+def _shrink_to_2020(d: dict) -> None:
+    for src in d["sources"]:
+        cov = src["coverage"]
+        cov["last"] = min(cov["last"], 2020)
+        cov.pop("last_date", None)
+        for span in (cov.get("tables") or {}).values():
+            span["last"] = min(span["last"], 2020)
+
+
+@pytest.mark.parametrize("edit, needle, named", [
+    (lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
+     "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946", "config/sources.yaml"),
+    (lambda d: d["sources"][3]["coverage"].update(last="2024"), "'2024' is not of type 'integer'", "config/sources.yaml"),
+    # the sources now end in 2020: the configuration's panel.last_year 2024 is after their data
+    (_shrink_to_2020, "panel.last_year 2024 is after the last year any source covers (2020", "config/config.yaml"),
+], ids=["coverage-reversed", "coverage-year-as-text", "panel-after-the-coverage"])
+def test_workflow_refuses_bad_coverage_in_the_registry(edit, needle, named, tmp_path):
+    wd = _sm_copy(tmp_path)
+    reg = yaml.safe_load((wd / "config" / "sources.yaml").read_text(encoding="utf-8"))
+    edit(reg)
+    (wd / "config" / "sources.yaml").write_text(yaml.safe_dump(reg, sort_keys=False), encoding="utf-8")
+    res = _sm(wd, "data")
+    out = res.stdout + res.stderr
+    assert res.returncode == 2, out[-2000:]
+    assert named in out and needle in out and "Traceback" not in out
     assert not (wd / "data").exists() and not (wd / "results").exists()
 
 

@@ -116,9 +116,13 @@ def test_registry_fields_are_read_as_written():
     assert list(registry) == [s["id"] for s in raw]
     for s in raw:
         r = registry[s["id"]]
-        assert (r.title, r.version, r.years, r.unit, r.page, r.citation, r.terms, r.note) == (
-            s["title"], str(s["version"]), str(s["years"]), s["unit"], s["page"], s["citation"], s["terms"],
-            s.get("note"))
+        assert (r.title, r.version, r.unit, r.page, r.citation, r.terms, r.note) == (
+            s["title"], str(s["version"]), s["unit"], s["page"], s["citation"], s["terms"], s.get("note"))
+        cov = s["coverage"]
+        assert (r.coverage.first, r.coverage.last, r.coverage.last_date) == (cov["first"], cov["last"], cov.get("last_date"))
+        assert r.years == f"{cov['first']}-{cov['last']}"
+        assert {t: c.span for t, c in r.table_coverage.items()} == {
+            t: (c["first"], c["last"]) for t, c in (cov.get("tables") or {}).items()}
         assert [(f.source, f.name, f.bytes, f.sha256, f.url, f.origin) for f in r.files] == [
             (s["id"], f["name"], int(f["bytes"]), f["sha256"].lower(), f.get("url"), f.get("origin", {}))
             for f in s["files"]]

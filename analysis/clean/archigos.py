@@ -30,10 +30,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
 
 SOURCE, FILE = "archigos-4.1", "archigos.rda"
-DATA_END = pd.Timestamp("2015-12-31")
 
 ENTRY_VALUES = ["Regular", "Irregular", "Foreign Imposition", "Unknown"]
 EXIT_LABELS = {
@@ -131,8 +131,8 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "leader": pa.Column("string"),
         "yrborn": pa.Column("Int64", pa.Check.in_range(1750, 2000), nullable=True),
         "gender": pa.Column("string", pa.Check.isin(["M", "F"])),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), DATA_END)),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), DATA_END)),
+        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), coverage(SOURCE).end)),
+        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), coverage(SOURCE).end)),
         "entry": pa.Column("string", pa.Check.isin(ENTRY_VALUES)),
         "exit": pa.Column("string", pa.Check.isin(list(EXIT_LABELS))),
         "exit_label": pa.Column("string", pa.Check.isin(list(EXIT_LABELS.values()))),

@@ -39,6 +39,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, split_list, trim_strings
 from .gwf import to_int
 
@@ -151,8 +152,8 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "coup_id": pa.Column("string", pa.Check.str_matches(r"^\d{1,3}-\d{4}-\d{1,2}-\d{1,2}$"), unique=True),
         "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
         "country": pa.Column("string"),
-        "date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1946-01-01"), pd.Timestamp("2022-12-31"))),
-        "year": pa.Column("Int64", pa.Check.in_range(1946, 2022)),
+        "date": pa.Column("datetime64[ns]", pa.Check.in_range(coverage(SOURCE).start, coverage(SOURCE).end)),
+        "year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span)),
         "gwf_casename": pa.Column("string", nullable=True),
         "success": pa.Column("bool"),
         "military": pa.Column("bool"),

@@ -38,6 +38,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, snake, trim_strings
 
 SOURCE = "ewp-2025"
@@ -189,12 +190,12 @@ def _base_consistent(d: pd.DataFrame) -> pd.Series:
 BASE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="EWP's COW-style country code (`ccode`)"),
-        "year": pa.Column("int64", pa.Check.in_range(1934, 2024)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span)),
         "country": pa.Column("string", description="country name as given (Gleditsch-Ward style, e.g. 'Rumania')"),
         "ewp_name": pa.Column("string", description="name used on the EWP website"),
-        "data_start_year": pa.Column("int64", pa.Check.in_range(1934, 2024), description="first year of the country in the frame"),
-        "data_end_year": pa.Column("int64", pa.Check.in_range(1934, 2024), description="last year of the country in the frame"),
-        "independence_year": pa.Column("int64", pa.Check.in_range(1800, 2024), description="year of independence (Gleditsch-Ward, EWP-adjusted)"),
+        "data_start_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span), description="first year of the country in the frame"),
+        "data_end_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span), description="last year of the country in the frame"),
+        "independence_year": pa.Column("int64", pa.Check.in_range(1800, coverage(SOURCE, "ewp_base").last), description="year of independence (Gleditsch-Ward, EWP-adjusted)"),
         "mk_onset_count": pa.Column("int64", pa.Check.in_range(0, 10), description="number of MK episodes starting this year"),
         "mk_offset_count": pa.Column("int64", pa.Check.in_range(0, 10), description="number of MK episodes ending this year"),
         "mk_ongoing_count": pa.Column("int64", pa.Check.in_range(0, 10), description="number of MK episodes ongoing (start and end years included)"),
@@ -324,7 +325,7 @@ def build_predictors(raw: RawFiles) -> pd.DataFrame:
 def _pred_columns() -> dict[str, pa.Column]:
     cols: dict[str, pa.Column] = {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="EWP's COW-style country code (`ccode`)"),
-        "year": pa.Column("int64", pa.Check.in_range(1960, 2024)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_predictors").span)),
         "ewp_name": pa.Column("string", description="name used on the EWP website"),
     }
     ranges = {
@@ -389,7 +390,7 @@ def build_coups(raw: RawFiles) -> pd.DataFrame:
 COUP_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="COW code (`ccode`)"),
-        "year": pa.Column("int64", pa.Check.in_range(1945, 2024)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_coups").span)),
         "country": pa.Column("string", description="name as given (mixes CSP and Powell-Thyne spellings)"),
         "cou_any": _flag("any coup attempt (successful or failed) this year"),
         "coup_source": pa.Column("string", pa.Check.isin(["csp", "powell_thyne"]), description="csp: 1945-1949 list of all states; powell_thyne: 1950+, attempt years only"),

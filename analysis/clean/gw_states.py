@@ -9,11 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
 
 SOURCE, FILE = "gw-states", "gw_states.rda"
-#: Last day covered by the packaged list.
-LIST_END = pd.Timestamp("2017-12-31")
 
 
 def build(raw: RawFiles) -> pd.DataFrame:
@@ -30,7 +29,7 @@ def build(raw: RawFiles) -> pd.DataFrame:
             "source_row": df["source_row"],
         }
     )
-    out["censored"] = out["end_date"] >= LIST_END
+    out["censored"] = out["end_date"] >= coverage(SOURCE).end  # still a member on the list's last day
     return out
 
 
@@ -39,8 +38,8 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
         "stateabb": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
         "statename": pa.Column("string"),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.ge(pd.Timestamp("1816-01-01"))),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.le(LIST_END)),
+        "start_date": pa.Column("datetime64[ns]", pa.Check.ge(coverage(SOURCE).start)),
+        "end_date": pa.Column("datetime64[ns]", pa.Check.le(coverage(SOURCE).end)),
         "source_row": pa.Column("int64", pa.Check.ge(1)),
         "censored": pa.Column("bool"),
     },

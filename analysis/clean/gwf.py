@@ -25,6 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
 
 SOURCE = "gwf"
@@ -209,7 +210,7 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "gwf_cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
         "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
         "gwcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
-        "year": pa.Column("Int64", pa.Check.in_range(1946, 2010)),
+        "year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span)),
         "country": pa.Column("string"),
         "country_std": pa.Column("string", nullable=True),
         "in_gw_system": pa.Column("bool"),
@@ -227,7 +228,7 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "gwf_spell": pa.Column("Int64", pa.Check.ge(1)),
         "gwf_duration": pa.Column("Int64", pa.Check.ge(1)),
         "gwf_startdate": pa.Column("datetime64[ns]", nullable=True),
-        "gwf_enddate": pa.Column("datetime64[ns]", pa.Check.le(pd.Timestamp("2010-12-31")), nullable=True),
+        "gwf_enddate": pa.Column("datetime64[ns]", pa.Check.le(coverage(SOURCE).end), nullable=True),
         "gwf_fail": pa.Column("bool"),
         "gwf_fail_type": pa.Column("Int64", **_isin(FAIL_TYPE)),
         "gwf_fail_type_label": pa.Column("string", nullable=True),

@@ -64,6 +64,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
 
 SOURCE, FILE = "imi", "interventions_IMI_1946-2005.csv"
@@ -343,7 +344,15 @@ for _name in MOTIVES.values():
     _motive_cols[_name] = _codes(_lab)
     _motive_cols[f"{_name}_label"] = _labels(_lab, NOT_CODED)
 
-_DATE_MIN, _DATE_MAX = pd.Timestamp("1946-01-01"), pd.Timestamp("2006-12-31")
+#: Interventions start within IMI's coverage (config/sources.yaml); some that were under
+#: way in its last year end in the year after (7 in this file end in 2006).
+END_GRACE_YEARS = 1
+
+
+def _span() -> tuple[pd.Timestamp, pd.Timestamp]:
+    cov = coverage(SOURCE)
+    return cov.start, pd.Timestamp(f"{cov.last + END_GRACE_YEARS}-12-31")
+
 
 SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
@@ -353,14 +362,14 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "intervener_is_io": pa.Column("bool"),
         "target_is_io": pa.Column("bool"),
         "intervener_io_name": pa.Column("string", pa.Check.isin(sorted(set(IO_NAMES.values()))), nullable=True),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(_DATE_MIN, _DATE_MAX), nullable=True),
+        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(*_span()), nullable=True),
         "start_precision": pa.Column("string", pa.Check.isin([p for p in PRECISIONS if p != "ongoing"])),
         "start_raw": pa.Column("int64"),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(_DATE_MIN, _DATE_MAX), nullable=True),
+        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(*_span()), nullable=True),
         "end_precision": pa.Column("string", pa.Check.isin(PRECISIONS)),
         "end_raw": pa.Column("int64"),
-        "start_year": pa.Column("Int64", pa.Check.in_range(1946, 2005), nullable=True),
-        "end_year": pa.Column("Int64", pa.Check.in_range(1946, 2006), nullable=True),
+        "start_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True),
+        "end_year": pa.Column("Int64", pa.Check.in_range(coverage(SOURCE).first, coverage(SOURCE).last + END_GRACE_YEARS), nullable=True),
         "ongoing": pa.Column("bool"),
         "end_before_start": pa.Column("bool"),
         "collection": pa.Column("string", pa.Check.isin(COLLECTIONS)),

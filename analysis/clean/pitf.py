@@ -29,14 +29,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
 from .ewp import _flag, _row_of, decode, flags, int_codes
 
 SOURCE = "pitf-mk"
 GENO_FILE = "PITF GenoPoliticide 2014.xls"
 MKL_FILE = "mkl.csv"
-#: Last year covered by the 2014 release.
-LAST_YEAR = 2014
 
 PTYPE_LABELS = {4: "genocide/politicide"}
 
@@ -87,7 +86,8 @@ def build_genocide(raw: RawFiles) -> pd.DataFrame:
     )
     df = add_source_row(trim_strings(df))
     months = range(1, 13)
-    years = range(1945, LAST_YEAR + 1)
+    cov = coverage(SOURCE)  # the source's years (config/sources.yaml); the list itself starts in 1955
+    years = range(cov.first, cov.last + 1)
     out = pd.DataFrame(
         {
             "sftgcode": df["SCODE"].astype("string"),
@@ -129,7 +129,7 @@ def build_genocide(raw: RawFiles) -> pd.DataFrame:
 
 def _geno_consistent(d: pd.DataFrame) -> pd.Series:
     """Row-wise: year inside its episode; one end per episode; exactly one onset row per episode."""
-    last = d["end_year"].fillna(LAST_YEAR)
+    last = d["end_year"].fillna(coverage(SOURCE).last)  # ongoing at release
     ep = d.groupby("episode_id")
     return (
         d["year"].between(d["begin_year"], last)
@@ -144,12 +144,12 @@ GENO_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code (SCODE)"),
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="PITF's COW-style code (CCODE) as given"),
         "country": pa.Column("string", description="country name as given"),
-        "year": pa.Column("int64", pa.Check.in_range(1945, LAST_YEAR)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
         "begin_month": pa.Column("int64", pa.Check.in_range(1, 12), description="month the episode began (MOBEGIN)"),
-        "begin_year": pa.Column("int64", pa.Check.in_range(1945, LAST_YEAR), description="year the episode began (YRBEGIN)"),
+        "begin_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span), description="year the episode began (YRBEGIN)"),
         "end_month": pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True, description="month it ended (MOEND); missing if ongoing"),
         "end_month_missing": pa.Column("string", pa.Check.isin(list(END_MONTH_SENTINELS.values())), nullable=True),
-        "end_year": pa.Column("Int64", pa.Check.in_range(1945, LAST_YEAR), nullable=True, description="year it ended (YREND); missing if ongoing"),
+        "end_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True, description="year it ended (YREND); missing if ongoing"),
         "end_year_missing": pa.Column("string", pa.Check.isin(list(END_YEAR_SENTINELS.values())), nullable=True),
         "ptype": pa.Column("int64", pa.Check.isin(list(PTYPE_LABELS)), description="PITF problem type (4 = genocide/politicide)"),
         "ptype_label": pa.Column("string", pa.Check.isin(list(PTYPE_LABELS.values()))),
@@ -177,10 +177,11 @@ def build_mkl(raw: RawFiles) -> pd.DataFrame:
     df = raw.read_csv(SOURCE, F)
     require_columns(df, ["sftgcode", "year", "mkl.start", "mkl.end", "mkl.ongoing", "mkl.type", "mkl.ever"], SOURCE, F)
     df = add_source_row(trim_strings(df))
+    cov = coverage(SOURCE, "mk_ulfelder")  # config/sources.yaml
     out = pd.DataFrame(
         {
             "sftgcode": df["sftgcode"].astype("string"),
-            "year": int_codes(df, "year", SOURCE, F, allowed=range(1945, LAST_YEAR + 1)).astype("int64"),
+            "year": int_codes(df, "year", SOURCE, F, allowed=range(cov.first, cov.last + 1)).astype("int64"),
             "mkl_start": flags(df, "mkl.start", SOURCE, F),
             "mkl_end": flags(df, "mkl.end", SOURCE, F),
             "mkl_ongoing": flags(df, "mkl.ongoing", SOURCE, F),
@@ -202,7 +203,7 @@ def build_mkl(raw: RawFiles) -> pd.DataFrame:
 MKL_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code"),
-        "year": pa.Column("int64", pa.Check.in_range(1945, LAST_YEAR)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "mk_ulfelder").span)),
         "mkl_start": _flag("onset of a new state-led mass-killing episode"),
         "mkl_end": _flag("an ongoing episode ended this year"),
         "mkl_ongoing": _flag("any episode ongoing (onset and end years included)"),

@@ -24,6 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, sentinels_to_na, trim_strings
 from .gwf import to_bool01, to_int
 
@@ -111,6 +112,10 @@ def _consistent(d: pd.DataFrame) -> bool:
     return bool(diff and reason and reason2)
 
 
+#: The packaged file adds the USA for 2019-2020, after Polity5's coverage (config/sources.yaml).
+USA_EXTENSION_LAST = 2020
+
+
 SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "polity_ccode": pa.Column("Int64", pa.Check.in_range(2, 999)),
@@ -119,7 +124,7 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "scode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
         "country": pa.Column("string"),
         "country_std": pa.Column("string"),
-        "year": pa.Column("Int64", pa.Check.in_range(1776, 2020)),
+        "year": pa.Column("Int64", pa.Check.in_range(coverage(SOURCE).first, USA_EXTENSION_LAST)),
         "in_gw_system": pa.Column("bool"),
         "polity": pa.Column("Int64", pa.Check.in_range(-10, 10), nullable=True),
         "polity_missing": pa.Column("string", pa.Check.isin(_REASONS), nullable=True),

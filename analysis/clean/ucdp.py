@@ -37,6 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns
 
 #: UCDP's missing-data code (ACD codebook, section 4 "Missing data").
@@ -198,8 +199,9 @@ def _deaths(nullable: bool = False) -> pa.Column:
     return pa.Column("int64", pa.Check.ge(0), nullable=nullable)
 
 
-def _years(lo: int, hi: int) -> pa.Column:
-    return pa.Column("int64", pa.Check.in_range(lo, hi))
+def _years(source: str) -> pa.Column:
+    """Years within the source's coverage (config/sources.yaml)."""
+    return pa.Column("int64", pa.Check.in_range(*coverage(source).span))
 
 
 def _version(v: str) -> pa.Column:
@@ -280,7 +282,7 @@ def build_acd(raw: RawFiles) -> pd.DataFrame:
 ACD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "conflict_id": _ID,
-        "year": _years(1946, 2024),
+        "year": _years(ACD[0]),
         "location": _STR,
         "side_a": _STR,
         "side_a_id_list": _id_list(nonempty=True),
@@ -298,7 +300,7 @@ ACD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "type_of_conflict_label": _labels(TYPE_OF_CONFLICT),
         "start_date": pa.Column("datetime64[ns]"),
         "start_prec": _codes(DATE_PRECISION),
-        "start_date2": pa.Column("datetime64[ns]", pa.Check.ge(pd.Timestamp("1946-01-01"))),
+        "start_date2": pa.Column("datetime64[ns]", pa.Check.ge(coverage(ACD[0]).start)),
         "start_prec2": _codes(DATE_PRECISION),
         "ep_end": pa.Column("bool"),
         "ep_end_date": pa.Column("datetime64[ns]", nullable=True),
@@ -374,11 +376,11 @@ def build_onesided_21(raw: RawFiles) -> pd.DataFrame:
     return _build_onesided(raw, ONESIDED_21)
 
 
-def _onesided_schema(version: str, last_year: int) -> pa.DataFrameSchema:
+def _onesided_schema(version: str, source: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "conflict_id": _ID,
-            "year": _years(1989, last_year),
+            "year": _years(source),
             "dyad_id": _ID,
             "actor_id": _ID,
             "actor_name": _STR,
@@ -461,7 +463,7 @@ def build_brd(raw: RawFiles) -> pd.DataFrame:
 BRD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "dyad_id": _ID,
-        "year": _years(1989, 2024),
+        "year": _years(BRD[0]),
         "conflict_id": _ID,
         "location": _STR,
         "side_a": _STR,
@@ -565,7 +567,7 @@ def _nonstate_side(side: str) -> dict[str, pa.Column]:
 NONSTATE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "conflict_id": _ID,
-        "year": _years(1989, 2022),
+        "year": _years(NONSTATE[0]),
         "dyad_id": _ID,
         "org": _codes(ORG),
         "org_label": _labels(ORG),
@@ -612,7 +614,7 @@ TABLES = [
         name="ucdp_onesided",
         sources=(_src(ONESIDED),),
         build=build_onesided,
-        schema=LazySchema(lambda: _onesided_schema("25.1", 2024)),
+        schema=LazySchema(lambda: _onesided_schema("25.1", ONESIDED[0])),
         key=("conflict_id", "year"),
         description="UCDP One-sided Violence 25.1: deliberate killing of civilians by a government or organized group, one row per actor-year (best estimate >= 25), 1989-2024.",
         citation=("eck2007onesided", "davies2025ucdp"),
@@ -621,7 +623,7 @@ TABLES = [
         name="ucdp_onesided_21",
         sources=(_src(ONESIDED_21),),
         build=build_onesided_21,
-        schema=LazySchema(lambda: _onesided_schema("21.1", 2020)),
+        schema=LazySchema(lambda: _onesided_schema("21.1", ONESIDED_21[0])),
         key=("conflict_id", "year"),
         description="UCDP One-sided Violence 21.1 (earlier release, 1989-2020), same columns as ucdp_onesided.",
         citation=("eck2007onesided", "davies2021ucdp"),

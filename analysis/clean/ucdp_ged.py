@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
 
 GED = ("ucdp-ged-21.1-precise", "ged.rda")
@@ -232,11 +233,12 @@ def _schema():
     import pandera.pandas as pa
 
     deaths = pa.Column("int64", pa.Check.ge(0))
+    cov = coverage(GED[0])  # config/sources.yaml
     return pa.DataFrameSchema(
         {
             "event_id": pa.Column("int64", pa.Check.ge(1), unique=True),
-            "date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1989-01-01"), pd.Timestamp("2020-12-31"))),
-            "year": pa.Column("int64", pa.Check.in_range(1989, 2020)),
+            "date": pa.Column("datetime64[ns]", pa.Check.in_range(cov.start, cov.end)),
+            "year": pa.Column("int64", pa.Check.in_range(*cov.span)),
             "type_of_violence": pa.Column("int64", pa.Check.isin(list(TYPE_LABELS))),
             "type_of_violence_label": pa.Column("string", pa.Check.isin(list(TYPE_LABELS.values()))),
             "conflict_name": pa.Column("string"),

@@ -32,6 +32,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns
 
 VOTES_SRC = "unga-votes"
@@ -202,8 +203,8 @@ ROLL_CALLS_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "rcid": pa.Column("int64", pa.Check.gt(0)),
         "session": pa.Column("int64", pa.Check.in_range(1, 74)),
-        "date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1946-01-01"), pd.Timestamp("2020-12-31"))),
-        "year": pa.Column("int64", pa.Check.in_range(1946, 2020)),
+        "date": pa.Column("datetime64[ns]", pa.Check.in_range(coverage(VOTES_SRC).start, coverage(VOTES_SRC).end)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(VOTES_SRC).span)),
         "unres": pa.Column("string", nullable=True),
         "importantvote": pa.Column("boolean", nullable=True),
         "amend": pa.Column("boolean", nullable=True),
@@ -296,7 +297,7 @@ IDEAL_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
         "cowcode": pa.Column("int64", pa.Check.in_range(2, 999)),
         "session": pa.Column("int64", pa.Check.in_range(1, 78)),
-        "year": pa.Column("int64", pa.Check.in_range(1946, 2023)),
+        "year": pa.Column("int64", pa.Check.in_range(*coverage(IDEAL_SRC).span)),
         "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
         "country": pa.Column("string"),
         "n_votes": pa.Column("int64", pa.Check.ge(1)),

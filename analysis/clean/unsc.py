@@ -41,6 +41,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, check_unique, parse_dates, require_columns, trim_strings
 
 SOURCE, FILE = "unsc-vetoes", "unsc_vetoes_1946_sept2022.csv"
@@ -75,7 +76,6 @@ REGIONS = (
 )
 #: agenda items naming Syria (or "Syrian"); word-initial, case-insensitive.
 SYRIA_RE = re.compile(r"\bSyria", re.IGNORECASE)
-FIRST, LAST = pd.Timestamp("1946-01-01"), pd.Timestamp("2022-09-15")
 
 REQUIRED = ["year", "date", "draft", "meeting_record", "agenda_item", "crisis_topic", "region",
             *MEMBER_COLS, *RAW_DUMMIES]
@@ -199,25 +199,29 @@ def _list_of(allowed: tuple[str, ...] | None = None, min_len: int = 0):
                     name=f"list of {'|'.join(allowed) if allowed else 'str'} (min {min_len})")
 
 
-_DATE = pa.Column("datetime64[ns]", pa.Check.in_range(FIRST, LAST))
-_COMMON = {
-    "date": _DATE,
-    "draft": pa.Column("string", pa.Check.str_matches(r"^S/")),
-    "draft_seq": pa.Column("int64", pa.Check.in_range(1, 10)),
-    "year": pa.Column("int64", pa.Check.in_range(1946, 2022)),
-    "agenda_item": pa.Column("string"),
-    "crisis_topic": pa.Column("string"),
-    "region": pa.Column("string", pa.Check.isin(REGIONS)),
-    "n_members": pa.Column("int64", pa.Check.in_range(1, 3)),
-    "syria": pa.Column("bool"),
-    "syria_conflict": pa.Column("bool"),
-    "source_row": pa.Column("int64", pa.Check.ge(1)),
-}
+def _common() -> dict:
+    """Columns of both veto tables; dates and years within the list's coverage (config/sources.yaml)."""
+    cov = coverage(SOURCE)
+    return {
+        "date": pa.Column("datetime64[ns]", pa.Check.in_range(cov.start, cov.end)),
+        "draft": pa.Column("string", pa.Check.str_matches(r"^S/")),
+        "draft_seq": pa.Column("int64", pa.Check.in_range(1, 10)),
+        "year": pa.Column("int64", pa.Check.in_range(*cov.span)),
+        "agenda_item": pa.Column("string"),
+        "crisis_topic": pa.Column("string"),
+        "region": pa.Column("string", pa.Check.isin(REGIONS)),
+        "n_members": pa.Column("int64", pa.Check.in_range(1, 3)),
+        "syria": pa.Column("bool"),
+        "syria_conflict": pa.Column("bool"),
+        "source_row": pa.Column("int64", pa.Check.ge(1)),
+    }
+
+
 _year_matches = pa.Check(lambda d: d["year"] == d["date"].dt.year, name="year_matches_date")
 
 VETOES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
-        **_COMMON,
+        **_common(),
         "meeting_record": pa.Column("string", pa.Check.str_matches(r"^S/")),
         "meeting_record_list": pa.Column(object, _list_of(None, 1)),
         "members_list": pa.Column(object, _list_of(MEMBERS, 1)),
@@ -237,7 +241,7 @@ VETOES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
 
 BY_MEMBER_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
     {
-        **_COMMON,
+        **_common(),
         "member": pa.Column("string", pa.Check.isin(MEMBERS)),
         "member_raw": pa.Column("string", pa.Check.isin(list(MEMBER_NAMES))),
         "member_order": pa.Column("int64", pa.Check.in_range(1, 3)),

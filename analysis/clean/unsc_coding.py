@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table
 from .unsc_resolutions import CITATION, DTA, SOURCE, TAR, build_resolutions, flat
 
@@ -284,7 +285,7 @@ def _schema():
     return pa.DataFrameSchema(
         {
             "resolution": pa.Column("int64", pa.Check.ge(1)),
-            "year": pa.Column("int64", pa.Check.in_range(1946, 2015)),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
             "adoption_date": pa.Column("datetime64[ns]"),
             "symbol": pa.Column("string"),
             **{c: pa.Column("bool") for c in BINARY},

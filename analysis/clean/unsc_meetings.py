@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..sources import coverage
 from . import unsc as vetoes
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
 from .unsc_resolutions import MEMBER_RE as TEXT_MEMBER_RE
@@ -374,7 +375,8 @@ def _joined(root: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Dat
         add("vetoed draft not in the veto list", f"members in the meetings table: {', '.join(r.vetoed_by) or 'none'}",
             r.source_row, r.year, r.symbol, r.date)
     for r in j[j["_merge"] == "right_only"].itertuples():
-        after = " (after 2019: the meetings tables end there)" if pd.Timestamp(r.veto_date).year > 2019 else ""
+        end = coverage(SOURCE).last
+        after = f" (after {end}: the meetings tables end there)" if pd.Timestamp(r.veto_date).year > end else ""
         add("veto-list draft not found as vetoed in the meetings table",
             f"veto list: {', '.join(r.veto_members)} on {pd.Timestamp(r.veto_date).date()}{after}", None,
             pd.Timestamp(r.veto_date).year, r.veto_draft, r.veto_date)
@@ -472,7 +474,7 @@ def _meetings_schema():
     return pa.DataFrameSchema(
         {
             "source_row": pa.Column("int64", pa.Check.ge(1)),
-            "year": pa.Column("int64", pa.Check.in_range(1946, 2019)),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
             "date": pa.Column("datetime64[ns]", nullable=True),
             "date_raw": pa.Column("string", nullable=True),
             "date_note": pa.Column("string", nullable=True),
@@ -494,12 +496,12 @@ def _outcomes_schema():
         {
             "source_row": pa.Column("int64", pa.Check.ge(1)),
             "outcome_seq": pa.Column("int64", pa.Check.ge(1)),
-            "year": pa.Column("int64", pa.Check.in_range(1946, 2019)),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
             "date": pa.Column("datetime64[ns]", nullable=True),
             "outcome_type": pa.Column("string", pa.Check.isin(OUTCOME_TYPES)),
             "symbol": pa.Column("string", pa.Check.str_matches(r"^S/"), nullable=True),
             "resolution": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-            "resolution_year": pa.Column("Int64", pa.Check.in_range(1946, 2019), nullable=True),
+            "resolution_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True),
             **{c: pa.Column("Int64", pa.Check.in_range(0, 15), nullable=True) for c in ("yes", "no", "abstain")},
             "tally_plus": pa.Column("bool"),
             "adopted_unanimously": pa.Column("bool"),

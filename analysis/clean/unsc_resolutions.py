@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table
 
 SOURCE = "unsc-resolutions"
@@ -372,14 +373,14 @@ def _list_of_str(min_len: int = 0):
 def _schema():
     import pandera.pandas as pa
 
+    cov = coverage(SOURCE)  # config/sources.yaml
     return pa.DataFrameSchema(
         {
             "resolution": pa.Column("int64", pa.Check.in_range(1, 10000)),
-            "year": pa.Column("int64", pa.Check.in_range(1946, 2015)),
-            "year_file": pa.Column("int64", pa.Check.in_range(1946, 2015)),
+            "year": pa.Column("int64", pa.Check.in_range(*cov.span)),
+            "year_file": pa.Column("int64", pa.Check.in_range(*cov.span)),
             "symbol": pa.Column("string", pa.Check.str_matches(r"^S/RES/\d+ \(\d{4}\)$")),
-            "adoption_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1946-01-01"),
-                                                                           pd.Timestamp("2015-12-31"))),
+            "adoption_date": pa.Column("datetime64[ns]", pa.Check.in_range(cov.start, cov.end)),
             "date_source": pa.Column("string", pa.Check.isin(["header-adopted", "header-publication",
                                                               "header-resolution-of", "dta"])),
             "date_text": pa.Column("datetime64[ns]", nullable=True),

@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
 from .gwf import to_bool01, to_int
 
@@ -128,7 +129,10 @@ COLUMNS = [
     "source_row",
 ]
 
-_YEAR = pa.Check.in_range(1900, 2024)
+
+def _year() -> pa.Check:
+    """Years within V-Dem ERT's coverage (config/sources.yaml)."""
+    return pa.Check.in_range(*coverage(SOURCE).span)
 
 
 def _consistent(d: pd.DataFrame) -> bool:
@@ -146,12 +150,12 @@ SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
         "country_id": pa.Column("Int64", pa.Check.in_range(1, 999)),
         "country_text_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
         "country": pa.Column("string"),
-        "year": pa.Column("Int64", _YEAR),
+        "year": pa.Column("Int64", _year()),
         "v2x_polyarchy": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
         "v2x_polyarchy_codelow": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
         "v2x_polyarchy_codehigh": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
         "reg_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
-        **{c: pa.Column("Int64", _YEAR, nullable=True) for c in YEARS},
+        **{c: pa.Column("Int64", _year(), nullable=True) for c in YEARS},
         **{c: pa.Column("Int64", pa.Check.isin(list(m)), nullable=True) for c, m in CODED.items()},
         **{f"{c}_label": pa.Column("string", pa.Check.isin(list(m.values())), nullable=True)
            for c, m in CODED.items()},

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
 
 log = logging.getLogger("r2p.clean.wdi")
@@ -205,7 +206,7 @@ def _schema():
     return pa.DataFrameSchema(
         {
             "iso2c": pa.Column("string", pa.Check.str_matches(r"^[A-Z0-9]{2}$")),
-            "year": pa.Column("int64", pa.Check.in_range(1960, 2018)),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(ODA[0]).span)),
             "country": pa.Column("string"),
             "gwcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
             "is_aggregate": pa.Column("bool"),
