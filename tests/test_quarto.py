@@ -59,9 +59,11 @@ def build_quarto(kit: Path, cache_root: Path) -> Path:
     return Path(last)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def quarto(tmp_path_factory):
-    """quarto on PATH (from the kit), with Quarto's caches in a temporary directory."""
+    """quarto on PATH (from the kit), with Quarto's caches in a temporary directory, for this
+    module only: later modules (the end-to-end builds of test_workflow, which compare two builds
+    byte for byte) must render as a user without Quarto does."""
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     exe = build_quarto(KIT, cache)
     xdg = tmp_path_factory.mktemp("xdg")
@@ -91,7 +93,7 @@ def _brief_title(slug: str) -> dict:
     return {"title": R.md_escape(title)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def rendered(quarto, results, tmp_path_factory):
     """{engine: {name: (html, pdf)}} for the papers and three briefs, and Quarto's log."""
     out = {}
