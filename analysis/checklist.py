@@ -167,8 +167,14 @@ def _matches(patterns: list[str], paragraphs: list[str]) -> list[str]:
     for p in paragraphs:
         for pat in patterns:
             m = re.search(pat, p, flags=re.IGNORECASE)
-            if m:
-                found.append(p[max(0, m.start() - 40):m.end() + 40].strip())
+            if m:  # the match with a few whole words either side
+                a, b = max(0, m.start() - 45), min(len(p), m.end() + 45)
+                snip = p[a:b]
+                if a > 0:
+                    snip = snip.split(" ", 1)[-1]
+                if b < len(p):
+                    snip = snip.rsplit(" ", 1)[0]
+                found.append(snip.strip())
     return found
 
 
