@@ -70,7 +70,7 @@ def test_fatalities_outside_ucdp_coverage_are_not_stated():
     cy = _cy().assign(year=lambda d: d.year - 30)  # 1976-1985: before UCDP coverage
     cy[["battle_deaths_best", "osv_gov_best", "osv_nonstate_best"]] = float("nan")
     b = case_brief(_case(start_year=1979, end_year=1979, start_date=pd.Timestamp("1979-01-01"),
-                         end_date=pd.Timestamp("1979-06-01")), cy, _osv(), ["0.3"], 2024)
+                         end_date=pd.Timestamp("1979-06-01")), cy, _osv(), ["0.3"], 2024, _checklist())
     assert all(f["battle_deaths_best"] is None for f in b["fatalities"])
 
 
