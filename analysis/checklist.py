@@ -131,7 +131,8 @@ def linked_resolutions(rules: dict, prif: pd.DataFrame, texts: pd.DataFrame, cod
 
 def _res_label(link: dict) -> str:
     d = link["days_from_start"]
-    when = "on the start day" if d == 0 else f"{abs(d)} days {'before' if d < 0 else 'after'} the start"
+    days = f"{abs(d)} day{'' if abs(d) == 1 else 's'}"
+    when = "on the start day" if d == 0 else f"{days} {'before' if d < 0 else 'after'} the start"
     return f"resolution {link['resolution']} ({link['adopted']}, {when})"
 
 
