@@ -7,93 +7,52 @@ in the target country around the intervention, and a checklist of Brozus's five
 conditions as far as the data can code them. `results/conditions.json` aggregates the
 checklist over all interventions for the policy paper.
 
-Brozus's conditions and what the data can say (PRIF HMI codebook v1.13):
-
-1. UNSC authorisation            coded: UNSC = 2 (mandate or approval)
-2. goal: behaviour, not regime   circular: REGIME = 0 is the outcome the condition should
-                                 help explain, so it is shown, never counted as evidence
-3. justified only by protection  by construction: SAVING = 1 for every case PRIF selects
-                                 (it selects humanitarian cases), so it is shown, never
-                                 counted as evidence
-4. force used only to protect    not coded
-5. post-conflict assistance      not coded per intervention; net ODA in aggregate: claim PC1
-
-Each condition carries `evidence`: whether its coding can count as evidence about the
-interventions (False for a circular or by-construction coding).
+The checklist itself is coded in `analysis/checklist.py` (rules and notes in
+`config/coding/conditions.yaml`) and stored as `data/processed/conditions_checklist.parquet`:
+each cell is met / not met / cannot be coded from these data, with its source and a coding
+note; a cell met by construction of the case selection (condition 3) or read off the outcome
+is shown as such and never counted as evidence. This module only reads it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from . import checklist as CL
 from .io import atomic_dir, read_parquet, write_json
 from .stats import json_safe
 
-CONDITIONS = [
-    {"n": 1, "short": "UNSC authorisation", "condition": "UN Security Council authorisation", "status": "coded",
-     "measure": "PRIF UNSC = 2 (mandate or approval)"},
-    {"n": 2, "short": "Goal: behaviour, not regime", "condition": "Stated goal is a change of regime behaviour, not of regime composition", "status": "circular",
-     "evidence": False,
-     "measure": "PRIF REGIME = 0 (no regime change): coded from the outcome the condition should explain, not from a "
-                "stated goal; shown, not counted as evidence"},
-    {"n": 3, "short": "Justified only by protection", "condition": "Intervention justified only in terms of protecting a population", "status": "by construction",
-     "evidence": False,
-     "measure": "PRIF SAVING = 1: met by every intervention because PRIF selects humanitarian cases; shown, not counted "
-                "as evidence (sole justification is not coded)"},
-    {"n": 4, "short": "Force only to protect", "condition": "Force used only for the purpose of protecting", "status": "not coded",
-     "evidence": False, "measure": "no variable in the data codes the purpose of each use of force"},
-    {"n": 5, "short": "Post-conflict assistance", "condition": "Comprehensive assistance offered for post-conflict reconstruction", "status": "not coded",
-     "evidence": False, "measure": "not coded per intervention (no variable codes what the interveners offered); in "
-                                   "aid terms, claim PC1 compares net ODA after each intervention with comparable "
-                                   "conflict countries"},
-]
-CONDITIONS[0]["evidence"] = True
+
+def checklist(case_id: str, table: pd.DataFrame) -> list[dict]:
+    """The intervention's five cells from the checklist table (empty if it is not in PRIF v0.3)."""
+    rows = table[table["case_id"] == case_id].sort_values("condition")
+    return [{"n": int(r.condition), "short": str(r.short), "value": str(r.value), "basis": str(r.basis),
+             "evidence": bool(r.counts_as_evidence), "source": str(r.source), "rule": str(r.rule),
+             "resolution": None if pd.isna(r.resolution) else int(r.resolution), "note": str(r.note),
+             "timing": str(r.timing)} for r in rows.itertuples(index=False)]
 
 
-def checklist(case: pd.Series) -> list[dict]:
-    def val(v):
-        return None if pd.isna(v) else bool(v)
-
-    met = {
-        1: val(case["mandate"]),
-        2: None if pd.isna(case["regime_change"]) else not bool(case["regime_change"]),
-        3: val(case["saving"]),
-        4: None,
-        5: None,
-    }
-    return [dict(c, met=met[c["n"]]) for c in CONDITIONS]
-
-
-def conditions_summary(hmi: pd.DataFrame) -> dict:
-    out = {"conditions": CONDITIONS, "releases": {}}
-    for rel, h in hmi.groupby("release", sort=True):
-        rows = [checklist(r) for _, r in h.iterrows()]
-        per = []
-        for i, c in enumerate(CONDITIONS):
-            vals = [r[i]["met"] for r in rows]
-            coded = [v for v in vals if v is not None]
-            per.append({"n": c["n"], "met": int(sum(coded)), "coded": len(coded), "total": len(vals)})
-        all3 = [all(r[i]["met"] is True for i in range(3)) for r in rows]
-        evid = [i for i, c in enumerate(CONDITIONS) if c["evidence"]]
-        out["releases"][rel] = {
-            "n_interventions": len(h),
-            "first_start_year": int(h["start_year"].min()),
-            "last_start_year": int(h["start_year"].max()),
-            "per_condition": per,
-            "meet_coded_1_to_3": int(sum(all3)),
-            "cases_meeting_1_to_3": sorted(h.loc[np.array(all3), "case_id"].tolist()),
-            "regime_change_cases": sorted(h.loc[h["regime_change"].fillna(False).astype(bool), "case_id"].tolist()),
-            "conditions_counted_as_evidence": [CONDITIONS[i]["n"] for i in evid],
-            "regime_change_with_mandate": sorted(
-                h.loc[h["regime_change"].fillna(False).astype(bool) & h["mandate"].fillna(False).astype(bool),
-                      "case_id"].tolist()),
-            "regional_org_involved": int((h["regional_org"].fillna(0) > 0).sum()),
-            "regional_org_coded": int(h["regional_org"].notna().sum()),
-        }
-    return json_safe(out)
+def conditions_summary(hmi: pd.DataFrame, table: pd.DataFrame, rules: dict) -> dict:
+    """The checklist over all interventions (PRIF v0.3) for the paper: per condition the counts
+    of each value and of cells that count as evidence, and the regime-change cases beside it."""
+    h = hmi[hmi["release"] == "0.3"]
+    w = CL.wide(table)
+    rc = sorted(h.loc[h["regime_change"].fillna(False).astype(bool), "case_id"])
+    mandate = set(h.loc[h["mandate"].fillna(False).astype(bool), "case_id"])
+    return json_safe({
+        "conditions": CL.rules_summary(rules),
+        "per_condition": CL.summary(table),
+        "n_interventions": int(table["case_id"].nunique()),
+        "first_start_year": int(h["start_year"].min()), "last_start_year": int(h["start_year"].max()),
+        "regime_change_cases": rc,
+        "regime_change_with_mandate": sorted(set(rc) & mandate),
+        "regime_change_rows": {c: {k: str(v) for k, v in w.loc[c].items()} for c in rc if c in w.index},
+        "linked_resolutions": int(table.loc[table["condition"] == 1, "resolution"].notna().sum()),
+        "regional_org_involved": int((h["regional_org"].fillna(0) > 0).sum()),
+        "regional_org_coded": int(h["regional_org"].notna().sum()),
+    })
 
 
 def _window_sum(cy: pd.DataFrame, col: str, y0: int, y1: int) -> float | None:
@@ -103,7 +62,8 @@ def _window_sum(cy: pd.DataFrame, col: str, y0: int, y1: int) -> float | None:
     return float(s.sum())
 
 
-def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releases: list[str], last_year: int) -> dict:
+def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releases: list[str], last_year: int,
+               table: pd.DataFrame) -> dict:
     start = int(case["start_year"])
     end = last_year if pd.isna(case["end_year"]) else int(case["end_year"])
     fat = []
@@ -143,7 +103,7 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
         "regional_org_label": case["regional_org_label"], "saving": case["saving"],
         "timeline": [{"date": str(pd.Timestamp(t["date"]).date()), "event": t["event"]} for t in timeline if not pd.isna(t["date"])],
         "fatalities": fat, "ucdp_coverage_note": "UCDP fatality data cover 1989 onwards; periods outside coverage are not stated.",
-        "perpetrators": perps, "checklist": checklist(case),
+        "perpetrators": perps, "checklist": checklist(case["case_id"], table),
         "source": {"file": case["source_file"], "row": case["source_row"]},
     })
 
@@ -152,7 +112,7 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
 SLUGS_FILE = "brief-slugs.json"
 
 
-def write_all(processed: Path, out: Path, last_year: int | None = None) -> list[str]:
+def write_all(processed: Path, out: Path, last_year: int | None = None, rules_path: str | Path = CL.RULES_PATH) -> list[str]:
     """Every brief's data and the conditions summary; `last_year` (of open-ended interventions'
     windows) defaults to the panel's last year, as the data say it."""
     from .figures import brief_cases
@@ -161,6 +121,7 @@ def write_all(processed: Path, out: Path, last_year: int | None = None) -> list[
     hmi = read_parquet(processed / "hmi_cases.parquet")
     cy = read_parquet(processed / "country_year.parquet")
     osv = read_parquet(processed / "ucdp_onesided.parquet")
+    table = read_parquet(processed / CL.OUTPUT)
     if last_year is None:
         last_year = int(cy["year"].max())
     mapper = mapper_from_processed(processed)
@@ -171,9 +132,10 @@ def write_all(processed: Path, out: Path, last_year: int | None = None) -> list[
     with atomic_dir(out / "briefs") as tmp:  # the whole set replaces the old one: no stale or partial set
         for _, case in cases.iterrows():
             cy_case = cy[cy.gwcode == case["gwcode"]] if not pd.isna(case["gwcode"]) else cy.iloc[0:0]
-            write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year), tmp / f"{case['slug']}.json")
+            write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year, table),
+                       tmp / f"{case['slug']}.json")
             slugs.append(case["slug"])
-    write_json(conditions_summary(hmi), out / "conditions.json")
+    write_json(conditions_summary(hmi, table, CL.load_rules(rules_path)), out / "conditions.json")
     # the manifest of the set (the workflow reads the slugs from it, and a brief's data
     # file that went missing is noticed and rebuilt rather than its brief dropped)
     write_json({"slugs": sorted(slugs)}, out / SLUGS_FILE)

@@ -114,6 +114,13 @@ def cmd_unsc_validate(args) -> None:
     log.info("wrote %s", args.output)
 
 
+def cmd_conditions_checklist(args) -> None:
+    from .checklist import write_checklist
+
+    df = write_checklist(Path(args.processed), Path(args.output), args.rules)
+    log.info("wrote %s (%d interventions x 5 conditions)", args.output, df["case_id"].nunique())
+
+
 def cmd_claim(args) -> None:
     from .claims import load_claims, write_claim
     from .io import check_parquet
@@ -353,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     uv.add_argument("--holdout", default="config/coding/unsc_holdout_sample.csv")
     uv.add_argument("--output", default="data/processed/unsc_coding_validation.csv")
     uv.set_defaults(func=cmd_unsc_validate)
+    ck = sub.add_parser("conditions-checklist", help="Brozus's five conditions per intervention, coded from sources")
+    ck.add_argument("--processed", default="data/processed")
+    ck.add_argument("--rules", default="config/coding/conditions.yaml")
+    ck.add_argument("--output", default="data/processed/conditions_checklist.parquet")
+    ck.set_defaults(func=cmd_conditions_checklist)
     cl = sub.add_parser("claim", help="test one claim from config/claims.yaml")
     cl.add_argument("claim_id")
     cl.add_argument("--processed", default="data/processed")

@@ -38,17 +38,26 @@ DERIVED = {
         "per feature and organisation, on the whole sample and its random part (analysis/clean/unsc_coding.py).",
         ("subset", "feature"),
     ),
+    "conditions_checklist.parquet": (
+        "Brozus's five conditions per PRIF v0.3 intervention (one row per intervention and condition): met, not met "
+        "or cannot be coded from these data, with the source, the rule and a coding note; only cells read from a "
+        "source count as evidence (rules: config/coding/conditions.yaml; analysis/checklist.py).",
+        ("case_id", "condition"),
+    ),
 }
 
 def _derived_from() -> dict[str, tuple[str, ...]]:
     from .panel import INPUT_TABLES
 
     return {"country_year.parquet": tuple(INPUT_TABLES), "crosswalk_report.csv": tuple(INPUT_TABLES),
-            "hmi_release_diff.csv": ("hmi_cases",), "unsc_coding_validation.csv": ("unsc_resolutions_coded",)}
+            "hmi_release_diff.csv": ("hmi_cases",), "unsc_coding_validation.csv": ("unsc_resolutions_coded",),
+            "conditions_checklist.parquet": ("hmi_cases", "prif_hmi_03", "unsc_resolutions", "unsc_resolutions_coded",
+                                             "wdi_oda", "country_year", "crosswalk")}
 
 
 DERIVED_MODULE = {"country_year.parquet": "analysis/panel.py", "crosswalk_report.csv": "analysis/crosswalk.py",
-                  "hmi_release_diff.csv": "analysis/clean/prif.py", "unsc_coding_validation.csv": "analysis/clean/unsc_coding.py"}
+                  "hmi_release_diff.csv": "analysis/clean/prif.py", "unsc_coding_validation.csv": "analysis/clean/unsc_coding.py",
+                  "conditions_checklist.parquet": "analysis/checklist.py"}
 
 _ARROW_TO_FRICTIONLESS = {
     "int": "integer", "uint": "integer", "double": "number", "float": "number", "bool": "boolean",

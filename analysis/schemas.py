@@ -42,3 +42,32 @@ COUNTRY_YEAR = pa.DataFrameSchema(
     strict=True,
     unique=["gwcode", "year"],
 )
+
+
+#: Brozus's five conditions per intervention (analysis/checklist.py): one row per PRIF v0.3
+#: intervention and condition.
+_CL_VALUES = ["met", "not met", "cannot be coded from these data"]
+CONDITIONS_CHECKLIST = pa.DataFrameSchema(
+    {
+        "case_id": pa.Column("string"),
+        "slug": pa.Column("string", pa.Check.str_matches(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")),
+        "condition": pa.Column("int64", pa.Check.isin([1, 2, 3, 4, 5])),
+        "short": pa.Column("string"),
+        "value": pa.Column("string", pa.Check.isin(_CL_VALUES)),
+        "basis": pa.Column("string", pa.Check.isin(["source", "by construction", "outcome"])),
+        "counts_as_evidence": pa.Column("bool"),
+        "timing": pa.Column("string"),
+        "source": pa.Column("string", pa.Check.str_length(min_value=5)),
+        "rule": pa.Column("string"),
+        "resolution": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "note": pa.Column("string", pa.Check.str_length(min_value=10)),
+    },
+    checks=[
+        # only a cell read from a source, and coded, counts as evidence
+        pa.Check(lambda d: ~d["counts_as_evidence"] | ((d["basis"] == "source") & (d["value"] != _CL_VALUES[2])),
+                 name="evidence_only_from_a_source"),
+        pa.Check(lambda d: d.groupby("case_id")["condition"].transform("size") == 5, name="five_conditions_per_case"),
+    ],
+    strict=True,
+    unique=["case_id", "condition"],
+)

@@ -1682,3 +1682,45 @@ def projected_break(counts: Any, years: Any, break_year: int, *, exposure: Any, 
     p = float(2 * stats.norm.sf(abs(math.log(est)) / se))
     return StatResult(method=method, estimate=est, ci_low=est * math.exp(-z * se), ci_high=est * math.exp(z * se),
                       p_value=p, n=len(y), extra=extra)
+
+
+def exact_score_trend(scores: Any, y: Any) -> dict[str, Any]:
+    """Exact conditional trend test of a binary outcome over integer scores (the exact
+    Cochran-Armitage test; the permutation test of the linear-probability slope).
+
+    Conditional on the scores and the number m of cases with y = 1, every set of m cases is
+    equally likely under the null; the statistic T = sum of the scores of the y = 1 cases is
+    enumerated exactly by counting, for each t, the subsets of size m with score sum t (dynamic
+    programming, exact integers). Returns the slope (OLS of y on the score), T, and both
+    one-sided p-values: `p_lower` = P(T <= t_obs) (y rarer at higher scores), `p_upper` =
+    P(T >= t_obs). The slope is a monotone function of T given the margins, so the two tests
+    are tests of the slope."""
+    s = np.asarray(scores, dtype=np.int64)
+    yy = np.asarray(y, dtype=bool)
+    if s.shape != yy.shape or s.ndim != 1:
+        raise ValueError("scores and y must be 1-d and of equal length")
+    if (s < 0).any():
+        raise ValueError("scores must be non-negative integers")
+    n, m = len(s), int(yy.sum())
+    out = {"n": n, "events": m, "t_obs": int(s[yy].sum())}
+    if n < 2 or m in (0, n) or s.min() == s.max():
+        return {**out, "slope": None, "p_lower": None, "p_upper": None,
+                "reason": "no variation in the outcome or in the score"}
+    smax = int(s.sum())
+    # ways[k][t]: number of subsets of size k with score sum t (Python ints: exact)
+    ways = [[0] * (smax + 1) for _ in range(m + 1)]
+    ways[0][0] = 1
+    for si in s.tolist():
+        for k in range(min(m, n), 0, -1):
+            prev, cur = ways[k - 1], ways[k]
+            for t in range(smax, si - 1, -1):
+                if prev[t - si]:
+                    cur[t] += prev[t - si]
+    dist = ways[m]
+    total = sum(dist)
+    t0 = out["t_obs"]
+    p_lower = sum(dist[: t0 + 1]) / total
+    p_upper = sum(dist[t0:]) / total
+    sc = s.astype(float)
+    slope = float(np.cov(sc, yy.astype(float), ddof=1)[0, 1] / np.var(sc, ddof=1))
+    return {**out, "slope": slope, "p_lower": float(p_lower), "p_upper": float(p_upper), "reason": None}

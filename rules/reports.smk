@@ -57,8 +57,11 @@ checkpoint briefs_data:
             f"{PROCESSED}/ucdp_onesided.parquet",
             f"{PROCESSED}/crosswalk.parquet",
             f"{PROCESSED}/polity5.parquet",
+            f"{PROCESSED}/conditions_checklist.parquet",
         ],
-        code="analysis/briefs.py",
+        # the checklist's rules and notes (shown in the paper and the appendix)
+        rules=["config/coding/conditions.yaml", "config/schemas/conditions.schema.json"],
+        code=["analysis/briefs.py", "analysis/checklist.py"],
     output:
         briefs=directory("results/briefs"),
         conditions="results/conditions.json",
@@ -99,6 +102,9 @@ rule report:
         figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
+        # the appendix's coding rules of the five conditions (analysis/checklist.py reads them)
+        checklist=[f"{PROCESSED}/conditions_checklist.parquet", "config/coding/conditions.yaml",
+                   "config/schemas/conditions.schema.json", "analysis/checklist.py"],
         # the appendix's Security Council section (coding, validation, joins): analysis/council_report.py
         council=[f"{PROCESSED}/unsc_coding_validation.csv", f"{PROCESSED}/unsc_outcomes.parquet",
                  f"{PROCESSED}/unsc_meetings_join_report.parquet", "config/coding/unsc_hand_coded_sample.csv",

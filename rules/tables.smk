@@ -1,5 +1,6 @@
 # Analysis tables built from the cleaned tables (the contract the claims and reports rely on).
 
+from analysis.checklist import INPUT_TABLES as CHECKLIST_TABLES
 from analysis.panel import INPUT_TABLES as PANEL_TABLES
 
 PANEL_INPUTS = [f"{PROCESSED}/{t}.parquet" for t in PANEL_TABLES]
@@ -59,10 +60,31 @@ rule unsc_coding_validation:
         " --holdout {input.holdout:q} --output {output:q}"
 
 
+rule conditions_checklist:
+    # Brozus's five conditions per intervention (analysis/checklist.py; rules in config/coding/conditions.yaml)
+    input:
+        tables=[f"{PROCESSED}/{t}.parquet" for t in CHECKLIST_TABLES],
+        rules=["config/coding/conditions.yaml", "config/schemas/conditions.schema.json"],
+        code=["analysis/checklist.py", "analysis/schemas.py", "analysis/oda.py", "analysis/claims/conditions.py",
+              "analysis/panel.py", "analysis/crosswalk.py"],
+    output:
+        f"{PROCESSED}/conditions_checklist.parquet",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+    conda:
+        "../envs/r2p.yaml"
+    log:
+        "logs/tables/conditions_checklist.log",
+    shell:
+        "python -m analysis --log {log:q} conditions-checklist --processed {params.processed:q}"
+        " --rules {input.rules[0]:q} --output {output:q}"
+
+
 rule datapackage:
     input:
         tables=[f"{PROCESSED}/{t}.parquet" for t in TABLES],
-        derived=rules.country_year.output + rules.hmi_release_diff.output + rules.unsc_coding_validation.output,
+        derived=rules.country_year.output + rules.hmi_release_diff.output + rules.unsc_coding_validation.output
+        + rules.conditions_checklist.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
         code=["analysis/datapackage.py", "analysis/panel.py"],  # panel.py: the panel columns described
         # the registry: raw checksums, and the years the tables' range checks (constraints) take

@@ -102,7 +102,7 @@ def test_the_data_contract_without_data(base, tmp_path):
     from analysis.clean import registry as table_registry
 
     assert R._known_tables() == set(table_registry()) | {"country_year", "hmi_cases", "hmi_release_diff",
-                                                          "crosswalk_report"}
+                                                          "crosswalk_report", "conditions_checklist"}
 
 
 # --------------------------------------------------------------------------- registry: semantics

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis import ROOT
-from analysis.briefs import CONDITIONS, case_brief, checklist, conditions_summary
+from analysis.briefs import case_brief, checklist, conditions_summary
+from analysis.checklist import load_rules
 
 EVIL = "<script>alert(1)</script> #set page(fill: red) $x$ @label *bold*"
 
@@ -39,21 +40,37 @@ def _osv() -> pd.DataFrame:
                          "gwno_location_list": [["620"], ["620"], ["620"]]})
 
 
+def _checklist(case_id: str = EVIL, values=("met", "met", "met", "not met", "cannot be coded from these data")) -> pd.DataFrame:
+    """A checklist table (the schema's columns) for one intervention, built in code."""
+    basis = ["source", "source", "by construction", "source", "source"]
+    rows = [{"case_id": case_id, "slug": "evil-case", "condition": n, "short": f"short {n}", "value": v,
+             "basis": b, "counts_as_evidence": b == "source" and v != "cannot be coded from these data",
+             "timing": "at the start", "source": f"PRIF {EVIL}", "rule": "r", "resolution": 1973 if n == 1 else None,
+             "note": f"note {n} {EVIL}"} for n, (v, b) in enumerate(zip(values, basis), start=1)]
+    df = pd.DataFrame(rows)
+    df["resolution"] = df["resolution"].astype("Int64")
+    return df
+
+
 def test_case_brief_numbers_and_checklist():
-    b = case_brief(_case(), _cy(), _osv(), ["0.3"], 2024)
+    b = case_brief(_case(), _cy(), _osv(), ["0.3"], 2024, _checklist())
     fat = {f["period"]: f for f in b["fatalities"]}
     assert fat["during"]["battle_deaths_best"] == 3762 and fat["3 years after"]["battle_deaths_best"] == 305
     assert fat["3 years before"]["osv_gov_best"] == 0
     assert [p["actor"] for p in b["perpetrators"]] == ["Government of Libya", EVIL]  # 1990 is outside the window
-    met = {c["n"]: c["met"] for c in b["checklist"]}
-    assert met == {1: True, 2: False, 3: True, 4: None, 5: None}
+    cells = {c["n"]: (c["value"], c["evidence"]) for c in b["checklist"]}
+    assert cells == {1: ("met", True), 2: ("met", True), 3: ("met", False), 4: ("not met", True),
+                     5: ("cannot be coded from these data", False)}
+    assert b["checklist"][0]["resolution"] == 1973
+    # an intervention the checklist does not hold (not in PRIF v0.3) has no cells
+    assert checklist("elsewhere", _checklist()) == []
 
 
 def test_fatalities_outside_ucdp_coverage_are_not_stated():
     cy = _cy().assign(year=lambda d: d.year - 30)  # 1976-1985: before UCDP coverage
     cy[["battle_deaths_best", "osv_gov_best", "osv_nonstate_best"]] = float("nan")
     b = case_brief(_case(start_year=1979, end_year=1979, start_date=pd.Timestamp("1979-01-01"),
-                         end_date=pd.Timestamp("1979-06-01")), cy, _osv(), ["0.3"], 2024)
+                         end_date=pd.Timestamp("1979-06-01")), cy, _osv(), ["0.3"], 2024, _checklist())
     assert all(f["battle_deaths_best"] is None for f in b["fatalities"])
 
 
@@ -62,11 +79,14 @@ def test_conditions_summary_counts():
         dict(_case(), release="0.3", regional_org=1, start_year=2011),
         dict(_case(case_id="B", mandate=False, regime_change=False), release="0.3", regional_org=0, start_year=1990),
     ])
-    s = conditions_summary(hmi)["releases"]["0.3"]
-    assert s["per_condition"][0] == {"n": 1, "met": 1, "coded": 2, "total": 2}
-    assert s["per_condition"][1]["met"] == 1 and s["per_condition"][3]["coded"] == 0
-    assert s["regime_change_with_mandate"] == [EVIL] and s["conditions_counted_as_evidence"] == [1]
-    assert s["first_start_year"] == 1990 and len(CONDITIONS) == 5
+    table = pd.concat([_checklist(), _checklist("B", ("not met", "cannot be coded from these data", "met", "met", "met"))])
+    s = conditions_summary(hmi, table, load_rules())
+    per = {p["n"]: p for p in s["per_condition"]}
+    assert (per[1]["met"], per[1]["not_met"], per[1]["counted_as_evidence"]) == (1, 1, 2)
+    assert (per[2]["met"], per[2]["cannot_be_coded"], per[2]["counted_as_evidence"]) == (1, 1, 1)
+    assert per[3]["met"] == 2 and per[3]["counted_as_evidence"] == 0  # by construction: never evidence
+    assert s["regime_change_with_mandate"] == [EVIL] and s["regime_change_rows"][EVIL]["c4"] == "not met"
+    assert s["first_start_year"] == 1990 and len(s["conditions"]) == 5 and s["n_interventions"] == 2
 
 
 @pytest.mark.slow
@@ -77,7 +97,7 @@ def test_brief_escapes_dataset_strings(tmp_path):
     from analysis.render import render
 
     res = tmp_path / "results"
-    b = case_brief(_case(), _cy(), _osv(), ["0.3"], 2024)
+    b = case_brief(_case(), _cy(), _osv(), ["0.3"], 2024, _checklist())
     (res / "briefs").mkdir(parents=True)
     (res / "briefs" / "evil-case.json").write_text(json.dumps(b))
     figs = res / "figures" / "briefs"

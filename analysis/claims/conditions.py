@@ -111,3 +111,106 @@ def pc1_oda(claim: Claim, data: Data) -> ClaimOutput:
             f"({len(repeated)} countries), so their windows overlap and they are not independent draws; the exact "
             "interval treats them as if they were.",
         ])
+
+
+# ----------------------------------------------------------------------------- CN1
+
+#: which conditions make up the score (option -> condition numbers)
+CN1_SCORES = {"1-2-4": (1, 2, 4), "1-2": (1, 2)}
+
+
+def cn1_frame(checklist: pd.DataFrame, hmi: pd.DataFrame, conditions: str, uncoded: str, libya: str) -> pd.DataFrame:
+    """One row per intervention: its score (conditions met among those counted), whether a counted
+    cell could not be coded, and PRIF's REGIME (the outcome); the cases the specification keeps."""
+    from ..checklist import MET, UNCODED
+
+    if conditions not in CN1_SCORES:
+        raise ValueError(f"unknown conditions option {conditions!r}; known: {sorted(CN1_SCORES)}")
+    if uncoded not in ("complete-cases", "as-not-met"):
+        raise ValueError(f"unknown uncoded option {uncoded!r}")
+    if libya not in ("include", "exclude"):
+        raise ValueError(f"unknown libya option {libya!r}")
+    counted = CN1_SCORES[conditions]
+    cl = checklist[checklist["condition"].isin(counted)]
+    bad = cl[~cl["basis"].eq("source")]
+    if len(bad):  # the registry may only count conditions read from a source
+        raise ValueError(f"condition(s) {sorted(bad['condition'].unique())} are not coded from a source "
+                         f"({sorted(bad['basis'].unique())}): they cannot count")
+    g = cl.groupby("case_id")
+    f = pd.DataFrame({"score": g["value"].apply(lambda v: int((v == MET).sum())),
+                      "uncoded": g["value"].apply(lambda v: int((v == UNCODED).sum()))})
+    h = hmi[hmi["release"] == "0.3"].set_index("case_id")
+    f = f.join(h[["regime_change", "target"]], how="left")
+    f["target"] = f["target"].astype("Int64")
+    f = f.reset_index()
+    keep = f["regime_change"].notna()
+    if uncoded == "complete-cases":
+        keep &= f["uncoded"] == 0
+    if libya == "exclude":
+        keep &= f["case_id"] != "Libya 2011"
+    f["kept"] = keep
+    return f
+
+
+def cn1_conditions_trend(claim: Claim, data: Data) -> ClaimOutput:
+    """CN1: is regime change rarer among interventions that meet more of Brozus's conditions?"""
+    from ..stats import exact_score_trend
+
+    checklist = data.table("conditions_checklist")
+    hmi = data.table("hmi_cases")
+    method = ("slope of PRIF REGIME (0/1) on the number of counted conditions met (linear probability); exact "
+              "conditional trend test (Cochran-Armitage, permutation of the regime-change cases over the "
+              "interventions; lower tail supports, upper tail contradicts)")
+
+    def fn(conditions: str, uncoded: str, libya: str) -> StatResult:
+        f = cn1_frame(checklist, hmi, conditions, uncoded, libya)
+        k = f[f["kept"]]
+        y = k["regime_change"].astype(bool).to_numpy()
+        r = exact_score_trend(k["score"].to_numpy(), y)
+        top = len(CN1_SCORES[conditions])
+        extra = {"sample_key": "|".join(sorted(k["case_id"])) + "#" + ",".join(map(str, k["score"])),
+                 "events": r["events"], "t_obs": r["t_obs"],
+                 "meet_all": int((k["score"] == top).sum()),
+                 "regime_change_meeting_all": sorted(k.loc[(k["score"] == top) & y, "case_id"]),
+                 "p_value_contradict": r["p_upper"]}
+        if r["reason"]:
+            return StatResult(method=method, n=r["n"], reason=r["reason"], extra=extra)
+        return StatResult(method=method, estimate=r["slope"], p_value=r["p_lower"], n=r["n"], extra=extra)
+
+    curve = run_curve(claim, fn, extra_cols=["p_value_contradict", "sample_key"])
+    p = claim.primary
+    prim = fn(**p)
+    f = cn1_frame(checklist, hmi, **p)
+    k = f[f["kept"]]
+    by_score = (k.assign(rc=k["regime_change"].astype(bool))
+                .groupby("score").agg(interventions=("case_id", "size"), regime_change=("rc", "sum"))
+                .reset_index())
+    by_score["cases_with_regime_change"] = [sorted(k.loc[(k["score"] == s) & k["regime_change"].astype(bool), "case_id"])
+                                            for s in by_score["score"]]
+    dropped = f[~f["kept"]]
+    rc_all = sorted(f.loc[f["regime_change"].fillna(False).astype(bool), "case_id"])
+    rc_dropped = sorted(dropped.loc[dropped["regime_change"].fillna(False).astype(bool), "case_id"])
+    tg = k.assign(rc=k["regime_change"].astype(bool), against_gov=k["target"].eq(1).fillna(False))
+    by_target = (tg.groupby("against_gov").agg(interventions=("case_id", "size"), regime_change=("rc", "sum"),
+                                               mean_score=("score", "mean")).reset_index())
+    top = len(CN1_SCORES[p["conditions"]])
+    primary_detail = json_safe({
+        "result": prim.to_dict(),
+        "conditions_counted": list(CN1_SCORES[p["conditions"]]),
+        "by_score": by_score.to_dict("records"),
+        "interventions": f.assign(regime_change=f["regime_change"].astype(object)).astype(object)
+                          .where(pd.notna(f), None).to_dict("records"),
+        "n_interventions": int(len(f)), "n_kept": int(len(k)),
+        "dropped_with_uncoded_cells": sorted(dropped["case_id"]),
+        "regime_change_cases": rc_all, "regime_change_cases_dropped": rc_dropped,
+        "meet_all_counted": int((k["score"] == top).sum()),
+        "regime_change_meeting_all_counted": sorted(k.loc[(k["score"] == top) & k["regime_change"].astype(bool),
+                                                          "case_id"]),
+        "by_target_against_government": by_target.to_dict("records"),
+    })
+    return ClaimOutput(curve=curve, primary_detail=primary_detail, details={}, limitations=[
+        f"Primary: {len(k)} of {len(f)} interventions, {int(k['regime_change'].astype(bool).sum())} with regime-change "
+        f"activity ({len(rc_dropped)} of the {len(rc_all)} regime-change cases are dropped because a counted cell "
+        f"cannot be coded: {', '.join(rc_dropped) or 'none'}); {int((k['score'] == top).sum())} meet every counted "
+        "condition.",
+    ])

@@ -93,6 +93,9 @@ TESTS: dict[str, TestDef] = {
         "censoring": ("exclude-left-censored", "include-left-censored")}),
     "pc1_oda": TestDef("conditions:pc1_oda", {
         "k": (3, 5), "measure": ("share-of-world-oda", "current-usd"), "windows": ("complete", "any-years")}),
+    "cn1_conditions_trend": TestDef("conditions:cn1_conditions_trend", {
+        "conditions": ("1-2-4", "1-2"), "uncoded": ("complete-cases", "as-not-met"), "libya": ("include", "exclude")},
+        statistics=("p_value",)),
     "lb1_veto_rate": TestDef("vetoes:lb1_veto_rate", {
         "vetoer": ("russia-or-china", "russia", "china", "russia-and-china-jointly"),
         "before": ("1992-2010", "2001-2010", "2006-2010"), "after": ("2011-2021", "2011-2019", "2011-2015"),
@@ -125,7 +128,7 @@ TESTS: dict[str, TestDef] = {
 
 #: Tables outside `data/processed/` that a claim may name (none today): the data contract is
 #: the cleaned tables (analysis.clean.registry) plus the derived analysis tables.
-DERIVED_TABLES = ("country_year", "hmi_cases", "hmi_release_diff", "crosswalk_report")
+DERIVED_TABLES = ("country_year", "hmi_cases", "hmi_release_diff", "crosswalk_report", "conditions_checklist")
 #: derived files (not tables) a claim may read from the processed directory: `data.files`.
 DERIVED_FILES = ("unsc_coding_validation.csv",)
 
