@@ -6,6 +6,7 @@ mirror. Prints figures only; asserts nothing.
     python bench/bench_workflow.py --cold             # also a cold build in a clean copy
     python bench/bench_workflow.py --cold --baseline fb9c5a3   # ... and the same for a commit
     python bench/bench_workflow.py council            # the Security Council tables (issue 17) alone, cold
+    python bench/bench_workflow.py new-sources        # the four new sources + their claims (issues 17, 18)
 
 No-op reruns (best of --repeat, in this checkout once it is built):
 - "with re-verification": the plain `snakemake -c2` (raw files re-verified through the
@@ -85,6 +86,11 @@ def clean_copy(dest: Path, rev: str | None = None) -> Path:
 COUNCIL = [f"data/processed/{t}.parquet" for t in (
     "unsc_resolutions", "unsc_resolution_date_report", "unsc_resolutions_coded", "unsc_meetings", "unsc_outcomes",
     "unsc_outcome_vetoes", "unsc_meetings_join_report")] + ["data/processed/unsc_coding_validation.csv"]
+#: the four sources added to the mirror for issues 17 and 18, the tables cleaned from them, and
+#: the claims that read them (Council: AC1, LB2, RO1; GED: MH7; ODA: PC1)
+NEW_SOURCES = ("unsc-resolutions", "unsc-meetings", "ucdp-ged-21.1-precise", "wdi-oda")
+NEW_TABLES = COUNCIL + ["data/processed/ucdp_ged.parquet", "data/processed/wdi_oda.parquet"]
+NEW_CLAIMS = [f"results/claims/{c}.json" for c in ("AC1", "LB2", "RO1", "MH7", "PC1")]
 
 
 def council() -> None:
@@ -93,13 +99,35 @@ def council() -> None:
         (ROOT / t).unlink(missing_ok=True)
     for src in ("unsc-resolutions", "unsc-meetings"):
         shutil.rmtree(ROOT / "data" / "raw" / src, ignore_errors=True)
-    cold = run(*COUNCIL)
+    cold = run(ROOT, *COUNCIL)
     print(f"Security Council tables (fetch from mirror, 7 tables, validation), 2 cores: {cold:6.1f} s")
+
+
+def new_sources() -> None:
+    """What the four new sources and their claims cost a cold build (issues 17 and 18): their
+    raw files, tables and claim results removed from a built checkout and rebuilt alone at -c2.
+    In a cold build these jobs run beside the others, so the time they add to it is at most
+    this (the CPU seconds, summed over processes, say how much work they are)."""
+    import resource
+
+    for t in NEW_TABLES + NEW_CLAIMS:
+        (ROOT / t).unlink(missing_ok=True)
+    for src in NEW_SOURCES:
+        shutil.rmtree(ROOT / "data" / "raw" / src, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = run(ROOT, *NEW_TABLES, *NEW_CLAIMS)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    load = os.getloadavg()[0]
+    print(f"the four new sources (fetch, verify, clean: {len(NEW_TABLES)} tables) and their {len(NEW_CLAIMS)} claims,"
+          f" rebuilt alone at -c2: {wall:6.1f} s wall, {cpu:6.1f} s CPU (load average {load:.1f} at the end)")
 
 
 def main() -> None:
     if sys.argv[1:] == ["council"]:
         return council()
+    if sys.argv[1:] == ["new-sources"]:
+        return new_sources()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="no-op reruns: best of N")
     ap.add_argument("--cold", action="store_true", help="also time a cold build from the mirror in a clean copy")

@@ -219,14 +219,20 @@ def pdf_words(path: Path):
 
 def text_columns(pages) -> int:
     """Columns of running text: on the page region with the most body-text words (Libertinus
-    Serif; headings, tables and captions are set in Source Sans 3) -- the lower half of the
-    first page (below the title block and summary) or a later page between header and footer
-    -- the runs of x covered by those words, separated by a gap of at least 6 pt."""
+    Serif; headings, tables and captions are set in Source Sans 3) -- the first page below the
+    title block and summary (from the first section's heading on) or a later page between
+    header and footer -- the runs of x covered by those words, separated by a gap of at least
+    6 pt."""
     regions = []
     for i, (width, height, words) in enumerate(pages):
-        top = 0.5 if i == 0 else 0.08
+        top = 0.5 * height if i == 0 else 0.08 * height
+        if i == 0:  # below the title block and summary: from the first section's heading ("1 ...")
+            summary = [w["top"] for w in words if w["text"] == "SUMMARY"]
+            first = [w["top"] for w in words if w["text"] == "1" and "Bold" in w["fontname"]
+                     and summary and w["top"] > summary[0]]
+            top = min(first) - 1 if first else top
         regions.append((width, [w for w in words if "Libertinus" in w["fontname"]
-                                and top * height < w["top"] < 0.92 * height]))
+                                and top < w["top"] < 0.92 * height]))
     width, body = max(regions, key=lambda r: len(r[1]))
     covered = [0] * (int(width) + 2)
     for w in body:
