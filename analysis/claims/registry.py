@@ -349,11 +349,11 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
         if problem:
             raise bad(["decision"], problem)
         stat = (entry.get("decided_by") or {}).get("statistic", "interval")
-        if stat not in tdef.statistics:
-            raise bad(["decided_by", "statistic"], f"test {entry['test']} provides {list(tdef.statistics)}, not {stat!r}")
         band = "between" in entry["decision"]["support"]
         if band and stat != "interval":
             raise bad(["decided_by", "statistic"], "an equivalence band is decided by the interval, not by a p-value")
+        if stat not in tdef.statistics:
+            raise bad(["decided_by", "statistic"], f"test {entry['test']} provides {list(tdef.statistics)}, not {stat!r}")
         if band and entry.get("curve_test") is not None:
             raise bad(["curve_test"], "the specification-curve test needs a one-sided bound, not an equivalence band")
         for j, chk in enumerate(entry.get("design_checks", [])):

@@ -285,7 +285,11 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
                     "ours": _fmt_ratio(prim, "geometric mean ratio after/before"), "source": PRIF_2013["note"],
                     "note": "UCDP one-sided violence starts in 1989, so the project's primary covers only the "
                             "post-Cold War interventions; the report's measure of killing is not at hand"}]
-    return ClaimOutput(curve=curve, primary_detail=detail, comparisons=comparisons,
+    measured = c[c["why_not"].isna()]
+    limits = [f"{int((measured['after'] == 0).sum())} of the {len(measured)} interventions the primary measures have no "
+              "recorded one-sided deaths in the years after: UCDP records an actor's killing of civilians only from 25 "
+              "deaths in a year, so 'none' means fewer than 25 by each actor, and the +1 then makes the ratio very small."]
+    return ClaimOutput(curve=curve, primary_detail=detail, comparisons=comparisons, limitations=limits,
                        details={"universe": {"published": PRIF_2013["universe"]}})
 
 
