@@ -34,10 +34,29 @@ COMMON_REASONS = (
 )
 
 
+#: short labels of the estimands (the full wording is in each claim's section); the value of "no effect"
+LABELS = {
+    "RP1": ("odds ratio of a war episode ending, years with vs without an intervention", 1.0),
+    "RP2": ("geometric mean ratio of killing after / before", 1.0),
+    "RP3": ("risk difference of relapse within {years} years, with minus without an intervention", 0.0),
+}
+
+
 def _fmt(x: float | None, signed: bool = False) -> str:
     if x is None or pd.isna(x):
         return "n/a"
-    return f"{x:+.2f}" if signed else f"{x:.2f}"
+    return f"{x:+.3f}" if signed else f"{x:.2f}"
+
+
+def excludes_no_effect(lo: Any, hi: Any, null: float) -> str:
+    """Whether the 95% interval excludes no effect (descriptive; it decides nothing)."""
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return "n/a"
+    if lo > null:
+        return "yes (above)"
+    if hi < null:
+        return "yes (below)"
+    return "no"
 
 
 def estimate_text(est: Any, lo: Any, hi: Any, signed: bool = False) -> str:
@@ -87,7 +106,8 @@ def _count(d: dict, k: str) -> str:
 
 def replication_rows(results_dir: str | Path) -> list[dict]:
     """One row per claim and universe: published finding, universe, estimand, estimate [95% interval],
-    classification, verdict, n, reasons for a difference."""
+    whether the interval excludes no effect (descriptive), the rule's classification, verdict, n, reasons
+    for a difference."""
     base = Path(results_dir)
     curve = pd.read_parquet(base / "claims" / "spec_curve.parquet")
     rows = []
@@ -99,9 +119,11 @@ def replication_rows(results_dir: str | Path) -> list[dict]:
         published = (r.get("comparisons") or [{}])[0].get("published", r["claim"])
         signed = cid == "RP3"
         pr = r["primary"]
-        rows.append({"claim": cid, "published": published, "universe": UNIVERSES["primary"],
-                     "estimand": r["estimand"].split(";")[0].split(", discrete")[0],
+        label, null = LABELS[cid]
+        label = label.format(**r["primary_specification"])
+        rows.append({"claim": cid, "published": published, "universe": UNIVERSES["primary"], "estimand": label,
                      "estimate": estimate_text(pr["estimate"], pr["ci_low"], pr["ci_high"], signed),
+                     "excludes_no_effect": excludes_no_effect(pr["ci_low"], pr["ci_high"], null),
                      "classification": OUTCOME_WORDS.get(pr.get("outcome") or "", "not estimable"),
                      "verdict": r["verdict"], "n": pr["n"], "reasons": reasons(r)})
         s = subset_row(curve, r)
@@ -109,6 +131,7 @@ def replication_rows(results_dir: str | Path) -> list[dict]:
             rows.append({"claim": cid, "published": published, "universe": UNIVERSES["subset"],
                          "estimand": "as above",
                          "estimate": estimate_text(s["estimate"], s["ci_low"], s["ci_high"], signed),
+                         "excludes_no_effect": excludes_no_effect(s["ci_low"], s["ci_high"], null),
                          "classification": OUTCOME_WORDS.get(s["outcome"] if isinstance(s["outcome"], str) else "",
                                                              "not estimable"),
                          "verdict": "(a specification: counts in the claim's robustness, has no verdict of its own)",

@@ -307,12 +307,15 @@ def test_replication_table_comes_from_results(results, tmp_path):
     assert [(r["claim"], r["universe"] == RR.UNIVERSES["subset"]) for r in rows] == [
         ("RP1", False), ("RP1", True), ("RP2", False), ("RP2", True), ("RP3", False), ("RP3", True)]
     rp3 = results["RP3"][0]["primary"]
-    assert rows[4]["estimate"] == f"{rp3['estimate']:+.2f} [{rp3['ci_low']:+.2f}, {rp3['ci_high']:+.2f}]"
+    assert rows[4]["estimate"] == f"{rp3['estimate']:+.3f} [{rp3['ci_low']:+.3f}, {rp3['ci_high']:+.3f}]"
+    assert rows[4]["estimand"].startswith("risk difference of relapse within 5 years") and rows[4]["excludes_no_effect"] == "no"
     assert rows[4]["verdict"] == results["RP3"][0]["verdict"] and rows[4]["n"] == rp3["n"]
     sub = results["RP1"][1]
     s = sub[(sub["period"] == "1947-2005") & (sub["cases"] == "all") & (sub["conflicts"] == "all-intrastate")
             & (sub["exposure"] == "after-start")].iloc[0]
     assert rows[1]["estimate"] == f"{s['estimate']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]"
     assert rows[1]["n"] == int(s["n"]) and rows[1]["classification"].startswith(str(s["outcome"]))
+    assert rows[1]["excludes_no_effect"] == ("yes (above)" if s["ci_low"] > 1 else "yes (below)" if s["ci_high"] < 1 else "no")
+    assert RR.excludes_no_effect(0.1, 0.4, 1.0) == "yes (below)" and RR.excludes_no_effect(None, 1, 0) == "n/a"
     assert "neither shortened nor lengthened" in rows[0]["published"]
     assert "Liberia 1990-1996" in rows[0]["reasons"]
