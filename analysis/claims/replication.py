@@ -29,8 +29,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
-
 from ..crosswalk import Mapper
 from ..panel import hmi_gwcodes
 from ..stats import StatResult, logit_clustered, newcombe_diff_ci_many
@@ -117,10 +115,11 @@ def link_episodes(ep: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
 
 
 def rp1_frame(acd: pd.DataFrame, hmi: pd.DataFrame, period: str, cases: str, conflicts: str,
-              exposure: str) -> tuple[pd.DataFrame, dict]:
-    """Episode-years of one RP1 specification with `exposed` and `ended` (and what was dropped)."""
+              exposure: str, ey: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+    """Episode-years of one RP1 specification with `exposed` and `ended` (and what was dropped).
+    `ey`: `acd_episode_years(acd)` when already built (it is the same for every specification)."""
     keep, other = hmi_subset(hmi, cases, period)
-    ey = acd_episode_years(acd)
+    ey = acd_episode_years(acd) if ey is None else ey
     end = PERIOD_END[period]
     if end is not None:
         ey = ey[ey["year"] <= end]
@@ -139,8 +138,9 @@ def rp1_frame(acd: pd.DataFrame, hmi: pd.DataFrame, period: str, cases: str, con
         hit = (x["start_year"] <= x["year"]) & (x["year"] <= x["hmi_last_year"])
     else:
         raise ValueError(f"unknown exposure option {exposure!r}")
-    exp_ = x.assign(hit=hit.fillna(False)).groupby(["episode", "year"])["hit"].any()
-    ey["exposed"] = [bool(exp_.get((e, y), False)) for e, y in zip(ey["episode"], ey["year"])]
+    exp_ = x.assign(hit=hit.fillna(False).astype(bool)).groupby(["episode", "year"], sort=False)["hit"].any()
+    ey["exposed"] = exp_.reindex(pd.MultiIndex.from_arrays([ey["episode"], ey["year"]]), fill_value=False) \
+        .to_numpy(dtype=bool)
     linked = sorted(set(lk["case_id"]))
     unlinked = sorted(set(keep["case_id"]) - set(linked))
     return ey.reset_index(drop=True), {"dropped_episodes_other_cases": len(drop), "interventions_linked": len(linked),
@@ -152,7 +152,7 @@ def rp1_estimate(ey: pd.DataFrame, alpha: float = 0.05) -> StatResult:
     X = pd.DataFrame({"exposed": ey["exposed"].astype(float).to_numpy(),
                       "log_t": np.log1p(ey["t"].astype(float).to_numpy())})
     r = logit_clustered(ey["ended"].astype(float).to_numpy(), X, ey["conflict_id"].to_numpy(), "exposed",
-                        alpha=alpha, engine="statsmodels")
+                        alpha=alpha)
     method = "discrete-time logit of an episode ending, exposed + log(t + 1), CRV1 by conflict; odds ratio"
     extra = {"episode_years": int(len(ey)), "exposed_years": int(ey["exposed"].sum()),
              "episodes": int(ey["episode"].nunique()), "exposed_episodes": n_ep,
@@ -176,14 +176,15 @@ def _durations(ey: pd.DataFrame) -> dict:
 
 def rp1_war_duration(claim: Claim, data: Data) -> ClaimOutput:
     acd, hmi = data.table("ucdp_acd"), data.table("hmi_cases")
+    ey_all = acd_episode_years(acd)
 
     def fn(period: str, cases: str, conflicts: str, exposure: str) -> StatResult:
-        ey, _ = rp1_frame(acd, hmi, period, cases, conflicts, exposure)
+        ey, _ = rp1_frame(acd, hmi, period, cases, conflicts, exposure, ey=ey_all)
         return rp1_estimate(ey, claim.alpha)
 
     curve = run_curve(claim, fn)
     p = claim.primary
-    ey, info = rp1_frame(acd, hmi, p["period"], p["cases"], p["conflicts"], p["exposure"])
+    ey, info = rp1_frame(acd, hmi, p["period"], p["cases"], p["conflicts"], p["exposure"], ey=ey_all)
     prim = rp1_estimate(ey, claim.alpha)
     detail = {**prim.to_dict(), **info, "durations_ended_episodes": _durations(ey)}
     comparisons = [{"what": "effect of interventions on the duration of wars",
@@ -252,6 +253,8 @@ def geometric_mean_ratio(ratios: pd.Series, alpha: float = 0.05) -> StatResult:
     method = "geometric mean of (after + 1) / (before + 1), t interval on the log scale"
     if n < 2:
         return StatResult(method=method, n=n, reason=f"{n} measured intervention(s): no interval")
+    from scipy import stats as sps  # imported here: scipy.stats takes seconds to load, and only RP2 needs it
+
     m, se = float(x.mean()), float(x.std(ddof=1) / math.sqrt(n))
     q = float(sps.t.ppf(1 - alpha / 2, n - 1))
     p = float(sps.t.sf(abs(m) / se, n - 1) * 2) if se > 0 else None
@@ -264,12 +267,15 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
     hmi, cy = data.table("hmi_cases"), data.table("country_year")
     mapper = Mapper(data.table("crosswalk"))
     deaths = {m: deaths_by_country_year(cy, m) for m in ("ucdp-osv", "ucdp-osv-and-battle")}
+    memo: dict[tuple[str, str], pd.DataFrame] = {}
 
     def subset(cases: str, period: str) -> pd.DataFrame:
-        h, _ = hmi_subset(hmi, cases, period)
-        h = h.copy()
-        h["gwcode"] = hmi_gwcodes(h, mapper)
-        return h
+        if (cases, period) not in memo:  # the same interventions for every measure, k and window
+            h, _ = hmi_subset(hmi, cases, period)
+            h = h.copy()
+            h["gwcode"] = hmi_gwcodes(h, mapper)
+            memo[(cases, period)] = h
+        return memo[(cases, period)]
 
     def fn(measure: str, k: int, window: str, period: str, cases: str) -> StatResult:
         c = rp2_cases(subset(cases, period), deaths.get(measure), measure, int(k), window)
@@ -297,11 +303,12 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
 
 
 def rp3_frame(acd: pd.DataFrame, hmi: pd.DataFrame, years: int, relapse: str, period: str,
-              cases: str) -> tuple[pd.DataFrame, dict]:
-    """Ended intrastate episodes of one RP3 specification with `treated` and `relapsed`."""
+              cases: str, ey: pd.DataFrame | None = None, ep: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+    """Ended intrastate episodes of one RP3 specification with `treated` and `relapsed`.
+    `ey`, `ep`: `acd_episode_years(acd)` and `episodes(ey)` when already built."""
     keep, other = hmi_subset(hmi, cases, period)
-    ey = acd_episode_years(acd)
-    ep = episodes(ey)
+    ey = acd_episode_years(acd) if ey is None else ey
+    ep = episodes(ey) if ep is None else ep
     ep = ep[ep["ended"] & (ep["last_year"] <= UCDP_LAST - int(years))]
     end = PERIOD_END[period]
     if end is not None:
@@ -346,14 +353,16 @@ def rp3_estimate(ep: pd.DataFrame, alpha: float = 0.05) -> StatResult:
 
 def rp3_relapse(claim: Claim, data: Data) -> ClaimOutput:
     acd, hmi = data.table("ucdp_acd"), data.table("hmi_cases")
+    ey_all = acd_episode_years(acd)
+    ep_all = episodes(ey_all)
 
     def fn(years: int, relapse: str, period: str, cases: str) -> StatResult:
-        ep, _ = rp3_frame(acd, hmi, int(years), relapse, period, cases)
+        ep, _ = rp3_frame(acd, hmi, int(years), relapse, period, cases, ey=ey_all, ep=ep_all)
         return rp3_estimate(ep, claim.alpha)
 
     curve = run_curve(claim, fn)
     p = claim.primary
-    ep, info = rp3_frame(acd, hmi, int(p["years"]), p["relapse"], p["period"], p["cases"])
+    ep, info = rp3_frame(acd, hmi, int(p["years"]), p["relapse"], p["period"], p["cases"], ey=ey_all, ep=ep_all)
     prim = rp3_estimate(ep, claim.alpha)
     treated = ep[ep["treated"]][["episode", "conflict_id", "ep_start_year", "last_year", "relapsed"]]
     detail = {**prim.to_dict(), **info, "episodes_with_intervention": treated.to_dict("records")}
