@@ -89,9 +89,17 @@ def reasons(r: dict) -> str:
         cases = d.get("cases") or []
         measured = sum(1 for c in cases if c.get("why_not") is None)
         zero = sum(1 for c in cases if c.get("why_not") is None and c.get("after") == 0)
-        return (f"Killing = UCDP one-sided deaths, which start in 1989: {measured} of {len(cases)} interventions measured, "
+        text = (f"Killing = UCDP one-sided deaths, which start in 1989: {measured} of {len(cases)} interventions measured, "
                 f"{zero} of them with no recorded one-sided deaths afterwards (UCDP records an actor's killing only from 25 "
                 "deaths a year); a before/after comparison without a comparison group, biased towards a fall.")
+        b = d.get("benchmark")
+        if b:
+            rel, comp = b["relative"], b["comparison_only"]
+            text += (" Beside the verdict (deciding nothing): conflict countries without an intervention over the same "
+                     f"years (PC1's comparison rule) changed by {estimate_text(comp['estimate'], comp['ci_low'], comp['ci_high'])}; "
+                     f"the interventions' ratio relative to theirs is {estimate_text(rel['estimate'], rel['ci_low'], rel['ci_high'])} "
+                     f"(n = {rel['n']}).")
+        return text
     if cid == "RP3":
         return (f"Relapse = renewed UCDP armed conflict within the declared years after an ACD episode ended; "
                 f"{_count(d, 'episodes_with')} ended episodes with an intervention against "

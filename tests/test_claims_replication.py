@@ -44,7 +44,8 @@ def test_declared_before_results_with_their_rules():
     claims = load_claims()
     for cid in ("RP1", "RP2", "RP3"):
         c = claims[cid]
-        assert c.entry["declared"]["date"] == "2026-12-06" and not c.exploratory and not c.entry.get("revisions")
+        assert c.entry["declared"]["date"] == "2026-12-06" and not c.exploratory
+        assert not c.entry.get("revisions") or all(not v["affects_verdict"] for v in c.entry["revisions"])
         assert c.theme == "replication" and c.source["citation"] == "gromes2013hsfk"
         assert c.dims["period"] == ["all", "1947-2005"] and c.primary["period"] == "all"
     assert claims["RP1"].decision == {"support": {"between": [0.5, 2.0]}, "contradict": {"outside": [0.5, 2.0]}}
@@ -154,6 +155,12 @@ def test_rp2_first_result(results):
     assert rows["Mali 2013-"]["why_not"] == "ongoing: no years after the end"
     assert rows["Uganda 1979"]["why_not"] == "window outside UCDP's 1989-2024"
     assert rows["Bosnia and Herzegovina 1993-1995"]["why_not"] == "target state not in the panel for every window year"
+    # the benchmark beside the verdict (added in a logged revision; it decides nothing)
+    b = res["primary_detail"]["benchmark"]
+    assert b["relative"]["n"] == 24 and res["revisions"][0]["after_results"] and not res["revisions"][0]["affects_verdict"]
+    for x in b["cases"]:
+        assert x["relative_ratio"] * x["comparison_median_ratio"] == pytest.approx(rows[x["case_id"]]["ratio"])
+    assert {x["case_id"]: x["n_comparison"] for x in b["cases"]}["Yugoslavia (Kosovo) 1999"] == 1
 
 
 def test_rp2_recomputed_with_plain_pandas(results, panel):
@@ -319,3 +326,5 @@ def test_replication_table_comes_from_results(results, tmp_path):
     assert RR.excludes_no_effect(0.1, 0.4, 1.0) == "yes (below)" and RR.excludes_no_effect(None, 1, 0) == "n/a"
     assert "neither shortened nor lengthened" in rows[0]["published"]
     assert "Liberia 1990-1996" in rows[0]["reasons"]
+    rel = results["RP2"][0]["primary_detail"]["benchmark"]["relative"]
+    assert f"relative to theirs is {rel['estimate']:.2f} [{rel['ci_low']:.2f}, {rel['ci_high']:.2f}]" in rows[2]["reasons"]

@@ -263,6 +263,35 @@ def geometric_mean_ratio(ratios: pd.Series, alpha: float = 0.05) -> StatResult:
                                              "n_fell": int((x < 0).sum()), "n_rose": int((x > 0).sum())})
 
 
+def rp2_benchmark(h: pd.DataFrame, cases: pd.DataFrame, deaths: dict, panel: pd.DataFrame, k: int,
+                  alpha: float = 0.05) -> dict:
+    """Beside the verdict, deciding nothing: each measured intervention's ratio against the median ratio of
+    its comparison countries over the same years (PC1's declared rule, `analysis.oda.comparison_countries`:
+    same region, an intrastate conflict in the start year, no intervention in the windows), after the end
+    window. Regression to the mean is only partly removed: interventions come at peaks, comparisons need not."""
+    from ..oda import comparison_countries
+
+    rows = []
+    for r, c in zip(h.itertuples(index=False), cases.itertuples(index=False)):
+        if c.why_not is not None or pd.isna(c.ratio) or bool(r.ongoing) or pd.isna(r.end_year):
+            continue
+        s, e = int(r.start_year), int(r.end_year)
+        before, after = range(s - k, s), range(e + 1, e + k + 1)
+        logs = []
+        for g in comparison_countries(panel, int(r.gwcode), s, e, k, last_year=UCDP_LAST):
+            if all((g, y) in deaths for y in [*before, *after]):
+                b = sum(deaths[(g, y)] for y in before)
+                a = sum(deaths[(g, y)] for y in after)
+                logs.append(math.log((a + 1.0) / (b + 1.0)))
+        if logs:
+            rows.append({"case_id": r.case_id, "n_comparison": len(logs), "comparison_median_ratio": math.exp(float(np.median(logs))),
+                         "relative_ratio": float(c.ratio) / math.exp(float(np.median(logs)))})
+    rel = geometric_mean_ratio(pd.Series([x["relative_ratio"] for x in rows], dtype=float), alpha)
+    comp = geometric_mean_ratio(pd.Series([x["comparison_median_ratio"] for x in rows], dtype=float), alpha)
+    return {"rule": "PC1's comparison rule (analysis.oda.MATCHING_RULE), windows as the primary's; decides nothing",
+            "relative": rel.to_dict(), "comparison_only": comp.to_dict(), "cases": rows}
+
+
 def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
     hmi, cy = data.table("hmi_cases"), data.table("country_year")
     mapper = Mapper(data.table("crosswalk"))
@@ -286,6 +315,9 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
     c = rp2_cases(subset(p["cases"], p["period"]), deaths.get(p["measure"]), p["measure"], int(p["k"]), p["window"])
     prim = geometric_mean_ratio(c["ratio"], claim.alpha)
     detail = {**prim.to_dict(), "cases": c.to_dict("records")}
+    if p["window"] == "after-end" and p["measure"] != "prif-daily":
+        detail["benchmark"] = rp2_benchmark(subset(p["cases"], p["period"]), c, deaths[p["measure"]], cy, int(p["k"]),
+                                            claim.alpha)
     comparisons = [{"what": "killing after interventions",
                     "published": "at most weak evidence of less killing afterwards (31 interventions 1947-2005)",
                     "ours": _fmt_ratio(prim, "geometric mean ratio after/before"), "source": PRIF_2013["note"],
