@@ -145,3 +145,15 @@ def replication_rows(results_dir: str | Path) -> list[dict]:
                          "verdict": "(a specification: counts in the claim's robustness, has no verdict of its own)",
                          "n": None if pd.isna(s["n"]) else int(s["n"]), "reasons": "as above; fewer cases"})
     return rows
+
+
+def declarations(results_dir: str | Path) -> list[str]:
+    """'RP1, declared 2026-12-06: <what had been seen>' for each replication claim (from its result)."""
+    out = []
+    for cid in CLAIMS:
+        p = Path(results_dir) / "claims" / f"{cid}.json"
+        if p.exists():
+            r = json.loads(p.read_text(encoding="utf-8"))
+            d = r.get("declared") or r.get("declared_after_results") or {}
+            out.append(f"{cid}, declared {d.get('date', 'n/a')}: {d.get('note', 'no note')}")
+    return out

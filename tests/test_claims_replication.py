@@ -326,5 +326,7 @@ def test_replication_table_comes_from_results(results, tmp_path):
     assert RR.excludes_no_effect(0.1, 0.4, 1.0) == "yes (below)" and RR.excludes_no_effect(None, 1, 0) == "n/a"
     assert "neither shortened nor lengthened" in rows[0]["published"]
     assert "Liberia 1990-1996" in rows[0]["reasons"]
+    decl = RR.declarations(tmp_path)
+    assert len(decl) == 3 and decl[1].startswith("RP2, declared 2026-12-06: ") and "fatal1" in decl[1]
     rel = results["RP2"][0]["primary_detail"]["benchmark"]["relative"]
     assert f"relative to theirs is {rel['estimate']:.2f} [{rel['ci_low']:.2f}, {rel['ci_high']:.2f}]" in rows[2]["reasons"]
