@@ -13,6 +13,7 @@ recomputation that differs from the result.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -186,6 +187,10 @@ def cmd_render(args) -> None:
         raise DataError("r2p render: --execute-only needs --freeze-dir", file=args.doc)
     if args.frozen and args.each:
         raise DataError("r2p render: --frozen names one record; it cannot be combined with --each", file=args.doc)
+    if (args.from_frozen or args.each_metadata) and not args.each:
+        raise DataError("r2p render: --from-frozen and --each-metadata go with --each", file=args.doc)
+    if args.from_frozen and args.execute_only:
+        raise DataError("r2p render: --from-frozen converts; it cannot be combined with --execute-only", file=args.doc)
     if args.each and metadata:
         raise DataError("r2p render: -M applies to one document; it cannot be combined with --each", file=args.doc)
     if args.each:  # KEY:V1,V2,... or KEY:@DIR (one render per *.json stem in DIR), one warm kernel
@@ -195,7 +200,40 @@ def cmd_render(args) -> None:
         else:
             vals = [v for v in values.split(",") if v]
         jobs = [(args.doc, {**params, key: v}, v) for v in vals]
-        if args.execute_only:  # one warm kernel, outputs frozen for later conversion; the
+        if args.from_frozen:  # every record converted, none executed; the directory as a whole
+            from .io import atomic_dir
+            from .render import md_escape, render_frozen_many
+
+            if not args.out_dir:
+                raise DataError("r2p render: --from-frozen needs --out-dir", file=args.doc)
+            fields = []
+            for item in args.each_metadata:
+                k, sep, field = item.partition("=")
+                if not sep or not k or not field:
+                    raise DataError(f"r2p render: --each-metadata expects KEY=FIELD, got {item!r}", file=args.doc)
+                fields.append((k, field))
+            if fields and not values.startswith("@"):
+                raise DataError("r2p render: --each-metadata needs --each KEY:@DIR", file=args.doc)
+
+            def meta(v: str) -> dict:
+                if not fields:
+                    return {}
+                src = Path(values[1:]) / f"{v}.json"
+                try:
+                    data = json.loads(src.read_text(encoding="utf-8"))
+                except (OSError, ValueError) as e:
+                    raise DataError(f"r2p render: cannot read {src}: {e}", file=src) from None
+                missing = [f for _, f in fields if not isinstance(data, dict) or f not in data]
+                if missing:
+                    raise DataError(f"r2p render: {src} has no field {missing[0]!r}", file=src)
+                return {k: md_escape(str(data[f])) for k, f in fields}
+
+            frozen_jobs = [({**params, key: v}, v, meta(v), Path(args.from_frozen) / f"{v}.json") for v in vals]
+            with atomic_dir(args.out_dir) as tmp:
+                render_frozen_many(args.doc, frozen_jobs, to=args.to, out_dir=tmp, engine=args.engine,
+                                   workers=args.jobs)
+            outs = [Path(args.out_dir) / p.name for p in sorted(Path(args.out_dir).iterdir())]
+        elif args.execute_only:  # one warm kernel, outputs frozen for later conversion; the
             # records replace the directory as a whole once all are written (no partial set)
             from .io import atomic_dir
 
@@ -208,7 +246,8 @@ def cmd_render(args) -> None:
         outs = execute_many([(args.doc, params, args.output_name)], args.freeze_dir)
     else:
         outs = render(args.doc, to=args.to, out_dir=args.out_dir, params=params or None, engine=args.engine,
-                      output_name=args.output_name, metadata=metadata or None, frozen=args.frozen)
+                      output_name=args.output_name, metadata=metadata or None, frozen=args.frozen,
+                      execute_once=args.execute_once)
     for p in outs:
         log.info("wrote %s", p)
 
@@ -352,7 +391,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="built-in engine: execute (one warm kernel for --each) and freeze the outputs, no conversion")
     r.add_argument("--freeze-dir", default=None, help="where --execute-only writes <output name>.json records")
     r.add_argument("--frozen", default=None, metavar="RECORD.json",
-                   help="built-in engine: convert a frozen execution instead of executing (ignored by quarto)")
+                   help="convert a frozen execution instead of executing (quarto: as an executed notebook)")
+    r.add_argument("--from-frozen", default=None, metavar="DIR",
+                   help="with --each: convert DIR/<value>.json (records of --execute-only) instead of executing; "
+                        "--out-dir is then replaced as a whole once every document is written")
+    r.add_argument("--each-metadata", action="append", default=[], metavar="KEY=FIELD",
+                   help="with --each KEY:@DIR: metadata KEY of each document is FIELD of DIR/<value>.json, "
+                        "as text (Markdown-escaped), e.g. title=title (repeatable)")
+    r.add_argument("--execute-once", action="store_true",
+                   help="quarto: execute the document once in the project's kernel and let Quarto convert it to every "
+                        "format (Quarto itself executes once per format); the built-in engine always does")
+    r.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="with --from-frozen: documents converted side by side (quarto: N batches)")
     r.set_defaults(func=cmd_render)
     v = sub.add_parser("verify", help="check raw files, processed tables and results against their records")
     v.add_argument("--root", default=".", help="the workflow directory (default: the current one)")

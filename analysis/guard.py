@@ -216,12 +216,13 @@ def incomplete_sets(workdir: str | os.PathLike[str] = ".") -> dict[str, str]:
         except (OSError, ValueError, KeyError, TypeError):
             out[str(manifest.relative_to(w))] = "unreadable"
             slugs = []
-        for sub, marker in (("results/briefs", "results/brief-slugs.json"),
-                            ("results/briefs-executed", "results/briefs-executed")):
+        for sub, marker, exts in (("results/briefs", "results/brief-slugs.json", (".json",)),
+                                  ("results/briefs-executed", "results/briefs-executed", (".json",)),
+                                  ("results/briefs-rendered", "results/briefs-rendered", (".html", ".pdf"))):
             if (w / marker).exists():
-                gone = [s for s in slugs if not (w / sub / f"{s}.json").is_file()]
+                gone = [f"{s}{e}" for s in slugs for e in exts if not (w / sub / f"{s}{e}").is_file()]
                 if gone:
-                    out[marker] = f"{sub}/{gone[0]}.json is missing"
+                    out[marker] = f"{sub}/{gone[0]} is missing"
     return out
 
 

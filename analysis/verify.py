@@ -138,11 +138,12 @@ def verify(root: str | Path = ".", raw: str = "data/raw", processed: str = "data
     manifest = res_dir / "brief-slugs.json"
     if manifest.exists():
         slugs = (_load_json(manifest, out) or {}).get("slugs", [])
-        for sub in ("briefs", "briefs-executed"):
+        for sub, exts in (("briefs", (".json",)), ("briefs-executed", (".json",)), ("briefs-rendered", (".html", ".pdf"))):
             for s in slugs:
-                checked += 1
-                if not (res_dir / sub / f"{s}.json").is_file():
-                    out.append(Mismatch(f"{results}/{sub}/{s}.json", f"missing (listed in {results}/brief-slugs.json)"))
+                for e in exts:
+                    checked += 1
+                    if not (res_dir / sub / f"{s}{e}").is_file():
+                        out.append(Mismatch(f"{results}/{sub}/{s}{e}", f"missing (listed in {results}/brief-slugs.json)"))
     pub = root / output / "briefs" / "index.json"
     if pub.exists():
         files = (_load_json(pub, out) or {}).get("files", {})

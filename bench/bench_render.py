@@ -92,15 +92,23 @@ def engines(args) -> None:
             print(f"  {name:<24}{t['builtin']:>9.1f}s{t['quarto']:>9.1f}s{t['quarto'] / t['builtin']:>7.1f}x")
         if args.stage:
             print("the workflow's reports stage (briefs_execute, the two papers, every brief), snakemake -c2:")
+            print("  (CPU seconds: user + system of every process of the stage; under load the wall time grows,")
+            print("  the CPU seconds much less: on 2 idle cores the wall time is about CPU / 2 at best)")
+            import resource
+
             stage = {}
             for engine, env in (("builtin", env_b), ("quarto", env_q)):
                 shutil.rmtree(ROOT / "reports" / "_output", ignore_errors=True)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.perf_counter()
                 r = subprocess.run(["snakemake", "-c2", "reports", "--forcerun", "briefs_execute", "report"],
                                    cwd=ROOT, env=env, capture_output=True, text=True)
                 stage[engine] = time.perf_counter() - t
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 ok = "ok" if r.returncode == 0 else f"FAILED (exit {r.returncode}; see .snakemake/log)"
-                print(f"  {engine:<24}{stage[engine]:>9.1f}s  {ok}")
+                load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+                print(f"  {engine:<24}{stage[engine]:>9.1f}s wall {cpu:>8.1f}s CPU  load {load:.1f}  {ok}")
             print(f"  quarto / built-in: {stage['quarto'] / stage['builtin']:.1f}x")
 
 

@@ -123,13 +123,3 @@ def brief_outputs(wildcards):
 def brief_data_files(wildcards):
     # every brief's data file, so that a changed file re-executes the briefs
     return expand("results/briefs/{slug}.json", slug=brief_slugs())
-
-
-def brief_title(data_json):
-    """`title:"..."` for `r2p render -M`: the brief's title as a YAML string of escaped Markdown."""
-    import json
-
-    from analysis.render import md_escape
-
-    title = json.loads(Path(data_json).read_text(encoding="utf-8"))["title"]
-    return f"title:{json.dumps(md_escape(title))}"

@@ -117,7 +117,7 @@ rule report:
     log:
         "logs/reports/{doc}.log",
     shell:
-        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q}"
+        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q} --execute-once"
 
 
 rule briefs_execute:
@@ -141,33 +141,49 @@ rule briefs_execute:
         " --freeze-dir {output:q}"
 
 
-rule brief:
-    # one intervention brief (HTML + PDF), converted from its frozen execution (with the
-    # quarto CLI on PATH, quarto renders it instead); its title comes from the brief's data
+rule briefs_render:
+    # every brief (HTML + PDF) converted from its frozen execution, in one job: with the
+    # quarto CLI on PATH, Quarto renders them as executed notebooks in {threads} batches,
+    # one `quarto render` per batch (its start-up, seconds, is paid per batch, not per
+    # brief); else the built-in engine converts them in {threads} threads. Each brief's
+    # title comes from its data.
     input:
         qmd="reports/brief.qmd",
         config=REPORT_INPUTS["config"],
         extension=REPORT_INPUTS["extension"],
         code=REPORT_INPUTS["code"],
-        data="results/briefs/{slug}.json",
+        data=brief_data_files,
         frozen=rules.briefs_execute.output,
         figures=rules.figures_data.output.index,
     output:
-        html="reports/_output/briefs/{slug}.html",
-        pdf="reports/_output/briefs/{slug}.pdf",
+        directory("results/briefs-rendered"),
     params:
-        out=lambda w, output: Path(output.html).parent,
-        title=lambda w, input: brief_title(input.data),
-        frozen=lambda w, input: f"{input.frozen}/{w.slug}.json",
-    wildcard_constraints:
-        slug="[a-z0-9]+(?:-[a-z0-9]+)*",
+        data=lambda w, input: Path(input.data[0]).parent,
+    threads: max(1, min(4, workflow.cores))
+    priority: 5
     conda:
         "../envs/r2p.yaml"
     log:
+        "logs/reports/briefs_render.log",
+    shell:
+        "python -m analysis --log {log:q} render {input.qmd:q} --each slug:@{params.data:q} --from-frozen {input.frozen:q}"
+        " --each-metadata title=title --to html,pdf --out-dir {output:q} --jobs {threads}"
+
+
+rule brief:
+    # one published brief: a copy of the rendered one (renamed into place whole)
+    input:
+        rules.briefs_render.output,
+    output:
+        html="reports/_output/briefs/{slug}.html",
+        pdf="reports/_output/briefs/{slug}.pdf",
+    wildcard_constraints:
+        slug="[a-z0-9]+(?:-[a-z0-9]+)*",
+    log:
         "logs/reports/briefs/{slug}.log",
     shell:
-        "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q}"
-        " --output-name {wildcards.slug} -P slug:{wildcards.slug} -M {params.title:q} --frozen {params.frozen:q}"
+        "for f in {output:q}; do t=$(dirname $f)/.$(basename $f).$$.tmp; cp {input:q}/$(basename $f) $t && mv $t $f;"
+        " done 2> {log:q}"
 
 
 rule briefs_index:
@@ -202,3 +218,4 @@ rule reports:
         rules.figures_claims.output,
         "results/conditions.json",
         rules.briefs_execute.output,
+        rules.briefs_render.output,

@@ -174,6 +174,7 @@ def test_deleted_files_of_every_kind_are_rebuilt_and_stale_briefs_removed(refere
         _pick(rng, (work / "results/figures").rglob("*.svg")),         # one file of a figure set
         _pick(rng, (work / "results/briefs").glob("*.json")),          # one brief's data
         _pick(rng, (work / "results/briefs-executed").glob("*.json")), # one executed brief
+        _pick(rng, (work / "results/briefs-rendered").glob("*.pdf")),  # one rendered brief
         _pick(rng, (work / "reports/_output/briefs").glob("*.html")),  # one published brief
         work / "results/conditions.json",
     ]

@@ -106,6 +106,11 @@ def test_incomplete_sets_are_found(tmp_path):
         (tmp_path / "results" / sub).mkdir()
         (tmp_path / "results" / sub / "a.json").write_text("{}")
         (tmp_path / "results" / sub / "b.json").write_text("{}")
+    (tmp_path / "results/briefs-rendered").mkdir()
+    for f in ("a.html", "a.pdf", "b.html", "b.pdf"):
+        (tmp_path / "results/briefs-rendered" / f).write_text("")
     assert incomplete_sets(tmp_path) == {"results/figures/index-data.json": "results/figures/x.vl.json is missing"}
     (tmp_path / "results/briefs-executed/b.json").unlink()
     assert "results/briefs-executed" in incomplete_sets(tmp_path)
+    (tmp_path / "results/briefs-rendered/a.pdf").unlink()
+    assert incomplete_sets(tmp_path)["results/briefs-rendered"] == "results/briefs-rendered/a.pdf is missing"

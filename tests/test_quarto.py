@@ -335,6 +335,34 @@ def test_pdfs_are_tagged(rendered):
         assert "/StructTreeRoot" in root and bool(root.get("/MarkInfo", {}).get("/Marked")), engine
 
 
+def test_quarto_renders_frozen_briefs_as_it_renders_executed_ones(rendered, tmp_path):
+    """The workflow's path (briefs_render): each brief executed once by the project's kernel,
+    then Quarto converts the executed notebooks in two batches, one `quarto render` each.
+    The HTML is what Quarto gives when it executes the .qmd itself (byte for byte, but for
+    the random ids Quarto gives figure captions), the PDF has the same words and pages."""
+    import pypdf
+
+    jobs = [(ROOT / "reports" / "brief.qmd", {"slug": s}, s) for s in BRIEFS]
+    recs = R.execute_many(jobs, tmp_path / "frozen")
+    outs = R.render_frozen_many(ROOT / "reports" / "brief.qmd",
+                                [({"slug": s}, s, _brief_title(s), r) for s, r in zip(BRIEFS, recs)],
+                                ("html", "pdf"), tmp_path / "out", engine="quarto", workers=2)
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    for slug, (html, pdf) in zip(BRIEFS, outs):
+        qhtml, qpdf = rendered["quarto"][slug]
+        assert uuid.sub("U", html.read_text(encoding="utf-8")) == uuid.sub("U", qhtml.read_text(encoding="utf-8")), slug
+        words = lambda f: [(w["text"], round(w["x0"]), round(w["top"])) for _, _, ws in pdf_words(f) for w in ws]
+        assert words(pdf) == words(qpdf), slug
+        assert len(pypdf.PdfReader(str(pdf)).pages) == len(pypdf.PdfReader(str(qpdf)).pages)
+    # the papers as the workflow renders them: executed once, converted to both formats by Quarto
+    html, pdf = R.render(ROOT / "reports" / "policy-paper.qmd", ("html", "pdf"), tmp_path / "once", engine="quarto",
+                         execute_once=True)
+    qhtml, qpdf = rendered["quarto"]["policy-paper"]
+    assert uuid.sub("U", html.read_text(encoding="utf-8")) == uuid.sub("U", qhtml.read_text(encoding="utf-8"))
+    assert words(pdf) == words(qpdf)
+    assert not (ROOT / "reports" / ".quarto").exists() and not list((ROOT / "reports").glob("*.ipynb"))
+
+
 # --------------------------------------------------------------------------- bad input
 
 

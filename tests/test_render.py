@@ -11,6 +11,7 @@ PDF text is read with pypdf when it is installed, else with `pdftotext`
 from __future__ import annotations
 
 import html as html_lib
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from unittest import mock
 
 import pytest
 
+from analysis import ROOT
 from analysis import render as R
 from analysis.render import RenderError, md_escape, md_table
 
@@ -345,13 +347,120 @@ def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b",
-                    metadata={"title": "Brief\\: Libya"}, frozen=tmp_path / "ignored-by-quarto.json")
+                    metadata={"title": "Brief\\: Libya"})
     assert [p.name for p in outs] == ["b.html", "b.pdf"]
     cwd, args, *doc = log.read_text().splitlines()
     assert not Path(cwd).resolve().is_relative_to(FIX.resolve())  # the checkout is not written to
     assert args == 'render b.qmd -P case:"Libya"'  # no --to: every declared format, in one run
     assert "title: 'Brief\\: Libya'" in doc and "subtitle: A test brief for the rendering engine" in doc
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.html", "b.pdf"]
+
+
+def _fake_quarto(tmp_path: Path, monkeypatch) -> Path:
+    """A `quarto` on PATH that logs each call (cwd, arguments) and writes an HTML and a PDF
+    per document it is given, or per notebook in its directory when given none."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "calls.txt"
+    fake = bindir / "quarto"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, os, pathlib, json\n"
+        "docs = [pathlib.Path(a) for a in sys.argv[2:] if not a.startswith('-')] or sorted(pathlib.Path().glob('*.ipynb'))\n"
+        f"open({str(log)!r}, 'a').write(json.dumps([os.getcwd(), sys.argv[1:], [d.name for d in docs]]) + '\\n')\n"
+        "for d in docs:\n"
+        "    for ext in ('html', 'pdf'):\n"
+        "        pathlib.Path(f'{d.stem}.{ext}').write_text('quarto made this from ' + d.name + ':' + d.read_text()[:2000])\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def test_quarto_converts_frozen_executions_as_notebooks_in_batches(kernel, tmp_path, monkeypatch):
+    """With a frozen record, Quarto gets the executed notebook (no -P, nothing to execute);
+    many records go to `workers` batches, ONE `quarto render` of a project copy each."""
+    params = [{"case": c} for c in ("Libya 2011", "Kosovo 1999", "Mali 2013")]
+    recs = R.execute_many([(FIX / "brief.qmd", p, f"b{i}") for i, p in enumerate(params)], tmp_path / "frozen",
+                          kernel=kernel)
+    log = _fake_quarto(tmp_path, monkeypatch)
+    one = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "one", params=params[0], output_name="b0",
+                   frozen=recs[0])
+    cwd, args, docs = json.loads(log.read_text().splitlines()[0])
+    assert args == ["render", "b0.ipynb"] and not Path(cwd).resolve().is_relative_to(FIX.resolve())
+    assert "Libya 2011" in one[0].read_text()
+    log.unlink()
+    # execute once (the project's kernel), then Quarto converts the notebook to both formats
+    once = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "once", params=params[1], output_name="k",
+                    kernel=kernel, execute_once=True)
+    cwd, args, docs = json.loads(log.read_text().splitlines()[0])
+    assert args == ["render", "k.ipynb"] and "Kosovo 1999" in once[1].read_text()
+    log.unlink()
+    outs = R.render_frozen_many(FIX / "brief.qmd", [(p, f"b{i}", {"title": f"T{i}"}, r)
+                                                  for i, (p, r) in enumerate(zip(params, recs))],
+                                "html,pdf", tmp_path / "many", workers=2)
+    calls = [json.loads(ln) for ln in log.read_text().splitlines()]
+    assert sorted(c[1] == ["render"] for c in calls) == [True, True]  # two batches, the project each
+    assert sorted(d for c in calls for d in c[2]) == ["b0.ipynb", "b1.ipynb", "b2.ipynb"]
+    assert len({c[0] for c in calls}) == 2
+    assert [[p.name for p in o] for o in outs] == [[f"b{i}.html", f"b{i}.pdf"] for i in range(3)]
+    assert "Kosovo 1999" in outs[1][0].read_text() and "T1" in outs[1][0].read_text()
+    with pytest.raises(R.RenderError, match="stale: parameters differ"):
+        R.render_frozen_many(FIX / "brief.qmd", [({"case": "Chad"}, "x", {}, recs[0])], "html", tmp_path / "stale")
+    assert not (tmp_path / "stale").exists() or not any((tmp_path / "stale").iterdir())
+
+
+def test_frozen_record_becomes_the_notebook_quarto_would_execute(kernel, tmp_path):
+    """The notebook holds what Quarto's own execution of the .qmd gives it: the front matter with
+    the metadata, the cells with their options, execution counts as papermill's (the injected
+    parameters count), the inline values in the text, and each chart's Markdown form."""
+    from analysis.render.notebook import frozen_notebook
+
+    params = {"case": "Libya 2011", "threshold": 10}
+    rec, = R.execute_many([(FIX / "brief.qmd", params, "libya")], tmp_path / "frozen", kernel=kernel)
+    nb = frozen_notebook(FIX / "brief.qmd", rec, params, {"title": "Brief\\: Libya"})
+    raw, *cells = nb.cells
+    assert raw.cell_type == "raw" and "title: 'Brief\\: Libya'" in raw.source
+    assert "subtitle: A test brief for the rendering engine" in raw.source
+    code = [c for c in cells if c.cell_type == "code"]
+    assert len(code) == (FIX / "brief.qmd").read_text(encoding="utf-8").count("```{python}") == 5
+    assert [c.execution_count for c in code] == [1, 3, 4, 5, 6]
+    assert code[0].source.startswith("#| tags: [parameters]")
+    assert any(c.source.startswith("#| label: fig-decades") for c in code)
+    text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "`{python}" not in text and "This brief covers Libya 2011. The data record 48" in text
+    charts = [o["data"]["text/markdown"] for c in code for o in c.outputs
+              if "r2p-vega" in o.get("data", {}).get("text/markdown", "")]
+    assert len(charts) == 1 and 'id="r2p-vega-1"' in charts[0]
+    assert charts[0].count("<script>") == 2  # the first chart carries the Vega libraries, then its own call
+    assert "```{=typst}" in charts[0]
+    with pytest.raises(R.RenderError, match="stale: parameters differ"):
+        frozen_notebook(FIX / "brief.qmd", rec, {"case": "Kosovo 1999", "threshold": 10})
+
+
+def test_cli_converts_every_frozen_record_into_one_directory(kernel, tmp_path):
+    """`r2p render --each ... --from-frozen` (the workflow's briefs_render): the same bytes as one
+    conversion per record; the output directory is written whole; bad options exit 2."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for case in ("Libya 2011", "Kosovo 1999"):
+        (data / f"{case.split()[0].lower()}.json").write_text(json.dumps({"title": f"Brief: {case}"}))
+    recs = R.execute_many([(FIX / "brief.qmd", {"case": v}, v) for v in ("kosovo", "libya")], tmp_path / "frozen",
+                          kernel=kernel)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "analysis", "render", str(FIX / "brief.qmd"), "--each", f"case:@{data}",
+            "--from-frozen", str(tmp_path / "frozen"), "--out-dir", str(out), "--engine", "builtin"]
+    r = subprocess.run(argv + ["--each-metadata", "title=title", "--jobs", "2"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["kosovo.html", "kosovo.pdf", "libya.html", "libya.pdf"]
+    one = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path / "one", params={"case": "libya"}, engine="builtin",
+                   output_name="libya", metadata={"title": "Brief\\: Libya 2011"}, frozen=recs[1])
+    assert [p.read_bytes() for p in one] == [(out / p.name).read_bytes() for p in one]
+    for bad, msg in ((["--each-metadata", "title"], "expects KEY=FIELD"),
+                     (["--each-metadata", "title=nope"], "has no field 'nope'")):
+        r = subprocess.run(argv + bad, cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["kosovo.html", "kosovo.pdf", "libya.html", "libya.pdf"]
 
 
 # --------------------------------------------------------------------------- frozen execution, metadata

@@ -63,11 +63,11 @@ from .document import _Cell, _Job, _Yaml, _parse, _prepare
 from .execute import FREEZE_VERSION, _execute_job, _thaw, _write_freeze
 from .kernel import CellError, Kernel, KernelDied
 from .markdown import EscapedMarkdown, md_escape, md_table, quarto_inline_markdown
-from .quarto import _quarto_render, _working_copy
+from .quarto import _quarto_render, _quarto_render_frozen_many, _working_copy
 from .selfcontained import _RESOURCE_REF, _resource_ref, _vega_bundle
 
 __all__ = ["EXTENSION", "FORMATS", "CellError", "EscapedMarkdown", "Kernel", "KernelDied", "RenderError", "chart_html",
-           "declared_date", "execute_many", "md_escape", "md_table", "quarto_inline_markdown", "render", "render_many",
+           "declared_date", "execute_many", "md_escape", "md_table", "quarto_inline_markdown", "render", "render_frozen_many", "render_many",
            "show_chart"]
 
 
@@ -139,7 +139,7 @@ def _date_metadata(metadata: Mapping[str, Any] | None = None) -> dict | None:
 def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), out_dir: str | os.PathLike | None = None,
            params: Mapping[str, Any] | None = None, kernel: Kernel | None = None, engine: str = "auto",
            output_name: str | None = None, metadata: Mapping[str, Any] | None = None,
-           frozen: str | os.PathLike | None = None) -> list[Path]:
+           frozen: str | os.PathLike | None = None, execute_once: bool = False) -> list[Path]:
     """Render one Quarto document; return the output paths (one per format in `to`).
 
     to:          "html", "pdf" (comma-separated string or sequence).
@@ -150,15 +150,26 @@ def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), ou
     output_name: file stem of the outputs (default: the document's stem).
     metadata:    document metadata over the front matter (`quarto render -M key:value`),
                  e.g. a computed title; string values are Markdown, as in the front matter.
-    frozen:      built-in engine: convert the outputs of an earlier execution (a record
-                 written by `execute_many`) instead of executing; ignored by `quarto`.
+    frozen:      convert the outputs of an earlier execution (a record written by
+                 `execute_many`) instead of executing (Quarto converts it as an executed
+                 notebook).
+    execute_once: with Quarto, execute the document once in the project's kernel (as the
+                 built-in engine does) and let Quarto convert the executed notebook to
+                 every format; Quarto itself executes a document once per format.
     """
     doc = Path(doc).resolve()
     formats = _normalise_to(to)
     out = Path(out_dir).resolve() if out_dir is not None else doc.parent
     metadata = _date_metadata(metadata)  # SOURCE_DATE_EPOCH: the date in both engines
     if _use_quarto(engine):
-        return _quarto_render(doc, formats, out, params, output_name, metadata)
+        if execute_once and frozen is None:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="r2p-execute-once-") as tmp:
+                rec, = execute_many([(doc, params, output_name)], tmp, kernel=kernel)
+                return _quarto_render(doc, formats, out, params, output_name, metadata, rec)
+        return _quarto_render(doc, formats, out, params, output_name, metadata,
+                              Path(frozen).resolve() if frozen is not None else None)
     return _builtin(doc, formats, out, params, kernel, output_name, metadata,
                     Path(frozen) if frozen is not None else None)
 
@@ -212,6 +223,30 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
     finally:
         if own and kernel is not None:
             kernel.shutdown()
+
+
+def render_frozen_many(doc: str | os.PathLike, jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf"),
+                       out_dir: str | os.PathLike | None = None, engine: str = "auto", workers: int = 1) -> list[list[Path]]:
+    """Convert many frozen executions of ONE document (no kernel), `workers` at a time.
+
+    Each job is (params, output name, metadata, frozen record), e.g. one brief per case
+    after `execute_many`. Quarto renders them in `workers` batches, one `quarto render`
+    of a project of executed notebooks per batch; the built-in engine converts them in
+    `workers` threads. The outputs are those of `render(doc, ..., frozen=record)` per job.
+    """
+    doc = Path(doc).resolve()
+    formats = _normalise_to(to)
+    out = Path(out_dir).resolve() if out_dir is not None else doc.parent
+    jobs = [(p, name, _date_metadata(m), Path(f).resolve()) for p, name, m, f in jobs]
+    if len({name for _, name, _, _ in jobs}) != len(jobs):
+        raise ValueError("two jobs have the same output name")
+    if _use_quarto(engine):
+        return _quarto_render_frozen_many(doc, jobs, formats, out, workers)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(_builtin, doc, formats, out, p, None, name, m, f) for p, name, m, f in jobs]
+        return [f.result() for f in futures]
 
 
 def execute_many(jobs: Iterable[tuple], freeze_dir: str | os.PathLike, kernel: Kernel | None = None) -> list[Path]:

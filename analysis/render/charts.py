@@ -54,7 +54,9 @@ def show_chart(spec_path: str | os.PathLike, svg_path: str | os.PathLike | None 
     label = name or spec_path.name
     bundle = {mime: spec, "image/svg+xml": svg, "text/plain": f"<chart {label}>"}
     if not hasattr(builtins, "__r2p_fmt__"):  # not the built-in engine's kernel (which reads the spec itself)
-        bundle["text/markdown"] = _chart_markdown(spec, svg)
+        global _CHARTS_SHOWN
+        _CHARTS_SHOWN += 1
+        bundle["text/markdown"] = _chart_markdown(spec, svg, _CHARTS_SHOWN)
     display(bundle, raw=True)
 
 
@@ -62,26 +64,25 @@ def _typst_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _chart_markdown(spec: Mapping, svg: str) -> str:
+def _chart_markdown(spec: Mapping, svg: str, n: int) -> str:
     """The chart for Quarto: raw HTML (the interactive chart, as the built-in engine writes
     it) and raw Typst (the SVG, with the spec's description as its alt text), as Markdown.
 
     Markdown, not `text/html`: Quarto prefers text/markdown to the image types in every
     format, while any text/html output makes it load require.js and jQuery from a CDN
     (its support for JavaScript widgets), which a self-contained page must not do. The
-    first chart carries the Vega libraries, inlined.
+    first chart (`n` = 1, the chart's number in its document) carries the Vega libraries,
+    inlined.
     """
-    global _CHARTS_SHOWN
-    _CHARTS_SHOWN += 1
     alt = spec.get("description")
-    html = chart_html(spec, svg, alt, f"r2p-vega-{_CHARTS_SHOWN}")
-    if _CHARTS_SHOWN == 1:
+    html = chart_html(spec, svg, alt, f"r2p-vega-{n}")
+    if n == 1:
         html = f"<script>{_vega_bundle()}</script>\n" + html
     img = f"#image(bytes({_typst_str(svg)}), format: \"svg\"" + (f", alt: {_typst_str(str(alt))}" if alt else "") + ")"
     return _raw("html", html) + _raw("typst", img)
 
 
-_CHARTS_SHOWN = 0
+_CHARTS_SHOWN = 0  # charts shown in this kernel (one document per kernel under Quarto)
 
 
 def chart_html(spec: Mapping, svg: str | None, alt: str | None, cid: str) -> str:

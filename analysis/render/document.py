@@ -222,6 +222,23 @@ class _Doc:
     body_line: int
 
 
+def _dump_front(front: Mapping[str, Any]) -> str:
+    """Front matter as YAML text for Quarto; multi-line strings as literal blocks, so that a
+    value such as an `abstract: |` block keeps its lines and final newline (pandoc reads a
+    value ending in a newline as paragraphs, one without as a line of text)."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: yaml.SafeDumper, value: str):
+        style = "|" if "\n" in value and not any(ln != ln.rstrip() for ln in value.split("\n")) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _str)
+    return yaml.dump(dict(front), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**6)
+
+
 def _split_front_matter(text: str, path: Path) -> tuple[str, int, list[str]]:
     """-> (YAML text, line number where the body starts, body lines)."""
     lines = text.split("\n")

@@ -106,28 +106,33 @@ def _write_freeze(job: _Job, dest: Path) -> Path:
     return write_json(_freeze_record(job), dest)
 
 
-def _thaw(job: _Job, frozen: Path) -> None:
-    """Put a frozen execution's outputs into the parsed document (no kernel)."""
+def _load_frozen(frozen: Path, doc_path: Path, params: Mapping[str, Any], n_cells: int, n_inlines: int) -> dict:
+    """A frozen execution record, checked against the document and parameters it is for."""
     try:
         rec = json.loads(Path(frozen).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RenderError(f"frozen execution {frozen} does not exist", path=job.doc.path) from None
+        raise RenderError(f"frozen execution {frozen} does not exist", path=doc_path) from None
     except json.JSONDecodeError as e:
-        raise RenderError(f"frozen execution {frozen} is not valid JSON: {e}", path=job.doc.path) from None
-    cells = [p for p in job.doc.parts if isinstance(p, _Cell)]
-    params = json.loads(json.dumps(job.params, default=str))
+        raise RenderError(f"frozen execution {frozen} is not valid JSON: {e}", path=doc_path) from None
+    params = json.loads(json.dumps(dict(params or {}), default=str))
     why = None
     if rec.get("version") != FREEZE_VERSION:
         why = f"record version {rec.get('version')!r}, engine expects {FREEZE_VERSION}"
-    elif rec.get("sha256") != _doc_sha256(job.doc.path):
+    elif rec.get("sha256") != _doc_sha256(doc_path):
         why = "the document changed since it was executed"
     elif rec.get("params") != params:
         why = f"parameters differ (frozen {rec.get('params')!r}, now {params!r})"
-    elif len(rec.get("cells", [])) != len(cells) or len(rec.get("inlines", [])) != len(job.doc.inlines):
+    elif len(rec.get("cells", [])) != n_cells or len(rec.get("inlines", [])) != n_inlines:
         why = "the number of cells or inline expressions differs"
     if why:
-        raise RenderError(f"frozen execution {frozen} is stale: {why}; execute the document again",
-                          path=job.doc.path)
+        raise RenderError(f"frozen execution {frozen} is stale: {why}; execute the document again", path=doc_path)
+    return rec
+
+
+def _thaw(job: _Job, frozen: Path) -> None:
+    """Put a frozen execution's outputs into the parsed document (no kernel)."""
+    cells = [p for p in job.doc.parts if isinstance(p, _Cell)]
+    rec = _load_frozen(frozen, job.doc.path, job.params, len(cells), len(job.doc.inlines))
     for cell, outputs in zip(cells, rec["cells"]):
         cell.outputs = outputs
     for il, value in zip(job.doc.inlines, rec["inlines"]):

@@ -102,7 +102,10 @@ class Kernel:
                 else:
                     outputs.append({"type": "stream", "name": c["name"], "text": c["text"]})
             elif t in ("display_data", "execute_result"):
-                outputs.append({"type": "display", "data": c.get("data", {}), "metadata": c.get("metadata", {})})
+                out = {"type": "display", "data": c.get("data", {}), "metadata": c.get("metadata", {})}
+                if t == "execute_result":  # the cell's value (Quarto marks it with the execution count)
+                    out["result"] = True
+                outputs.append(out)
             elif t == "clear_output":
                 outputs.clear()
 
