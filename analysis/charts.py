@@ -142,7 +142,9 @@ def spec_curve_chart(curve: pd.DataFrame, claim: dict) -> alt.Chart:
     bounds = []
     for side in ("support", "contradict"):
         b = claim["decision_rule"][side]
-        bounds.append({"bound": f"{side} bound", "value": next(iter(b.values()))})
+        v = next(iter(b.values()))
+        for x in (v if isinstance(v, list) else [v]):  # an equivalence band draws both edges
+            bounds.append({"bound": f"{side} bound", "value": x})
     bdf = pd.DataFrame(bounds).drop_duplicates("value")
     x = alt.X("rank:Q", title=f"Distinct specifications, sorted by estimate (n = {len(d)})",
               axis=alt.Axis(labels=False, ticks=False), scale=alt.Scale(domain=[0.5, max(len(d), 1) + 0.5]))

@@ -109,6 +109,7 @@ rule report:
         council=[f"{PROCESSED}/unsc_coding_validation.csv", f"{PROCESSED}/unsc_outcomes.parquet",
                  f"{PROCESSED}/unsc_meetings_join_report.parquet", "config/coding/unsc_hand_coded_sample.csv",
                  "config/coding/unsc_holdout_sample.csv", "analysis/council_report.py"],
+        replication="analysis/replication_report.py",  # the appendix's replication table (RP1-RP3)
     output:
         html="reports/_output/{doc}.html",
         pdf="reports/_output/{doc}.pdf",

@@ -361,4 +361,8 @@ def test_registry_marks_claims_declared_after_results():
     assert not claims["RC1"].exploratory
     for cl in claims.values():
         d = cl.decision
+        if "between" in d["support"]:  # an equivalence band (RP1): contradict lies outside a band containing it
+            (s_lo, s_hi), (c_lo, c_hi) = d["support"]["between"], d["contradict"]["outside"]
+            assert c_lo <= s_lo < s_hi <= c_hi
+            continue
         assert ("below" in d["support"]) != ("below" in d["contradict"])  # opposite sides everywhere

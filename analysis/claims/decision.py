@@ -5,7 +5,10 @@ The rule is written out at the top of `config/claims.yaml`; this module applies 
 1. Each specification is classified by the claim's declared statistic (`decided_by`):
    - `interval`: SUPPORTS when its whole 95% interval lies on the support side of the
      support bound, CONTRADICTS when it lies wholly on the contradict side of the
-     contradict bound, NEITHER otherwise (an interval that straddles: imprecise);
+     contradict bound, NEITHER otherwise (an interval that straddles: imprecise); for a
+     claim of no effect the bounds are an equivalence band: SUPPORTS when the whole
+     interval lies inside `between` [lo, hi], CONTRADICTS when it lies wholly beyond
+     `outside` [lo, hi] on one side (the band contains the support band);
    - `p_value`: SUPPORTS when the declared test's p-value (column `p_value`) is at most
      alpha and the estimate lies on the support side of the support bound; CONTRADICTS
      when the opposite test's p-value (`p_value_contradict`) is at most alpha and the
@@ -67,6 +70,12 @@ def classify(ci_low: float | None, ci_high: float | None, decision: dict) -> str
     def inside(bound: dict) -> bool:
         if "below" in bound:
             return ci_high < bound["below"]
+        if "between" in bound:  # equivalence: the whole interval inside the band
+            lo, hi = bound["between"]
+            return ci_low > lo and ci_high < hi
+        if "outside" in bound:  # the whole interval beyond the band on one side
+            lo, hi = bound["outside"]
+            return ci_high < lo or ci_low > hi
         return ci_low > bound["above"]
 
     if inside(decision["support"]):
@@ -245,6 +254,10 @@ def verdict(primary: pd.Series, curve: pd.DataFrame, claim: Claim, checks: dict 
 
 
 def _bound_text(b: dict) -> str:
+    if "between" in b:
+        return f"inside the band ({b['between'][0]}, {b['between'][1]})"
+    if "outside" in b:
+        return f"outside the band [{b['outside'][0]}, {b['outside'][1]}] on one side"
     return f"below {b['below']}" if "below" in b else f"above {b['above']}"
 
 

@@ -96,6 +96,15 @@ TESTS: dict[str, TestDef] = {
     "cn1_conditions_trend": TestDef("conditions:cn1_conditions_trend", {
         "conditions": ("1-2-4", "1-2"), "uncoded": ("complete-cases", "as-not-met"), "libya": ("include", "exclude")},
         statistics=("p_value",)),
+    "rp1_war_duration": TestDef("replication:rp1_war_duration", {
+        "period": ("all", "1947-2005"), "cases": ("all", "clear"), "conflicts": ("all-intrastate", "war-episodes"),
+        "exposure": ("after-start", "while-ongoing")}),
+    "rp2_killing_after": TestDef("replication:rp2_killing_after", {
+        "measure": ("ucdp-osv", "ucdp-osv-and-battle", "prif-daily"), "k": (2, 3),
+        "window": ("after-end", "after-start"), "period": ("all", "1947-2005"), "cases": ("all", "clear")}),
+    "rp3_relapse": TestDef("replication:rp3_relapse", {
+        "years": (5, 10), "relapse": ("same-conflict", "any-in-country"), "period": ("all", "1947-2005"),
+        "cases": ("all", "clear")}),
     "lb1_veto_rate": TestDef("vetoes:lb1_veto_rate", {
         "vetoer": ("russia-or-china", "russia", "china", "russia-and-china-jointly"),
         "before": ("1992-2010", "2001-2010", "2006-2010"), "after": ("2011-2021", "2011-2019", "2011-2015"),
@@ -243,6 +252,18 @@ def _bounds_problem(decision: dict) -> str | None:
     (and any interval that straddles) means 'neither'."""
     s, c = decision["support"], decision["contradict"]
     (s_side, s_val), (c_side, c_val) = next(iter(s.items())), next(iter(c.items()))
+    if "between" in (s_side, c_side) or "outside" in (s_side, c_side):
+        # an equivalence band: support inside [lo, hi], contradict beyond a band that contains it
+        if (s_side, c_side) != ("between", "outside"):
+            return ("an equivalence band pairs support {between: [lo, hi]} with contradict {outside: [lo, hi]}; "
+                    f"got support {s_side}, contradict {c_side}")
+        (s_lo, s_hi), (c_lo, c_hi) = s_val, c_val
+        if not s_lo < s_hi or not c_lo < c_hi:
+            return "a band must be [lo, hi] with lo < hi"
+        if c_lo > s_lo or c_hi < s_hi:
+            return (f"bounds overlap: the contradict band {c_val} must contain the support band {s_val}, "
+                    "or an interval could both lie inside the one and beyond the other")
+        return None
     if s_side == c_side:
         return f"support and contradict bounds are on the same side ({s_side})"
     if s_side == "below" and c_val < s_val:
@@ -331,8 +352,13 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
         if problem:
             raise bad(["decision"], problem)
         stat = (entry.get("decided_by") or {}).get("statistic", "interval")
+        band = "between" in entry["decision"]["support"]
+        if band and stat != "interval":
+            raise bad(["decided_by", "statistic"], "an equivalence band is decided by the interval, not by a p-value")
         if stat not in tdef.statistics:
             raise bad(["decided_by", "statistic"], f"test {entry['test']} provides {list(tdef.statistics)}, not {stat!r}")
+        if band and entry.get("curve_test") is not None:
+            raise bad(["curve_test"], "the specification-curve test needs a one-sided bound, not an equivalence band")
         for j, chk in enumerate(entry.get("design_checks", [])):
             if chk["id"] not in tdef.checks:
                 raise bad(["design_checks", j, "id"], f"test {entry['test']} runs no design check {chk['id']!r}; it runs {list(tdef.checks)}")
