@@ -1,6 +1,11 @@
 # Acquisition: data/raw/<source>/<file> from data/raw itself, the mirror, or the pinned URL;
 # always verified by size and sha256 (analysis/sources.py).
 
+# on a cluster (profiles/slurm) fetching runs where Snakemake runs: compute nodes often have no
+# network access, and a copy with its checksum is no work for a queue
+localrules:
+    fetch,
+
 
 rule fetch:
     output:
