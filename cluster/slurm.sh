@@ -47,7 +47,15 @@ stop_pidfile() {  # kill the daemon named in a pid file and wait (up to 10 s) un
 }
 
 down() {
-    # the node daemon first (it also ends the job steps it runs), then the controller, then munge
+    # jobs still queued or running are cancelled first (slurmstepd outlives slurmd otherwise), then
+    # the node daemon, the controller and munge
+    if [ -f "$dir/run/slurmctld.pid" ] && [ -f "$dir/slurm.conf" ]; then
+        SLURM_CONF="$dir/slurm.conf" scancel --user="$(id -un)" 2>/dev/null || true
+        for _ in $(seq 50); do
+            [ -z "$(SLURM_CONF="$dir/slurm.conf" squeue -h -t PD,R,CG 2>/dev/null)" ] && break
+            sleep 0.2
+        done
+    fi
     stop_pidfile "$dir/run/slurmd.pid"
     stop_pidfile "$dir/run/slurmctld.pid"
     stop_pidfile "$dir/run/munged.pid"

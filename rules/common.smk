@@ -138,3 +138,33 @@ def brief_title(data_json):
 
     title = json.loads(Path(data_json).read_text(encoding="utf-8"))["title"]
     return f"title:{json.dumps(md_escape(title))}"
+
+
+# Each rule's threads, memory (MB) and wall time (minutes), measured from the `benchmark:` files
+# of a real run (bench/bench_resources.py writes config/resources.yaml). A scheduler (Slurm:
+# profiles/slurm) reserves them per job; locally they only bound what runs at once
+# (`--resources mem_mb=...`). A retried job gets `attempt` times its memory and time.
+import yaml as _yaml
+
+RESOURCES = _yaml.safe_load(Path(workflow.basedir, "config/resources.yaml").read_text(encoding="utf-8"))["rules"]
+
+
+def _measured(rule, key):
+    try:
+        return RESOURCES[rule][key]
+    except KeyError:
+        refuse(f"config/resources.yaml: rule {rule!r} has no {key!r} (run bench/bench_resources.py)")
+
+
+def threads_of(rule):
+    return _measured(rule, "threads")
+
+
+def mem_of(rule):
+    mb = _measured(rule, "mem_mb")
+    return lambda wildcards, attempt: mb * attempt
+
+
+def runtime_of(rule):
+    minutes = _measured(rule, "runtime")
+    return lambda wildcards, attempt: minutes * attempt

@@ -17,6 +17,12 @@ rule fetch:
         raw=lambda w, output: Path(output[0]).parents[1],
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("fetch")
+    resources:
+        mem_mb=mem_of("fetch"),
+        runtime=runtime_of("fetch"),
+    benchmark:
+        "benchmarks/fetch/{source}/{file}.tsv"
     log:
         "logs/fetch/{source}/{file}.log",
     wildcard_constraints:

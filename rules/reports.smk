@@ -23,6 +23,12 @@ rule figures_data:
     priority: 10
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("figures_data")
+    resources:
+        mem_mb=mem_of("figures_data"),
+        runtime=runtime_of("figures_data"),
+    benchmark:
+        "benchmarks/figures_data.tsv"
     log:
         "logs/reports/figures_data.log",
     shell:
@@ -42,6 +48,12 @@ rule figures_claims:
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("figures_claims")
+    resources:
+        mem_mb=mem_of("figures_claims"),
+        runtime=runtime_of("figures_claims"),
+    benchmark:
+        "benchmarks/figures_claims.tsv"
     log:
         "logs/reports/figures_claims.log",
     shell:
@@ -69,6 +81,12 @@ checkpoint briefs_data:
     priority: 10
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_data")
+    resources:
+        mem_mb=mem_of("briefs_data"),
+        runtime=runtime_of("briefs_data"),
+    benchmark:
+        "benchmarks/briefs_data.tsv"
     log:
         "logs/reports/briefs_data.log",
     shell:
@@ -113,6 +131,12 @@ rule report:
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("report")
+    resources:
+        mem_mb=mem_of("report"),
+        runtime=runtime_of("report"),
+    benchmark:
+        "benchmarks/report/{doc}.tsv"
     log:
         "logs/reports/{doc}.log",
     shell:
@@ -133,6 +157,12 @@ rule briefs_execute:
     priority: 10
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_execute")
+    resources:
+        mem_mb=mem_of("briefs_execute"),
+        runtime=runtime_of("briefs_execute"),
+    benchmark:
+        "benchmarks/briefs_execute.tsv"
     log:
         "logs/reports/briefs_execute.log",
     shell:
@@ -162,6 +192,12 @@ rule brief:
         slug="[a-z0-9]+(?:-[a-z0-9]+)*",
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("brief")
+    resources:
+        mem_mb=mem_of("brief"),
+        runtime=runtime_of("brief"),
+    benchmark:
+        "benchmarks/brief/{slug}.tsv"
     log:
         "logs/reports/briefs/{slug}.log",
     shell:
@@ -179,6 +215,12 @@ rule briefs_index:
         "reports/_output/briefs/index.json",
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_index")
+    resources:
+        mem_mb=mem_of("briefs_index"),
+        runtime=runtime_of("briefs_index"),
+    benchmark:
+        "benchmarks/briefs_index.tsv"
     log:
         "logs/reports/briefs_index.log",
     shell:
