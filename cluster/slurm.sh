@@ -10,7 +10,8 @@
 #
 # DIR must be new or empty (spool state of an earlier run would carry over). `up` prints the
 # daemons' logs, stops whatever it started and exits 1 when the cluster does not come up.
-# Nothing outside DIR is touched (no /etc/slurm, no systemd); the ports are free ones picked
+# Nothing outside DIR is touched but munged's socket directory /tmp/r2p-munge.* (no /etc/slurm,
+# no systemd); the ports are free ones picked
 # at start, so two clusters on one machine do not collide.
 #
 # Memory is enforced: jobacct_gather/linux samples every task each second and
@@ -59,6 +60,10 @@ down() {
     stop_pidfile "$dir/run/slurmd.pid"
     stop_pidfile "$dir/run/slurmctld.pid"
     stop_pidfile "$dir/run/munged.pid"
+    if [ -f "$dir/run/munge-socket-dir" ]; then
+        rm -rf "$(cat "$dir/run/munge-socket-dir")"
+        rm -f "$dir/run/munge-socket-dir"
+    fi
 }
 
 install_packages() {
@@ -95,7 +100,13 @@ up() {
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     mkdir -p "$dir"/{run,log,state,spool,munge,bin}
-    chmod 755 "$dir" "$dir/munge"  # munged refuses a socket directory that others cannot enter
+    # munged's socket: in a short directory of its own under /tmp (munged refuses a socket whose
+    # directories others cannot enter, and a socket path is limited to 107 characters); `down`
+    # removes it
+    local sockdir
+    sockdir=$(mktemp -d /tmp/r2p-munge.XXXXXX)
+    chmod 755 "$sockdir"
+    echo "$sockdir" > "$dir/run/munge-socket-dir"
     head -c 1024 /dev/urandom > "$dir/munge/munge.key"
     chmod 400 "$dir/munge/munge.key"
 
@@ -111,7 +122,7 @@ SlurmctldHost=localhost
 SlurmctldPort=$ctld_port
 SlurmdPort=$d_port
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge/munge.socket
+AuthInfo=socket=$sockdir/munge.socket
 CredType=cred/munge
 SlurmUser=root
 SlurmdUser=root
@@ -154,9 +165,9 @@ ENV
     export SLURM_CONF="$dir/slurm.conf"
 
     local ok=1
-    /usr/sbin/munged -S "$dir/munge/munge.socket" --key-file "$dir/munge/munge.key" \
+    /usr/sbin/munged -S "$sockdir/munge.socket" --key-file "$dir/munge/munge.key" \
         --pid-file "$dir/run/munged.pid" --log-file "$dir/log/munged.log" --seed-file "$dir/munge/munge.seed" \
-        && wait_for 10 "munged's socket" test -S "$dir/munge/munge.socket" \
+        && wait_for 10 "munged's socket" test -S "$sockdir/munge.socket" \
         && /usr/sbin/slurmctld \
         && wait_for 30 "slurmctld answering (scontrol ping)" sh -c 'scontrol ping | grep -q UP' \
         && /usr/sbin/slurmd -N localhost \
