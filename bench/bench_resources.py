@@ -11,7 +11,7 @@ The declared figures add headroom for a scheduler that kills a job over its requ
 
 - mem_mb: 1.5 x the peak RSS + 100 MB, rounded up to 100 MB, and at least MEM_FLOOR_MB
   (the Slurm job's batch step also runs Snakemake's own job process, which parses the
-  workflow: about 300 MB, measured in the same way; OverMemoryKill checks each step against
+  workflow: about 190 MB peak RSS for `snakemake -n` of one job; OverMemoryKill checks each step against
   the job's request);
 - runtime (minutes): 3 x the longest wall time, rounded up, at least 5 (queue start-up,
   a loaded node, a slower file system);
