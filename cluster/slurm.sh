@@ -15,9 +15,12 @@
 # at start, so two clusters on one machine do not collide.
 #
 # Memory is enforced: jobacct_gather/linux samples every task each second and
-# OverMemoryKill kills a job step that uses more than the job's --mem (mem_mb of its rule);
-# the job then ends in state OUT_OF_MEMORY. (No cgroups here: the limit is checked by sampling,
-# so a process that overshoots between two samples is caught a second late, not refused.)
+# OverMemoryKill kills a job step that uses more than the job's --mem (mem_mb of its rule),
+# writing "StepId=... exceeded memory limit (... > ...), being killed" to the job's log. The job
+# then ends in state FAILED, not OUT_OF_MEMORY: Slurm sets OUT_OF_MEMORY only from the kernel's
+# OOM counter of a cgroup (task/cgroup), and this cluster uses no cgroups (it runs without systemd,
+# in a machine whose cgroup tree it must not reorganise). The limit is checked by sampling, so a
+# process that overshoots between two samples is caught a second late, not refused.
 set -euo pipefail
 
 die() { echo "cluster/slurm.sh: $*" >&2; exit 1; }
