@@ -11,8 +11,8 @@
 # DIR must be new or empty (spool state of an earlier run would carry over). `up` prints the
 # daemons' logs, stops whatever it started and exits 1 when the cluster does not come up.
 # Nothing outside DIR is touched but munged's socket directory /tmp/r2p-munge.* (no /etc/slurm,
-# no systemd); the ports are free ones picked
-# at start, so two clusters on one machine do not collide.
+# no systemd); the ports are free ones picked at start, so two clusters on one machine do not
+# collide.
 #
 # Memory is enforced: jobacct_gather/linux samples every task each second and
 # OverMemoryKill kills a job step that uses more than the job's --mem (mem_mb of its rule),
