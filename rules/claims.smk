@@ -15,6 +15,12 @@ rule claim:
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("claim")
+    resources:
+        mem_mb=mem_of("claim"),
+        runtime=runtime_of("claim"),
+    benchmark:
+        "benchmarks/claim/{claim}.tsv"
     log:
         "logs/claims/{claim}.log",
     wildcard_constraints:
@@ -38,6 +44,12 @@ rule claims_summary:
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("claims_summary")
+    resources:
+        mem_mb=mem_of("claims_summary"),
+        runtime=runtime_of("claims_summary"),
+    benchmark:
+        "benchmarks/claims_summary.tsv"
     log:
         "logs/claims/summary.log",
     shell:

@@ -18,6 +18,12 @@ rule clean:
     params:
         raw=lambda w, input: Path(input.raw[0]).parents[1],
         out=lambda w, output: Path(output[0]).parent,
+    threads: threads_of("clean")
+    resources:
+        mem_mb=mem_of("clean"),
+        runtime=runtime_of("clean"),
+    benchmark:
+        "benchmarks/clean/{table}.tsv"
     log:
         "logs/clean/{table}.log",
     wildcard_constraints:

@@ -59,21 +59,26 @@ PROCESSED = "data/processed"
 # registered version is removed, so the fetch job copies the registered one again).
 from analysis import guard as _guard
 
-if not _guard.read_only():
+# A job that an executor plugin (Slurm: profiles/slurm) runs through its own `snakemake`
+# process parses this file too: the run that submitted it holds the lock and has swept and
+# verified already, so the job does none of it (it would refuse itself, or sweep the
+# temporary files of the jobs running beside it).
+_IN_JOB = workflow.remote_exec or workflow.subprocess_exec
+if not _guard.read_only() and not _IN_JOB:
     try:
         _guard.acquire_run_lock()
     except _guard.ConcurrentRun as e:
         refuse(str(e))
     _guard.sweep_debris()
 # (R2P_BENCH_NO_REVERIFY=1 skips the checks below: for bench/bench_workflow.py's comparison only)
-_reverify = not os.environ.get("R2P_BENCH_NO_REVERIFY")
+_reverify = not os.environ.get("R2P_BENCH_NO_REVERIFY") and not _IN_JOB
 for _rel, _why in (_guard.reverify_raw(SOURCES, RAW, remove=not _guard.read_only()) if _reverify else {}).items():
     logger.warning(f"{RAW}/{_rel} is not the registered file ({_why}); a run fetches it again")
 # a multi-file output with a file missing is rebuilt (its index or directory is removed)
 _incomplete = _guard.incomplete_sets() if _reverify else {}
 for _marker, _why in _incomplete.items():
     logger.warning(f"{_marker}: incomplete ({_why}); a run builds it again")
-if not _guard.read_only():
+if not _guard.read_only() and not _IN_JOB:
     _guard.remove_markers(_incomplete)
 
 
@@ -123,3 +128,33 @@ def brief_outputs(wildcards):
 def brief_data_files(wildcards):
     # every brief's data file, so that a changed file re-executes the briefs
     return expand("results/briefs/{slug}.json", slug=brief_slugs())
+
+
+# Each rule's threads, memory (MB) and wall time (minutes), measured from the `benchmark:` files
+# of a real run (bench/bench_resources.py writes config/resources.yaml). A scheduler (Slurm:
+# profiles/slurm) reserves them per job; locally they only bound what runs at once
+# (`--resources mem_mb=...`). A retried job gets `attempt` times its memory and time.
+import yaml as _yaml
+
+RESOURCES = _yaml.safe_load(Path(workflow.basedir, "config/resources.yaml").read_text(encoding="utf-8"))["rules"]
+
+
+def _measured(rule, key):
+    try:
+        return RESOURCES[rule][key]
+    except KeyError:
+        refuse(f"config/resources.yaml: rule {rule!r} has no {key!r} (run bench/bench_resources.py)")
+
+
+def threads_of(rule):
+    return _measured(rule, "threads")
+
+
+def mem_of(rule):
+    mb = _measured(rule, "mem_mb")
+    return lambda wildcards, attempt: mb * attempt
+
+
+def runtime_of(rule):
+    minutes = _measured(rule, "runtime")
+    return lambda wildcards, attempt: minutes * attempt

@@ -1,6 +1,11 @@
 # Acquisition: data/raw/<source>/<file> from data/raw itself, the mirror, or the pinned URL;
 # always verified by size and sha256 (analysis/sources.py).
 
+# on a cluster (profiles/slurm) fetching runs where Snakemake runs: compute nodes often have no
+# network access, and a copy with its checksum is no work for a queue
+localrules:
+    fetch,
+
 
 rule fetch:
     output:
@@ -12,6 +17,12 @@ rule fetch:
         raw=lambda w, output: Path(output[0]).parents[1],
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("fetch")
+    resources:
+        mem_mb=mem_of("fetch"),
+        runtime=runtime_of("fetch"),
+    benchmark:
+        "benchmarks/fetch/{source}/{file}.tsv"
     log:
         "logs/fetch/{source}/{file}.log",
     wildcard_constraints:

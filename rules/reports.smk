@@ -23,6 +23,12 @@ rule figures_data:
     priority: 10
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("figures_data")
+    resources:
+        mem_mb=mem_of("figures_data"),
+        runtime=runtime_of("figures_data"),
+    benchmark:
+        "benchmarks/figures_data.tsv"
     log:
         "logs/reports/figures_data.log",
     shell:
@@ -42,6 +48,12 @@ rule figures_claims:
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("figures_claims")
+    resources:
+        mem_mb=mem_of("figures_claims"),
+        runtime=runtime_of("figures_claims"),
+    benchmark:
+        "benchmarks/figures_claims.tsv"
     log:
         "logs/reports/figures_claims.log",
     shell:
@@ -72,6 +84,12 @@ checkpoint briefs_data:
     priority: 10
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_data")
+    resources:
+        mem_mb=mem_of("briefs_data"),
+        runtime=runtime_of("briefs_data"),
+    benchmark:
+        "benchmarks/briefs_data.tsv"
     log:
         "logs/reports/briefs_data.log",
     shell:
@@ -120,6 +138,12 @@ rule report:
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("report")
+    resources:
+        mem_mb=mem_of("report"),
+        runtime=runtime_of("report"),
+    benchmark:
+        "benchmarks/report/{doc}.tsv"
     log:
         "logs/reports/{doc}.log",
     shell:
@@ -140,6 +164,12 @@ rule briefs_execute:
     priority: 10
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_execute")
+    resources:
+        mem_mb=mem_of("briefs_execute"),
+        runtime=runtime_of("briefs_execute"),
+    benchmark:
+        "benchmarks/briefs_execute.tsv"
     log:
         "logs/reports/briefs_execute.log",
     shell:
@@ -165,10 +195,15 @@ rule briefs_render:
         directory("results/briefs-rendered"),
     params:
         data=lambda w, input: Path(input.data[0]).parent,
-    threads: max(1, min(4, workflow.cores))
     priority: 5
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_render")
+    resources:
+        mem_mb=mem_of("briefs_render"),
+        runtime=runtime_of("briefs_render"),
+    benchmark:
+        "benchmarks/briefs_render.tsv"
     log:
         "logs/reports/briefs_render.log",
     shell:
@@ -185,6 +220,12 @@ rule brief:
         pdf="reports/_output/briefs/{slug}.pdf",
     wildcard_constraints:
         slug="[a-z0-9]+(?:-[a-z0-9]+)*",
+    threads: threads_of("brief")
+    resources:
+        mem_mb=mem_of("brief"),
+        runtime=runtime_of("brief"),
+    benchmark:
+        "benchmarks/brief/{slug}.tsv"
     log:
         "logs/reports/briefs/{slug}.log",
     shell:
@@ -202,6 +243,12 @@ rule briefs_index:
         "reports/_output/briefs/index.json",
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("briefs_index")
+    resources:
+        mem_mb=mem_of("briefs_index"),
+        runtime=runtime_of("briefs_index"),
+    benchmark:
+        "benchmarks/briefs_index.tsv"
     log:
         "logs/reports/briefs_index.log",
     shell:

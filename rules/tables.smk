@@ -21,6 +21,12 @@ rule country_year:
         last=config["panel"]["last_year"],
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("country_year")
+    resources:
+        mem_mb=mem_of("country_year"),
+        runtime=runtime_of("country_year"),
+    benchmark:
+        "benchmarks/country_year.tsv"
     log:
         "logs/tables/country_year.log",
     shell:
@@ -37,6 +43,12 @@ rule hmi_release_diff:
         f"{PROCESSED}/hmi_release_diff.csv",
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("hmi_release_diff")
+    resources:
+        mem_mb=mem_of("hmi_release_diff"),
+        runtime=runtime_of("hmi_release_diff"),
+    benchmark:
+        "benchmarks/hmi_release_diff.tsv"
     log:
         "logs/tables/hmi_release_diff.log",
     shell:
@@ -53,6 +65,12 @@ rule unsc_coding_validation:
         f"{PROCESSED}/unsc_coding_validation.csv",
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("unsc_coding_validation")
+    resources:
+        mem_mb=mem_of("unsc_coding_validation"),
+        runtime=runtime_of("unsc_coding_validation"),
+    benchmark:
+        "benchmarks/unsc_coding_validation.tsv"
     log:
         "logs/tables/unsc_coding_validation.log",
     shell:
@@ -73,6 +91,12 @@ rule conditions_checklist:
         processed=lambda w, input: Path(input.tables[0]).parent,
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("conditions_checklist")
+    resources:
+        mem_mb=mem_of("conditions_checklist"),
+        runtime=runtime_of("conditions_checklist"),
+    benchmark:
+        "benchmarks/conditions_checklist.tsv"
     log:
         "logs/tables/conditions_checklist.log",
     shell:
@@ -96,6 +120,12 @@ rule datapackage:
         raw=lambda w, input: Path(input.raw[0]).parents[1],
     conda:
         "../envs/r2p.yaml"
+    threads: threads_of("datapackage")
+    resources:
+        mem_mb=mem_of("datapackage"),
+        runtime=runtime_of("datapackage"),
+    benchmark:
+        "benchmarks/datapackage.tsv"
     log:
         "logs/tables/datapackage.log",
     shell:
