@@ -97,11 +97,13 @@ def _pick(rng: random.Random, paths) -> Path:
 
 # Each stage: (what to remove so that the stage runs again, the log file that says it started).
 def _fetch(wd, rng):
-    # a cold build: nothing there yet; kill while a (seeded) raw file is being fetched
-    from analysis.sources import all_files, load_registry
+    # a cold build: nothing there yet; kill while a (seeded) raw file is being fetched -- one the
+    # build fetches: a cleaner reads it (codebooks and READMEs are registered but fetched only by
+    # `snakemake raw`, so their fetch log never appears in a default build)
+    from analysis import clean
 
-    f = rng.choice(all_files(load_registry(wd / "config" / "sources.yaml")))
-    return f"logs/fetch/{f.relpath}.log"
+    f = rng.choice(sorted({s for t in clean.registry().values() for s in t.sources}))
+    return f"logs/fetch/{f}.log"
 
 
 def _clean(wd, rng):
