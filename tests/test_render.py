@@ -328,34 +328,6 @@ def test_typst_format_is_a_genuine_quarto_extension():
     assert (ext / spec["contributes"]["formats"]["html"]["css"]).is_file()
 
 
-def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
-    """One `quarto render` for both formats, in an isolated copy of the project (the document
-    renamed to the output name, the metadata in its front matter); outputs moved out together."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    log = tmp_path / "calls.txt"
-    fake = bindir / "quarto"
-    fake.write_text(
-        f"#!{sys.executable}\n"
-        "import sys, os, pathlib\n"
-        "doc = pathlib.Path(sys.argv[2]).read_text()\n"
-        f"open({str(log)!r}, 'a').write(os.getcwd() + '\\n' + ' '.join(sys.argv[1:]) + '\\n' + doc)\n"
-        "stem = pathlib.Path(sys.argv[2]).stem\n"
-        "for ext in ('html', 'pdf'):\n"
-        "    pathlib.Path(f'{stem}.{ext}').write_text('made by fake quarto')\n"
-    )
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b",
-                    metadata={"title": "Brief\\: Libya"})
-    assert [p.name for p in outs] == ["b.html", "b.pdf"]
-    cwd, args, *doc = log.read_text().splitlines()
-    assert not Path(cwd).resolve().is_relative_to(FIX.resolve())  # the checkout is not written to
-    assert args == 'render b.qmd -P case:"Libya"'  # no --to: every declared format, in one run
-    assert "title: 'Brief\\: Libya'" in doc and "subtitle: A test brief for the rendering engine" in doc
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.html", "b.pdf"]
-
-
 def _fake_quarto(tmp_path: Path, monkeypatch) -> Path:
     """A `quarto` on PATH that logs each call (cwd, arguments) and writes an HTML and a PDF
     per document it is given, or per notebook in its directory when given none."""
@@ -366,7 +338,7 @@ def _fake_quarto(tmp_path: Path, monkeypatch) -> Path:
     fake.write_text(
         f"#!{sys.executable}\n"
         "import sys, os, pathlib, json\n"
-        "docs = [pathlib.Path(a) for a in sys.argv[2:] if not a.startswith('-')] or sorted(pathlib.Path().glob('*.ipynb'))\n"
+        "docs = [pathlib.Path(a) for a in sys.argv[2:] if a.endswith(('.qmd', '.ipynb'))] or sorted(pathlib.Path().glob('*.ipynb'))\n"
         f"open({str(log)!r}, 'a').write(json.dumps([os.getcwd(), sys.argv[1:], [d.name for d in docs]]) + '\\n')\n"
         "for d in docs:\n"
         "    for ext in ('html', 'pdf'):\n"
@@ -375,6 +347,21 @@ def _fake_quarto(tmp_path: Path, monkeypatch) -> Path:
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     return log
+
+
+def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
+    """One `quarto render` for both formats, in an isolated copy of the project (the document
+    renamed to the output name, the metadata in its front matter); outputs moved out together."""
+    log = _fake_quarto(tmp_path, monkeypatch)
+    outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b",
+                    metadata={"title": "Brief\\: Libya"})
+    assert [p.name for p in outs] == ["b.html", "b.pdf"]
+    (cwd, args, docs), = [json.loads(ln) for ln in log.read_text().splitlines()]
+    assert not Path(cwd).resolve().is_relative_to(FIX.resolve())  # the checkout is not written to
+    assert args == ["render", "b.qmd", "-P", 'case:"Libya"']  # no --to: every declared format, in one run
+    doc = outs[0].read_text().splitlines()  # the fake writes the document it was given
+    assert "title: 'Brief\\: Libya'" in doc and "subtitle: A test brief for the rendering engine" in doc
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.html", "b.pdf"]
 
 
 def test_quarto_converts_frozen_executions_as_notebooks_in_batches(kernel, tmp_path, monkeypatch):
