@@ -77,7 +77,7 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
     perps = []
     if g is not None:
         w = osv[osv.year.between(start - 3, min(end + 3, last_year))]
-        here = w["gwno_location_list"].map(lambda l: g in [str(x) for x in (l if l is not None else [])]).astype(bool)
+        here = w["gwno_location_list"].map(lambda locs: g in [str(x) for x in (locs if locs is not None else [])]).astype(bool)
         w = w.loc[here]
         agg = w.groupby(["actor_name", "is_government_actor"], dropna=False).agg(
             deaths_best=("best", "sum"), first_year=("year", "min"), last_year=("year", "max")).reset_index()

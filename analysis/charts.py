@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from .io import atomic_path, write_text
+from .io import write_text
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -238,7 +238,7 @@ def group_positions(rows: list[dict], title: str, subtitle: str, inputs: list[st
     return _with_meta(out, alt_text, group_positions, inputs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _case_fatalities_layers(series: tuple[str, ...]) -> tuple[alt.Chart, alt.Chart]:
     """The layers of `case_fatalities` without data: built once, shared by the 41 briefs'
     charts (Altair's encoding shorthands cost about 0.03 s per chart to parse)."""
@@ -272,7 +272,7 @@ def case_fatalities(cy_case: pd.DataFrame, case: dict) -> alt.Chart:
         tot = d.groupby("series")["deaths"].sum()
         alt_text = (f"Deaths by year in the target country of {case['case_id']}, {d.year.min()}-{d.year.max()}, "
                     "by type: " + ", ".join(f"{k} {v:,.0f}" for k, v in tot.items()) + f"; dashed line at the start year {case['start_year']}.")
-    chart = chart.properties(title=alt.Title(f"Fatalities around the intervention", subtitle="Dashed line: start year"))
+    chart = chart.properties(title=alt.Title("Fatalities around the intervention", subtitle="Dashed line: start year"))
     return _with_meta(chart, alt_text, case_fatalities, ["data/processed/country_year.parquet", "data/processed/hmi_cases.parquet"])
 
 

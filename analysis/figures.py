@@ -16,6 +16,7 @@ import pandas as pd
 
 from .io import atomic_dir, read_json, read_parquet, write_json
 
+
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""
     h = hmi.sort_values(["case_id", "release"]).drop_duplicates("case_id", keep="first")

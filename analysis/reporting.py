@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import ROOT
 
@@ -24,7 +25,7 @@ VERDICT_WORDS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def claim(claim_id: str, results: str | None = None) -> dict:
     base = Path(results) if results else RESULTS
     return json.loads((base / "claims" / f"{claim_id}.json").read_text(encoding="utf-8"))
@@ -34,7 +35,7 @@ def result_path(name: str, results: str | None = None) -> Path:
     return (Path(results) if results else RESULTS) / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def result_file(name: str, results: str | None = None) -> Any:
     base = Path(results) if results else RESULTS
     return json.loads((base / name).read_text(encoding="utf-8"))
