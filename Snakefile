@@ -16,6 +16,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"  # `snakemake --report report.zip`: the outputs marked report() in rules/
+
+
 try:  # a configuration that breaks its schema: the message, exit status 2, no traceback
     validate(config, "config/schemas/config.schema.json")
 except Exception as e:

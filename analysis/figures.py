@@ -16,6 +16,21 @@ import pandas as pd
 
 from .io import atomic_dir, read_json, read_parquet, write_json
 
+#: The charts of each index besides the per-intervention charts (`briefs/<slug>`) and the per-claim
+#: specification curves (`spec_curve_<claim>`): the workflow declares each chart's SVG as an output
+#: and marks it for `snakemake --report` (rules/reports.smk), so a chart added here is declared there.
+DATA_FIGURES = ("hmi_timeline", "onset_series", "veto_series", "lb2_consensus")
+CLAIM_FIGURES = ("rc1_breakdown", "ac1_reporting", "ro1_regional_orgs", "pc1_oda", "cc1_positions")
+
+
+def _check_declared(index: dict, declared: tuple[str, ...]) -> None:
+    """The named charts made are exactly those declared (a chart left undeclared would be missing
+    from the report; a declared one not made would fail the job after it ran)."""
+    made = {k for k in index if "/" not in k and not k.startswith("spec_curve_")}
+    if made != set(declared):
+        raise RuntimeError(f"charts made {sorted(made)} differ from those declared {sorted(declared)} "
+                           "(analysis/figures.py DATA_FIGURES / CLAIM_FIGURES)")
+
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""
@@ -109,6 +124,7 @@ def build_data_figures(processed: Path, out: Path) -> dict:
             sub = cy[(cy.gwcode == r.gwcode) & cy.year.between(int(r.start_year) - 3, int(r.start_year) + 3)]
             sub = sub[["year", *cols]].astype({c: float for c in cols})
             save(charts.case_fatalities(sub, {"case_id": r.case_id, "start_year": r.start_year}), r.slug, "briefs")
+    _check_declared(save.index, DATA_FIGURES)
     write_json(save.index, out / "index-data.json")
     return save.index
 
@@ -134,5 +150,6 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     spec = ", ".join(f"{k} {v}" for k, v in cc["primary_specification"].items())
     save(charts.group_positions(_cc1_rows(cc), "Votes on country-specific human-rights resolutions",
                                 f"Mean position ({spec})", ["results/claims/CC1.json"]), "cc1_positions")
+    _check_declared(save.index, CLAIM_FIGURES)
     write_json(save.index, out / "index-claims.json")
     return save.index

@@ -6,7 +6,13 @@ rule claim:
     input:
         unpack(claim_inputs),
     output:
-        result="results/claims/{claim}.json",
+        result=report(
+            "results/claims/{claim}.json",
+            caption="../report/claim_result.rst",
+            category="Claims",
+            subcategory="Per-claim results",
+            labels={"claim": "{claim}"},
+        ),
         curve="results/claims/curves/{claim}.parquet",
     log:
         "logs/claims/{claim}.log",
@@ -36,9 +42,35 @@ rule claims_summary:
         curves=expand("results/claims/curves/{claim}.parquet", claim=CLAIMS),
         registry=config.get("claims", "config/claims.yaml"),
     output:
-        verdicts="results/claims/verdicts.csv",
-        curve="results/claims/spec_curve.parquet",
-        findings="results/claims/findings.json",
+        verdicts=report(
+            "results/claims/verdicts.csv",
+            caption="../report/verdicts.rst",
+            category="Claims",
+            subcategory="Summary",
+            labels={"table": "verdicts"},
+        ),
+        # the same table as a page the report shows (a CSV is only offered for download there)
+        verdicts_html=report(
+            "results/claims/verdicts.html",
+            caption="../report/verdicts.rst",
+            category="Claims",
+            subcategory="Summary",
+            labels={"table": "verdicts (view)"},
+        ),
+        curve=report(
+            "results/claims/spec_curve.parquet",
+            caption="../report/spec_curve.rst",
+            category="Claims",
+            subcategory="Summary",
+            labels={"table": "specification curves"},
+        ),
+        findings=report(
+            "results/claims/findings.json",
+            caption="../report/findings.rst",
+            category="Claims",
+            subcategory="Summary",
+            labels={"table": "findings"},
+        ),
     log:
         "logs/claims/summary.log",
     benchmark:

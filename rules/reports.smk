@@ -1,5 +1,19 @@
 # Figures, brief data and the Quarto reports (rendered with `quarto` when on PATH,
-# else the built-in engine in analysis/render/).
+# else the built-in engine in analysis/render/). Outputs marked report() make up
+# `snakemake --report report.zip` (captions in report/).
+
+from analysis.figures import CLAIM_FIGURES, DATA_FIGURES
+
+
+def figure_report(name, caption, subcategory, labels):
+    """A chart's SVG, marked for the report under Figures."""
+    return report(
+        f"results/figures/{name}.svg",
+        caption=f"../report/figures/{caption}.rst",
+        category="Figures",
+        subcategory=subcategory,
+        labels=labels,
+    )
 
 
 rule figures_data:
@@ -17,6 +31,16 @@ rule figures_data:
         code=["analysis/charts.py", "analysis/figures.py", "analysis/claims/council.py"],
     output:
         index="results/figures/index-data.json",
+        charts=[figure_report(n, n, "From the processed tables", {"chart": n}) for n in DATA_FIGURES],
+        # one fatalities chart per intervention (written as a set, replacing the old one)
+        briefs=report(
+            directory("results/figures/briefs"),
+            patterns=["{slug}.svg"],
+            caption="../report/figures/case_fatalities.rst",
+            category="Figures",
+            subcategory="Per intervention",
+            labels={"intervention": "{slug}"},
+        ),
     log:
         "logs/reports/figures_data.log",
     benchmark:
@@ -42,6 +66,8 @@ rule figures_claims:
         code=["analysis/charts.py", "analysis/figures.py"],
     output:
         index="results/figures/index-claims.json",
+        charts=[figure_report(n, n, "From the claims' results", {"chart": n}) for n in CLAIM_FIGURES],
+        curves=[figure_report(f"spec_curve_{c}", "spec_curve", "Specification curves", {"claim": c}) for c in CLAIMS],
     log:
         "logs/reports/figures_claims.log",
     benchmark:
@@ -122,6 +148,8 @@ rule report:
         figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
+        # the appendix's sources (terms, licences) and the panel's universe as the data package states it
+        sources=["config/sources.yaml", f"{PROCESSED}/datapackage.json"],
         # the appendix's coding rules of the five conditions (analysis/checklist.py reads them)
         checklist=[
             f"{PROCESSED}/conditions_checklist.parquet",
@@ -140,8 +168,20 @@ rule report:
         ],
         replication="analysis/replication_report.py",  # the appendix's replication table (RP1-RP3)
     output:
-        html="reports/_output/{doc}.html",
-        pdf="reports/_output/{doc}.pdf",
+        html=report(
+            "reports/_output/{doc}.html",
+            caption="../report/document.rst",
+            category="Documents",
+            subcategory="Papers",
+            labels={"document": "{doc}", "format": "HTML"},
+        ),
+        pdf=report(
+            "reports/_output/{doc}.pdf",
+            caption="../report/document.rst",
+            category="Documents",
+            subcategory="Papers",
+            labels={"document": "{doc}", "format": "PDF"},
+        ),
     log:
         "logs/reports/{doc}.log",
     benchmark:
@@ -227,8 +267,20 @@ rule brief:
     input:
         rules.briefs_render.output,
     output:
-        html="reports/_output/briefs/{slug}.html",
-        pdf="reports/_output/briefs/{slug}.pdf",
+        html=report(
+            "reports/_output/briefs/{slug}.html",
+            caption="../report/brief.rst",
+            category="Documents",
+            subcategory="Intervention briefs",
+            labels={"intervention": "{slug}", "format": "HTML"},
+        ),
+        pdf=report(
+            "reports/_output/briefs/{slug}.pdf",
+            caption="../report/brief.rst",
+            category="Documents",
+            subcategory="Intervention briefs",
+            labels={"intervention": "{slug}", "format": "PDF"},
+        ),
     log:
         "logs/reports/briefs/{slug}.log",
     benchmark:

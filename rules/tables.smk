@@ -14,7 +14,13 @@ rule country_year:
         registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         panel=f"{PROCESSED}/country_year.parquet",
-        report=f"{PROCESSED}/crosswalk_report.csv",
+        report=report(
+            f"{PROCESSED}/crosswalk_report.csv",
+            caption="../report/crosswalk_report.rst",
+            category="Data",
+            subcategory="Processed data",
+            labels={"file": "crosswalk_report.csv"},
+        ),
     log:
         "logs/tables/country_year.log",
     benchmark:
@@ -40,7 +46,13 @@ rule hmi_release_diff:
         cases=f"{PROCESSED}/hmi_cases.parquet",
         code="analysis/clean/prif.py",
     output:
-        f"{PROCESSED}/hmi_release_diff.csv",
+        report(
+            f"{PROCESSED}/hmi_release_diff.csv",
+            caption="../report/hmi_release_diff.rst",
+            category="Data",
+            subcategory="Processed data",
+            labels={"file": "hmi_release_diff.csv"},
+        ),
     log:
         "logs/tables/hmi_release_diff.log",
     benchmark:
@@ -62,7 +74,13 @@ rule unsc_coding_validation:
         holdout="config/coding/unsc_holdout_sample.csv",
         code="analysis/clean/unsc_coding.py",
     output:
-        f"{PROCESSED}/unsc_coding_validation.csv",
+        report(
+            f"{PROCESSED}/unsc_coding_validation.csv",
+            caption="../report/unsc_coding_validation.rst",
+            category="Data",
+            subcategory="Processed data",
+            labels={"file": "unsc_coding_validation.csv"},
+        ),
     log:
         "logs/tables/unsc_coding_validation.log",
     benchmark:
@@ -118,11 +136,18 @@ rule datapackage:
         + rules.unsc_coding_validation.output
         + rules.conditions_checklist.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
-        code=["analysis/datapackage.py", "analysis/panel.py"],  # panel.py: the panel columns described
+        # panel.py: the panel columns described and its universe; crosswalk.py: the microstates left out
+        code=["analysis/datapackage.py", "analysis/panel.py", "analysis/crosswalk.py", "analysis/sources.py"],
         # the registry: raw checksums, and the years the tables' range checks (constraints) take
         registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
-        f"{PROCESSED}/datapackage.json",
+        report(
+            f"{PROCESSED}/datapackage.json",
+            caption="../report/datapackage.rst",
+            category="Data",
+            subcategory="Processed data",
+            labels={"file": "datapackage.json"},
+        ),
     log:
         "logs/tables/datapackage.log",
     benchmark:

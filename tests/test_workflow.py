@@ -113,6 +113,32 @@ def test_published_documents_look_complete(two_runs):
     assert "Intervention brief: Libya 2011" in brief and "NATO" in brief
 
 
+def test_snakemake_report_holds_the_annotated_outputs(two_runs):
+    """`snakemake --report report.zip` on a built tree: the verdict table, every chart, the
+    documents and the data-package descriptor, grouped by category, with captions; no processed
+    table (some sources forbid redistribution). Runs before the tests below edit the trees."""
+    import zipfile
+
+    wd = two_runs[0]
+    res = _snakemake(wd, "--report", "report.zip")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    with zipfile.ZipFile(wd / "report.zip") as z:
+        names = z.namelist()
+        page = z.read("report/report.html").decode("utf-8")
+    files = [Path(n).name for n in names if n.startswith("report/data/raw/")]
+    assert {"verdicts.csv", "verdicts.html", "spec_curve.parquet", "findings.json", "RC1.json", "spec_curve_RC1.svg",
+            "hmi_timeline.svg", "rc1_breakdown.svg", "policy-paper.html", "policy-paper.pdf", "appendix.html",
+            "appendix.pdf", "libya-2011.html", "libya-2011.pdf", "datapackage.json"} <= set(files)
+    n_claims = len(list((wd / "results" / "claims" / "curves").glob("*.parquet")))
+    assert sum(f.startswith("spec_curve_") and f.endswith(".svg") for f in files) == n_claims
+    assert sum(f.endswith(".svg") for f in files) >= n_claims + 41 + 4  # curves, per-intervention, data charts
+    assert sum(f.endswith(".pdf") for f in files) == 41 + 2
+    assert [f for f in files if f.endswith(".parquet")] == ["spec_curve.parquet"]
+    for text in ("Per-claim results", "Specification curves", "Intervention briefs", "Processed data",
+                 "r2p-evidence: a record of the run", "The verdict table: one row per claim", "figures_claims"):
+        assert text in page, text
+
+
 def test_editing_one_document_rerenders_only_it(two_runs):
     wd = two_runs[1]
     qmd = wd / "reports" / "appendix.qmd"

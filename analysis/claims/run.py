@@ -277,9 +277,34 @@ def write_claim(claim_id: str, processed: str | Path, out_dir: str | Path, regis
     write_json(result, out_dir / f"{claim_id}.json")
 
 
+def verdicts_html(verdicts: pd.DataFrame) -> str:
+    """The verdict table as a small self-contained HTML page (the view `snakemake --report` shows)."""
+    import html
+
+    def num(v) -> str:
+        return "" if v is None or pd.isna(v) else f"{v:.3g}"
+
+    head = ["Claim", "Title", "Verdict", "Estimate [95% interval]", "p", "n", "Distinct specifications", "Reason"]
+    body = []
+    for r in verdicts.itertuples(index=False):
+        verdict = f"{r.verdict} (exploratory)" if r.exploratory else r.verdict
+        cells = [r.claim_id, r.title, verdict, f"{num(r.estimate)} [{num(r.ci_low)}, {num(r.ci_high)}]",
+                 num(r.p_value), "" if pd.isna(r.n) else str(int(r.n)), str(int(r.n_distinct)), r.verdict_reason]
+        body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Verdicts</title>'
+        "<style>body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}"
+        "td:nth-child(8){font-size:11px;max-width:40em}</style></head><body>\n"
+        "<h1>Verdicts under the rule declared in advance</h1>\n"
+        "<p>One row per claim (results/claims/verdicts.csv); each claim's full result is results/claims/&lt;id&gt;.json.</p>\n"
+        "<table>\n<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>\n" + "\n".join(body) + "\n</table>\n</body></html>\n"
+    )
+
+
 def write_summary(out_dir: str | Path, claim_ids: list[str], registry: str | Path = REGISTRY_PATH) -> None:
-    """verdicts.csv, findings.json and spec_curve.parquet from the per-claim outputs."""
-    from ..io import write_csv
+    """verdicts.csv (and its HTML view), findings.json and spec_curve.parquet from the per-claim outputs."""
+    from ..io import write_csv, write_text
 
     out_dir = Path(out_dir)
     rows, curves, results = [], [], {}
@@ -310,6 +335,7 @@ def write_summary(out_dir: str | Path, claim_ids: list[str], registry: str | Pat
         )
         curves.append(pd.read_parquet(out_dir / "curves" / f"{cid}.parquet"))
     write_csv(pd.DataFrame(rows), out_dir / "verdicts.csv")
+    write_text(verdicts_html(pd.DataFrame(rows)), out_dir / "verdicts.html")
     write_parquet(pd.concat(curves, ignore_index=True), out_dir / "spec_curve.parquet")
     verdicts = {c: r["verdict"] for c, r in results.items()}
     exploratory = {c for c, r in results.items() if r.get("exploratory")}
