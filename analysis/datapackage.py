@@ -1,8 +1,9 @@
 """A Frictionless-style data package descriptor for every processed output.
 
 `data/processed/datapackage.json` lists each table with its path, row count,
-sha256, schema (column names and types), primary key, description, and the
-raw source files (with their registry checksums) and citations it derives from.
+sha256, schema (column names and types), primary key, description, the
+raw source files (with their registry checksums) and citations it derives from,
+and the licences of every source behind it with whether they allow redistribution.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .io import check_parquet, sha256_file, write_json
-from .sources import load_registry
+from .sources import Licence, load_registry
 
 #: Derived outputs that are not cleaned tables: description, sources (by table), key.
 DERIVED = {
@@ -71,6 +72,65 @@ SHA256, BYTES = "r2p:sha256", "r2p:bytes"
 #: Frictionless reads Parquet through pandas and tests `str(cell)` against the schema's missing
 #: values: a null arrives as NaN (floats), NaT (dates) or <NA> (nullable integers, booleans).
 MISSING_VALUES = ("", "nan", "NaT", "<NA>")
+
+
+#: Title and text of the SPDX licences the registry names (config/sources.yaml `licence`).
+SPDX = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero v1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "MIT": ("MIT License", "https://opensource.org/license/mit"),
+    "GPL-3.0-only": ("GNU General Public License v3.0 only", "https://www.gnu.org/licenses/gpl-3.0.html"),
+    "GPL-2.0-only": ("GNU General Public License v2.0 only", "https://www.gnu.org/licenses/old-licenses/gpl-2.0.html"),
+}
+#: Custom property: whether every source behind a table allows redistribution ("allowed"), one
+#: forbids it ("forbidden") or the terms of one are unclear ("unclear"); only "allowed" tables may be
+#: republished (data/README.md, "Licences"). `r2p:restrictedBy` names the sources that are not "allowed".
+REDISTRIBUTION, RESTRICTED_BY = "r2p:redistribution", "r2p:restrictedBy"
+
+
+def lineage_sources(name: str, tables: dict, derived_from: dict[str, tuple[str, ...]]) -> list[str]:
+    """Every source id behind a processed table (by stem), through the tables it is built from."""
+    seen: set[str] = set()
+    out: set[str] = set()
+
+    def walk(t: str) -> None:
+        if t in seen:
+            return
+        seen.add(t)
+        if t in tables:
+            out.update(tables[t].source_ids)
+            for dep in tables[t].tables:
+                walk(dep)
+        for dep in derived_from.get(t, ()):
+            walk(dep)
+
+    walk(name)
+    return sorted(out)
+
+
+def licences(source_ids: list[str], reg: dict) -> dict:
+    """`licenses` (Data Package v2: name and/or path, title; `r2p:sources` says whose) and the
+    redistribution status of a table built from `source_ids` (the most restrictive of theirs)."""
+    entries: dict[tuple, dict] = {}
+    for sid in source_ids:
+        lic: Licence = reg[sid].licence
+        if lic.name == "unknown":
+            key = ("unknown", sid)
+            entry = {"title": f"No licence known for {reg[sid].title}", "path": reg[sid].page}
+        elif lic.name == "other":
+            key = ("other", lic.title, lic.path)
+            entry = {"title": lic.title, "path": lic.path}
+        else:
+            key = (lic.name,)
+            title, path = SPDX.get(lic.name, (None, None))
+            entry = {"name": lic.name, **({"title": title, "path": path} if title else {})}
+        entries.setdefault(key, {**entry, "r2p:sources": []})["r2p:sources"].append(sid)
+    status = max((reg[s].licence.redistribution for s in source_ids), key=Licence.ORDER.__getitem__,
+                 default="unclear")
+    restricted = [{"source": s, "redistribution": reg[s].licence.redistribution, "note": reg[s].licence.note or ""}
+                  for s in source_ids if reg[s].licence.redistribution != "allowed"]
+    return {"licenses": sorted(entries.values(), key=lambda e: (e.get("name", "~"), e["r2p:sources"])),
+            REDISTRIBUTION: status, **({RESTRICTED_BY: restricted} if restricted else {})}
 
 
 def _field_type(arrow_type) -> str:
@@ -267,6 +327,8 @@ def write_datapackage(processed: Path, output: Path, raw: Path | None = None) ->
     reg = load_registry()
     tables = clean.registry()
     resources = []
+    DERIVED_FROM = _derived_from()
+    derived_stems = {Path(f).stem: tuple(deps) for f, deps in DERIVED_FROM.items()}
     used = verify_raw(sorted({s for t in tables.values() for s in t.sources}),
                       raw if raw is not None else processed.parent / "raw", reg)
 
@@ -286,22 +348,36 @@ def write_datapackage(processed: Path, output: Path, raw: Path | None = None) ->
             d = tables[dep]
             cites |= set(d.citation) | {reg[s].citation for s in d.source_ids}
             sources.append({"derived_from": f"{dep}.parquet"})
-        resources.append(_resource_for(p, t.description, t.key, sources, cites, schema, clean.table_module(name)))
-    DERIVED_FROM = _derived_from()
+        res = _resource_for(p, t.description, t.key, sources, cites, schema, clean.table_module(name))
+        resources.append({**res, **licences(lineage_sources(name, tables, derived_stems), reg)})
     all_rel = sorted({s for t in tables.values() for s in t.sources})
     all_cites = {reg[s.split("/", 1)[0]].citation for s in all_rel}
     for fname, (desc, key) in DERIVED.items():
         p = processed / fname
         if p.exists():
             derived = [{"derived_from": f"{d}.parquet"} for d in DERIVED_FROM.get(fname, ())]
-            resources.append(_resource_for(p, desc, key, derived or [{"derived_from": "cleaned tables above"}],
-                                           all_cites, module=DERIVED_MODULE.get(fname, "analysis/panel.py"),
-                                           panel_desc=_panel_descriptions() if fname == "country_year.parquet" else None))
+            extra = {}
+            if fname == "country_year.parquet":  # the panel's universe, computed (microstates left out)
+                from .panel import universe
+
+                uni = universe(pd.read_parquet(p), pd.read_csv(processed / "crosswalk_report.csv"))
+                desc, extra = f"{desc} {uni['text']}", {"r2p:universe": uni}
+            res = _resource_for(p, desc, key, derived or [{"derived_from": "cleaned tables above"}],
+                                all_cites, module=DERIVED_MODULE.get(fname, "analysis/panel.py"),
+                                panel_desc=_panel_descriptions() if fname == "country_year.parquet" else None)
+            resources.append({**res, **extra, **licences(lineage_sources(Path(fname).stem, tables, derived_stems), reg)})
     pkg = {
         "name": "r2p-evidence-processed",
         "title": "r2p-evidence: cleaned and analysis tables",
         "version": __version__,
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "description": (
+            "Cleaned and analysis tables of r2p-evidence. Licences are given per table (`licenses`: those of every "
+            "source behind it); `r2p:redistribution` is 'allowed' only when every one of them allows redistribution, "
+            "'forbidden' when one forbids it (such a table is left out of anything meant for republication) and "
+            "'unclear' when the terms of one are unknown or unclear (left out too until they are checked); see "
+            "data/README.md."
+        ),
         "resources": sorted(resources, key=lambda r: r["name"]),
     }
     return write_json(pkg, output)

@@ -614,3 +614,48 @@ def build_panel_outputs(processed: Path, first: int, last: int, output: Path, re
     write_csv(rep, report)
     write_parquet(df, output)
     log.info("wrote %s (%d rows, %d columns) and %s (%d report rows)", output, len(df), df.shape[1], report, len(rep))
+
+
+def universe(panel: pd.DataFrame, report: pd.DataFrame) -> dict:
+    """The panel's universe, computed from the panel and its crosswalk report: the states and
+    state-years in it, and the Gleditsch-Ward microstates left out (`crosswalk.MICROSTATES`) with
+    the source rows about them that are left missing. `text` states it in two sentences (the data
+    package's panel description and the appendix's crosswalk section use it)."""
+    from .crosswalk import MICROSTATES
+
+    micro_gw = {g for _, g, _, _ in MICROSTATES}
+    inside = sorted(set(panel["gwcode"].astype(int)) & micro_gw)
+    if inside:  # the statement below would be false
+        raise DataError(f"the panel holds GW microstate codes {inside}, which analysis/panel.py says it leaves out")
+    names = [n for _, _, _, n in MICROSTATES]
+    display = {n: " ".join(reversed(n.split(", "))) for n in names}  # "Federated States of Micronesia"
+    action = report["action"].fillna("").astype(str)
+    rows = report[action.str.contains("microstate")].assign(
+        microstate=lambda d: d["action"].map(lambda a: next(n for n in names if f" {n}," in a))
+    )
+    by_source = {}
+    for src, g in rows.groupby("source", sort=True):
+        parts = sorted(set(zip(g["microstate"], g["year_range"].astype(str), strict=True)))
+        by_source[src] = {"rows": int(g["n_rows"].sum()), "microstates": sorted(set(g["microstate"])),
+                          "cases": [f"{display[n]} {y}" for n, y in parts]}
+    first, last = int(panel["year"].min()), int(panel["year"].max())
+    out = {
+        "states": int(panel["gwcode"].nunique()), "state_years": len(panel), "first_year": first, "last_year": last,
+        "microstates": names, "microstates_in_sources": sorted(set(rows["microstate"])),
+        "source_rows_left_missing": int(rows["n_rows"].sum()), "by_source": by_source,
+    }
+
+    def src_text(s: str, d: dict) -> str:
+        what = ", ".join(d["cases"]) if len(d["microstates"]) <= 4 else f"{len(d['microstates'])} microstates"
+        return f"{s} {d['rows']:,} ({what})"
+
+    out["text"] = (
+        f"The panel's universe is the Gleditsch-Ward list of independent states as packaged by peacesciencer: "
+        f"{out['states']} states, {out['state_years']:,} state-years {first}-{last}. "
+        f"The {len(names)} states of Gleditsch and Ward's separate list of microstates ({', '.join(display[n] for n in names)}) are "
+        f"not in it: the {out['source_rows_left_missing']:,} source rows about the "
+        f"{len(out['microstates_in_sources'])} of them that the sources name are left missing and listed in "
+        f"crosswalk_report.csv (" + "; ".join(src_text(s, d) for s, d in by_source.items()) + "), and their "
+        "state-years are not counted here, as the mirrored list carries no dates for them."
+    )
+    return out

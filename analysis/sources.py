@@ -86,6 +86,20 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """A source's licence or terms (`licence` in config/sources.yaml)."""
+
+    name: str  # SPDX identifier, 'other' (title and path name the terms) or 'unknown'
+    redistribution: str  # allowed | forbidden | unclear
+    title: str | None = None
+    path: str | None = None
+    note: str | None = None
+
+    #: how restrictive each redistribution status is (a table takes the most restrictive of its sources')
+    ORDER = {"allowed": 0, "unclear": 1, "forbidden": 2}
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     title: str
@@ -98,6 +112,7 @@ class Source:
     files: tuple[SourceFile, ...]
     note: str | None = None
     table_coverage: dict = field(default_factory=dict, compare=False, hash=False)  # table -> Coverage
+    licence: Licence = field(default_factory=lambda: Licence("unknown", "unclear"), compare=False, hash=False)
 
     @property
     def years(self) -> str:
@@ -155,7 +170,7 @@ def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Sou
         out[s["id"]] = Source(
             id=s["id"], title=s["title"], version=str(s["version"]), coverage=_coverage(cov, key, s["id"], path),
             unit=s["unit"], page=s["page"], citation=s["citation"], terms=s["terms"], files=files,
-            note=s.get("note"), table_coverage=tables,
+            note=s.get("note"), table_coverage=tables, licence=Licence(**s["licence"]),
         )
     return out
 

@@ -124,3 +124,105 @@ def test_cli_cite_and_its_errors(capsys, tmp_path):
     bib.write_text("@misc{gromes2019hmi,\n  title = {x}\n", encoding="utf-8")
     with pytest.raises(DataError, match="not closed"):
         cite("hmi_cases", bib=bib)
+
+
+# ------------------------------------------------------------------ licences per table
+
+
+def test_registry_gives_each_source_its_licence_and_never_guesses(registry):
+    lic = {sid: s.licence for sid, s in registry.items()}
+    # ICPSR's terms ask users not to redistribute IMI; UCDP publishes under CC BY 4.0; Voeten's votes are CC0
+    assert (lic["imi"].name, lic["imi"].redistribution) == ("other", "forbidden") and "ICPSR" in lic["imi"].title
+    assert {lic[s].name for s in registry if s.startswith("ucdp-")} == {"CC-BY-4.0"}
+    assert (lic["unga-votes"].name, lic["unga-votes"].redistribution) == ("CC0-1.0", "allowed")
+    # terms nobody states are unknown, with a note saying so, and never "allowed"
+    for sid in ("prif-hmi-0.3", "archigos-4.1", "polity5", "unsc-meetings"):
+        assert (lic[sid].name, lic[sid].redistribution) == ("unknown", "unclear") and lic[sid].note, sid
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (lambda s: s.pop("licence"), "'licence' is a required property"),
+    (lambda s: s["licence"].update(redistribution="allowed"), "'unclear' was expected"),  # unknown, yet allowed
+    (lambda s: s["licence"].pop("note"), "'note' is a required property"),
+    (lambda s: s["licence"].update(redistribution="maybe"), "is not one of"),
+])
+def test_registry_schema_refuses_a_missing_or_inconsistent_licence(tmp_path, edit, needle):
+    import yaml
+
+    from analysis.sources import load_registry
+
+    data = yaml.safe_load((ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"))
+    src = next(s for s in data["sources"] if s["id"] == "polity5")  # licence unknown, redistribution unclear
+    edit(src)
+    p = tmp_path / "sources.yaml"
+    p.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(DataError) as ei:
+        load_registry(p)
+    assert "source polity5" in str(ei.value) and needle in str(ei.value)
+
+
+def test_a_table_carries_the_licences_of_every_source_behind_it(registry):
+    from analysis.datapackage import REDISTRIBUTION, RESTRICTED_BY, _derived_from, licences, lineage_sources
+
+    tables = clean.registry()
+    derived = {Path(f).stem: d for f, d in _derived_from().items()}
+    # a UCDP table: CC BY 4.0 only, redistribution allowed
+    acd = licences(lineage_sources("ucdp_acd", tables, derived), registry)
+    assert [entry["name"] for entry in acd["licenses"]] == ["CC-BY-4.0"] and acd[REDISTRIBUTION] == "allowed"
+    assert RESTRICTED_BY not in acd
+    # IMI: ICPSR's terms (no SPDX name: title and path), forbidden
+    imi = licences(lineage_sources("imi_interventions", tables, derived), registry)
+    assert imi[REDISTRIBUTION] == "forbidden" and "name" not in imi["licenses"][0]
+    assert imi["licenses"][0]["path"].startswith("https://www.icpsr.umich.edu/")
+    # the panel is built from IMI among others: the strictest status wins, every source is named
+    cy_sources = lineage_sources("country_year", tables, derived)
+    assert {"imi", "ucdp-acd-25.1", "gw-states", "prif-hmi-0.3"} <= set(cy_sources)
+    cy = licences(cy_sources, registry)
+    assert cy[REDISTRIBUTION] == "forbidden"
+    assert {r["source"] for r in cy[RESTRICTED_BY]} == {s for s in cy_sources if registry[s].licence.redistribution != "allowed"}
+    assert sorted(s for e in cy["licenses"] for s in e["r2p:sources"]) == cy_sources
+    # a cleaned table that maps codes through the crosswalk inherits the crosswalk's sources' terms
+    ged = licences(lineage_sources("ucdp_ged", tables, derived), registry)
+    assert ged[REDISTRIBUTION] == "unclear" and "gw-states" in {r["source"] for r in ged[RESTRICTED_BY]}
+
+
+def test_licences_keep_the_package_valid(small_package, registry):
+    """The descriptor with `licenses` and the custom licence properties still validates."""
+    from analysis.datapackage import licences
+
+    pkg = json.loads(small_package.read_text(encoding="utf-8"))
+    tables = clean.registry()
+    for r in pkg["resources"]:
+        r.update(licences(sorted(tables[Path(r["path"]).stem].source_ids), registry))
+    p = small_package.parent / "datapackage-licences.json"
+    p.write_text(json.dumps(pkg, indent=1), encoding="utf-8")
+    report = _validate(p)
+    assert report.valid, report.flatten(["resourceName", "type", "note"])[:5]
+
+
+# ------------------------------------------------------------------ the panel's universe
+
+
+def test_the_panels_universe_names_the_microstates_left_out(panel):
+    from analysis.crosswalk import MICROSTATES
+    from analysis.panel import universe
+
+    cy, report = panel
+    u = universe(cy, report)
+    assert u["states"] == cy["gwcode"].nunique() and u["state_years"] == len(cy) == 11360
+    assert (u["first_year"], u["last_year"]) == (1946, 2024)
+    assert len(u["microstates"]) == len(MICROSTATES) == 21
+    # the US-led intervention in Grenada (1983) and the one in Vanuatu (1980) are IMI rows outside the panel
+    assert u["by_source"]["imi_interventions"]["cases"] == ["Grenada 1983", "Vanuatu 1980"]
+    assert u["by_source"]["imi_interventions"]["rows"] == 6
+    assert u["source_rows_left_missing"] == sum(d["rows"] for d in u["by_source"].values())
+    assert "Monaco" in u["text"] and "Federated States of Micronesia" in u["text"]
+    assert f"{u['state_years']:,} state-years 1946-2024" in u["text"]
+
+
+def test_a_microstate_in_the_panel_contradicts_the_statement(panel):
+    from analysis.panel import universe
+
+    cy, report = panel
+    with pytest.raises(DataError, match=r"microstate codes \[55\]"):
+        universe(pd.concat([cy.head(1).assign(gwcode=55), cy]), report)
