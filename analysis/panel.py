@@ -647,7 +647,7 @@ def universe(panel: pd.DataFrame, report: pd.DataFrame) -> dict:
 
     def src_text(s: str, d: dict) -> str:
         what = ", ".join(d["cases"]) if len(d["microstates"]) <= 4 else f"{len(d['microstates'])} microstates"
-        return f"{s} {d['rows']:,} ({what})"
+        return f"{s}: {d['rows']:,} rows ({what})"
 
     out["text"] = (
         f"The panel's universe is the Gleditsch-Ward list of independent states as packaged by peacesciencer: "
