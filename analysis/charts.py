@@ -6,6 +6,10 @@ and is saved by `save_chart` as a Vega-Lite spec (`.vl.json`, interactive in HTM
 the same spec as vector SVG (`.svg`, via vl-convert, for the PDF). The spec's `usermeta`
 names the function that made it and the files it read (showyourwork-style provenance).
 
+How it differs from `figures.py`: this module says what each chart looks like (a function
+from tables to one Altair chart); `figures.py` says which figures the reports get, reads
+the tables for them and writes their files and indexes.
+
 Palette: Okabe-Ito (colour-blind safe). Sizes are chosen to read at print size in a
 two-column PDF (~8.5 cm wide) and on screen.
 """
