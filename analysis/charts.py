@@ -6,6 +6,10 @@ and is saved by `save_chart` as a Vega-Lite spec (`.vl.json`, interactive in HTM
 the same spec as vector SVG (`.svg`, via vl-convert, for the PDF). The spec's `usermeta`
 names the function that made it and the files it read (showyourwork-style provenance).
 
+How it differs from `figures.py`: this module says what each chart looks like (a function
+from tables to one Altair chart); `figures.py` says which figures the reports get, reads
+the tables for them and writes their files and indexes.
+
 Palette: Okabe-Ito (colour-blind safe). Sizes are chosen to read at print size in a
 two-column PDF (~8.5 cm wide) and on screen.
 """
@@ -212,13 +216,14 @@ def onset_series(cy: pd.DataFrame, breaks: tuple[int, ...] = (1999, 2005, 2011))
 def veto_series(by_member: pd.DataFrame) -> alt.Chart:
     """Vetoes per year by member, 1990 onwards."""
     d = by_member[by_member["year"] >= 1990].groupby(["year", "member"]).size().rename("vetoes").reset_index()
+    y0, y1 = int(d["year"].min()), int(d["year"].max())  # the years the data hold, not typed
     chart = alt.Chart(d).mark_bar().encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(1990, 2023, 5)), labelAngle=0)),
+        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(y0, y1 + 1, 5)), labelAngle=0)),
         y=alt.Y("vetoes:Q", title="Vetoes cast"),
         color=alt.Color("member:N", title=None, sort=["Russia", "China", "United States", "United Kingdom", "France"]),
         tooltip=["year:O", "member:N", "vetoes:Q"],
-    ).properties(width=WIDTH, height=HEIGHT, title=alt.Title("Security Council vetoes, 1990-2022", subtitle="One per member per vetoed draft"))
-    alt_text = ("Stacked bars of Security Council vetoes per year from 1990 to 2022 by permanent member; "
+    ).properties(width=WIDTH, height=HEIGHT, title=alt.Title(f"Security Council vetoes, {y0}-{y1}", subtitle="One per member per vetoed draft"))
+    alt_text = (f"Stacked bars of Security Council vetoes per year from {y0} to {y1} by permanent member; "
                 f"{int(d[d.member == 'Russia'].vetoes.sum())} Russian and {int(d[d.member == 'China'].vetoes.sum())} Chinese vetoes in that period.")
     return _with_meta(chart, alt_text, veto_series, ["data/processed/unsc_vetoes_by_member.parquet"])
 

@@ -5,6 +5,10 @@ under `results/figures/briefs/`, and two indexes, `index-data.json` (figures fro
 processed tables, made while the claims run) and `index-claims.json` (figures from the
 claims' results), listing each figure with the function that made it, its inputs and
 its alt text (provenance for reviewers).
+
+How it differs from `charts.py`: this module decides which figures exist, reads their
+inputs and writes the files; `charts.py` holds the chart builders it calls (how each chart
+looks) and the shared theme.
 """
 
 from __future__ import annotations

@@ -157,6 +157,9 @@ def cold_ab(argv: list[str]) -> None:
                 print(f"  run {i + 1}, {rev}: {t:6.1f} s wall, {c:6.1f} s CPU, {n_jobs(wd)} jobs, "
                       f"load average {os.getloadavg()[0]:.1f}", flush=True)
                 shutil.rmtree(wd, ignore_errors=True)
+    # each round's two builds ran back to back: their ratio is the least disturbed by load changes
+    for i, (wa, wb, ca_, cb_) in enumerate(zip(wall[args.a], wall[args.b], cpu[args.a], cpu[args.b]), 1):
+        print(f"  round {i}: {args.b} / {args.a}: wall {(wb / wa - 1) * 100:+.1f}%, CPU {(cb_ / ca_ - 1) * 100:+.1f}%")
     ma, mb = (statistics.median(wall[r]) for r in (args.a, args.b))
     ca, cb = (statistics.median(cpu[r]) for r in (args.a, args.b))
     print(f"cold build from the mirror, median of {args.repeat}: {args.a} {ma:.1f} s ({ca:.1f} CPU-s), "
