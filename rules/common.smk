@@ -160,3 +160,18 @@ def mem_of(rule):
 def runtime_of(rule):
     minutes = _measured(rule, "runtime")
     return lambda wildcards, attempt: minutes * attempt
+
+
+# `snakemake --report`: the charts (analysis/figures.py names them) marked for the report
+from analysis.figures import CLAIM_FIGURES, DATA_FIGURES
+
+
+def figure_report(name, caption, subcategory, labels):
+    """A chart's SVG, marked for the report under Figures (caption: report/figures/<caption>.rst)."""
+    return report(
+        f"results/figures/{name}.svg",
+        caption=f"../report/figures/{caption}.rst",
+        category="Figures",
+        subcategory=subcategory,
+        labels=labels,
+    )

@@ -1,19 +1,6 @@
 # Figures, brief data and the Quarto reports (rendered with `quarto` when on PATH,
 # else the built-in engine in analysis/render/). Outputs marked report() make up
-# `snakemake --report report.zip` (captions in report/).
-
-from analysis.figures import CLAIM_FIGURES, DATA_FIGURES
-
-
-def figure_report(name, caption, subcategory, labels):
-    """A chart's SVG, marked for the report under Figures."""
-    return report(
-        f"results/figures/{name}.svg",
-        caption=f"../report/figures/{caption}.rst",
-        category="Figures",
-        subcategory=subcategory,
-        labels=labels,
-    )
+# `snakemake --report report.zip` (captions in report/; figure_report in common.smk).
 
 
 rule figures_data:
