@@ -98,7 +98,9 @@ checkpoint briefs_data:
 
 REPORT_INPUTS = {
     "qmd": "reports/{doc}.qmd",
-    "config": ["reports/_quarto.yml", "reports/references.bib"],
+    # the documents' "About this document" block reads the source registry and CITATION.cff
+    # (the appendix's source table reads the registry too)
+    "config": ["reports/_quarto.yml", "reports/references.bib", "config/sources.yaml", "CITATION.cff"],
     "extension": [
         "reports/_extensions/policybrief/_extension.yml",
         "reports/_extensions/policybrief/typst-template.typ",
@@ -166,6 +168,7 @@ rule briefs_execute:
     input:
         qmd="reports/brief.qmd",
         code=REPORT_INPUTS["code"],
+        config=REPORT_INPUTS["config"],
         data=brief_data_files,
         figures=rules.figures_data.output.index,
     output:
