@@ -111,7 +111,9 @@ checkpoint briefs_data:
 
 REPORT_INPUTS = {
     "qmd": "reports/{doc}.qmd",
-    "config": ["reports/_quarto.yml", "reports/references.bib"],
+    # the documents' "About this document" block reads the source registry and CITATION.cff
+    # (the appendix's source table reads the registry too)
+    "config": ["reports/_quarto.yml", "reports/references.bib", "config/sources.yaml", "CITATION.cff"],
     "extension": [
         "reports/_extensions/policybrief/_extension.yml",
         "reports/_extensions/policybrief/typst-template.typ",
@@ -135,8 +137,8 @@ rule report:
         figures=[rules.figures_data.output.index, rules.figures_claims.output.index],
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
-        # the appendix's sources (terms, licences) and the panel's universe as the data package states it
-        sources=["config/sources.yaml", f"{PROCESSED}/datapackage.json"],
+        # the panel's universe as the data package states it (the appendix's crosswalk section)
+        universe=f"{PROCESSED}/datapackage.json",
         # the appendix's coding rules of the five conditions (analysis/checklist.py reads them)
         checklist=[
             f"{PROCESSED}/conditions_checklist.parquet",
@@ -193,6 +195,7 @@ rule briefs_execute:
     input:
         qmd="reports/brief.qmd",
         code=REPORT_INPUTS["code"],
+        config=REPORT_INPUTS["config"],
         data=brief_data_files,
         figures=rules.figures_data.output.index,
     output:

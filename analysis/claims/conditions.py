@@ -30,7 +30,11 @@ from . import Claim, ClaimOutput, Data, run_curve
 MEASURES = {"share-of-world-oda": oda.SHARE, "current-usd": oda.VALUE}
 
 
-def _case_row(series: pd.DataFrame, panel: pd.DataFrame, case, k: int, col: str, windows: str) -> dict:
+def _case_row(series: oda.WindowIndex, panel: pd.DataFrame, case, k: int, col: str, windows: str,
+              cache: DesignCache | None = None) -> dict:
+    """One intervention's row. `cache`: shares the comparison countries, which depend on the
+    state, the years and k but not on the measure or the windows rule, between specifications
+    (not in the plain reference loop, which shares nothing)."""
     row = {"case_id": case.case_id, "gwcode": None if pd.isna(case.gwcode) else int(case.gwcode),
            "start_year": int(case.start_year), "end_year": None if pd.isna(case.end_year) else int(case.end_year)}
     if row["gwcode"] is None:
@@ -38,7 +42,11 @@ def _case_row(series: pd.DataFrame, panel: pd.DataFrame, case, k: int, col: str,
     if row["end_year"] is None or bool(case.ongoing):
         return {**row, "reason": "intervention ongoing: no after window"}
     try:
-        t = oda.case_comparison(series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col)
+        args = (row["gwcode"], row["start_year"], row["end_year"], k)
+        find = lambda: oda.comparison_countries(panel, *args)  # noqa: E731
+        found = cache.get(("comparisons", *args), find) if cache is not None else find()
+        t = oda.case_comparison(series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col,
+                                comparisons=found)
     except ValueError as e:  # the target is not a system member in the start year
         return {**row, "reason": str(e)}
     tgt = t.iloc[0]
@@ -64,13 +72,14 @@ def pc1_oda(claim: Claim, data: Data) -> ClaimOutput:
     hmi = data.table("hmi_cases")
     hmi = hmi[hmi["release"] == "0.3"].reset_index(drop=True)
     hmi = hmi.assign(gwcode=hmi_gwcodes(hmi, Mapper(data.table("crosswalk"))))
-    series = oda.country_series(data.table("wdi_oda"))
+    series = oda.WindowIndex(oda.country_series(data.table("wdi_oda")))
     panel = data.table("country_year")[["gwcode", "year", "region", "intra_active", "hmi_ongoing"]]
     cache = DesignCache()
 
     def table(k: int, measure: str, windows: str) -> pd.DataFrame:
         return cache.get((int(k), measure, windows), lambda: pd.DataFrame(
-            [_case_row(series, panel, c, int(k), MEASURES[measure], windows) for c in hmi.itertuples(index=False)]))
+            [_case_row(series, panel, c, int(k), MEASURES[measure], windows, cache)
+             for c in hmi.itertuples(index=False)]))
 
     method = ("share of interventions whose target's net ODA log ratio (k years after the end / k years before the "
               "start) exceeds its comparison countries' median; exact Clopper-Pearson interval; p: exact binomial "
