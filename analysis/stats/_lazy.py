@@ -1,0 +1,27 @@
+"""Slow library imports done on first use, shared by the modules of the package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class _LazyScipyStats:
+    """`scipy.stats`, imported on first use (0.7 s): most claim jobs never need it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from scipy import stats as _stats
+
+        return getattr(_stats, name)
+
+
+stats = _LazyScipyStats()
+
+
+def _sm_glm():
+    """statsmodels' GLM and its families, imported on first use (not statsmodels.api,
+    which also loads formulas, time series and more: about 0.6 s per process)."""
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    return GLM, families
+
