@@ -34,13 +34,25 @@ from the same point; seeds come from `step_seed`).
 
 from __future__ import annotations
 
-from .reference import plain_loop, plain_loop_active
-from .results import StatResult, json_safe
-from .exact import proportion, proportion_ci_many, binom_test_vs, wilson_ci_many, newcombe_diff_ci_many, fisher_2x2, fisher_p_many, binom_test_many, risk_ratio, rate_ratio, exact_score_trend
-from .logit import LogitFit, Clustering, fit_logit_numpy, LogitData, logit_clustered
 from .counts import COUNT_MODELS, poisson_or_nb_break, projected_break
+from .exact import (
+    binom_test_many,
+    binom_test_vs,
+    exact_score_trend,
+    fisher_2x2,
+    fisher_p_many,
+    newcombe_diff_ci_many,
+    proportion,
+    proportion_ci_many,
+    rate_ratio,
+    risk_ratio,
+    wilson_ci_many,
+)
+from .logit import Clustering, LogitData, LogitFit, fit_logit_numpy, logit_clustered
+from .reference import plain_loop, plain_loop_active
 from .resampling import permutation_test, step_seed
-from .speccurve import DesignCache, spec_curve, curve_records
+from .results import StatResult, json_safe
+from .speccurve import DesignCache, curve_records, spec_curve
 
 __all__ = [
     "plain_loop",

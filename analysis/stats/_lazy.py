@@ -24,4 +24,3 @@ def _sm_glm():
     from statsmodels.genmod.generalized_linear_model import GLM
 
     return GLM, families
-

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings as _warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -32,8 +33,9 @@ def _nb2_profile(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: np
         fam = families.NegativeBinomial(alpha=math.exp(log_a))
         return GLM(y, X, family=fam, offset=off).fit(start_params=start, tol=1e-12)
 
-    res = optimize.minimize_scalar(lambda la: -fit(la).llf, bounds=(-12.0, 5.0), method="bounded",
-                                   options={"xatol": 1e-6})
+    res = optimize.minimize_scalar(
+        lambda la: -fit(la).llf, bounds=(-12.0, 5.0), method="bounded", options={"xatol": 1e-6}
+    )
     la = float(res.x)
     return fit(la), math.exp(la), la < -11.5
 
@@ -47,8 +49,15 @@ class _CountFit:
     converged: bool
 
 
-def _count_fit_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, nb_alpha: float | None = None,
-                     start: np.ndarray | None = None, tol: float = 1e-12, max_iter: int = 100) -> _CountFit:
+def _count_fit_numpy(
+    y: np.ndarray,
+    X: np.ndarray,
+    off: np.ndarray | None,
+    nb_alpha: float | None = None,
+    start: np.ndarray | None = None,
+    tol: float = 1e-12,
+    max_iter: int = 100,
+) -> _CountFit:
     """Poisson (nb_alpha None) or NB2 with alpha fixed, log link, by Fisher scoring (= IRLS).
 
     The same model and standard errors as statsmodels' GLM (Poisson / NegativeBinomial
@@ -76,8 +85,15 @@ def _count_fit_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, nb_al
         llf = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)))
     else:
         ia = 1.0 / a
-        llf = float(np.sum(special.gammaln(y + ia) - special.gammaln(ia) - special.gammaln(y + 1.0)
-                           + special.xlogy(y, a * mu / (1.0 + a * mu)) - ia * np.log1p(a * mu)))
+        llf = float(
+            np.sum(
+                special.gammaln(y + ia)
+                - special.gammaln(ia)
+                - special.gammaln(y + 1.0)
+                + special.xlogy(y, a * mu / (1.0 + a * mu))
+                - ia * np.log1p(a * mu)
+            )
+        )
     return _CountFit(b, bse, llf, mu, conv)
 
 
@@ -115,7 +131,7 @@ def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: 
     n, k = X.shape
     b = np.array(start, dtype=float)
     mu = np.exp(X @ b + o)
-    a0 = float(np.sum(((y - mu) ** 2 - y) / mu ** 2) / max(n - k, 1))
+    a0 = float(np.sum(((y - mu) ** 2 - y) / mu**2) / max(n - k, 1))
     rho = min(max(-math.log(a0), -5.0), 12.0) if a0 > 0 else 12.0
     ok = False
     for _ in range(200):
@@ -127,7 +143,7 @@ def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: 
         mu = np.exp(X @ b + o)
         rm = r + mu
         gr = float(np.sum(special.digamma(y + r) - special.digamma(r) + math.log(r) + 1.0 - np.log(rm) - (y + r) / rm))
-        hr = float(np.sum(special.zeta(2.0, y + r) - special.zeta(2.0, r) + 1.0 / r - 1.0 / rm - (mu - y) / rm ** 2))
+        hr = float(np.sum(special.zeta(2.0, y + r) - special.zeta(2.0, r) + 1.0 / r - 1.0 / rm - (mu - y) / rm**2))
         g_rho, h_rho = r * gr, r * r * hr + r * gr
         if rho >= 12.0 and g_rho > 0:  # the maximum lies beyond the bound: alpha -> 0 (Poisson)
             step = 0.0
@@ -138,7 +154,7 @@ def _nb2_mle_numpy(y: np.ndarray, X: np.ndarray, off: np.ndarray | None, start: 
         else:
             step = max(min(-g_rho / h_rho, 2.0), -2.0)
         rho = min(max(rho + step, -5.0), 12.0)
-        if (np.max(np.abs(sb)) < 1e-12 * (1.0 + np.max(np.abs(b))) and abs(step) < 1e-12 * (1.0 + abs(rho))):
+        if np.max(np.abs(sb)) < 1e-12 * (1.0 + np.max(np.abs(b))) and abs(step) < 1e-12 * (1.0 + abs(rho)):
             ok = True
             break
     if not ok or rho <= -5.0:
@@ -153,10 +169,19 @@ COUNT_MODELS = ("poisson", "quasipoisson", "poisson_hc1", "poisson_hac", "negbin
 _NB_FIT_ERRORS = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError, ValueError)
 
 
-def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = True, *,
-                        exposure: Any = None, model: str = "auto",
-                        dispersion_threshold: float = 1.5, alpha: float = 0.05,
-                        fits: Sequence[str] = COUNT_MODELS, engine: str | None = None) -> StatResult:
+def poisson_or_nb_break(
+    counts: Any,
+    years: Any,
+    break_year: int,
+    trend: bool = True,
+    *,
+    exposure: Any = None,
+    model: str = "auto",
+    dispersion_threshold: float = 1.5,
+    alpha: float = 0.05,
+    fits: Sequence[str] = COUNT_MODELS,
+    engine: str | None = None,
+) -> StatResult:
     """Level break in a yearly count series: log E[y] = b0 + b1*(year - break) + b2*post.
 
     post = 1 for years >= break_year; `trend=False` drops the linear term;
@@ -215,10 +240,16 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     names = ["const"] + (["trend"] if trend else []) + ["post"]
     X = np.column_stack(cols)
     n, k = X.shape
-    extra: dict[str, Any] = {"break_year": int(break_year), "trend": bool(trend),
-                             "n_pre": int((post == 0).sum()), "n_post": int((post == 1).sum()),
-                             "total_pre": int(y[post == 0].sum()), "total_post": int(y[post == 1].sum()),
-                             "alpha": alpha, "model_requested": model}
+    extra: dict[str, Any] = {
+        "break_year": int(break_year),
+        "trend": bool(trend),
+        "n_pre": int((post == 0).sum()),
+        "n_post": int((post == 1).sum()),
+        "total_pre": int(y[post == 0].sum()),
+        "total_post": int(y[post == 1].sum()),
+        "alpha": alpha,
+        "model_requested": model,
+    }
     if extra["n_pre"] == 0 or extra["n_post"] == 0:
         return _inconclusive(method_base, "no years before or no years after the break", n=n, **extra)
     if n < k + 2:
@@ -226,19 +257,25 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     if y.sum() == 0:
         return _inconclusive(method_base, "all counts are zero", n=n, **extra)
     if extra["total_pre"] == 0 or extra["total_post"] == 0:
-        return _inconclusive(method_base, "no events before or after the break: rate ratio is 0 or infinite",
-                             n=n, **extra)
+        return _inconclusive(
+            method_base, "no events before or after the break: rate ratio is 0 or infinite", n=n, **extra
+        )
     z = float(special.ndtri(1 - alpha / 2))
     alts: dict[str, dict[str, Any]] = {}
     jpost = names.index("post")
 
     def summarise(b: float, se: float, conv: bool, note: str | None = None) -> dict[str, Any]:
         ok = conv and math.isfinite(se) and se > 0
-        return {"rr": _num(math.exp(b)) if ok else None,
-                "ci_low": _num(math.exp(b - z * se)) if ok else None,
-                "ci_high": _num(math.exp(b + z * se)) if ok else None,
-                "p_value": _num(2 * special.ndtr(-abs(b / se))) if ok else None,
-                "coef": _num(b), "se": _num(se), "converged": bool(conv), "note": note}
+        return {
+            "rr": _num(math.exp(b)) if ok else None,
+            "ci_low": _num(math.exp(b - z * se)) if ok else None,
+            "ci_high": _num(math.exp(b + z * se)) if ok else None,
+            "p_value": _num(2 * special.ndtr(-abs(b / se))) if ok else None,
+            "coef": _num(b),
+            "se": _num(se),
+            "converged": bool(conv),
+            "note": note,
+        }
 
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
@@ -249,8 +286,12 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
         if engine == "statsmodels":
             pois = glm.fit(tol=1e-12)
             disp = float(pois.pearson_chi2 / pois.df_resid) if pois.df_resid > 0 else math.nan
-            p_params, p_bse, p_llf, pconv = (np.asarray(pois.params), np.asarray(pois.bse), float(pois.llf),
-                                             bool(pois.converged))
+            p_params, p_bse, p_llf, pconv = (
+                np.asarray(pois.params),
+                np.asarray(pois.bse),
+                float(pois.llf),
+                bool(pois.converged),
+            )
         else:
             pf = _count_fit_numpy(y, X, off)
             df_resid = n - k
@@ -266,20 +307,32 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
         if "poisson_hac" in fits:
             maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
             hac = glm.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
-            alts["poisson_hac"] = summarise(float(hac.params[jpost]), float(hac.bse[jpost]), bool(hac.converged),
-                                            note=f"Newey-West, maxlags={maxlags}")
+            alts["poisson_hac"] = summarise(
+                float(hac.params[jpost]),
+                float(hac.bse[jpost]),
+                bool(hac.converged),
+                note=f"Newey-West, maxlags={maxlags}",
+            )
         nb_alpha, nb_lr_p, nb_error = None, None, None
         if "negbin" in fits:
             try:
                 if engine == "statsmodels":
                     nb, nb_alpha, at_bound = _nb2_profile(y, X, off, p_params)
-                    nb_params, nb_bse, nb_llf, nb_conv = (np.asarray(nb.params), np.asarray(nb.bse), float(nb.llf),
-                                                          bool(nb.converged))
+                    nb_params, nb_bse, nb_llf, nb_conv = (
+                        np.asarray(nb.params),
+                        np.asarray(nb.bse),
+                        float(nb.llf),
+                        bool(nb.converged),
+                    )
                 else:
                     nb, nb_alpha, at_bound = _nb2_mle_numpy(y, X, off, p_params)
                     nb_params, nb_bse, nb_llf, nb_conv = nb.params, nb.bse, nb.llf, nb.converged
-                alts["negbin"] = summarise(float(nb_params[jpost]), float(nb_bse[jpost]), nb_conv,
-                                           note="alpha at lower bound: NB = Poisson" if at_bound else None)
+                alts["negbin"] = summarise(
+                    float(nb_params[jpost]),
+                    float(nb_bse[jpost]),
+                    nb_conv,
+                    note="alpha at lower bound: NB = Poisson" if at_bound else None,
+                )
                 lr = max(2 * (nb_llf - p_llf), 0.0)
                 nb_lr_p = float(0.5 * special.chdtrc(1, lr)) if lr > 0 else 1.0
             except _NB_FIT_ERRORS as exc:  # the fit itself failed on these data (not a bug): say so
@@ -289,9 +342,15 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     if model == "auto":
         use = "negbin" if (disp > dispersion_threshold and alts["negbin"]["converged"]) else "poisson"
     chosen = alts[use]
-    extra.update(model_used=use, dispersion=_num(disp), dispersion_threshold=dispersion_threshold,
-                 nb_alpha=nb_alpha, nb_lr_p=nb_lr_p, alternatives=alts,
-                 params=dict(zip(names, map(float, p_params))))
+    extra.update(
+        model_used=use,
+        dispersion=_num(disp),
+        dispersion_threshold=dispersion_threshold,
+        nb_alpha=nb_alpha,
+        nb_lr_p=nb_lr_p,
+        alternatives=alts,
+        params=dict(zip(names, map(float, p_params))),
+    )
     warns = []
     if model == "auto" and disp > dispersion_threshold and use == "poisson":
         why = f"its fit failed ({nb_error})" if nb_error else "did not converge"
@@ -301,14 +360,28 @@ def poisson_or_nb_break(counts: Any, years: Any, break_year: int, trend: bool = 
     method = f"{method_base}: {use}, {'linear trend + ' if trend else ''}post-{break_year} level shift"
     if chosen["rr"] is None:
         return StatResult(method=method, n=n, reason=f"{use} fit did not converge", warnings=warns, extra=extra)
-    return StatResult(method=method, estimate=chosen["rr"], ci_low=chosen["ci_low"],
-                      ci_high=chosen["ci_high"], p_value=chosen["p_value"], n=n,
-                      warnings=warns, extra=extra)
+    return StatResult(
+        method=method,
+        estimate=chosen["rr"],
+        ci_low=chosen["ci_low"],
+        ci_high=chosen["ci_high"],
+        p_value=chosen["p_value"],
+        n=n,
+        warnings=warns,
+        extra=extra,
+    )
 
 
-
-def projected_break(counts: Any, years: Any, break_year: int, *, exposure: Any, trend: bool = True,
-                    alpha: float = 0.05, dispersion_threshold: float = 1.5) -> StatResult:
+def projected_break(
+    counts: Any,
+    years: Any,
+    break_year: int,
+    *,
+    exposure: Any,
+    trend: bool = True,
+    alpha: float = 0.05,
+    dispersion_threshold: float = 1.5,
+) -> StatResult:
     """A break in a yearly count series against the pre-period's own projection.
 
     The pre-period (years < break_year) alone is fitted, log E[y] = b0 [+ b1 (year - break)/10]
@@ -329,14 +402,17 @@ def projected_break(counts: Any, years: Any, break_year: int, *, exposure: Any, 
     yr = np.asarray(years, dtype=float)
     ex = np.asarray(exposure, dtype=float)
     pre, post = yr < break_year, yr >= break_year
-    method = (f"projected break: observed / expected onsets from {break_year}, the expectation projected from a "
-              f"{'trend ' if trend else 'constant-rate '}model fitted to the years before it only (Poisson, or NB2 when "
-              f"the pre-period Pearson dispersion exceeds {dispersion_threshold}); Wald interval on the log ratio")
+    method = (
+        f"projected break: observed / expected onsets from {break_year}, the expectation projected from a "
+        f"{'trend ' if trend else 'constant-rate '}model fitted to the years before it only (Poisson, or NB2 when "
+        f"the pre-period Pearson dispersion exceeds {dispersion_threshold}); Wald interval on the log ratio"
+    )
     n_pre, n_post = int(pre.sum()), int(post.sum())
     extra: dict[str, Any] = {"n_pre": n_pre, "n_post": n_post, "break_year": int(break_year)}
     if n_pre < 5 or n_post < 2:
-        return _inconclusive(method, f"too few years on one side of the break ({n_pre} before, {n_post} after)",
-                             n=len(y), **extra)
+        return _inconclusive(
+            method, f"too few years on one side of the break ({n_pre} before, {n_post} after)", n=len(y), **extra
+        )
     X = np.column_stack([np.ones(len(y))] + ([(yr - break_year) / 10.0] if trend else []))
     off = np.log(ex)
     pois = sm.GLM(y[pre], X[pre], family=sm.families.Poisson(), offset=off[pre]).fit()
@@ -346,28 +422,39 @@ def projected_break(counts: Any, years: Any, break_year: int, *, exposure: Any, 
     if np.isfinite(disp) and disp > dispersion_threshold:
         nb = NegativeBinomial(y[pre], X[pre], loglike_method="nb2", offset=off[pre]).fit(disp=0, maxiter=200)
         if not nb.mle_retvals.get("converged", False):
-            return _inconclusive(method, "the negative binomial fit of the pre-period did not converge "
-                                         "(the declared dispersion check requires it)", n=len(y), **extra)
+            return _inconclusive(
+                method,
+                "the negative binomial fit of the pre-period did not converge "
+                "(the declared dispersion check requires it)",
+                n=len(y),
+                **extra,
+            )
         beta, V = np.asarray(nb.params[:-1]), np.asarray(nb.cov_params())[:-1, :-1]
         nb_alpha = float(nb.params[-1])
         lr = 2 * (float(nb.llf) - float(pois.llf))
-        extra.update(model_used="negative binomial (NB2)", nb_alpha=nb_alpha,
-                     nb_lr_p=float(0.5 * stats.chi2.sf(max(lr, 0.0), 1)))
+        extra.update(
+            model_used="negative binomial (NB2)", nb_alpha=nb_alpha, nb_lr_p=float(0.5 * stats.chi2.sf(max(lr, 0.0), 1))
+        )
     else:
         beta, V = np.asarray(pois.params), np.asarray(pois.cov_params())
         extra.update(model_used="poisson")
     mu = np.exp(X[post] @ beta + off[post])
-    M, O = float(mu.sum()), float(y[post].sum())
-    g = (mu[:, None] * X[post]).sum(axis=0) / M
-    var = (M + nb_alpha * float((mu ** 2).sum())) / M ** 2 + float(g @ V @ g)
-    extra.update(expected_post=M, observed_post=O, params=[float(b) for b in beta])
-    if O == 0:
+    expected, observed = float(mu.sum()), float(y[post].sum())
+    g = (mu[:, None] * X[post]).sum(axis=0) / expected
+    var = (expected + nb_alpha * float((mu**2).sum())) / expected**2 + float(g @ V @ g)
+    extra.update(expected_post=expected, observed_post=observed, params=[float(b) for b in beta])
+    if observed == 0:
         return _inconclusive(method, "no onsets after the break: the log ratio is undefined", n=len(y), **extra)
-    est = O / M
+    est = observed / expected
     se = math.sqrt(var)
     z = stats.norm.ppf(1 - alpha_ / 2)
     p = float(2 * stats.norm.sf(abs(math.log(est)) / se))
-    return StatResult(method=method, estimate=est, ci_low=est * math.exp(-z * se), ci_high=est * math.exp(z * se),
-                      p_value=p, n=len(y), extra=extra)
-
-
+    return StatResult(
+        method=method,
+        estimate=est,
+        ci_low=est * math.exp(-z * se),
+        ci_high=est * math.exp(z * se),
+        p_value=p,
+        n=len(y),
+        extra=extra,
+    )

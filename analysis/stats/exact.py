@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -11,7 +12,6 @@ from scipy import special
 from ._lazy import stats
 from .reference import _PLAIN, _confint_loop
 from .results import _ALTS, StatResult, _check_alpha, _check_alt, _check_count, _inconclusive, _num
-
 
 # ------------------------------------------------------------------ one proportion
 
@@ -48,12 +48,18 @@ def proportion(k: int, n: int, alpha: float = 0.05) -> StatResult:
     if n == 0:
         return _inconclusive(method, "n = 0: no observations", n=0, k=k, alpha=alpha)
     lo, hi = proportion_ci_many(k, n, alpha)  # = scipy binomtest(...).proportion_ci("exact") (tested)
-    return StatResult(method=method, estimate=k / n, ci_low=float(lo), ci_high=float(hi),
-                      p_value=None, n=n, extra={"k": k, "alpha": alpha})
+    return StatResult(
+        method=method,
+        estimate=k / n,
+        ci_low=float(lo),
+        ci_high=float(hi),
+        p_value=None,
+        n=n,
+        extra={"k": k, "alpha": alpha},
+    )
 
 
-def binom_test_vs(k: int, n: int, p0: float, alternative: str = "greater",
-                  alpha: float = 0.05) -> StatResult:
+def binom_test_vs(k: int, n: int, p0: float, alternative: str = "greater", alpha: float = 0.05) -> StatResult:
     """Exact binomial test of H0: p = p0 (scipy `binomtest`).
 
     `alternative` is "greater" (H1: p > p0), "less" or "two-sided". ci_low/ci_high
@@ -81,8 +87,7 @@ def binom_test_vs(k: int, n: int, p0: float, alternative: str = "greater",
     else:
         lo, hi = float(proportion_ci_many(k, n, 2 * alpha)[0]), 1.0
     extra.update(ci2_low=lo2, ci2_high=hi2)
-    return StatResult(method=method, estimate=k / n, ci_low=lo, ci_high=hi,
-                      p_value=pval, n=n, extra=extra)
+    return StatResult(method=method, estimate=k / n, ci_low=lo, ci_high=hi, p_value=pval, n=n, extra=extra)
 
 
 # ------------------------------------------------------------ two proportions / 2x2
@@ -103,8 +108,9 @@ def wilson_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray, np.
     return centre - half, centre + half
 
 
-def newcombe_diff_ci_many(a: Any, n1: Any, c: Any, n2: Any,
-                          alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def newcombe_diff_ci_many(
+    a: Any, n1: Any, c: Any, n2: Any, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Risk difference p1 - p2 = a/n1 - c/n2 with Newcombe's hybrid score interval.
 
     Newcombe (1998) method 10: with Wilson intervals (l1, u1) for p1 and (l2, u2)
@@ -125,9 +131,13 @@ def newcombe_diff_ci_many(a: Any, n1: Any, c: Any, n2: Any,
 _RELTOL = 1 + 1e-7  # R's tolerance for "as or less likely" in exact two-sided tests
 
 
-def _minlike_pvalues(lo: np.ndarray, hi: np.ndarray, obs: np.ndarray,
-                     logpmf: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                     max_cells: int = 2_000_000) -> np.ndarray:
+def _minlike_pvalues(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    obs: np.ndarray,
+    logpmf: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    max_cells: int = 2_000_000,
+) -> np.ndarray:
     """Two-sided exact p: sum of P(x) over the support with P(x) <= P(obs)*(1+1e-7).
 
     Vectorised over tests on a padded grid of support points (chunked so that a
@@ -165,8 +175,13 @@ def binom_test_many(k: Any, n: Any, p0: Any, alternative: str = "greater") -> np
     k, n, p0 = np.broadcast_arrays(k, n, np.asarray(p0, dtype=float))
     k, n, p0 = k.ravel(), n.ravel(), p0.ravel()
     if _PLAIN[0]:
-        return np.array([stats.binomtest(int(kk), int(nn), float(pp), alternative=alternative).pvalue
-                         if nn > 0 else np.nan for kk, nn, pp in zip(k, n, p0)], dtype=float)
+        return np.array(
+            [
+                stats.binomtest(int(kk), int(nn), float(pp), alternative=alternative).pvalue if nn > 0 else np.nan
+                for kk, nn, pp in zip(k, n, p0)
+            ],
+            dtype=float,
+        )
     if alternative == "greater":
         out = np.where(k <= 0, 1.0, special.bdtrc(np.maximum(k - 1, 0), n, p0))
     elif alternative == "less":
@@ -177,8 +192,13 @@ def binom_test_many(k: Any, n: Any, p0: Any, alternative: str = "greater") -> np
         def logpmf(rows, x):
             nn, pp = n[rows, None], p0[rows, None]
             with np.errstate(divide="ignore", invalid="ignore"):
-                return (lgn[rows, None] - special.gammaln(x + 1.0) - special.gammaln(nn - x + 1.0)
-                        + special.xlogy(x, pp) + special.xlog1py(nn - x, -pp))
+                return (
+                    lgn[rows, None]
+                    - special.gammaln(x + 1.0)
+                    - special.gammaln(nn - x + 1.0)
+                    + special.xlogy(x, pp)
+                    + special.xlog1py(nn - x, -pp)
+                )
 
         out = _minlike_pvalues(np.zeros_like(n), n, k, logpmf)
     return np.where(n > 0, out, np.nan)
@@ -195,20 +215,36 @@ def fisher_p_many(a: Any, b: Any, c: Any, d: Any, alternative: str = "two-sided"
     alternative = _check_alt(alternative)
     a, b, c, d = (np.asarray(v, dtype=np.int64).ravel() for v in (a, b, c, d))
     if _PLAIN[0]:
-        return np.array([np.nan if min(aa + bb, cc + dd, aa + cc, bb + dd) == 0 else
-                         stats.fisher_exact([[aa, bb], [cc, dd]], alternative=alternative)[1]
-                         for aa, bb, cc, dd in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())], dtype=float)
+        return np.array(
+            [
+                np.nan
+                if min(aa + bb, cc + dd, aa + cc, bb + dd) == 0
+                else stats.fisher_exact([[aa, bb], [cc, dd]], alternative=alternative)[1]
+                for aa, bb, cc, dd in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())
+            ],
+            dtype=float,
+        )
     r1, c1 = a + b, a + c
     N = a + b + c + d
     lo = np.maximum(0, r1 - (b + d))
     hi = np.minimum(r1, c1)
-    lnorm = (special.gammaln(c1 + 1.0) + special.gammaln(N - c1 + 1.0) + special.gammaln(r1 + 1.0)
-             + special.gammaln(N - r1 + 1.0) - special.gammaln(N + 1.0))
+    lnorm = (
+        special.gammaln(c1 + 1.0)
+        + special.gammaln(N - c1 + 1.0)
+        + special.gammaln(r1 + 1.0)
+        + special.gammaln(N - r1 + 1.0)
+        - special.gammaln(N + 1.0)
+    )
 
     def logpmf(rows, x):
         cc, rr, nn = c1[rows, None], r1[rows, None], N[rows, None]
-        return (lnorm[rows, None] - special.gammaln(x + 1.0) - special.gammaln(cc - x + 1.0)
-                - special.gammaln(rr - x + 1.0) - special.gammaln(nn - cc - rr + x + 1.0))
+        return (
+            lnorm[rows, None]
+            - special.gammaln(x + 1.0)
+            - special.gammaln(cc - x + 1.0)
+            - special.gammaln(rr - x + 1.0)
+            - special.gammaln(nn - cc - rr + x + 1.0)
+        )
 
     if alternative == "two-sided":
         out = _minlike_pvalues(lo, hi, a, logpmf)
@@ -223,8 +259,9 @@ def fisher_p_many(a: Any, b: Any, c: Any, d: Any, alternative: str = "two-sided"
     return np.where(degenerate, np.nan, out)
 
 
-def fisher_2x2(a: int, b: int, c: int, d: int, alternative: str = "two-sided",
-               alpha: float = 0.05, or_kind: str = "conditional") -> StatResult:
+def fisher_2x2(
+    a: int, b: int, c: int, d: int, alternative: str = "two-sided", alpha: float = 0.05, or_kind: str = "conditional"
+) -> StatResult:
     """Fisher's exact test on [[a, b], [c, d]] (rows: group 1, group 2; cols: event, no event).
 
     estimate: odds ratio (`or_kind="conditional"`: conditional MLE with exact interval;
@@ -242,8 +279,7 @@ def fisher_2x2(a: int, b: int, c: int, d: int, alternative: str = "two-sided",
     method = f"Fisher exact test ({alternative}); {or_kind} odds ratio"
     n1, n2 = a + b, c + d
     n = n1 + n2
-    extra: dict[str, Any] = {"table": [[a, b], [c, d]], "n1": n1, "n2": n2,
-                             "alternative": alternative, "alpha": alpha}
+    extra: dict[str, Any] = {"table": [[a, b], [c, d]], "n1": n1, "n2": n2, "alternative": alternative, "alpha": alpha}
     if n1 == 0 or n2 == 0:
         return _inconclusive(method, "a group (table row) is empty", n=n, **extra)
     if a + c == 0 or b + d == 0:
@@ -259,16 +295,31 @@ def fisher_2x2(a: int, b: int, c: int, d: int, alternative: str = "two-sided",
         warns.append("odds ratio is infinite or undefined (a zero cell); only bounds are reported")
     or_sample = (a * d) / (b * c) if b * c > 0 else None
     extra.update(
-        p_two_sided=p["two-sided"], p_greater=p["greater"], p_less=p["less"],
-        or_sample=or_sample, ci2_low=_num(ci2.low), ci2_high=_num(ci2.high),
-        p1=a / n1, p2=c / n2, rd=float(rd), rd_ci_low=float(rlo), rd_ci_high=float(rhi),
+        p_two_sided=p["two-sided"],
+        p_greater=p["greater"],
+        p_less=p["less"],
+        or_sample=or_sample,
+        ci2_low=_num(ci2.low),
+        ci2_high=_num(ci2.high),
+        p1=a / n1,
+        p2=c / n2,
+        rd=float(rd),
+        rd_ci_low=float(rlo),
+        rd_ci_high=float(rhi),
     )
-    return StatResult(method=method, estimate=orr.statistic, ci_low=ci.low, ci_high=ci.high,
-                      p_value=p[alternative], n=n, warnings=warns, extra=extra)
+    return StatResult(
+        method=method,
+        estimate=orr.statistic,
+        ci_low=ci.low,
+        ci_high=ci.high,
+        p_value=p[alternative],
+        n=n,
+        warnings=warns,
+        extra=extra,
+    )
 
 
-def risk_ratio(a: int, n1: int, c: int, n2: int, alpha: float = 0.05,
-               zero: str = "none") -> StatResult:
+def risk_ratio(a: int, n1: int, c: int, n2: int, alpha: float = 0.05, zero: str = "none") -> StatResult:
     """Risk ratio (a/n1)/(c/n2) with the log (Katz) interval and a Wald test on log RR.
 
     SE(log RR) = sqrt(1/a - 1/n1 + 1/c - 1/n2). With a zero event count (a = 0 or
@@ -284,8 +335,7 @@ def risk_ratio(a: int, n1: int, c: int, n2: int, alpha: float = 0.05,
     if a > n1 or c > n2:
         raise ValueError(f"events exceed group size: a={a}, n1={n1}, c={c}, n2={n2}")
     method = "risk ratio, log (Katz) interval"
-    extra: dict[str, Any] = {"a": a, "n1": n1, "c": c, "n2": n2, "alpha": alpha,
-                             "continuity_corrected": False}
+    extra: dict[str, Any] = {"a": a, "n1": n1, "c": c, "n2": n2, "alpha": alpha, "continuity_corrected": False}
     if n1 == 0 or n2 == 0:
         return _inconclusive(method, "a group is empty", n=n1 + n2, **extra)
     warns = []
@@ -293,8 +343,9 @@ def risk_ratio(a: int, n1: int, c: int, n2: int, alpha: float = 0.05,
     if a == 0 or c == 0:
         if zero == "none":
             which = "a" if a == 0 else "c"
-            return _inconclusive(method, f"zero events in a group ({which} = 0): "
-                                 "log risk ratio undefined", n=n1 + n2, **extra)
+            return _inconclusive(
+                method, f"zero events in a group ({which} = 0): log risk ratio undefined", n=n1 + n2, **extra
+            )
         aa, cc, m1, m2 = aa + 0.5, cc + 0.5, m1 + 1, m2 + 1
         extra["continuity_corrected"] = True
         method += " (Haldane 0.5 continuity correction)"
@@ -304,13 +355,21 @@ def risk_ratio(a: int, n1: int, c: int, n2: int, alpha: float = 0.05,
     z = float(special.ndtri(1 - alpha / 2))
     pval = float(2 * special.ndtr(-abs(log_rr) / se)) if se > 0 else None
     extra.update(log_rr=log_rr, se_log_rr=se)
-    return StatResult(method=method, estimate=math.exp(log_rr), ci_low=math.exp(log_rr - z * se),
-                      ci_high=math.exp(log_rr + z * se), p_value=pval, n=n1 + n2,
-                      warnings=warns, extra=extra)
+    return StatResult(
+        method=method,
+        estimate=math.exp(log_rr),
+        ci_low=math.exp(log_rr - z * se),
+        ci_high=math.exp(log_rr + z * se),
+        p_value=pval,
+        n=n1 + n2,
+        warnings=warns,
+        extra=extra,
+    )
 
 
-def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05,
-               alternative: str = "two-sided") -> StatResult:
+def rate_ratio(
+    k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05, alternative: str = "two-sided"
+) -> StatResult:
     """Poisson rate ratio (k1/t1)/(k2/t2), exact conditional test and interval.
 
     Conditional on k = k1 + k2, k1 ~ Binomial(k, pi) with pi = t1*R/(t1*R + t2).
@@ -328,8 +387,16 @@ def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05,
         raise ValueError(f"exposures must be positive and finite, got t1={t1}, t2={t2}")
     method = "Poisson rate ratio, exact conditional (binomial) test and interval"
     k = k1 + k2
-    extra: dict[str, Any] = {"k1": k1, "t1": t1, "k2": k2, "t2": t2, "rate1": k1 / t1,
-                             "rate2": k2 / t2, "alternative": alternative, "alpha": alpha}
+    extra: dict[str, Any] = {
+        "k1": k1,
+        "t1": t1,
+        "k2": k2,
+        "t2": t2,
+        "rate1": k1 / t1,
+        "rate2": k2 / t2,
+        "alternative": alternative,
+        "alpha": alpha,
+    }
     if k == 0:
         return _inconclusive(method, "no events in either group", n=0, **extra)
     pi0 = t1 / (t1 + t2)
@@ -343,9 +410,9 @@ def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05,
     if k2 == 0:
         warns.append("k2 = 0: rate ratio is infinite; only the lower bound is finite")
     extra["infinite_estimate"] = k2 == 0
-    return StatResult(method=method, estimate=est, ci_low=lo, ci_high=hi, p_value=pval, n=k,
-                      warnings=warns, extra=extra)
-
+    return StatResult(
+        method=method, estimate=est, ci_low=lo, ci_high=hi, p_value=pval, n=k, warnings=warns, extra=extra
+    )
 
 
 def exact_score_trend(scores: Any, y: Any) -> dict[str, Any]:
@@ -368,8 +435,13 @@ def exact_score_trend(scores: Any, y: Any) -> dict[str, Any]:
     n, m = len(s), int(yy.sum())
     out = {"n": n, "events": m, "t_obs": int(s[yy].sum())}
     if n < 2 or m in (0, n) or s.min() == s.max():
-        return {**out, "slope": None, "p_lower": None, "p_upper": None,
-                "reason": "no variation in the outcome or in the score"}
+        return {
+            **out,
+            "slope": None,
+            "p_lower": None,
+            "p_upper": None,
+            "reason": "no variation in the outcome or in the score",
+        }
     smax = int(s.sum())
     # ways[k][t]: number of subsets of size k with score sum t (Python ints: exact)
     ways = [[0] * (smax + 1) for _ in range(m + 1)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings as _warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class Clustering:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def subset(self, mask: np.ndarray) -> "Clustering":
+    def subset(self, mask: np.ndarray) -> Clustering:
         """Clustering of the rows where `mask` is true (empty clusters removed)."""
         sub = self.codes[np.asarray(mask, dtype=bool)]
         present = np.bincount(sub, minlength=self.n_clusters) > 0
@@ -95,8 +96,9 @@ class _Core:
     error: str | None
 
 
-def _newton_logit(X: np.ndarray, y: np.ndarray, start: np.ndarray | None,
-                  tol: float, max_iter: int, XT: np.ndarray | None = None) -> _Core:
+def _newton_logit(
+    X: np.ndarray, y: np.ndarray, start: np.ndarray | None, tol: float, max_iter: int, XT: np.ndarray | None = None
+) -> _Core:
     """Newton-Raphson for the logit MLE with step-halving; see `fit_logit_numpy`.
 
     XT (optional) is X.T as a C-contiguous array; column-wise work uses it because
@@ -130,7 +132,7 @@ def _newton_logit(X: np.ndarray, y: np.ndarray, start: np.ndarray | None,
     ll = loglik(eta, p, q)
     scale = abs(ll) + 1.0
     converged, it, error = False, 0, None
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` (the iterations run) is read after the loop
         H = (XT * (p * q)) @ X
         g = XT @ (y - p)
         try:
@@ -161,8 +163,7 @@ def _newton_logit(X: np.ndarray, y: np.ndarray, start: np.ndarray | None,
             eta_n, p_n, q_n = probs(b_new)
             ll = None
         beta, eta, p, q = b_new, eta_n, p_n, q_n
-        if (np.max(np.abs(t * step)) < tol * (1 + np.max(np.abs(beta)))
-                or 0.5 * lam2 < 1e-2 * tol * scale):
+        if np.max(np.abs(t * step)) < tol * (1 + np.max(np.abs(beta))) or 0.5 * lam2 < 1e-2 * tol * scale:
             converged = True
             break
     if ll is None:
@@ -187,8 +188,9 @@ def _crv1(X: np.ndarray, resid: np.ndarray, hinv: np.ndarray, cl: Clustering) ->
     return cov
 
 
-def fit_logit_numpy(X: Any, y: Any, groups: Any = None, *, start: Any = None,
-                    tol: float = 1e-8, max_iter: int = 100) -> LogitFit:
+def fit_logit_numpy(
+    X: Any, y: Any, groups: Any = None, *, start: Any = None, tol: float = 1e-8, max_iter: int = 100
+) -> LogitFit:
     """Maximum-likelihood logit by Newton-Raphson (= IRLS for the canonical link).
 
     Starts from b = 0 with the intercept (a column of ones) at logit(mean y).
@@ -210,8 +212,16 @@ def fit_logit_numpy(X: Any, y: Any, groups: Any = None, *, start: Any = None,
     if groups is not None and core.hinv is not None:
         cl = groups if isinstance(groups, Clustering) else Clustering(groups)
         cov, G = _crv1(X, y - core.fitted, core.hinv, cl), cl.n_clusters
-    return LogitFit(params=core.params, cov=cov, converged=core.converged, n_iter=core.n_iter,
-                    llf=core.llf, fitted=core.fitted, n_clusters=G, error=core.error)
+    return LogitFit(
+        params=core.params,
+        cov=cov,
+        converged=core.converged,
+        n_iter=core.n_iter,
+        llf=core.llf,
+        fitted=core.fitted,
+        n_clusters=G,
+        error=core.error,
+    )
 
 
 def _to_float(v: Any, name: str) -> np.ndarray:
@@ -256,8 +266,16 @@ class LogitData:
     term, clustering, alpha or inference choice costs only the sandwich.
     """
 
-    def __init__(self, y: Any, X: Any, groups: Any = None, *, names: Sequence[str] | None = None,
-                 add_const: bool = True, missing: str = "drop") -> None:
+    def __init__(
+        self,
+        y: Any,
+        X: Any,
+        groups: Any = None,
+        *,
+        names: Sequence[str] | None = None,
+        add_const: bool = True,
+        missing: str = "drop",
+    ) -> None:
         if missing not in ("drop", "raise"):
             raise ValueError("missing must be 'drop' or 'raise'")
         if isinstance(X, pd.DataFrame):
@@ -325,7 +343,7 @@ class LogitData:
         self._warm: LogitData | None = None
         self._checks = self._data_checks()
 
-    def warm_start_from(self, other: "LogitData") -> None:
+    def warm_start_from(self, other: LogitData) -> None:
         """Start this design's Newton fit at `other`'s estimates (matched by column name,
         0 for columns `other` lacks), e.g. a design on the same rows and outcome that
         differs in a few columns. The logit MLE is unique, so only the number of
@@ -374,8 +392,9 @@ class LogitData:
         dsc[dsc == 0] = 1.0
         ev = np.linalg.eigvalsh(G / np.outer(dsc, dsc))
         if ev.min() < 1e-10 * max(ev.max(), 1.0):
-            out["rank_reason"] = ("design matrix is rank-deficient: " + (
-                f"no variation in {out['constant']}" if out["constant"] else "collinear columns"))
+            out["rank_reason"] = "design matrix is rank-deficient: " + (
+                f"no variation in {out['constant']}" if out["constant"] else "collinear columns"
+            )
         return out
 
     def core(self, max_iter: int = 100) -> _Core:
@@ -390,8 +409,16 @@ class LogitData:
             self._core[max_iter] = _newton_logit(self.X, self.y, start, 1e-8, max_iter, XT=self.XT)
         return self._core[max_iter]
 
-    def fit(self, term: str, *, cluster: str | None = None, alpha: float = 0.05,
-            use_t: bool = False, engine: str | None = None, max_iter: int = 100) -> StatResult:
+    def fit(
+        self,
+        term: str,
+        *,
+        cluster: str | None = None,
+        alpha: float = 0.05,
+        use_t: bool = False,
+        engine: str | None = None,
+        max_iter: int = 100,
+    ) -> StatResult:
         """Fit (or reuse the fit) and report the coefficient of `term` (log-odds).
 
         cluster: name of the clustering (default: the first given; None if the data
@@ -416,9 +443,14 @@ class LogitData:
         cov_type = "cluster (CRV1)" if cl is not None else "model-based"
         dist_name = ("t(G-1)" if cl is not None else "t(n-k)") if use_t else "normal"
         method = f"logit, {cov_type} SE, {dist_name} inference [{engine}]"
-        base: dict[str, Any] = {"term": term, "cluster": cluster,
-                                "n_clusters": cl.n_clusters if cl is not None else None,
-                                "n_dropped": self.n_dropped, "engine": engine, "cov_type": cov_type}
+        base: dict[str, Any] = {
+            "term": term,
+            "cluster": cluster,
+            "n_clusters": cl.n_clusters if cl is not None else None,
+            "n_dropped": self.n_dropped,
+            "engine": engine,
+            "cov_type": cov_type,
+        }
         chk = self._checks
         if chk["reason"]:
             return _inconclusive(method, chk["reason"], n=self.n, **base)
@@ -429,8 +461,12 @@ class LogitData:
         if chk["rank_reason"]:
             return _inconclusive(method, chk["rank_reason"], n=self.n, **base)
         if term in chk["separated"]:
-            return _inconclusive(method, f"term {term!r} separates the outcome (a zero cell in "
-                                 f"{term} x outcome): the MLE does not exist", n=self.n, **base)
+            return _inconclusive(
+                method,
+                f"term {term!r} separates the outcome (a zero cell in {term} x outcome): the MLE does not exist",
+                n=self.n,
+                **base,
+            )
         warns = []
         others = [s for s in chk["separated"] if s != term]
         if others:
@@ -451,8 +487,7 @@ class LogitData:
             return _inconclusive(method, f"did not converge in {nit} iterations", n=self.n, **base)
         boundary = int(np.count_nonzero((fitted < 1e-9) | (fitted > 1 - 1e-9)))
         if boundary == self.n:
-            return _inconclusive(method, "complete separation: every observation fitted at 0 or 1",
-                                 n=self.n, **base)
+            return _inconclusive(method, "complete separation: every observation fitted at 0 or 1", n=self.n, **base)
         if boundary and not others:
             warns.append(f"{boundary} observations fitted at 0 or 1 (quasi-separation)")
         j = self.names.index(term)
@@ -470,12 +505,22 @@ class LogitData:
             pval = float(2 * special.ndtr(-abs(zstat)))
         lo, hi = b - q * se, b + q * se
         ex = lambda v: math.exp(v) if abs(v) < 700 else None  # noqa: E731
-        extra = dict(base, se=se, odds_ratio=ex(b), or_ci_low=ex(lo), or_ci_high=ex(hi),
-                     converged=bool(conv), n_iter=int(nit), llf=float(llf),
-                     params=dict(zip(self.names, map(float, params))),
-                     bse=dict(zip(self.names, map(float, bse))), alpha=alpha)
-        return StatResult(method=method, estimate=b, ci_low=lo, ci_high=hi, p_value=pval,
-                          n=self.n, warnings=warns, extra=extra)
+        extra = dict(
+            base,
+            se=se,
+            odds_ratio=ex(b),
+            or_ci_low=ex(lo),
+            or_ci_high=ex(hi),
+            converged=bool(conv),
+            n_iter=int(nit),
+            llf=float(llf),
+            params=dict(zip(self.names, map(float, params))),
+            bse=dict(zip(self.names, map(float, bse))),
+            alpha=alpha,
+        )
+        return StatResult(
+            method=method, estimate=b, ci_low=lo, ci_high=hi, p_value=pval, n=self.n, warnings=warns, extra=extra
+        )
 
     def _fit_statsmodels(self, max_iter: int, use_t: bool, cl: Clustering | None):
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
@@ -498,14 +543,31 @@ class LogitData:
             if issubclass(w.category, ConvergenceWarning):
                 conv = False
         conv = conv and bool(res.converged)
-        return (np.asarray(res.params), np.asarray(res.cov_params()), conv,
-                int(res.fit_history["iteration"]), float(res.llf), np.asarray(res.fittedvalues), None)
+        return (
+            np.asarray(res.params),
+            np.asarray(res.cov_params()),
+            conv,
+            int(res.fit_history["iteration"]),
+            float(res.llf),
+            np.asarray(res.fittedvalues),
+            None,
+        )
 
 
-def logit_clustered(y: Any, X: Any, groups: Any, term: str, *, alpha: float = 0.05,
-                    names: Sequence[str] | None = None, add_const: bool = True,
-                    use_t: bool = False, engine: str | None = None, missing: str = "drop",
-                    max_iter: int = 100) -> StatResult:
+def logit_clustered(
+    y: Any,
+    X: Any,
+    groups: Any,
+    term: str,
+    *,
+    alpha: float = 0.05,
+    names: Sequence[str] | None = None,
+    add_const: bool = True,
+    use_t: bool = False,
+    engine: str | None = None,
+    missing: str = "drop",
+    max_iter: int = 100,
+) -> StatResult:
     """Logistic regression with cluster-robust (CRV1) SEs; report the `term` coefficient.
 
     y: 0/1 outcome; X: DataFrame / mapping / 2-D array (with `names`) of regressors
@@ -519,5 +581,3 @@ def logit_clustered(y: Any, X: Any, groups: Any, term: str, *, alpha: float = 0.
     """
     data = LogitData(y, X, groups, names=names, add_const=add_const, missing=missing)
     return data.fit(term, alpha=alpha, use_t=use_t, engine=engine, max_iter=max_iter)
-
-

@@ -33,14 +33,16 @@ def plain_loop_active() -> bool:
     return _PLAIN[0]
 
 
-
 def _confint_loop(k: np.ndarray, n: np.ndarray, alpha: float, method: str) -> tuple[np.ndarray, np.ndarray]:
     """The plain loop's intervals: statsmodels `proportion_confint` once per (k, n); NaN where n == 0."""
     from statsmodels.stats.proportion import proportion_confint
 
     k, n = np.broadcast_arrays(k, n)
-    ci = [proportion_confint(kk, nn, alpha, method=method) if nn > 0 else (np.nan, np.nan)
-          for kk, nn in zip(k.ravel().tolist(), n.ravel().tolist())]
-    return (np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
-            np.array([c[1] for c in ci], dtype=float).reshape(k.shape))
-
+    ci = [
+        proportion_confint(kk, nn, alpha, method=method) if nn > 0 else (np.nan, np.nan)
+        for kk, nn in zip(k.ravel().tolist(), n.ravel().tolist())
+    ]
+    return (
+        np.array([c[0] for c in ci], dtype=float).reshape(k.shape),
+        np.array([c[1] for c in ci], dtype=float).reshape(k.shape),
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,16 @@ def step_seed(*parts: Any, bits: int = 63) -> int:
     return int.from_bytes(digest, "big") >> (256 - bits)
 
 
-def permutation_test(stat_fn: Callable[[np.ndarray, Any], float], labels: Any, data: Any, *,
-                     n_perm: int = 9999, seed: int | str, alternative: str = "two-sided",
-                     strata: Any = None) -> StatResult:
+def permutation_test(
+    stat_fn: Callable[[np.ndarray, Any], float],
+    labels: Any,
+    data: Any,
+    *,
+    n_perm: int = 9999,
+    seed: int | str,
+    alternative: str = "two-sided",
+    strata: Any = None,
+) -> StatResult:
     """Generic permutation test: shuffle `labels`, recompute stat_fn(labels, data).
 
     p = (1 + #{perm stat at least as extreme as observed}) / (n_perm + 1), with
@@ -84,13 +92,20 @@ def permutation_test(stat_fn: Callable[[np.ndarray, Any], float], labels: Any, d
     warns = []
     if n_valid < n_perm:
         warns.append(f"{n_perm - n_valid} permutations gave a non-finite statistic and were excluded")
-    extra.update(n_extreme=n_ext, n_valid=n_valid,
-                 perm_mean=_num(np.mean(perm_stats[valid])) if n_valid else None,
-                 perm_sd=_num(np.std(perm_stats[valid])) if n_valid else None)
+    extra.update(
+        n_extreme=n_ext,
+        n_valid=n_valid,
+        perm_mean=_num(np.mean(perm_stats[valid])) if n_valid else None,
+        perm_sd=_num(np.std(perm_stats[valid])) if n_valid else None,
+    )
     if n_valid == 0:
-        return StatResult(method=method, estimate=obs, n=len(lab), warnings=warns,
-                          reason="no permutation gave a finite statistic", extra=extra)
+        return StatResult(
+            method=method,
+            estimate=obs,
+            n=len(lab),
+            warnings=warns,
+            reason="no permutation gave a finite statistic",
+            extra=extra,
+        )
     p = (1 + n_ext) / (n_valid + 1)
     return StatResult(method=method, estimate=obs, p_value=p, n=len(lab), warnings=warns, extra=extra)
-
-

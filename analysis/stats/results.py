@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,4 +114,3 @@ def _check_alt(alternative: str) -> str:
     if alternative not in _ALTS:
         raise ValueError(f"alternative must be one of {_ALTS}, got {alternative!r}")
     return alternative
-

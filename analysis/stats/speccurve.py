@@ -6,7 +6,8 @@ import hashlib
 import inspect
 import itertools
 import json
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,18 +66,32 @@ def _result_row(res: Any) -> dict[str, Any]:
     """Core fields + extras of one result, as a plain dict (no deep conversion)."""
     if isinstance(res, StatResult):
         d = dict(res.extra)
-        d.update(method=res.method, estimate=res.estimate, ci_low=res.ci_low, ci_high=res.ci_high,
-                 p_value=res.p_value, n=res.n, reason=res.reason, warnings=res.warnings)
+        d.update(
+            method=res.method,
+            estimate=res.estimate,
+            ci_low=res.ci_low,
+            ci_high=res.ci_high,
+            p_value=res.p_value,
+            n=res.n,
+            reason=res.reason,
+            warnings=res.warnings,
+        )
         return d
     if isinstance(res, Mapping):
         return dict(res)
     raise TypeError(f"spec function must return a StatResult or a dict, got {type(res).__name__}")
 
 
-def spec_curve(dims: Mapping[str, Sequence[Any]], fn: Callable[..., Any] | None = None, *,
-               key: str = "", batch_fn: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-               extra_cols: Sequence[str] = (), cache: DesignCache | None = None,
-               errors: str = "record") -> pd.DataFrame:
+def spec_curve(
+    dims: Mapping[str, Sequence[Any]],
+    fn: Callable[..., Any] | None = None,
+    *,
+    key: str = "",
+    batch_fn: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    extra_cols: Sequence[str] = (),
+    cache: DesignCache | None = None,
+    errors: str = "record",
+) -> pd.DataFrame:
     """Evaluate a specification over the Cartesian product of choice dimensions.
 
     dims: name -> list of options. Order is deterministic: itertools.product over
@@ -165,5 +180,3 @@ def curve_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a spec-curve DataFrame as JSON-safe dicts (NaN / <NA> -> None)."""
     recs = df.astype(object).where(pd.notna(df), None).to_dict("records")
     return [json_safe(r) for r in recs]
-
-
