@@ -28,8 +28,27 @@ coefficients and cluster-robust (CRV1) covariance match statsmodels' GLM
 that fit for every term, clustering, alpha and inference choice; the `*_many`
 functions are vectorised exact computations for proportion and 2x2 specifications
 (Clopper-Pearson, Wilson/Newcombe, Fisher and binomial p-values). Results never
-depend on the order in which specifications are run (no warm starts; each fit starts
-from the same point; seeds come from `step_seed`).
+depend on the order in which specifications are run (each fit starts from the same
+point, or, in the NB2 profile search, from the previous step of a fixed sequence;
+seeds come from `step_seed`).
+
+One module per family; each docstring says what it offers, which library it stands on
+and why anything in it is written by hand:
+
+    results     StatResult, json_safe and the argument checks every estimator shares
+    exact       one proportion, two proportions and 2x2 tables (Fisher, Newcombe), risk
+                and rate ratios, the exact trend test; the vectorised `*_many` functions
+    logit       clustered logits: LogitData (validate and fit once), logit_clustered,
+                fit_logit_numpy, Clustering
+    counts      yearly count series: poisson_or_nb_break, projected_break
+    resampling  step_seed, permutation_test
+    speccurve   spec_curve, DesignCache, curve_records
+    reference   plain_loop(): the same work as one scipy/statsmodels call per specification
+    _lazy       scipy.stats and statsmodels' GLM, imported on first use
+
+The public names are re-exported here (`from analysis.stats import spec_curve`). A test
+that replaces a function for one call patches the module that looks it up (for example
+`analysis.stats.counts._nb2_mle_numpy`): patching this package's name would not reach it.
 """
 
 from __future__ import annotations

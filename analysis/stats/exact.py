@@ -1,4 +1,24 @@
-"""Exact tests and intervals."""
+"""Exact tests and intervals for counts: one proportion, two proportions and 2x2 tables, risk
+and rate ratios, and the exact trend test of a binary outcome over ordered scores.
+
+The scalar functions (`proportion`, `binom_test_vs`, `fisher_2x2`, `risk_ratio`, `rate_ratio`)
+return a `StatResult`; the `*_many` functions (`proportion_ci_many`, `wilson_ci_many`,
+`newcombe_diff_ci_many`, `binom_test_many`, `fisher_p_many`) take arrays of counts, one entry per
+specification, and return arrays.
+
+Stands on scipy: `scipy.special` (inverse incomplete beta, binomial tails, log-gamma, normal
+quantiles) and `scipy.stats` (`fisher_exact` and `contingency.odds_ratio` for the scalar Fisher
+test, `hypergeom` for the one-sided Fisher tails). Written by hand, for speed: scipy's
+`binomtest` / `fisher_exact` and statsmodels' `proportion_confint` take one Python call per
+table, while a specification curve asks for hundreds; the `*_many` functions compute them in one
+numpy pass (Clopper-Pearson bounds as beta quantiles, Wilson and Newcombe intervals in closed
+form, two-sided exact p-values as the sum over the outcomes as or less likely than the observed
+one, with R's and scipy's relative tolerance 1 + 1e-7 for ties). Each equals its scipy or
+statsmodels counterpart (tests/test_stats.py), which `plain_loop()` calls instead (reference).
+`exact_score_trend`, the exact Cochran-Armitage test, is written out because scipy and
+statsmodels offer only the asymptotic test; it counts the permutation distribution with exact
+integers.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +29,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from ._lazy import stats
-from .reference import _PLAIN, _confint_loop
+from ._lazy import scipy_stats
+from .reference import _binom_test_loop, _confint_loop, _fisher_p_loop, plain_loop_active
 from .results import _ALTS, StatResult, _check_alpha, _check_alt, _check_count, _inconclusive, _num
 
 # ------------------------------------------------------------------ one proportion
@@ -24,7 +44,7 @@ def proportion_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray,
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    if _PLAIN[0]:
+    if plain_loop_active():
         return _confint_loop(k, n, alpha, "beta")
     with np.errstate(invalid="ignore", divide="ignore"):
         lo = np.where(k > 0, special.betaincinv(k, n - k + 1, alpha / 2), 0.0)
@@ -97,7 +117,7 @@ def wilson_ci_many(k: Any, n: Any, alpha: float = 0.05) -> tuple[np.ndarray, np.
     """Vectorised Wilson score interval (no continuity correction); NaN where n == 0."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    if _PLAIN[0]:
+    if plain_loop_active():
         return _confint_loop(k, n, alpha, "wilson")
     z = float(special.ndtri(1 - alpha / 2))
     z2 = z * z
@@ -174,14 +194,8 @@ def binom_test_many(k: Any, n: Any, p0: Any, alternative: str = "greater") -> np
     k, n = np.asarray(k, dtype=np.int64), np.asarray(n, dtype=np.int64)
     k, n, p0 = np.broadcast_arrays(k, n, np.asarray(p0, dtype=float))
     k, n, p0 = k.ravel(), n.ravel(), p0.ravel()
-    if _PLAIN[0]:
-        return np.array(
-            [
-                stats.binomtest(int(kk), int(nn), float(pp), alternative=alternative).pvalue if nn > 0 else np.nan
-                for kk, nn, pp in zip(k, n, p0)
-            ],
-            dtype=float,
-        )
+    if plain_loop_active():
+        return _binom_test_loop(k, n, p0, alternative)
     if alternative == "greater":
         out = np.where(k <= 0, 1.0, special.bdtrc(np.maximum(k - 1, 0), n, p0))
     elif alternative == "less":
@@ -214,16 +228,8 @@ def fisher_p_many(a: Any, b: Any, c: Any, d: Any, alternative: str = "two-sided"
     """
     alternative = _check_alt(alternative)
     a, b, c, d = (np.asarray(v, dtype=np.int64).ravel() for v in (a, b, c, d))
-    if _PLAIN[0]:
-        return np.array(
-            [
-                np.nan
-                if min(aa + bb, cc + dd, aa + cc, bb + dd) == 0
-                else stats.fisher_exact([[aa, bb], [cc, dd]], alternative=alternative)[1]
-                for aa, bb, cc, dd in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())
-            ],
-            dtype=float,
-        )
+    if plain_loop_active():
+        return _fisher_p_loop(a, b, c, d, alternative)
     r1, c1 = a + b, a + c
     N = a + b + c + d
     lo = np.maximum(0, r1 - (b + d))
@@ -251,9 +257,9 @@ def fisher_p_many(a: Any, b: Any, c: Any, d: Any, alternative: str = "two-sided"
     else:
         # tails from scipy's hypergeometric (accurate, vectorised): M=N, n=c1, N=r1
         if alternative == "greater":
-            out = stats.hypergeom.sf(a - 1, N, c1, r1)
+            out = scipy_stats.hypergeom.sf(a - 1, N, c1, r1)
         else:
-            out = stats.hypergeom.cdf(a, N, c1, r1)
+            out = scipy_stats.hypergeom.cdf(a, N, c1, r1)
         out = np.minimum(1.0, np.asarray(out, dtype=float))
     degenerate = (r1 == 0) | (N - r1 == 0) | (c1 == 0) | (N - c1 == 0)
     return np.where(degenerate, np.nan, out)
@@ -285,8 +291,8 @@ def fisher_2x2(
     if a + c == 0 or b + d == 0:
         return _inconclusive(method, "no variation in outcome (a table column is empty)", n=n, **extra)
     tab = [[a, b], [c, d]]
-    p = {alt: float(stats.fisher_exact(tab, alternative=alt).pvalue) for alt in _ALTS}
-    orr = stats.contingency.odds_ratio(tab, kind=or_kind)
+    p = {alt: float(scipy_stats.fisher_exact(tab, alternative=alt).pvalue) for alt in _ALTS}
+    orr = scipy_stats.contingency.odds_ratio(tab, kind=or_kind)
     ci = orr.confidence_interval(confidence_level=1 - alpha, alternative=alternative)
     ci2 = orr.confidence_interval(confidence_level=1 - alpha)
     rd, rlo, rhi = newcombe_diff_ci_many(a, n1, c, n2, alpha)

@@ -1,4 +1,23 @@
-"""Logistic regression."""
+"""Logistic regression with cluster-robust (CRV1) standard errors, fitted once per design and
+reused for every term, clustering, alpha and inference choice.
+
+`LogitData` validates and cleans a design once (complete cases, a constant, outcome variation,
+rank, a binary column that separates the outcome) and fits it once; `fit(term, cluster=...)`
+then costs only the sandwich. `logit_clustered` is the one-call form, `fit_logit_numpy` the
+low-level fit (`LogitFit`), `Clustering` the cluster labels as a sparse indicator for fast
+per-cluster score sums (built once per sample and shared between designs).
+
+Stands on numpy, with `scipy.special` (expit, normal and t quantiles) and `scipy.sparse`; the
+reference engine (`engine="statsmodels"`, the default inside `plain_loop()`) is statsmodels'
+GLM Binomial with `cov_type="cluster"`. Written by hand for speed: a specification curve asks
+for the same design under many terms, clusterings and alphas, and statsmodels rebuilds and
+refits the model for each. The Newton/IRLS fit here (halved steps far from the optimum, full
+steps near it) converges to the same maximum, and the CRV1 covariance uses statsmodels'
+small-sample factor G/(G-1) * (N-1)/(N-K), so estimates and intervals equal statsmodels' to the
+convergence tolerance (tests/test_stats.py). The separation and rank checks run before the
+fit, so that a specification that cannot be estimated says why instead of reporting a
+diverging coefficient.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +32,7 @@ import pandas as pd
 from scipy import special
 
 from ._lazy import _sm_glm
-from .reference import _PLAIN
+from .reference import plain_loop_active
 from .results import StatResult, _check_alpha, _inconclusive
 
 
@@ -430,7 +449,7 @@ class LogitData:
         """
         _check_alpha(alpha)
         if engine is None:
-            engine = "statsmodels" if _PLAIN[0] else "numpy"
+            engine = "statsmodels" if plain_loop_active() else "numpy"
         if engine not in ("numpy", "statsmodels"):
             raise ValueError("engine must be 'numpy' or 'statsmodels'")
         if term not in self.names:

@@ -1,4 +1,16 @@
-"""Seeds and permutation tests."""
+"""Seeds and permutation tests.
+
+`step_seed` derives a step's seed from its name (the top bits of sha256 of the key, in the
+spirit of R `targets`), so that a result never depends on which specifications ran before it.
+`permutation_test` shuffles the labels (within strata if given) with numpy's
+`default_rng(seed)` and reports p = (1 + #as extreme) / (1 + #valid permutations).
+
+Stands on numpy's random generator and hashlib. Written by hand rather than with scipy's
+`permutation_test` because the claims' statistics are functions of labels and an arbitrary data
+object (a table, a design), permutations must stay within strata, and a permutation whose
+statistic is not finite is excluded and counted (scipy keeps it in the denominator as not
+extreme).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,12 @@
-"""StatResult and the shared input checks."""
+"""What every estimator returns, `StatResult`, and the argument checks the estimators share.
+
+`StatResult` holds the core fields (method, estimate, ci_low, ci_high, p_value, n, reason,
+warnings) plus extras; `.to_dict()` gives a flat, JSON-safe dict. `json_safe` converts numpy and
+pandas scalars and arrays to Python and NaN, infinities and missing values to None (the result
+files are JSON). `_inconclusive` builds a result that says why no estimate exists; `_check_count`,
+`_check_alpha` and `_check_alt` raise `ValueError` for impossible input (a caller's bug, never a
+fact about the data). Plain Python over numpy/pandas types: nothing here computes a statistic.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,20 @@
-"""Specification curves."""
+"""The specification-curve runner: every combination of a claim's declared analysis choices,
+evaluated in a fixed order, into one table.
+
+`spec_curve(dims, fn)` (or `batch_fn=` for a vectorised evaluation) runs the Cartesian product
+of the choices and returns one row per specification: its choices, a stable `spec_id` (a hash of
+the choices), its `seed` (`step_seed(key, spec_id)`), and the estimate, interval, p-value, n,
+method, reason, warnings and error. `DesignCache` shares samples and designs between
+specifications that differ only in other choices (inside `plain_loop()` it shares nothing);
+`curve_records` turns rows into JSON-safe dicts. The curve holds numbers only: the one decision
+rule (analysis.claims.decision) classifies them.
+
+Stands on pandas (the curve is a DataFrame), itertools and hashlib. Written here because the
+Python `specification-curve` package runs regressions over formula choices (outcome, controls,
+fixed effects, errors), while a claim's specifications are arbitrary functions (exact tests,
+count models, samples built per choice) that need stable ids, per-specification seeds and
+shared designs.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .reference import _PLAIN
+from .reference import plain_loop_active
 from .resampling import step_seed
 from .results import StatResult, _num, json_safe
 
@@ -32,7 +48,7 @@ class DesignCache:
         self.misses = 0
 
     def get(self, key: Any, builder: Callable[[], Any]) -> Any:
-        if _PLAIN[0]:  # the reference loop shares nothing
+        if plain_loop_active():  # the reference loop shares nothing
             self.misses += 1
             return builder()
         try:
