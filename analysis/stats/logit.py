@@ -25,7 +25,7 @@ import math
 import warnings as _warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from scipy import special
 from ._lazy import _sm_glm
 from .reference import plain_loop_active
 from .results import StatResult, _check_alpha, _inconclusive
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 
 @dataclass
@@ -78,7 +81,7 @@ class Clustering:
         self._indicator = None
 
     @property
-    def indicator(self):
+    def indicator(self) -> sparse.csr_matrix:
         if self._indicator is None:
             from scipy import sparse
 

@@ -19,6 +19,7 @@ Results inside and outside the block must be equal; only the time differs.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -28,7 +29,7 @@ _PLAIN = [False]
 
 
 @contextlib.contextmanager
-def plain_loop():
+def plain_loop() -> Iterator[None]:
     """Run specification curves as a plain statsmodels/scipy loop (the benchmark's reference).
 
     Inside the block nothing is shared between specifications and nothing is
