@@ -23,8 +23,8 @@ covered, so e.g. year s+3 of a 1990 start is never used by them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -231,7 +231,7 @@ def uncoded(linked: pd.DataFrame, sides: pd.DataFrame) -> pd.DataFrame:
     """Linked (case_id, actor_id) pairs that the coding table does not code."""
     have = set(zip(expand(sides)["actor_id"].astype(int), expand(sides)["case_id"]))
     pairs = linked[["case_id", "actor_id", "actor_name"]].drop_duplicates(["case_id", "actor_id"])
-    miss = [not ((int(a), c) in have) for a, c in zip(pairs["actor_id"], pairs["case_id"])]
+    miss = [(int(a), c) not in have for a, c in zip(pairs["actor_id"], pairs["case_id"])]
     return pairs[miss].reset_index(drop=True)
 
 

@@ -2,7 +2,7 @@
 
 For each humanitarian military intervention (both PRIF releases, one brief per case
 id) this writes `results/briefs/<slug>.json`: the case's facts, a timeline, fatalities
-before / during / after (UCDP, 1989 onwards), the perpetrators of one-sided violence
+before / during / after (UCDP, from the first year its data cover), the perpetrators of one-sided violence
 in the target country around the intervention, and a checklist of Brozus's five
 conditions as far as the data can code them. `results/conditions.json` aggregates the
 checklist over all interventions for the policy paper.
@@ -62,22 +62,32 @@ def _window_sum(cy: pd.DataFrame, col: str, y0: int, y1: int) -> float | None:
     return float(s.sum())
 
 
+FATALITY_COLUMNS = ("battle_deaths_best", "osv_gov_best", "osv_nonstate_best")
+
+
+def ucdp_first_year(cy: pd.DataFrame) -> int:
+    """The first year for which the panel holds every UCDP fatality column (the data say it)."""
+    return max(int(cy.loc[cy[c].notna(), "year"].min()) for c in FATALITY_COLUMNS)
+
+
 def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releases: list[str], last_year: int,
-               table: pd.DataFrame) -> dict:
+               table: pd.DataFrame, ucdp_first: int = 1989) -> dict:
+    """One brief's data; `ucdp_first`: the first year the UCDP fatality data cover (write_all
+    reads it from the panel)."""
     start = int(case["start_year"])
     end = last_year if pd.isna(case["end_year"]) else int(case["end_year"])
     fat = []
     for label, (y0, y1) in {"3 years before": (start - 3, start - 1), "during": (start, end), "3 years after": (end + 1, end + 3)}.items():
         y1 = min(y1, last_year)
         row = {"period": label, "years": f"{y0}-{y1}" if y0 <= y1 else "none"}
-        for col in ("battle_deaths_best", "osv_gov_best", "osv_nonstate_best"):
+        for col in FATALITY_COLUMNS:
             row[col] = _window_sum(cy_case, col, y0, y1) if y0 <= y1 else None
         fat.append(row)
     g = str(int(case["gwcode"])) if not pd.isna(case["gwcode"]) else None
     perps = []
     if g is not None:
         w = osv[osv.year.between(start - 3, min(end + 3, last_year))]
-        here = w["gwno_location_list"].map(lambda l: g in [str(x) for x in (l if l is not None else [])]).astype(bool)
+        here = w["gwno_location_list"].map(lambda locs: g in [str(x) for x in (locs if locs is not None else [])]).astype(bool)
         w = w.loc[here]
         agg = w.groupby(["actor_name", "is_government_actor"], dropna=False).agg(
             deaths_best=("best", "sum"), first_year=("year", "min"), last_year=("year", "max")).reset_index()
@@ -102,7 +112,7 @@ def case_brief(case: pd.Series, cy_case: pd.DataFrame, osv: pd.DataFrame, releas
         "target_label": case["target_label"], "regime_change": case["regime_change"], "status_label": case["status_label"],
         "regional_org_label": case["regional_org_label"], "saving": case["saving"],
         "timeline": [{"date": str(pd.Timestamp(t["date"]).date()), "event": t["event"]} for t in timeline if not pd.isna(t["date"])],
-        "fatalities": fat, "ucdp_coverage_note": "UCDP fatality data cover 1989 onwards; periods outside coverage are not stated.",
+        "fatalities": fat, "ucdp_coverage_note": f"UCDP fatality data cover {ucdp_first} onwards; periods outside coverage are not stated.",
         "perpetrators": perps, "checklist": checklist(case["case_id"], table),
         "source": {"file": case["source_file"], "row": case["source_row"]},
     })
@@ -124,6 +134,7 @@ def write_all(processed: Path, out: Path, last_year: int | None = None, rules_pa
     table = read_parquet(processed / CL.OUTPUT)
     if last_year is None:
         last_year = int(cy["year"].max())
+    ucdp_first = ucdp_first_year(cy)
     mapper = mapper_from_processed(processed)
     rel_of = hmi.groupby("case_id")["release"].apply(lambda s: sorted(s)).to_dict()
     cases = brief_cases(hmi)
@@ -132,7 +143,7 @@ def write_all(processed: Path, out: Path, last_year: int | None = None, rules_pa
     with atomic_dir(out / "briefs") as tmp:  # the whole set replaces the old one: no stale or partial set
         for _, case in cases.iterrows():
             cy_case = cy[cy.gwcode == case["gwcode"]] if not pd.isna(case["gwcode"]) else cy.iloc[0:0]
-            write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year, table),
+            write_json(case_brief(case, cy_case, osv, rel_of[case["case_id"]], last_year, table, ucdp_first),
                        tmp / f"{case['slug']}.json")
             slugs.append(case["slug"])
     write_json(conditions_summary(hmi, table, CL.load_rules(rules_path)), out / "conditions.json")

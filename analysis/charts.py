@@ -6,6 +6,10 @@ and is saved by `save_chart` as a Vega-Lite spec (`.vl.json`, interactive in HTM
 the same spec as vector SVG (`.svg`, via vl-convert, for the PDF). The spec's `usermeta`
 names the function that made it and the files it read (showyourwork-style provenance).
 
+How it differs from `figures.py`: this module says what each chart looks like (a function
+from tables to one Altair chart); `figures.py` says which figures the reports get, reads
+the tables for them and writes their files and indexes.
+
 Palette: Okabe-Ito (colour-blind safe). Sizes are chosen to read at print size in a
 two-column PDF (~8.5 cm wide) and on screen.
 """
@@ -14,14 +18,14 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from .io import atomic_path, write_text
+from .io import write_text
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -212,13 +216,14 @@ def onset_series(cy: pd.DataFrame, breaks: tuple[int, ...] = (1999, 2005, 2011))
 def veto_series(by_member: pd.DataFrame) -> alt.Chart:
     """Vetoes per year by member, 1990 onwards."""
     d = by_member[by_member["year"] >= 1990].groupby(["year", "member"]).size().rename("vetoes").reset_index()
+    y0, y1 = int(d["year"].min()), int(d["year"].max())  # the years the data hold, not typed
     chart = alt.Chart(d).mark_bar().encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(1990, 2023, 5)), labelAngle=0)),
+        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(y0, y1 + 1, 5)), labelAngle=0)),
         y=alt.Y("vetoes:Q", title="Vetoes cast"),
         color=alt.Color("member:N", title=None, sort=["Russia", "China", "United States", "United Kingdom", "France"]),
         tooltip=["year:O", "member:N", "vetoes:Q"],
-    ).properties(width=WIDTH, height=HEIGHT, title=alt.Title("Security Council vetoes, 1990-2022", subtitle="One per member per vetoed draft"))
-    alt_text = ("Stacked bars of Security Council vetoes per year from 1990 to 2022 by permanent member; "
+    ).properties(width=WIDTH, height=HEIGHT, title=alt.Title(f"Security Council vetoes, {y0}-{y1}", subtitle="One per member per vetoed draft"))
+    alt_text = (f"Stacked bars of Security Council vetoes per year from {y0} to {y1} by permanent member; "
                 f"{int(d[d.member == 'Russia'].vetoes.sum())} Russian and {int(d[d.member == 'China'].vetoes.sum())} Chinese vetoes in that period.")
     return _with_meta(chart, alt_text, veto_series, ["data/processed/unsc_vetoes_by_member.parquet"])
 
@@ -238,7 +243,7 @@ def group_positions(rows: list[dict], title: str, subtitle: str, inputs: list[st
     return _with_meta(out, alt_text, group_positions, inputs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _case_fatalities_layers(series: tuple[str, ...]) -> tuple[alt.Chart, alt.Chart]:
     """The layers of `case_fatalities` without data: built once, shared by the 41 briefs'
     charts (Altair's encoding shorthands cost about 0.03 s per chart to parse)."""
@@ -272,7 +277,7 @@ def case_fatalities(cy_case: pd.DataFrame, case: dict) -> alt.Chart:
         tot = d.groupby("series")["deaths"].sum()
         alt_text = (f"Deaths by year in the target country of {case['case_id']}, {d.year.min()}-{d.year.max()}, "
                     "by type: " + ", ".join(f"{k} {v:,.0f}" for k, v in tot.items()) + f"; dashed line at the start year {case['start_year']}.")
-    chart = chart.properties(title=alt.Title(f"Fatalities around the intervention", subtitle="Dashed line: start year"))
+    chart = chart.properties(title=alt.Title("Fatalities around the intervention", subtitle="Dashed line: start year"))
     return _with_meta(chart, alt_text, case_fatalities, ["data/processed/country_year.parquet", "data/processed/hmi_cases.parquet"])
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from . import ROOT
 from .errors import DataError
-from .io import read_parquet, write_parquet
+from .io import read_parquet, write_parquet, yaml_loader
 
 RULES_PATH = ROOT / "config" / "coding" / "conditions.yaml"
 SCHEMA_PATH = ROOT / "config" / "schemas" / "conditions.schema.json"
@@ -56,7 +56,7 @@ def load_rules(path: str | Path = RULES_PATH) -> dict:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except FileNotFoundError:
         raise DataError("coding rules missing", file=str(path)) from None
     except yaml.YAMLError as exc:
@@ -104,7 +104,7 @@ def linked_resolutions(rules: dict, prif: pd.DataFrame, texts: pd.DataFrame, cod
     for j, link in enumerate(rules["links"]):
         key = f"resolutions.{j}"
 
-        def bad(msg: str, fld: str) -> DataError:
+        def bad(msg: str, fld: str, key: str = key) -> DataError:
             return DataError(f"key {key}.{fld}: {msg}", file=rules["path"], column=f"{key}.{fld}")
 
         cid, res = link["case_id"], int(link["resolution"])

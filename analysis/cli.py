@@ -137,7 +137,6 @@ def cmd_claim(args) -> None:
 
 def cmd_claims_summary(args) -> None:
     from .claims import load_claims, write_summary
-
     from .io import check_parquet, read_json
 
     ids = args.ids or list(load_claims(args.registry))

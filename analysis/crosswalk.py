@@ -103,8 +103,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -686,7 +687,7 @@ class Mapper:
         self._cache: dict[tuple, _Res] = {}
 
     @classmethod
-    def from_raw(cls, raw: RawFiles) -> "Mapper":
+    def from_raw(cls, raw: RawFiles) -> Mapper:
         return cls(build_crosswalk(raw), build_polity_lookup(raw))
 
     # ------------------------------------------------------------------ public API

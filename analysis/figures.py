@@ -5,6 +5,10 @@ under `results/figures/briefs/`, and two indexes, `index-data.json` (figures fro
 processed tables, made while the claims run) and `index-claims.json` (figures from the
 claims' results), listing each figure with the function that made it, its inputs and
 its alt text (provenance for reviewers).
+
+How it differs from `charts.py`: this module decides which figures exist, reads their
+inputs and writes the files; `charts.py` holds the chart builders it calls (how each chart
+looks) and the shared theme.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .io import atomic_dir, read_json, read_parquet, write_json
+
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention across both releases (0.3 preferred; 2019-only cases kept)."""

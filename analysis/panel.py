@@ -50,7 +50,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .crosswalk import IMI_SPECIAL_CODES, Mapper

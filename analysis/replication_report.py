@@ -29,8 +29,9 @@ OUTCOME_WORDS = {"supports": "supports", "contradicts": "contradicts", "neither"
 COMMON_REASONS = (
     "The 2013 report used PRIF's own earlier data (31 interventions 1947-2005); the project uses PRIF HMI "
     "v0.3 (41 interventions 1960-2014), whose case list, start and end dates may differ from the report's; "
-    "the report's case list and methods were not at hand (its findings are quoted from "
-    "`shared/context/published-anchors.md`), so the comparison is with its conclusions, not its numbers."
+    "the report's case list and methods were not at hand (its findings are known here only from a summary of "
+    "its conclusions, the project's list of published figures), so the comparison is with its conclusions, "
+    "not its numbers."
 )
 
 

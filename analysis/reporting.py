@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import ROOT
 
@@ -24,7 +25,7 @@ VERDICT_WORDS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def claim(claim_id: str, results: str | None = None) -> dict:
     base = Path(results) if results else RESULTS
     return json.loads((base / "claims" / f"{claim_id}.json").read_text(encoding="utf-8"))
@@ -34,7 +35,7 @@ def result_path(name: str, results: str | None = None) -> Path:
     return (Path(results) if results else RESULTS) / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def result_file(name: str, results: str | None = None) -> Any:
     base = Path(results) if results else RESULTS
     return json.loads((base / name).read_text(encoding="utf-8"))
@@ -267,3 +268,63 @@ def breakable(s: str) -> str:
     import re
 
     return re.sub(r"([_\-./])", "\\1\u200b", s)
+
+
+def document_date() -> str:
+    """The documents' declared date (ISO): SOURCE_DATE_EPOCH's day when it is set, else the
+    `date` in reports/_quarto.yml, as both render engines take it."""
+    import datetime as dt
+    import os
+
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return dt.datetime.fromtimestamp(int(env), dt.UTC).date().isoformat()
+    import yaml
+
+    from .io import yaml_loader
+
+    meta = yaml.load((ROOT / "reports" / "_quarto.yml").read_text(encoding="utf-8"), Loader=yaml_loader())
+    return str(meta["date"])
+
+
+def document_title(doc: str) -> str:
+    """The title in the front matter of reports/<doc>.qmd (typed once, there)."""
+    import yaml
+
+    from .io import yaml_loader
+
+    text = (ROOT / "reports" / f"{doc}.qmd").read_text(encoding="utf-8")
+    front = text.split("---", 2)[1] if text.startswith("---") else ""
+    return str(yaml.load(front, Loader=yaml_loader())["title"])
+
+
+def identity_block(title: str, *, compact: bool = False) -> str:
+    """The "About this document" text (Markdown): the software and its version, the vintage of
+    every data source (config/sources.yaml), the date, and how to cite the document and the
+    software (CITATION.cff). `compact` (the briefs): the sources counted, not listed."""
+    import yaml
+
+    from .io import yaml_loader
+    from .render import md_escape
+
+    cff = yaml.load((ROOT / "CITATION.cff").read_text(encoding="utf-8"), Loader=yaml_loader())
+    sources = yaml.load((ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"),
+                        Loader=yaml_loader())["sources"]
+    version, day = cff["version"], document_date()
+    authors = ", ".join(a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
+                        for a in cff["authors"])
+    parts = [f"*{md_escape(title)}* was produced on {day} by r2p-evidence {version}, the workflow that "
+             "computes every number in it from public data; none is typed by hand. Each claim's declared "
+             "rule, data and input checksums are in the technical appendix, and `r2p trace CLAIM` prints "
+             "the chain from a number to the raw files."]
+    if compact:  # the registry's ids with their versions (the appendix gives the titles)
+        vintages = "; ".join(f"`{s['id']}` ({md_escape(str(s['version']))})" for s in sources)
+    else:
+        vintages = "; ".join(f"{md_escape(s['title'])}, {md_escape(str(s['version']))}" for s in sources)
+    parts.append(f"**Data vintages** ({len(sources)} sources, with their checksums in `config/sources.yaml`). "
+                 f"{vintages}.")
+    stop = "" if title.rstrip().endswith(("?", "!", ".")) else "."
+    parts.append(f"**Cite as.** {md_escape(authors)} ({day[:4]}). *{md_escape(title)}*{stop} r2p-evidence "
+                 f"{version}, {day}. Cite the software and the data sources it builds on as `CITATION.cff` "
+                 "in the repository says.")
+    return "\n\n".join(parts)

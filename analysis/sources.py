@@ -24,9 +24,10 @@ import os
 import shutil
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING
 
 import jsonschema
 import yaml
@@ -34,6 +35,9 @@ import yaml
 from . import ROOT
 from .errors import DataError
 from .io import atomic_path, sha256_file, yaml_loader
+
+if TYPE_CHECKING:  # pandas is imported where used (the fetch path needs none)
+    import pandas as pd
 
 REGISTRY_PATH = ROOT / "config" / "sources.yaml"
 REGISTRY_SCHEMA = ROOT / "config" / "schemas" / "sources.schema.json"
@@ -68,14 +72,14 @@ class Coverage:
         return self.first, self.last
 
     @property
-    def end(self) -> "pd.Timestamp":
+    def end(self) -> pd.Timestamp:
         """The last day covered: `last_date`, else 31 December of `last`."""
         import pandas as pd
 
         return pd.Timestamp(self.last_date or f"{self.last}-12-31")
 
     @property
-    def start(self) -> "pd.Timestamp":
+    def start(self) -> pd.Timestamp:
         import pandas as pd
 
         return pd.Timestamp(f"{self.first}-01-01")
@@ -277,7 +281,7 @@ class Verifier:
 
 
 def verify_raw(relpaths: Iterable[str], raw_root: str | os.PathLike[str],
-               registry: dict[str, "Source"] | None = None) -> dict[str, str]:
+               registry: dict[str, Source] | None = None) -> dict[str, str]:
     """Check raw files against the registry; return {relpath: sha256 of the bytes read}.
 
     Raises `DataError` naming the source and file of the first file that is missing,

@@ -32,9 +32,10 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import ROOT
 from .errors import DataError
@@ -368,7 +369,7 @@ class Ref:
     ident: str
     path: tuple[str, ...] = ()
 
-    def sub(self, key: str) -> "Ref":
+    def sub(self, key: str) -> Ref:
         return Ref(self.kind, self.ident, self.path + (key,))
 
 

@@ -244,7 +244,7 @@ def main() -> None:
                for k, d in (("logit", LOGIT_DIMS), ("2x2", TWO_DIMS), ("share", SHARE_DIMS))}
     total = sum(n_specs.values())
     try:
-        load = " load avg %.1f %.1f %.1f;" % os.getloadavg()
+        load = " load avg {:.1f} {:.1f} {:.1f};".format(*os.getloadavg())
     except OSError:  # pragma: no cover
         load = ""
     print(f"python {platform.python_version()}, numpy {np.__version__}, statsmodels {sm.__version__}; "
@@ -255,7 +255,7 @@ def main() -> None:
     fast(df)  # warm-up: imports and first-call overheads
     baseline(df, "glm", ("2x2",))
     # each family timed separately, runs interleaved (the machine may be shared)
-    L, O = ("logit",), ("2x2", "share")
+    L, OTHERS = ("logit",), ("2x2", "share")
     keys = ("fast", "fast_l", "fast_o", "glm_l", "lgt_l", "loop_o")
     best = {k: [float("inf"), float("inf")] for k in keys}  # [wall, cpu]
 
@@ -268,12 +268,12 @@ def main() -> None:
             tw, F = timed(fast, df)
             keep("fast", tw)
             keep("fast_l", timed(fast, df, L)[0])
-            keep("fast_o", timed(fast, df, O)[0])
+            keep("fast_o", timed(fast, df, OTHERS)[0])
         if r < args.loop_repeats:
             tw, B = timed(baseline, df, "glm", L)
             keep("glm_l", tw)
             keep("lgt_l", timed(baseline, df, "logit", L)[0])
-            tw, B2 = timed(baseline, df, "glm", O)
+            tw, B2 = timed(baseline, df, "glm", OTHERS)
             keep("loop_o", tw)
             B.update(B2)
     k = n_specs["logit"]

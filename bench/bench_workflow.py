@@ -7,6 +7,11 @@ mirror. Prints figures only; asserts nothing.
     python bench/bench_workflow.py --cold --baseline fb9c5a3   # ... and the same for a commit
     python bench/bench_workflow.py council            # the Security Council tables (issue 17) alone, cold
     python bench/bench_workflow.py new-sources        # the four new sources + their claims (issues 17, 18)
+    python bench/bench_workflow.py cold-ab 51d1f3a 169a097 [--repeat 2]
+                                                      # cold builds of two revisions, alternated:
+                                                      # what the second adds to the first (issue 15:
+                                                      # the merge of the fault tolerance against its
+                                                      # first parent, the same workflow otherwise)
 
 No-op reruns (best of --repeat, in this checkout once it is built):
 - "with re-verification": the plain `snakemake -c2` (raw files re-verified through the
@@ -123,7 +128,48 @@ def new_sources() -> None:
           f" rebuilt alone at -c2: {wall:6.1f} s wall, {cpu:6.1f} s CPU (load average {load:.1f} at the end)")
 
 
+def cold_ab(argv: list[str]) -> None:
+    """Cold builds from the mirror of two revisions, in clean copies, alternated (A B A B ...)
+    so that a change of load hits both alike; each in a fresh copy, with CPU seconds. For two
+    revisions that differ by one change (a merge and its first parent), the ratio is that
+    change's cost to a cold build, which a comparison with a later, larger workflow cannot give."""
+    import resource
+    import statistics
+
+    ap = argparse.ArgumentParser(prog="bench_workflow.py cold-ab")
+    ap.add_argument("a")
+    ap.add_argument("b")
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args(argv)
+    env = {"R2P_DATA_MIRROR": os.environ.get("R2P_DATA_MIRROR", str(ROOT.parent / "shared" / "data-mirror"))}
+    wall: dict[str, list[float]] = {args.a: [], args.b: []}
+    cpu: dict[str, list[float]] = {args.a: [], args.b: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeat):
+            for rev in ((args.a, args.b) if i % 2 == 0 else (args.b, args.a)):
+                wd = clean_copy(Path(tmp) / f"{rev}-{i}", rev)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t = run(wd, env=env)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                c = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                wall[rev].append(t)
+                cpu[rev].append(c)
+                print(f"  run {i + 1}, {rev}: {t:6.1f} s wall, {c:6.1f} s CPU, {n_jobs(wd)} jobs, "
+                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
+                shutil.rmtree(wd, ignore_errors=True)
+    # each round's two builds ran back to back: their ratio is the least disturbed by load changes
+    for i, (wa, wb, ca_, cb_) in enumerate(zip(wall[args.a], wall[args.b], cpu[args.a], cpu[args.b]), 1):
+        print(f"  round {i}: {args.b} / {args.a}: wall {(wb / wa - 1) * 100:+.1f}%, CPU {(cb_ / ca_ - 1) * 100:+.1f}%")
+    ma, mb = (statistics.median(wall[r]) for r in (args.a, args.b))
+    ca, cb = (statistics.median(cpu[r]) for r in (args.a, args.b))
+    print(f"cold build from the mirror, median of {args.repeat}: {args.a} {ma:.1f} s ({ca:.1f} CPU-s), "
+          f"{args.b} {mb:.1f} s ({cb:.1f} CPU-s): {args.b} takes {(mb / ma - 1) * 100:+.1f}% wall, "
+          f"{(cb / ca - 1) * 100:+.1f}% CPU")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["cold-ab"]:
+        return cold_ab(sys.argv[2:])
     if sys.argv[1:] == ["council"]:
         return council()
     if sys.argv[1:] == ["new-sources"]:

@@ -1,17 +1,19 @@
 # Claims: one result per registry entry; a change to an entry reruns that claim only
 # (its canonical JSON is a param). Decision rules live in config/claims.yaml.
 
+
 rule claim:
     input:
         unpack(claim_inputs),
     output:
         result="results/claims/{claim}.json",
         curve="results/claims/curves/{claim}.parquet",
-    params:
-        entry=lambda w: CLAIMS[w.claim].fingerprint(),
-        registry=config.get("claims", "config/claims.yaml"),
-        processed=lambda w, input: Path(input.tables[0]).parent,
-        out=lambda w, output: Path(output.result).parent,
+    log:
+        "logs/claims/{claim}.log",
+    benchmark:
+        "benchmarks/claim/{claim}.tsv"
+    wildcard_constraints:
+        claim="|".join(CLAIMS),
     priority: 5
     conda:
         "../envs/r2p.yaml"
@@ -19,12 +21,11 @@ rule claim:
     resources:
         mem_mb=mem_of("claim"),
         runtime=runtime_of("claim"),
-    benchmark:
-        "benchmarks/claim/{claim}.tsv"
-    log:
-        "logs/claims/{claim}.log",
-    wildcard_constraints:
-        claim="|".join(CLAIMS),
+    params:
+        entry=lambda w: CLAIMS[w.claim].fingerprint(),
+        registry=config.get("claims", "config/claims.yaml"),
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        out=lambda w, output: Path(output.result).parent,
     shell:
         "python -m analysis --log {log:q} claim {wildcards.claim} --processed {params.processed:q} --out {params.out:q} --registry {params.registry:q}"
 
@@ -38,9 +39,10 @@ rule claims_summary:
         verdicts="results/claims/verdicts.csv",
         curve="results/claims/spec_curve.parquet",
         findings="results/claims/findings.json",
-    params:
-        out=lambda w, output: Path(output.verdicts).parent,
-        ids=list(CLAIMS),
+    log:
+        "logs/claims/summary.log",
+    benchmark:
+        "benchmarks/claims_summary.tsv"
     priority: 5
     conda:
         "../envs/r2p.yaml"
@@ -48,10 +50,9 @@ rule claims_summary:
     resources:
         mem_mb=mem_of("claims_summary"),
         runtime=runtime_of("claims_summary"),
-    benchmark:
-        "benchmarks/claims_summary.tsv"
-    log:
-        "logs/claims/summary.log",
+    params:
+        out=lambda w, output: Path(output.verdicts).parent,
+        ids=list(CLAIMS),
     shell:
         "python -m analysis --log {log:q} claims-summary {params.ids} --out {params.out:q} --registry {input.registry:q}"
 

@@ -24,7 +24,7 @@ from snakemake.settings.types import DeploymentMethod
 if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
     import shlex
 
-    shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:\"$PATH\"; ")
+    shell.prefix(f'set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; ')
 
 from analysis import clean as _clean
 
@@ -33,6 +33,7 @@ def refuse(message):
     """Bad input found before any job runs: the message, exit status 2 (as `r2p` does), no traceback."""
     logger.error(f"Error: {message}")
     raise SystemExit(2)
+
 
 from analysis.errors import DataError
 from analysis.sources import load_registry
@@ -99,6 +100,7 @@ try:
 except RegistryError as _e:  # a bad registry stops the run with the message, exit 2, no traceback
     print(f"Error: {_e}", file=sys.stderr)
     refuse(str(_e))
+
 
 def claim_inputs(w):
     c = CLAIMS[w.claim]

@@ -17,9 +17,10 @@ rule figures_data:
         code=["analysis/charts.py", "analysis/figures.py", "analysis/claims/council.py"],
     output:
         index="results/figures/index-data.json",
-    params:
-        processed=lambda w, input: Path(input.tables[0]).parent,
-        out=lambda w, output: Path(output.index).parent,
+    log:
+        "logs/reports/figures_data.log",
+    benchmark:
+        "benchmarks/figures_data.tsv"
     priority: 10
     conda:
         "../envs/r2p.yaml"
@@ -27,10 +28,9 @@ rule figures_data:
     resources:
         mem_mb=mem_of("figures_data"),
         runtime=runtime_of("figures_data"),
-    benchmark:
-        "benchmarks/figures_data.tsv"
-    log:
-        "logs/reports/figures_data.log",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        out=lambda w, output: Path(output.index).parent,
     shell:
         "python -m analysis --log {log:q} figures data --processed {params.processed:q} --out {params.out:q}"
 
@@ -42,9 +42,10 @@ rule figures_claims:
         code=["analysis/charts.py", "analysis/figures.py"],
     output:
         index="results/figures/index-claims.json",
-    params:
-        claims=lambda w, input: Path(input.claims[0]).parent,
-        out=lambda w, output: Path(output.index).parent,
+    log:
+        "logs/reports/figures_claims.log",
+    benchmark:
+        "benchmarks/figures_claims.tsv"
     priority: 5
     conda:
         "../envs/r2p.yaml"
@@ -52,10 +53,9 @@ rule figures_claims:
     resources:
         mem_mb=mem_of("figures_claims"),
         runtime=runtime_of("figures_claims"),
-    benchmark:
-        "benchmarks/figures_claims.tsv"
-    log:
-        "logs/reports/figures_claims.log",
+    params:
+        claims=lambda w, input: Path(input.claims[0]).parent,
+        out=lambda w, output: Path(output.index).parent,
     shell:
         "python -m analysis --log {log:q} figures claims --claims {params.claims:q} --out {params.out:q}"
 
@@ -78,9 +78,10 @@ checkpoint briefs_data:
         briefs=directory("results/briefs"),
         conditions="results/conditions.json",
         slugs="results/brief-slugs.json",
-    params:
-        processed=lambda w, input: Path(input.tables[0]).parent,
-        out=lambda w, output: Path(output.conditions).parent,
+    log:
+        "logs/reports/briefs_data.log",
+    benchmark:
+        "benchmarks/briefs_data.tsv"
     priority: 10
     conda:
         "../envs/r2p.yaml"
@@ -88,17 +89,18 @@ checkpoint briefs_data:
     resources:
         mem_mb=mem_of("briefs_data"),
         runtime=runtime_of("briefs_data"),
-    benchmark:
-        "benchmarks/briefs_data.tsv"
-    log:
-        "logs/reports/briefs_data.log",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        out=lambda w, output: Path(output.conditions).parent,
     shell:
         "python -m analysis --log {log:q} briefs-data --processed {params.processed:q} --out {params.out:q}"
 
 
 REPORT_INPUTS = {
     "qmd": "reports/{doc}.qmd",
-    "config": ["reports/_quarto.yml", "reports/references.bib"],
+    # the documents' "About this document" block reads the source registry and CITATION.cff
+    # (the appendix's source table reads the registry too)
+    "config": ["reports/_quarto.yml", "reports/references.bib", "config/sources.yaml", "CITATION.cff"],
     "extension": [
         "reports/_extensions/policybrief/_extension.yml",
         "reports/_extensions/policybrief/typst-template.typ",
@@ -107,8 +109,10 @@ REPORT_INPUTS = {
         "reports/_extensions/policybrief/policybrief.csl",
         *sorted(str(p) for p in Path("reports/_extensions/policybrief/fonts").iterdir()),
     ],
-    "code": [*sorted(str(p) for p in Path("analysis/render").rglob("*") if p.is_file() and "__pycache__" not in p.parts),
-             "analysis/reporting.py"],
+    "code": [
+        *sorted(str(p) for p in Path("analysis/render").rglob("*") if p.is_file() and "__pycache__" not in p.parts),
+        "analysis/reporting.py",
+    ],
 }
 
 
@@ -121,18 +125,29 @@ rule report:
         conditions="results/conditions.json",
         tables=[f"{PROCESSED}/hmi_release_diff.csv", f"{PROCESSED}/crosswalk_report.csv"],
         # the appendix's coding rules of the five conditions (analysis/checklist.py reads them)
-        checklist=[f"{PROCESSED}/conditions_checklist.parquet", "config/coding/conditions.yaml",
-                   "config/schemas/conditions.schema.json", "analysis/checklist.py"],
+        checklist=[
+            f"{PROCESSED}/conditions_checklist.parquet",
+            "config/coding/conditions.yaml",
+            "config/schemas/conditions.schema.json",
+            "analysis/checklist.py",
+        ],
         # the appendix's Security Council section (coding, validation, joins): analysis/council_report.py
-        council=[f"{PROCESSED}/unsc_coding_validation.csv", f"{PROCESSED}/unsc_outcomes.parquet",
-                 f"{PROCESSED}/unsc_meetings_join_report.parquet", "config/coding/unsc_hand_coded_sample.csv",
-                 "config/coding/unsc_holdout_sample.csv", "analysis/council_report.py"],
+        council=[
+            f"{PROCESSED}/unsc_coding_validation.csv",
+            f"{PROCESSED}/unsc_outcomes.parquet",
+            f"{PROCESSED}/unsc_meetings_join_report.parquet",
+            "config/coding/unsc_hand_coded_sample.csv",
+            "config/coding/unsc_holdout_sample.csv",
+            "analysis/council_report.py",
+        ],
         replication="analysis/replication_report.py",  # the appendix's replication table (RP1-RP3)
     output:
         html="reports/_output/{doc}.html",
         pdf="reports/_output/{doc}.pdf",
-    params:
-        out=lambda w, output: Path(output.html).parent,
+    log:
+        "logs/reports/{doc}.log",
+    benchmark:
+        "benchmarks/report/{doc}.tsv"
     wildcard_constraints:
         doc="policy-paper|appendix",
     priority: 5
@@ -142,10 +157,8 @@ rule report:
     resources:
         mem_mb=mem_of("report"),
         runtime=runtime_of("report"),
-    benchmark:
-        "benchmarks/report/{doc}.tsv"
-    log:
-        "logs/reports/{doc}.log",
+    params:
+        out=lambda w, output: Path(output.html).parent,
     shell:
         "python -m analysis --log {log:q} render {input.qmd:q} --to html,pdf --out-dir {params.out:q} --execute-once"
 
@@ -155,12 +168,15 @@ rule briefs_execute:
     input:
         qmd="reports/brief.qmd",
         code=REPORT_INPUTS["code"],
+        config=REPORT_INPUTS["config"],
         data=brief_data_files,
         figures=rules.figures_data.output.index,
     output:
         directory("results/briefs-executed"),
-    params:
-        data=lambda w, input: Path(input.data[0]).parent,
+    log:
+        "logs/reports/briefs_execute.log",
+    benchmark:
+        "benchmarks/briefs_execute.tsv"
     priority: 10
     conda:
         "../envs/r2p.yaml"
@@ -168,10 +184,8 @@ rule briefs_execute:
     resources:
         mem_mb=mem_of("briefs_execute"),
         runtime=runtime_of("briefs_execute"),
-    benchmark:
-        "benchmarks/briefs_execute.tsv"
-    log:
-        "logs/reports/briefs_execute.log",
+    params:
+        data=lambda w, input: Path(input.data[0]).parent,
     shell:
         "python -m analysis --log {log:q} render {input.qmd:q} --each slug:@{params.data} --execute-only"
         " --freeze-dir {output:q}"
@@ -193,8 +207,10 @@ rule briefs_render:
         figures=rules.figures_data.output.index,
     output:
         directory("results/briefs-rendered"),
-    params:
-        data=lambda w, input: Path(input.data[0]).parent,
+    log:
+        "logs/reports/briefs_render.log",
+    benchmark:
+        "benchmarks/briefs_render.tsv"
     priority: 5
     conda:
         "../envs/r2p.yaml"
@@ -202,10 +218,8 @@ rule briefs_render:
     resources:
         mem_mb=mem_of("briefs_render"),
         runtime=runtime_of("briefs_render"),
-    benchmark:
-        "benchmarks/briefs_render.tsv"
-    log:
-        "logs/reports/briefs_render.log",
+    params:
+        data=lambda w, input: Path(input.data[0]).parent,
     shell:
         "python -m analysis --log {log:q} render {input.qmd:q} --each slug:@{params.data:q} --from-frozen {input.frozen:q}"
         " --each-metadata title=title --to html,pdf --out-dir {output:q} --jobs {threads}"
@@ -218,16 +232,16 @@ rule brief:
     output:
         html="reports/_output/briefs/{slug}.html",
         pdf="reports/_output/briefs/{slug}.pdf",
+    log:
+        "logs/reports/briefs/{slug}.log",
+    benchmark:
+        "benchmarks/brief/{slug}.tsv"
     wildcard_constraints:
         slug="[a-z0-9]+(?:-[a-z0-9]+)*",
     threads: threads_of("brief")
     resources:
         mem_mb=mem_of("brief"),
         runtime=runtime_of("brief"),
-    benchmark:
-        "benchmarks/brief/{slug}.tsv"
-    log:
-        "logs/reports/briefs/{slug}.log",
     shell:
         "for f in {output:q}; do t=$(dirname $f)/.$(basename $f).$$.tmp; cp {input:q}/$(basename $f) $t && mv $t $f;"
         " done 2> {log:q}"
@@ -241,16 +255,16 @@ rule briefs_index:
         brief_outputs,
     output:
         "reports/_output/briefs/index.json",
+    log:
+        "logs/reports/briefs_index.log",
+    benchmark:
+        "benchmarks/briefs_index.tsv"
     conda:
         "../envs/r2p.yaml"
     threads: threads_of("briefs_index")
     resources:
         mem_mb=mem_of("briefs_index"),
         runtime=runtime_of("briefs_index"),
-    benchmark:
-        "benchmarks/briefs_index.tsv"
-    log:
-        "logs/reports/briefs_index.log",
     shell:
         "python -m analysis --log {log:q} publish-index {output:q} {input:q}"
 

@@ -15,20 +15,20 @@ rule country_year:
     output:
         panel=f"{PROCESSED}/country_year.parquet",
         report=f"{PROCESSED}/crosswalk_report.csv",
-    params:
-        processed=lambda w, input: Path(input.tables[0]).parent,
-        first=config["panel"]["first_year"],
-        last=config["panel"]["last_year"],
+    log:
+        "logs/tables/country_year.log",
+    benchmark:
+        "benchmarks/country_year.tsv"
     conda:
         "../envs/r2p.yaml"
     threads: threads_of("country_year")
     resources:
         mem_mb=mem_of("country_year"),
         runtime=runtime_of("country_year"),
-    benchmark:
-        "benchmarks/country_year.tsv"
-    log:
-        "logs/tables/country_year.log",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        first=config["panel"]["first_year"],
+        last=config["panel"]["last_year"],
     shell:
         "python -m analysis --log {log:q} panel --processed {params.processed}"
         " --first-year {params.first} --last-year {params.last}"
@@ -41,16 +41,16 @@ rule hmi_release_diff:
         code="analysis/clean/prif.py",
     output:
         f"{PROCESSED}/hmi_release_diff.csv",
+    log:
+        "logs/tables/hmi_release_diff.log",
+    benchmark:
+        "benchmarks/hmi_release_diff.tsv"
     conda:
         "../envs/r2p.yaml"
     threads: threads_of("hmi_release_diff")
     resources:
         mem_mb=mem_of("hmi_release_diff"),
         runtime=runtime_of("hmi_release_diff"),
-    benchmark:
-        "benchmarks/hmi_release_diff.tsv"
-    log:
-        "logs/tables/hmi_release_diff.log",
     shell:
         "python -m analysis --log {log:q} release-diff --cases {input.cases:q} --output {output:q}"
 
@@ -63,16 +63,16 @@ rule unsc_coding_validation:
         code="analysis/clean/unsc_coding.py",
     output:
         f"{PROCESSED}/unsc_coding_validation.csv",
+    log:
+        "logs/tables/unsc_coding_validation.log",
+    benchmark:
+        "benchmarks/unsc_coding_validation.tsv"
     conda:
         "../envs/r2p.yaml"
     threads: threads_of("unsc_coding_validation")
     resources:
         mem_mb=mem_of("unsc_coding_validation"),
         runtime=runtime_of("unsc_coding_validation"),
-    benchmark:
-        "benchmarks/unsc_coding_validation.tsv"
-    log:
-        "logs/tables/unsc_coding_validation.log",
     shell:
         "python -m analysis --log {log:q} unsc-validate --coded {input.coded:q} --sample {input.sample:q}"
         " --holdout {input.holdout:q} --output {output:q}"
@@ -83,22 +83,28 @@ rule conditions_checklist:
     input:
         tables=[f"{PROCESSED}/{t}.parquet" for t in CHECKLIST_TABLES],
         rules=["config/coding/conditions.yaml", "config/schemas/conditions.schema.json"],
-        code=["analysis/checklist.py", "analysis/schemas.py", "analysis/oda.py", "analysis/claims/conditions.py",
-              "analysis/panel.py", "analysis/crosswalk.py"],
+        code=[
+            "analysis/checklist.py",
+            "analysis/schemas.py",
+            "analysis/oda.py",
+            "analysis/claims/conditions.py",
+            "analysis/panel.py",
+            "analysis/crosswalk.py",
+        ],
     output:
         f"{PROCESSED}/conditions_checklist.parquet",
-    params:
-        processed=lambda w, input: Path(input.tables[0]).parent,
+    log:
+        "logs/tables/conditions_checklist.log",
+    benchmark:
+        "benchmarks/conditions_checklist.tsv"
     conda:
         "../envs/r2p.yaml"
     threads: threads_of("conditions_checklist")
     resources:
         mem_mb=mem_of("conditions_checklist"),
         runtime=runtime_of("conditions_checklist"),
-    benchmark:
-        "benchmarks/conditions_checklist.tsv"
-    log:
-        "logs/tables/conditions_checklist.log",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
     shell:
         "python -m analysis --log {log:q} conditions-checklist --processed {params.processed:q}"
         " --rules {input.rules[0]:q} --output {output:q}"
@@ -107,7 +113,9 @@ rule conditions_checklist:
 rule datapackage:
     input:
         tables=[f"{PROCESSED}/{t}.parquet" for t in TABLES],
-        derived=rules.country_year.output + rules.hmi_release_diff.output + rules.unsc_coding_validation.output
+        derived=rules.country_year.output
+        + rules.hmi_release_diff.output
+        + rules.unsc_coding_validation.output
         + rules.conditions_checklist.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
         code=["analysis/datapackage.py", "analysis/panel.py"],  # panel.py: the panel columns described
@@ -115,19 +123,19 @@ rule datapackage:
         registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
         f"{PROCESSED}/datapackage.json",
-    params:
-        processed=lambda w, input: Path(input.tables[0]).parent,
-        raw=lambda w, input: Path(input.raw[0]).parents[1],
+    log:
+        "logs/tables/datapackage.log",
+    benchmark:
+        "benchmarks/datapackage.tsv"
     conda:
         "../envs/r2p.yaml"
     threads: threads_of("datapackage")
     resources:
         mem_mb=mem_of("datapackage"),
         runtime=runtime_of("datapackage"),
-    benchmark:
-        "benchmarks/datapackage.tsv"
-    log:
-        "logs/tables/datapackage.log",
+    params:
+        processed=lambda w, input: Path(input.tables[0]).parent,
+        raw=lambda w, input: Path(input.raw[0]).parents[1],
     shell:
         "python -m analysis --log {log:q} datapackage --processed {params.processed} --raw {params.raw:q} --output {output:q}"
 

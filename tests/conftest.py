@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import ROOT
-from analysis import clean
+from analysis import ROOT, clean
+from analysis.panel import INPUT_TABLES as PANEL_TABLES
 from analysis.sources import all_files, fetch_all, load_registry, resolve_mirror
 
 
@@ -47,8 +47,6 @@ def table(raw_root):
 
     return get
 
-
-from analysis.panel import INPUT_TABLES as PANEL_TABLES
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
+from analysis import ROOT
 from analysis.cli import main as cli
+from analysis.sources import CACHE_NAME
 
 SRC, FILE = "ucdp-acd-25.1", "UcdpPrioConflict_v25_1.csv"
 
@@ -110,16 +118,6 @@ def test_missing_raw_file(tmp_path, capsys):
 # status, the file (and column / row / key) the message names, and that the command's
 # output location holds nothing new afterwards.
 
-import json
-import os
-import subprocess
-import sys
-
-import pandas as pd
-import yaml
-
-from analysis import ROOT
-from analysis.sources import CACHE_NAME
 
 
 @pytest.fixture()

@@ -10,8 +10,7 @@ import pytest
 import yaml
 
 from analysis import ROOT
-from analysis.claims import Claim, Data, classify_curve
-from analysis.claims import council
+from analysis.claims import Claim, Data, classify_curve, council
 from analysis.clean import unsc_coding
 from analysis.io import write_csv, write_parquet
 

@@ -216,12 +216,12 @@ def test_mh1_order_against_raw(results, data, table):
                      & sides["side"].isin(["government", "pro_government"])]
         ids = set(mine["actor_id"].astype(int))
         o = osv[osv.actor_id.astype(int).isin(ids) & osv.year.between(s - 2, s - 1)
-                & osv.gwno_location_list.map(lambda l, g=g: str(g) in [str(x) for x in l]) & (osv.best > 0)]
+                & osv.gwno_location_list.map(lambda locs, g=g: str(g) in [str(x) for x in locs]) & (osv.best > 0)]
         if o.empty:
             order[r.case_id] = "none"
             continue
         f = int(o.year.min())
-        act = lambda y, g=g: bool(acd[(acd.year == y) & acd.gwno_loc_list.map(lambda l: str(g) in [str(x) for x in l])].shape[0])  # noqa: E731
+        act = lambda y, g=g: bool(acd[(acd.year == y) & acd.gwno_loc_list.map(lambda locs: str(g) in [str(x) for x in locs])].shape[0])  # noqa: E731
         order[r.case_id] = "challenge first" if act(f - 1) else "same year" if act(f) else "government first"
     assert order == {"Iraq (Kurds) 1991-1997": "challenge first", "Iraq (South) 1992-1996": "challenge first",
                      "Moldova 1992": "none", "Haiti 1994": "government first", "Yugoslavia (Kosovo) 1999": "same year",

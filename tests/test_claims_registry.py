@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
@@ -10,8 +9,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.claims import (REGISTRY_PATH, Claim, RegistryError, classify, classify_curve, classify_p, combine_finding,
-                             load_claims, primary_row, verdict)
+from analysis.claims import (
+    REGISTRY_PATH,
+    Claim,
+    RegistryError,
+    classify,
+    classify_curve,
+    classify_p,
+    combine_finding,
+    load_claims,
+    primary_row,
+    verdict,
+)
 
 
 def _write(tmp_path: Path, data: dict) -> Path:

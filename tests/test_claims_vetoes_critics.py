@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.claims import load_claims, run_claim
 from analysis.claims import critics as cc
+from analysis.claims import load_claims, run_claim
 from analysis.claims import vetoes as vt
 
 TABLES = ("unsc_vetoes", "unsc_vetoes_by_member", "unga_votes", "unga_roll_calls", "unga_idealpoints")

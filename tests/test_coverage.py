@@ -12,7 +12,7 @@ import yaml
 
 from analysis import ROOT, clean, sources
 from analysis.errors import DataError
-from analysis.panel import INPUT_TABLES, check_years, cover, data_years
+from analysis.panel import check_years, cover, data_years
 
 
 def _registry_copy(tmp_path: Path, edit) -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import clean, crosswalk as cx
+from analysis import clean
+from analysis import crosswalk as cx
 from analysis.clean.base import RawFiles, sentinels_to_na
 from analysis.errors import DataError
 

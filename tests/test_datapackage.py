@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from analysis import ROOT, clean
+from analysis.cite import bib_entries, citations, cite
 from analysis.cli import main
-from analysis.cite import bib_entries, cite, citations
 from analysis.datapackage import BYTES, MISSING_VALUES, SHA256, _resource_for
 from analysis.errors import DataError
 from analysis.io import sha256_file, write_parquet

@@ -25,10 +25,9 @@ import time
 from pathlib import Path
 
 import pytest
+from test_workflow import _all_hashes, _clean_copy
 
 from analysis.sources import resolve_mirror
-
-from test_workflow import _all_hashes, _clean_copy
 
 pytestmark = pytest.mark.slow
 

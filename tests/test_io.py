@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 

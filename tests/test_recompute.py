@@ -5,7 +5,6 @@ plain pandas and scipy (RC5 and RC6 from the processed PRIF table), independentl
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -144,3 +143,34 @@ def test_pipe_table_relative_widths():
     assert pipe_table(["a", "b"], [], "ll").splitlines()[1] == "|:---|:---|"  # default: equal
     with pytest.raises(ValueError):
         pipe_table(["a", "b"], [], "ll", widths=[1])
+
+
+def test_identity_block_names_version_every_source_date_and_citation(monkeypatch):
+    """Each document's "About this document" block: the software version (one value in
+    pyproject.toml, analysis.__version__ and CITATION.cff), every registered source with its
+    version, the declared date, and how to cite."""
+    import tomllib
+
+    import yaml
+
+    import analysis
+    from analysis import ROOT
+    from analysis import reporting as R
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert cff["version"] == analysis.__version__ == version
+    sources = yaml.safe_load((ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+    full = R.identity_block(R.document_title("policy-paper"))
+    brief = R.identity_block("Intervention brief: Libya 2011", compact=True)
+    for text in (full, brief):
+        assert f"r2p-evidence {version}" in text and "2026-01-01" in text and "(2026)" in text
+        assert f"({len(sources)} sources" in text and "**Cite as.**" in text
+    assert R.document_title("policy-paper") == "Does the Evidence Behind R2P Hold Up?"
+    assert all(f"`{s['id']}`" in brief for s in sources)
+    from analysis.render import md_escape
+
+    assert all(md_escape(s["title"]) in full for s in sources)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert R.document_date() == str(yaml.safe_load((ROOT / "reports" / "_quarto.yml").read_text())["date"])

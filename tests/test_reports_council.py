@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import ROOT, charts, council_report as CR
-from analysis.claims import Claim, Data
-from analysis.claims import council
+from analysis import ROOT, charts
+from analysis import council_report as CR
+from analysis.claims import Claim, Data, council
 from analysis.clean import unsc_coding
 from analysis.figures import council_tallies
 from analysis.io import write_csv, write_parquet

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from scipy import optimize, stats as sps
+from scipy import optimize
+from scipy import stats as sps
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.stats.rates import test_poisson_2indep as sm_test_poisson_2indep

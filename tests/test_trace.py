@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import AUDIT_CLAIMS
 
 from analysis import ROOT
 from analysis.cli import main
@@ -16,8 +17,6 @@ from analysis.errors import DataError
 from analysis.io import sha256_file
 from analysis.sources import load_registry
 from analysis.trace import list_uses, resolve_field, scan_document, trace
-
-from conftest import AUDIT_CLAIMS
 
 
 def _result(root: Path, cid: str) -> dict:

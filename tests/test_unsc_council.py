@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from analysis import ROOT
-from analysis.cli import main as cli
 from analysis.clean import unsc_coding as coding
 from analysis.clean import unsc_meetings as meetings
 from analysis.clean import unsc_resolutions as resolutions
+from analysis.cli import main as cli
 from analysis.errors import DataError
 
 # ============================================================== resolution texts

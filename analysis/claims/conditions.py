@@ -30,7 +30,10 @@ from . import Claim, ClaimOutput, Data, run_curve
 MEASURES = {"share-of-world-oda": oda.SHARE, "current-usd": oda.VALUE}
 
 
-def _case_row(series: pd.DataFrame, panel: pd.DataFrame, case, k: int, col: str, windows: str) -> dict:
+def _case_row(series: oda.WindowIndex, panel: pd.DataFrame, case, k: int, col: str, windows: str,
+              comparisons: dict | None = None) -> dict:
+    """One intervention's row. `comparisons`: a memo of the comparison countries by (state,
+    start, end, k), which do not depend on the measure or the windows rule."""
     row = {"case_id": case.case_id, "gwcode": None if pd.isna(case.gwcode) else int(case.gwcode),
            "start_year": int(case.start_year), "end_year": None if pd.isna(case.end_year) else int(case.end_year)}
     if row["gwcode"] is None:
@@ -38,7 +41,15 @@ def _case_row(series: pd.DataFrame, panel: pd.DataFrame, case, k: int, col: str,
     if row["end_year"] is None or bool(case.ongoing):
         return {**row, "reason": "intervention ongoing: no after window"}
     try:
-        t = oda.case_comparison(series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col)
+        key = (row["gwcode"], row["start_year"], row["end_year"], k)
+        if comparisons is None or key not in comparisons:
+            found = oda.comparison_countries(panel, row["gwcode"], row["start_year"], row["end_year"], k)
+            if comparisons is not None:
+                comparisons[key] = found
+        else:
+            found = comparisons[key]
+        t = oda.case_comparison(series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col,
+                                comparisons=found)
     except ValueError as e:  # the target is not a system member in the start year
         return {**row, "reason": str(e)}
     tgt = t.iloc[0]
@@ -64,13 +75,15 @@ def pc1_oda(claim: Claim, data: Data) -> ClaimOutput:
     hmi = data.table("hmi_cases")
     hmi = hmi[hmi["release"] == "0.3"].reset_index(drop=True)
     hmi = hmi.assign(gwcode=hmi_gwcodes(hmi, Mapper(data.table("crosswalk"))))
-    series = oda.country_series(data.table("wdi_oda"))
+    series = oda.WindowIndex(oda.country_series(data.table("wdi_oda")))
     panel = data.table("country_year")[["gwcode", "year", "region", "intra_active", "hmi_ongoing"]]
     cache = DesignCache()
+    comparisons: dict = {}
 
     def table(k: int, measure: str, windows: str) -> pd.DataFrame:
         return cache.get((int(k), measure, windows), lambda: pd.DataFrame(
-            [_case_row(series, panel, c, int(k), MEASURES[measure], windows) for c in hmi.itertuples(index=False)]))
+            [_case_row(series, panel, c, int(k), MEASURES[measure], windows, comparisons)
+             for c in hmi.itertuples(index=False)]))
 
     method = ("share of interventions whose target's net ODA log ratio (k years after the end / k years before the "
               "start) exceeds its comparison countries' median; exact Clopper-Pearson interval; p: exact binomial "

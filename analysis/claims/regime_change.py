@@ -48,7 +48,8 @@ RC4-RC7 (`hmi_two_by_two`)
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

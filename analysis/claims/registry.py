@@ -317,7 +317,7 @@ def load_claims(path: str | Path = REGISTRY_PATH, processed: str | Path | None =
     for i, entry in enumerate(data["claims"]):
         cid = entry["id"]
 
-        def bad(fieldpath: list, msg: str) -> RegistryError:
+        def bad(fieldpath: list, msg: str, i: int = i, cid: str = cid) -> RegistryError:
             fld = ".".join(str(x) for x in fieldpath)
             return RegistryError(f"line {line_of(root, ['claims', i, *fieldpath])}: claim {cid}: field {fld!r}: {msg}",
                                  file=str(path))

@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from ..crosswalk import Mapper
 from ..panel import hmi_gwcodes
 from ..stats import StatResult, logit_clustered, newcombe_diff_ci_many

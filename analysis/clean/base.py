@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -145,11 +146,11 @@ class LazySchema:
     calls go to the schema, so `LazySchema(...).validate(df)` works as on the schema.
     """
 
-    def __init__(self, build: Callable[[], "pa.DataFrameSchema"]) -> None:
+    def __init__(self, build: Callable[[], pa.DataFrameSchema]) -> None:
         self._build = build
-        self._schema: "pa.DataFrameSchema | None" = None
+        self._schema: pa.DataFrameSchema | None = None
 
-    def get(self) -> "pa.DataFrameSchema":
+    def get(self) -> pa.DataFrameSchema:
         if self._schema is None:
             self._schema = self._build()
         return self._schema

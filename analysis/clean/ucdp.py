@@ -30,7 +30,7 @@ Cleaning rules (all tables)
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

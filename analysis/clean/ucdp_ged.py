@@ -214,7 +214,7 @@ def build_ged(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-def _gw_list() -> "object":
+def _gw_list() -> object:
     import pandera.pandas as pa
 
     def one(v) -> bool:

@@ -50,8 +50,8 @@ from ..errors import DataError
 from ..sources import coverage
 from . import unsc as vetoes
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
-from .unsc_resolutions import MEMBER_RE as TEXT_MEMBER_RE
 from .unsc_resolutions import DTA as RES_DTA
+from .unsc_resolutions import MEMBER_RE as TEXT_MEMBER_RE
 from .unsc_resolutions import SOURCE as RES_SOURCE
 from .unsc_resolutions import TAR as RES_TAR
 from .unsc_resolutions import read_dta

@@ -43,7 +43,6 @@ its whole body (after "The Security Council") as its one operative paragraph and
 from __future__ import annotations
 
 import difflib
-import io
 import re
 import tarfile
 from functools import lru_cache

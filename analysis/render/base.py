@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
-
 
 #: The repository root (holds reports/ with the bundled extension).
 _REPO = Path(__file__).resolve().parent.parent.parent

@@ -7,12 +7,12 @@ import html as _html
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
-
 
 from .markdown import _raw
 from .selfcontained import _vega_bundle
+
 
 def _vegalite_major(spec: Mapping) -> str:
     m = re.search(r"/v(\d+)(?:\.[\d.]*)?\.json", str(spec.get("$schema", "")))

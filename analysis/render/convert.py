@@ -17,17 +17,17 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
-log = logging.getLogger("r2p.render")
+from typing import Any
 
 from .base import EXTENSION, FORMATS, TEMPLATES, RenderError, _remove
 from .charts import _vegalite_to_svg, chart_html
-from .document import (_DIV_OPEN, _FENCE, _HEADING, _TOKEN, _XREF_KINDS, _Cell, _Config, _Doc, _Job,
-                       _parse_attrs)
+from .document import _DIV_OPEN, _FENCE, _HEADING, _TOKEN, _XREF_KINDS, _Cell, _Config, _Doc, _Job, _parse_attrs
 from .markdown import _codeblock, _raw
-from .selfcontained import _REMOTE, _RESOURCE_REF, _resource_ref, _vega_bundle
+from .selfcontained import _REMOTE, _resource_ref, _vega_bundle
+
+log = logging.getLogger("r2p.render")
 
 _LUA_FILTER = (TEMPLATES / "r2p.lua").read_text(encoding="utf-8")
 # What pandoc's Typst output presupposes, then the extension's partials -- the
@@ -323,13 +323,13 @@ def _source_date_epoch(meta: Mapping) -> int:
     d = meta.get("date")
     if isinstance(d, (_dt.date, _dt.datetime)):
         d = d if isinstance(d, _dt.datetime) else _dt.datetime(d.year, d.month, d.day)
-        return int(d.replace(tzinfo=_dt.timezone.utc).timestamp())
+        return int(d.replace(tzinfo=_dt.UTC).timestamp())
     return 0
 
 
 def _format_date(d: Any, meta: Mapping) -> str:
     if isinstance(d, str) and d.strip().lower() in ("today", "now", "last-modified"):
-        d = _dt.datetime.fromtimestamp(_source_date_epoch({}), _dt.timezone.utc).date() if os.environ.get("SOURCE_DATE_EPOCH") else _dt.date.today()
+        d = _dt.datetime.fromtimestamp(_source_date_epoch({}), _dt.UTC).date() if os.environ.get("SOURCE_DATE_EPOCH") else _dt.date.today()
     if isinstance(d, str):
         with contextlib.suppress(ValueError):
             d = _dt.date.fromisoformat(d.strip())
@@ -351,7 +351,7 @@ def declared_date() -> str | None:
     reports/_quarto.yml applies). `render` passes it to both engines as the `date`."""
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env.isdigit():
-        return _dt.datetime.fromtimestamp(int(env), _dt.timezone.utc).date().isoformat()
+        return _dt.datetime.fromtimestamp(int(env), _dt.UTC).date().isoformat()
     return None
 
 
@@ -582,7 +582,7 @@ def _convert(job: _Job) -> list[Path]:
                 with _LOCK:
                     bundle = _vega_bundle() if n_charts else ""
                 inject = f"<script>{bundle}</script>" if n_charts else ""
-                html, n_marks = re.subn(r'<meta name="r2p-vega-bundle"[^>]*>\n?', lambda _: inject, html, count=1)
+                html, n_marks = re.subn(r'<meta name="r2p-vega-bundle"[^>]*>\n?', lambda _, s=inject: s, html, count=1)
                 if n_marks != 1:
                     raise RenderError("HTML template lost its script marker", path=doc.path)
                 tmp = build / f"{stem}.final.html"

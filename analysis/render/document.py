@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-
-from .base import EXTENSION, FORMATS, _EXT_OF, _REPO, RenderError, _remove
+from .base import _EXT_OF, _REPO, EXTENSION, FORMATS, RenderError, _remove
 
 # Keys the built-in engine understands. Anything else is a RenderError, so that
 # an option Quarto would honour is never silently ignored.

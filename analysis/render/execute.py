@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
-
+from typing import Any
 
 from .base import RenderError, _remove
 from .document import _Cell, _Doc, _Job
 from .kernel import CellError, Kernel, KernelDied
 from .markdown import quarto_inline_markdown
+
 
 def _param_code(params: Mapping[str, Any], path: Path) -> str:
     lines = ["# injected parameters"]

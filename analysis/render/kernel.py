@@ -12,7 +12,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from .base import _REPO, TEMPLATES
 
 #: Code run in every kernel the built-in engine starts (inline-value formatting,
@@ -77,7 +76,7 @@ class Kernel:
             self.shutdown()
             raise
 
-    def __enter__(self) -> "Kernel":
+    def __enter__(self) -> Kernel:
         return self
 
     def __exit__(self, *exc) -> None:

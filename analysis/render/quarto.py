@@ -11,13 +11,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
-log = logging.getLogger("r2p.render")
+from typing import Any
 
 from .base import _EXT_OF, _REPO, FORMATS, RenderError, _remove
 from .document import _dump_front, _find_project, _load_yaml, _split_front_matter
+
+log = logging.getLogger("r2p.render")
 
 _QUARTO_SOURCES = (".qmd", ".ipynb", ".md", ".rmd", ".Rmd")
 _ANSI_ANY = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -228,7 +229,7 @@ def _quarto_render_frozen_many(doc: Path, jobs: Sequence[tuple[Mapping[str, Any]
                                     env=_quarto_env())
             running.append((proc, where, idx, copies))
         failure = None
-        for proc, where, idx, copies in running:
+        for proc, _where, _idx, copies in running:
             stdout, stderr = proc.communicate()
             r = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
             _warnings(doc, stderr)
@@ -237,7 +238,7 @@ def _quarto_render_frozen_many(doc: Path, jobs: Sequence[tuple[Mapping[str, Any]
         if failure is not None:
             raise failure
         pairs = []
-        for proc, where, idx, copies in running:
+        for _proc, where, idx, _copies in running:
             for i in idx:
                 pairs += list(zip(_produced(doc, where, jobs[i][1], to), finals[i]))
         _stage(pairs)

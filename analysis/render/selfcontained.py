@@ -8,7 +8,6 @@ import os
 import re
 from pathlib import Path
 
-
 _vega_bundle_cache: str | None = None
 
 

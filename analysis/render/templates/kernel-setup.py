@@ -1,6 +1,8 @@
 
 def __r2p_setup__():
-    import builtins, json, re
+    import builtins
+    import json
+    import re
 
     def fmt(value):
         md = getattr(value, "_repr_markdown_", None)
@@ -26,7 +28,7 @@ def __r2p_setup__():
         # it ends with (0.1-0.2 s per document once pandas or altair are loaded)
         dh = ip.displayhook
         for n in range(1, dh.prompt_count + 1):
-            ns.pop("_%d" % n, None)
+            ns.pop(f"_{n}", None)
         if ns.get("_oh") is not None:
             ns["_oh"].clear()
         for attr in ("_", "__", "___"):
