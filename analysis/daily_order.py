@@ -72,15 +72,17 @@ DEATHS = ("deaths_low", "deaths_best", "deaths_high")
 def actor_class(events: pd.DataFrame, gwcode: int) -> pd.Series:
     """Each event's class relative to the government of GW state `gwcode` (see module doc)."""
     g = str(int(gwcode))
-    on_a = events["gov_a_gwno_list"].map(lambda L: g in L).astype(bool)
-    on_b = events["gov_b_gwno_list"].map(lambda L: g in L).astype(bool)
-    t = events["type_of_violence"]
-    out = pd.Series("non-state", index=events.index, dtype=object)
+    n = len(events)
+    on_a = np.fromiter((g in L for L in events["gov_a_gwno_list"]), dtype=bool, count=n)
+    on_b = np.fromiter((g in L for L in events["gov_b_gwno_list"]), dtype=bool, count=n)
+    t = events["type_of_violence"].to_numpy()
+    side_a_gov = events["side_a_government"].to_numpy(dtype=bool)
+    out = np.full(n, "non-state", dtype=object)
     out[(t == 1) & (on_a | on_b)] = "state-based: target government"
     out[(t == 1) & ~(on_a | on_b)] = "state-based: other government"
     out[(t == 3) & on_a] = "one-sided: target government"
-    out[(t == 3) & ~on_a & events["side_a_government"]] = "one-sided: other government"
-    out[(t == 3) & ~events["side_a_government"]] = "one-sided: non-state actor"
+    out[(t == 3) & ~on_a & side_a_gov] = "one-sided: other government"
+    out[(t == 3) & ~side_a_gov] = "one-sided: non-state actor"
     return pd.Series(pd.Categorical(out, categories=ACTOR_CLASSES), index=events.index, name="actor_class")
 
 
@@ -128,13 +130,16 @@ def counts(events: pd.DataFrame, by: str = "week", before: int = 90, after: int 
 def before_after(events: pd.DataFrame) -> pd.DataFrame:
     """Events and deaths by actor class and period (before / after the start): one row per class."""
     rows = []
+    classes = events["actor_class"].astype(str).to_numpy()
+    periods = events["period"].to_numpy()
+    deaths = {d: events[d].to_numpy() for d in DEATHS}
     for cls in ACTOR_CLASSES:
         r = {"actor_class": cls}
         for p in ("before", "after"):
-            e = events[(events["actor_class"].astype(str) == cls) & (events["period"] == p)]
-            r[f"events_{p}"] = int(len(e))
+            m = (classes == cls) & (periods == p)
+            r[f"events_{p}"] = int(m.sum())
             for d in DEATHS:
-                r[f"{d}_{p}"] = int(e[d].sum())
+                r[f"{d}_{p}"] = int(deaths[d][m].sum())
         rows.append(r)
     return pd.DataFrame(rows)
 
@@ -211,10 +216,15 @@ def case_summary(ged: pd.DataFrame, targets: pd.DataFrame, before: int = 90, aft
     """
     keys = dict(zip(ACTOR_CLASSES, ("sb_gov", "sb_other", "os_gov", "os_other", "os_nonstate", "nonstate")))
     rows = []
+    # each target state's events, split off once: events_around then scans a state's rows,
+    # not the whole table (the same rows in the same order, so the same result)
+    states = ged[ged["gwcode"].isin([int(g) for g in targets["gwcode"]])]
+    by_state = {int(g): d for g, d in states.groupby("gwcode", sort=False)}
     for t in targets.itertuples(index=False):
         g, start = int(t.gwcode), _timestamp(t.start_date)
-        ev = events_around(ged, g, start, before, after)
-        prior = events_around(ged, g, start - pd.Timedelta(days=before), before, 0)
+        own = by_state.get(g, ged.iloc[0:0])
+        ev = events_around(own, g, start, before, after)
+        prior = events_around(own, g, start - pd.Timedelta(days=before), before, 0)
         fd = first_dates(ev)
         ba = before_after(ev).set_index("actor_class")
         lo, hi = start - pd.Timedelta(days=before), start + pd.Timedelta(days=after)

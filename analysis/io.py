@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported where used: the render jobs write JSON and text on
     import pandas as pd
 
 
-def yaml_loader():
+def yaml_loader() -> type:
     """PyYAML's safe loader, with libyaml's C parser where PyYAML has it (several times
     faster on front matter and the registries; same data, same error marks)."""
     import yaml

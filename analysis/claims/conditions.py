@@ -31,9 +31,10 @@ MEASURES = {"share-of-world-oda": oda.SHARE, "current-usd": oda.VALUE}
 
 
 def _case_row(series: oda.WindowIndex, panel: pd.DataFrame, case, k: int, col: str, windows: str,
-              comparisons: dict | None = None) -> dict:
-    """One intervention's row. `comparisons`: a memo of the comparison countries by (state,
-    start, end, k), which do not depend on the measure or the windows rule."""
+              cache: DesignCache | None = None) -> dict:
+    """One intervention's row. `cache`: shares the comparison countries, which depend on the
+    state, the years and k but not on the measure or the windows rule, between specifications
+    (not in the plain reference loop, which shares nothing)."""
     row = {"case_id": case.case_id, "gwcode": None if pd.isna(case.gwcode) else int(case.gwcode),
            "start_year": int(case.start_year), "end_year": None if pd.isna(case.end_year) else int(case.end_year)}
     if row["gwcode"] is None:
@@ -41,13 +42,9 @@ def _case_row(series: oda.WindowIndex, panel: pd.DataFrame, case, k: int, col: s
     if row["end_year"] is None or bool(case.ongoing):
         return {**row, "reason": "intervention ongoing: no after window"}
     try:
-        key = (row["gwcode"], row["start_year"], row["end_year"], k)
-        if comparisons is None or key not in comparisons:
-            found = oda.comparison_countries(panel, row["gwcode"], row["start_year"], row["end_year"], k)
-            if comparisons is not None:
-                comparisons[key] = found
-        else:
-            found = comparisons[key]
+        args = (row["gwcode"], row["start_year"], row["end_year"], k)
+        find = lambda: oda.comparison_countries(panel, *args)  # noqa: E731
+        found = cache.get(("comparisons", *args), find) if cache is not None else find()
         t = oda.case_comparison(series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col,
                                 comparisons=found)
     except ValueError as e:  # the target is not a system member in the start year
@@ -78,11 +75,10 @@ def pc1_oda(claim: Claim, data: Data) -> ClaimOutput:
     series = oda.WindowIndex(oda.country_series(data.table("wdi_oda")))
     panel = data.table("country_year")[["gwcode", "year", "region", "intra_active", "hmi_ongoing"]]
     cache = DesignCache()
-    comparisons: dict = {}
 
     def table(k: int, measure: str, windows: str) -> pd.DataFrame:
         return cache.get((int(k), measure, windows), lambda: pd.DataFrame(
-            [_case_row(series, panel, c, int(k), MEASURES[measure], windows, comparisons)
+            [_case_row(series, panel, c, int(k), MEASURES[measure], windows, cache)
              for c in hmi.itertuples(index=False)]))
 
     method = ("share of interventions whose target's net ODA log ratio (k years after the end / k years before the "

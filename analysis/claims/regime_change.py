@@ -48,7 +48,7 @@ RC4-RC7 (`hmi_two_by_two`)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -118,7 +118,8 @@ def sample_key(ids: Any, *parts: Any) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def share_null_draws(samples: Sequence[Any], p0: float, alternative: str):
+def share_null_draws(samples: Sequence[Any], p0: float, alternative: str
+                     ) -> Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]:
     """Null draws for the specification-curve test of a share claim.
 
     `samples[j]` lists the unit ids in specification j. Under the null each unit's outcome

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -406,7 +407,7 @@ def load_findings(path: str | Path = REGISTRY_PATH) -> list[dict]:
     return list(data.get("findings", []))
 
 
-def get_test(name: str):
+def get_test(name: str) -> Callable[..., Any]:
     mod, fn = TESTS[name].target.split(":")
     import importlib
 

@@ -7,6 +7,9 @@ registered in `analysis.claims.registry.TESTS`.
 from __future__ import annotations
 
 import json
+import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,8 @@ from ..errors import DataError
 from ..io import sha256_file, write_json, write_parquet
 from . import decision as D
 from .registry import REGISTRY_PATH, Claim, RegistryError, get_test, load_claims, load_findings
+
+log = logging.getLogger("r2p.claims")
 
 RESULT_SCHEMA_PATH = ROOT / "config" / "schemas" / "claim_result.schema.json"
 
@@ -105,8 +110,14 @@ class ClaimOutput:
 
 
 def run_curve(claim: Claim, fn: Callable[..., Any], **kw) -> pd.DataFrame:
-    """Evaluate `fn(**choices)` over the claim's full specification grid."""
-    return spec_curve(claim.dims, fn, key=f"claims/{claim.id}", **kw)
+    """Evaluate `fn(**choices)` over the claim's full specification grid (with a line in the
+    log before and after, as progress on the long step)."""
+    n = math.prod(len(v) for v in claim.dims.values())
+    log.info("claim %s: estimating %d specifications", claim.id, n)
+    t0 = time.perf_counter()
+    curve = spec_curve(claim.dims, fn, key=f"claims/{claim.id}", **kw)
+    log.info("claim %s: %d/%d specifications estimated (%.1f s)", claim.id, len(curve), n, time.perf_counter() - t0)
+    return curve
 
 
 def curve_test(curve: pd.DataFrame, claim: Claim, draws: Callable | None) -> dict | None:

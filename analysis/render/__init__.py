@@ -249,7 +249,11 @@ def render_frozen_many(doc: str | os.PathLike, jobs: Iterable[tuple], to: str | 
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(_builtin, doc, formats, out, p, None, name, m, f) for p, name, m, f in jobs]
-        return [f.result() for f in futures]
+        done = []
+        for i, (f, (_, name, _, _)) in enumerate(zip(futures, jobs), 1):
+            done.append(f.result())
+            log.info("converted %s %d/%d (%s)", doc.stem, i, len(jobs), name)
+        return done
 
 
 def execute_many(jobs: Iterable[tuple], freeze_dir: str | os.PathLike, kernel: Kernel | None = None) -> list[Path]:
@@ -269,11 +273,12 @@ def execute_many(jobs: Iterable[tuple], freeze_dir: str | os.PathLike, kernel: K
         kernel = Kernel()
     written = []
     try:
-        for j, name in zip(jobs, names):
+        for i, (j, name) in enumerate(zip(jobs, names), 1):
             doc = Path(j[0]).resolve()
             job = _prepare(doc, ["html"], out, j[1] if len(j) > 1 else None, name)
             _execute_job(job, kernel)
             written.append(_write_freeze(job, out / f"{name}.json"))
+            log.info("executed %s %d/%d (%s)", doc.stem, i, len(jobs), name)  # as Quarto's "Cell i/N"
         return written
     finally:
         if own and kernel is not None:

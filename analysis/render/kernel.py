@@ -89,7 +89,8 @@ class Kernel:
             self.km.shutdown_kernel(now=True)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def execute(self, code: str, *, user_expressions: dict[str, str] | None = None, timeout: float | None = None):
+    def execute(self, code: str, *, user_expressions: dict[str, str] | None = None,
+                timeout: float | None = None) -> tuple[list[dict], dict]:
         """Run code; return (outputs, user_expressions). Raises CellError if the code raises."""
         outputs: list[dict] = []
 

@@ -77,7 +77,7 @@ def _outputs(recorded: list[dict], count: int, charts: list[int]) -> list[dict]:
 
 
 def frozen_notebook(doc: str | Path, frozen: str | Path, params: Mapping[str, Any] | None = None,
-                    metadata: Mapping[str, Any] | None = None):
+                    metadata: Mapping[str, Any] | None = None) -> Any:
     """The executed notebook (an nbformat node) of `doc` from its frozen record `frozen`.
 
     `params` are the parameters the record must have been executed with (a stale record
