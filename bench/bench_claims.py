@@ -17,7 +17,8 @@ It times the specification curve itself (the `spec_curve` call: building samples
 designs and estimating), not reading the tables or the primary detail, which both modes
 share. It checks that the two modes give the same numbers (max relative difference of
 estimate, interval and p over all specifications) and prints the figures. Not a test:
-it asserts nothing; the equality is asserted in tests/test_claims_plain.py.
+it asserts nothing; the equality is asserted by the claims tests
+`test_plain_statsmodels_loop_gives_the_same_curve` (tests/conftest.py, `assert_plain_loop_equal`).
 """
 
 from __future__ import annotations

@@ -3,14 +3,16 @@
     nice -n 15 python3 bench/mutation.py                 # every module below
     nice -n 15 python3 bench/mutation.py stats sources   # some of them (short names or paths)
     python3 bench/mutation.py --report                   # print the last figures without running
-    nice -n 15 python3 bench/mutation.py stats --only 'analysis.stats.x_fisher_p_many*'
+    nice -n 15 python3 bench/mutation.py analysis/stats/logit.py   # one module of a package
+    nice -n 15 python3 bench/mutation.py stats --only 'analysis.stats.exact.x_fisher_p_many*'
                                                          # some functions only (mutmut name globs)
     nice -n 15 python3 bench/mutation.py --rerun-survivors sources   # after adding tests
     nice -n 15 python3 bench/mutation.py --resume registry           # continue an interrupted run
 
 Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`; install with
 `pip install '.[mutation]'` or `pip install mutmut==3.8.1`) with one worker, then prints per
-module: mutants tested, killed, survived, timed out, other (no covering test / suspicious; counted
+module (each module of the `analysis/stats/` package on a row of its own): mutants tested,
+killed, survived, timed out, other (no covering test / suspicious; counted
 as not killed), the score = (killed + timed out) / mutants tested, and the mutants not run (yet). Each mutant runs only the fast tests (`-m "not slow"`) of
 tests/test_stats*.py, tests/test_claims_registry.py, tests/test_claims_mutants.py and
 tests/test_sources*.py that executed its function (mutmut records them per function first).
@@ -37,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {
-    "stats": "analysis/stats.py",
+    "stats": "analysis/stats",  # a package: each of its modules
     "decision": "analysis/claims/decision.py",
     "registry": "analysis/claims/registry.py",
     "sources": "analysis/sources.py",
@@ -49,12 +51,21 @@ SURVIVED = {0}
 TIMEOUT = {36, 24, -24, 152, 255}
 
 
-def _module_path(name: str) -> str:
+def _files(path: str) -> list[str]:
+    """A module's path, or the paths of a package's modules (its __init__ only re-exports)."""
+    if (ROOT / path).is_dir():
+        return sorted(str(p.relative_to(ROOT)) for p in (ROOT / path).glob("*.py") if p.name != "__init__.py")
+    return [path]
+
+
+def _module_paths(name: str) -> list[str]:
     if name in MODULES:
-        return MODULES[name]
-    for path in MODULES.values():
+        return _files(MODULES[name])
+    if name.rstrip("/") in MODULES.values():  # a package by its path
+        return _files(name.rstrip("/"))
+    for path in (p for v in MODULES.values() for p in _files(v)):
         if name in (path, path.removesuffix(".py").replace("/", ".")):
-            return path
+            return [path]
     raise SystemExit(f"bench/mutation.py: unknown module {name!r}; choose from {', '.join(MODULES)}")
 
 
@@ -102,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true",
                     help="run only the mutants of these modules that have not been run yet")
     ap.add_argument("--only", action="append", metavar="GLOB",
-                    help="only the mutants whose names match (e.g. 'analysis.stats.x_fisher_p_many*'); repeatable")
+                    help="only the mutants whose names match (e.g. 'analysis.stats.exact.x_fisher_p_many*'); repeatable")
     args = ap.parse_args(argv)
-    paths = [_module_path(m) for m in args.modules] or list(MODULES.values())
+    paths = [p for m in (args.modules or MODULES) for p in _module_paths(m)]
 
     if not args.report:
         mutmut = shutil.which("mutmut")

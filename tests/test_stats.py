@@ -664,7 +664,7 @@ def test_break_model_is_invariant_to_row_order():
 def test_numpy_count_fits_equal_statsmodels_glm():
     import statsmodels.api as sm
 
-    from analysis.stats import _count_fit_numpy, _nb2_mle_numpy, _nb2_profile
+    from analysis.stats.counts import _count_fit_numpy, _nb2_mle_numpy, _nb2_profile
 
     rng = np.random.default_rng(7)
     n = 60
@@ -710,7 +710,7 @@ def test_nb2_joint_mle_equals_profile_search_on_short_overdispersed_series():
     """Short series (36 years) where the joint Newton starts outside the concave region of
     log(1/alpha) for some draws (it then takes bounded uphill steps): same maximum as the
     statsmodels profile search."""
-    from analysis.stats import _count_fit_numpy, _nb2_mle_numpy, _nb2_profile
+    from analysis.stats.counts import _count_fit_numpy, _nb2_mle_numpy, _nb2_profile
 
     rng = np.random.default_rng(3)
     n = 36
