@@ -39,11 +39,28 @@ SIDES = ("government", "pro_government", "rebel", "foreign_or_other_conflict", "
 VS_INTERVENTION = ("opposed_by_intervention", "supported_by_intervention", "neither")
 CONFIDENCE = ("low", "medium", "high")
 # The side groups a moral-hazard comparison needs: the government side, the rebels, the rest.
-SIDE_GROUPS = {"government": "government_side", "pro_government": "government_side", "rebel": "rebel",
-               "foreign_or_other_conflict": "other", "other": "other"}
+SIDE_GROUPS = {
+    "government": "government_side",
+    "pro_government": "government_side",
+    "rebel": "rebel",
+    "foreign_or_other_conflict": "other",
+    "other": "other",
+}
 
-COLUMNS = ["actor_id", "actor_name", "case_ids", "side", "side_vs_intervention", "confidence", "side_alt",
-           "years", "deaths_best_25_1", "deaths_best_21_1", "sources", "note"]
+COLUMNS = [
+    "actor_id",
+    "actor_name",
+    "case_ids",
+    "side",
+    "side_vs_intervention",
+    "confidence",
+    "side_alt",
+    "years",
+    "deaths_best_25_1",
+    "deaths_best_21_1",
+    "sources",
+    "note",
+]
 REQUIRED_TEXT = ["actor_name", "case_ids", "side", "side_vs_intervention", "confidence", "years", "sources", "note"]
 
 UCDP_OSV_FIRST = 1989
@@ -129,18 +146,32 @@ def load_actor_sides(path: str | Path = DEFAULT_PATH) -> pd.DataFrame:
         row = None if pd.isna(first["_i"]) else int(first["_i"]) + 1
         if first.get("schema_context") == "DataFrameSchema" and row is not None:
             col = "side_alt"
-        allowed = {"side": SIDES, "side_vs_intervention": VS_INTERVENTION, "confidence": CONFIDENCE,
-                   "side_alt": ("",) + SIDES}.get(col)
+        allowed = {
+            "side": SIDES,
+            "side_vs_intervention": VS_INTERVENTION,
+            "confidence": CONFIDENCE,
+            "side_alt": ("",) + SIDES,
+        }.get(col)
         hint = f"; allowed: {', '.join(repr(a) for a in allowed)}" if allowed else ""
-        raise DataError(f"bad value {first.get('failure_case')!r} (check {first.get('check')!r}){hint}",
-                        source=SOURCE, file=str(path), column=col, row=row) from None
+        raise DataError(
+            f"bad value {first.get('failure_case')!r} (check {first.get('check')!r}){hint}",
+            source=SOURCE,
+            file=str(path),
+            column=col,
+            row=row,
+        ) from None
     seen: dict[tuple[int, str], int] = {}
     for i, (aid, cases) in enumerate(zip(raw["actor_id"], raw["case_ids"]), start=1):
         for c in split_cases(cases):
             key = (int(aid), c)
             if key in seen:
-                raise DataError(f"duplicate key (actor_id {aid}, case {c!r}); first in row {seen[key]}",
-                                source=SOURCE, file=str(path), column="case_ids", row=i)
+                raise DataError(
+                    f"duplicate key (actor_id {aid}, case {c!r}); first in row {seen[key]}",
+                    source=SOURCE,
+                    file=str(path),
+                    column="case_ids",
+                    row=i,
+                )
             seen[key] = i
     out = raw.copy()
     out["actor_id"] = out["actor_id"].astype("int64")
@@ -175,17 +206,24 @@ def actor_years(osv: pd.DataFrame, mapper: Mapper, version: str) -> pd.DataFrame
     d = d[d["_n"] > 0].explode("_loc")
     for c in ("best", "high"):
         d[c] = d[c].astype(float) / d["_n"]
-    d["gwcode"] = mapper.to_gw(d["_loc"].astype(int), "gw", d["year"], source=OSV_VERSIONS.get(version, version),
-                               column="gwno_location")
+    d["gwcode"] = mapper.to_gw(
+        d["_loc"].astype(int), "gw", d["year"], source=OSV_VERSIONS.get(version, version), column="gwno_location"
+    )
     d = d.dropna(subset=["gwcode"]).assign(gwcode=lambda x: x["gwcode"].astype("int64"), version=version)
     d["actor_name"] = d["actor_name"].astype(str)
-    return d[["version", "actor_id", "actor_name", "is_government_actor", "year", "gwcode", "best", "high"]] \
-        .reset_index(drop=True)
+    return d[
+        ["version", "actor_id", "actor_name", "is_government_actor", "year", "gwcode", "best", "high"]
+    ].reset_index(drop=True)
 
 
-def case_actor_years(cases: pd.DataFrame, osv: Mapping[str, pd.DataFrame], mapper: Mapper,
-                     before: int = WINDOW_BEFORE, after: int = WINDOW_AFTER,
-                     first_start: int = FIRST_START) -> pd.DataFrame:
+def case_actor_years(
+    cases: pd.DataFrame,
+    osv: Mapping[str, pd.DataFrame],
+    mapper: Mapper,
+    before: int = WINDOW_BEFORE,
+    after: int = WINDOW_AFTER,
+    first_start: int = FIRST_START,
+) -> pd.DataFrame:
     """Actor-years linked to each intervention: `cases` from `case_table`, `osv` maps a UCDP
     version ("25.1", "21.1") to its one-sided table. Adds case_id, target, start_year and
     rel_year (year - start) to the `actor_years` columns; sorted."""
@@ -193,8 +231,9 @@ def case_actor_years(cases: pd.DataFrame, osv: Mapping[str, pd.DataFrame], mappe
     ay = pd.concat(parts, ignore_index=True)
     c = cases[cases["start_year"] >= first_start]
     m = ay.merge(c, on="gwcode", how="inner")
-    m = m[(m["year"] >= m["start_year"] - before) & (m["year"] <= m["start_year"] + after)
-          & (m["year"] >= UCDP_OSV_FIRST)].copy()
+    m = m[
+        (m["year"] >= m["start_year"] - before) & (m["year"] <= m["start_year"] + after) & (m["year"] >= UCDP_OSV_FIRST)
+    ].copy()
     m["rel_year"] = m["year"] - m["start_year"]
     keys = ["version", "case_id", "actor_id", "year", "gwcode"]
     return m.sort_values(keys, kind="mergesort").reset_index(drop=True)
@@ -244,8 +283,12 @@ def with_sides(linked: pd.DataFrame, sides: pd.DataFrame, path: str | Path = DEF
     if len(miss):
         shown = "; ".join(f"{r.actor_id} {r.actor_name} in {r.case_id}" for r in miss.head(5).itertuples())
         more = f" (+{len(miss) - 5} more)" if len(miss) > 5 else ""
-        raise DataError(f"{len(miss)} actor(s) linked to an intervention have no side coding: {shown}{more}",
-                        source=SOURCE, file=str(path), column="actor_id")
+        raise DataError(
+            f"{len(miss)} actor(s) linked to an intervention have no side coding: {shown}{more}",
+            source=SOURCE,
+            file=str(path),
+            column="actor_id",
+        )
     e = expand(sides)[["actor_id", "case_id", "side", "side_alt", "side_vs_intervention", "confidence"]]
     out = linked.merge(e, on=["actor_id", "case_id"], how="left", validate="many_to_one")
     out["side_group"] = out["side"].map(SIDE_GROUPS)
@@ -258,8 +301,14 @@ def deaths_by_side(linked_sides: pd.DataFrame, value: str = "best", by: str = "s
     return g.reset_index()
 
 
-def case_window_by_side(linked_sides: pd.DataFrame, rel_from: int, rel_to: int, version: str = "25.1",
-                        value: str = "best", by: str = "side_group") -> pd.DataFrame:
+def case_window_by_side(
+    linked_sides: pd.DataFrame,
+    rel_from: int,
+    rel_to: int,
+    version: str = "25.1",
+    value: str = "best",
+    by: str = "side_group",
+) -> pd.DataFrame:
     """Deaths per intervention in years start+rel_from .. start+rel_to (e.g. -2, -1: the two
     years before the start) by `by` ("side", "side_group" or "side_alt_group"), one UCDP version.
 

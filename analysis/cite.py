@@ -23,11 +23,11 @@ def bib_entries(path: Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
     out: dict[str, str] = {}
     for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,", text):
-        depth, i = 0, m.start() + text[m.start():].index("{")
+        depth, i = 0, m.start() + text[m.start() :].index("{")
         for j in range(i, len(text)):
             depth += {"{": 1, "}": -1}.get(text[j], 0)
             if depth == 0:
-                out[m.group(1)] = text[m.start(): j + 1]
+                out[m.group(1)] = text[m.start() : j + 1]
                 break
         else:
             line = text.count("\n", 0, m.start()) + 1
@@ -77,8 +77,10 @@ def citations(target: str, root: Path = ROOT) -> list[tuple[str, list[str]]]:
         reg = yaml.safe_load((root / "config" / "claims.yaml").read_text(encoding="utf-8"))
         claims = {c["id"]: c for c in reg.get("claims", [])}
         if target not in claims:
-            raise DataError(f"{target!r} is neither a table nor a claim; tables: {', '.join(sorted(tables))}; "
-                            f"claims: {', '.join(claims)}")
+            raise DataError(
+                f"{target!r} is neither a table nor a claim; tables: {', '.join(sorted(tables))}; "
+                f"claims: {', '.join(claims)}"
+            )
         c = claims[target]
         why = {}
         src = (c.get("source") or {}).get("citation")

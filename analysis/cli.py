@@ -35,8 +35,12 @@ def _setup_logging(logfile: str | None, verbosity: int = 0) -> None:
         f = logging.FileHandler(logfile, mode="w", encoding="utf-8")
         f.setLevel(logging.INFO)
         handlers.append(f)
-    logging.basicConfig(level=logging.DEBUG if verbosity > 0 else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if verbosity > 0 else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
 
 
 def version() -> str:
@@ -236,8 +240,9 @@ def cmd_render(args) -> None:
 
             frozen_jobs = [({**params, key: v}, v, meta(v), Path(args.from_frozen) / f"{v}.json") for v in vals]
             with atomic_dir(args.out_dir) as tmp:
-                render_frozen_many(args.doc, frozen_jobs, to=args.to, out_dir=tmp, engine=args.engine,
-                                   workers=args.jobs)
+                render_frozen_many(
+                    args.doc, frozen_jobs, to=args.to, out_dir=tmp, engine=args.engine, workers=args.jobs
+                )
             outs = [Path(args.out_dir) / p.name for p in sorted(Path(args.out_dir).iterdir())]
         elif args.execute_only:  # one warm kernel, outputs frozen for later conversion; the
             # records replace the directory as a whole once all are written (no partial set)
@@ -251,9 +256,17 @@ def cmd_render(args) -> None:
     elif args.execute_only:
         outs = execute_many([(args.doc, params, args.output_name)], args.freeze_dir)
     else:
-        outs = render(args.doc, to=args.to, out_dir=args.out_dir, params=params or None, engine=args.engine,
-                      output_name=args.output_name, metadata=metadata or None, frozen=args.frozen,
-                      execute_once=args.execute_once)
+        outs = render(
+            args.doc,
+            to=args.to,
+            out_dir=args.out_dir,
+            params=params or None,
+            engine=args.engine,
+            output_name=args.output_name,
+            metadata=metadata or None,
+            frozen=args.frozen,
+            execute_once=args.execute_once,
+        )
     for p in outs:
         log.info("wrote %s", p)
 
@@ -265,7 +278,11 @@ def cmd_verify(args) -> int:
     for m in problems:
         log.error("%s", m)
     if problems:
-        log.error("%d of %d checks failed; delete the files named and run `snakemake -c2` to rebuild them", len(problems), checked)
+        log.error(
+            "%d of %d checks failed; delete the files named and run `snakemake -c2` to rebuild them",
+            len(problems),
+            checked,
+        )
         return 1
     log.info("all %d checks passed: raw files match the registry, outputs match their records", checked)
     return 0
@@ -307,22 +324,33 @@ def cmd_cite(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="r2p", description=__doc__.splitlines()[0],
-                                epilog="Exit codes: 0 done; 2 bad input or usage; 1 anything unexpected.")
+    p = argparse.ArgumentParser(
+        prog="r2p",
+        description=__doc__.splitlines()[0],
+        epilog="Exit codes: 0 done; 2 bad input or usage; 1 anything unexpected.",
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     p.add_argument("--log", help="also write messages to this file")
     loud = p.add_mutually_exclusive_group()
-    loud.add_argument("-q", "--quiet", action="store_const", const=-1, dest="verbosity", default=0,
-                      help="only warnings and errors on stderr")
-    loud.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity",
-                      help="debug messages too")
+    loud.add_argument(
+        "-q",
+        "--quiet",
+        action="store_const",
+        const=-1,
+        dest="verbosity",
+        default=0,
+        help="only warnings and errors on stderr",
+    )
+    loud.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity", help="debug messages too")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     f = sub.add_parser("fetch", help="fetch and verify raw files (mirror, then URL)")
     f.add_argument("source", nargs="?")
     f.add_argument("file", nargs="?")
     f.add_argument("--raw", default="data/raw")
-    f.add_argument("--mirror", default=None, help="mirror directory (default: R2P_DATA_MIRROR or ../shared/data-mirror)")
+    f.add_argument(
+        "--mirror", default=None, help="mirror directory (default: R2P_DATA_MIRROR or ../shared/data-mirror)"
+    )
     f.add_argument("--registry", default="config/sources.yaml")
     f.add_argument("--no-download", action="store_true")
     f.set_defaults(func=cmd_fetch)
@@ -331,8 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("table")
     c.add_argument("--raw", default="data/raw")
     c.add_argument("--out", default="data/processed")
-    c.add_argument("--no-verify", action="store_true",
-                   help="clean raw files that are not the registered versions (for testing a cleaner on edited files)")
+    c.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="clean raw files that are not the registered versions (for testing a cleaner on edited files)",
+    )
     c.set_defaults(func=cmd_clean)
 
     d = sub.add_parser("release-diff", help="differences between the PRIF HMI releases")
@@ -391,40 +422,81 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("doc", help="the .qmd document")
     r.add_argument("--to", default="html,pdf", help="comma-separated: html, pdf (default: both)")
     r.add_argument("--out-dir", default=None, help="output directory (default: the document's directory)")
-    r.add_argument("-P", "--param", action="append", default=[], metavar="KEY:VALUE", help="document parameter (repeatable)")
-    r.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY:VALUE",
-                   help="document metadata over the front matter, e.g. -M 'title:\"A title\"' (repeatable)")
+    r.add_argument(
+        "-P", "--param", action="append", default=[], metavar="KEY:VALUE", help="document parameter (repeatable)"
+    )
+    r.add_argument(
+        "-M",
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY:VALUE",
+        help="document metadata over the front matter, e.g. -M 'title:\"A title\"' (repeatable)",
+    )
     r.add_argument("--output-name", default=None, help="file stem of the outputs (default: the document's)")
-    r.add_argument("--each", default=None, metavar="KEY:V1,V2,...|KEY:@DIR",
-                   help="render once per value of KEY (outputs V1.*, V2.*); @DIR takes the *.json stems in DIR")
+    r.add_argument(
+        "--each",
+        default=None,
+        metavar="KEY:V1,V2,...|KEY:@DIR",
+        help="render once per value of KEY (outputs V1.*, V2.*); @DIR takes the *.json stems in DIR",
+    )
     r.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
-    r.add_argument("--execute-only", action="store_true",
-                   help="built-in engine: execute (one warm kernel for --each) and freeze the outputs, no conversion")
+    r.add_argument(
+        "--execute-only",
+        action="store_true",
+        help="built-in engine: execute (one warm kernel for --each) and freeze the outputs, no conversion",
+    )
     r.add_argument("--freeze-dir", default=None, help="where --execute-only writes <output name>.json records")
-    r.add_argument("--frozen", default=None, metavar="RECORD.json",
-                   help="convert a frozen execution instead of executing (quarto: as an executed notebook)")
-    r.add_argument("--from-frozen", default=None, metavar="DIR",
-                   help="with --each: convert DIR/<value>.json (records of --execute-only) instead of executing; "
-                        "--out-dir is then replaced as a whole once every document is written")
-    r.add_argument("--each-metadata", action="append", default=[], metavar="KEY=FIELD",
-                   help="with --each KEY:@DIR: metadata KEY of each document is FIELD of DIR/<value>.json, "
-                        "as text (Markdown-escaped), e.g. title=title (repeatable)")
-    r.add_argument("--execute-once", action="store_true",
-                   help="quarto: execute the document once in the project's kernel and let Quarto convert it to every "
-                        "format (Quarto itself executes once per format); the built-in engine always does")
-    r.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="with --from-frozen: documents converted side by side (quarto: N batches)")
+    r.add_argument(
+        "--frozen",
+        default=None,
+        metavar="RECORD.json",
+        help="convert a frozen execution instead of executing (quarto: as an executed notebook)",
+    )
+    r.add_argument(
+        "--from-frozen",
+        default=None,
+        metavar="DIR",
+        help="with --each: convert DIR/<value>.json (records of --execute-only) instead of executing; "
+        "--out-dir is then replaced as a whole once every document is written",
+    )
+    r.add_argument(
+        "--each-metadata",
+        action="append",
+        default=[],
+        metavar="KEY=FIELD",
+        help="with --each KEY:@DIR: metadata KEY of each document is FIELD of DIR/<value>.json, "
+        "as text (Markdown-escaped), e.g. title=title (repeatable)",
+    )
+    r.add_argument(
+        "--execute-once",
+        action="store_true",
+        help="quarto: execute the document once in the project's kernel and let Quarto convert it to every "
+        "format (Quarto itself executes once per format); the built-in engine always does",
+    )
+    r.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --from-frozen: documents converted side by side (quarto: N batches)",
+    )
     r.set_defaults(func=cmd_render)
     v = sub.add_parser("verify", help="check raw files, processed tables and results against their records")
     v.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
     v.add_argument("--registry", default=None, help="source registry (default: config/sources.yaml)")
     v.set_defaults(func=cmd_verify)
     tr = sub.add_parser("trace", help="a claim's number back to its rule, specification, sample, tables and raw files")
-    tr.add_argument("target", nargs="?", metavar="CLAIM[.FIELD]",
-                    help="e.g. RC1.estimate, RC1.primary_detail.against_government.k (default field: primary.estimate)")
+    tr.add_argument(
+        "target",
+        nargs="?",
+        metavar="CLAIM[.FIELD]",
+        help="e.g. RC1.estimate, RC1.primary_detail.against_government.k (default field: primary.estimate)",
+    )
     tr.add_argument("--list", action="store_true", help="every claim result field the documents use, and where")
-    tr.add_argument("--recompute", action="store_true",
-                    help="also recompute the primary estimate independently from the raw files")
+    tr.add_argument(
+        "--recompute", action="store_true", help="also recompute the primary estimate independently from the raw files"
+    )
     tr.add_argument("--root", default=".", help="the workflow directory (default: the current one)")
     tr.set_defaults(func=cmd_trace)
     ct = sub.add_parser("cite", help="the BibTeX of every source behind a table or a claim")
@@ -452,7 +524,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as e:  # a read-only directory, a full disk, ...: name the file, no traceback
         where = f" ({e.filename})" if e.filename else ""
-        log.error("cannot %s%s: %s", "write" if isinstance(e, PermissionError) else "read or write", where,
-                  e.strerror or e)
+        log.error(
+            "cannot %s%s: %s", "write" if isinstance(e, PermissionError) else "read or write", where, e.strerror or e
+        )
         return 2
     return rc or 0

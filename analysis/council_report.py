@@ -116,8 +116,13 @@ def sample_parts(sample: str | Path, holdout: str | Path) -> dict[str, int]:
         parts = Counter(r["sample"] for r in csv.DictReader(f))
     with open(holdout, encoding="utf-8", newline="") as f:
         n_hold = sum(1 for _ in csv.DictReader(f))
-    return {"total": sum(parts.values()), "random": parts["random"] + parts["random+force"],
-            "force": parts["force"] + parts["random+force"], "both": parts["random+force"], "holdout": n_hold}
+    return {
+        "total": sum(parts.values()),
+        "random": parts["random"] + parts["random+force"],
+        "force": parts["force"] + parts["random+force"],
+        "both": parts["random+force"],
+        "holdout": n_hold,
+    }
 
 
 def join_summary(outcomes_path: str | Path, report_path: str | Path) -> dict:
@@ -125,8 +130,10 @@ def join_summary(outcomes_path: str | Path, report_path: str | Path) -> dict:
     meetings outcomes and the join report (`analysis.clean.unsc_meetings`)."""
     import pandas as pd
 
-    o = pd.read_parquet(outcomes_path, columns=["outcome_type", "in_texts", "duplicate_listing", "veto_draft",
-                                                "veto_members_agree", "year"])
+    o = pd.read_parquet(
+        outcomes_path,
+        columns=["outcome_type", "in_texts", "duplicate_listing", "veto_draft", "veto_members_agree", "year"],
+    )
     rep = pd.read_parquet(report_path, columns=["kind", "detail"])
     kinds = rep["kind"].value_counts()
     adopted = o[o["outcome_type"] == "resolution_adopted"]
@@ -135,13 +142,18 @@ def join_summary(outcomes_path: str | Path, report_path: str | Path) -> dict:
     after = int(not_in["detail"].str.startswith("after").sum())
     missing_list = rep[rep["kind"] == "veto-list draft not found as vetoed in the meetings table"]
     return {
-        "first_year": int(o["year"].min()), "last_year": int(o["year"].max()),
-        "adopted": int(len(adopted)), "adopted_joined": int(adopted["in_texts"].sum()),
-        "adopted_after_texts": after, "adopted_not_in_archive": int(len(not_in)) - after,
+        "first_year": int(o["year"].min()),
+        "last_year": int(o["year"].max()),
+        "adopted": int(len(adopted)),
+        "adopted_joined": int(adopted["in_texts"].sum()),
+        "adopted_after_texts": after,
+        "adopted_not_in_archive": int(len(not_in)) - after,
         "listed_twice": int(adopted["duplicate_listing"].sum()),
-        "texts": int(adopted["in_texts"].sum()) + int(kinds.get("resolution text not listed as adopted in the meetings", 0)),
+        "texts": int(adopted["in_texts"].sum())
+        + int(kinds.get("resolution text not listed as adopted in the meetings", 0)),
         "texts_without_meeting": int(kinds.get("resolution text not listed as adopted in the meetings", 0)),
-        "vetoed": int(len(vetoed)), "vetoed_joined": int(vetoed["veto_draft"].notna().sum()),
+        "vetoed": int(len(vetoed)),
+        "vetoed_joined": int(vetoed["veto_draft"].notna().sum()),
         "vetoed_members_agree": int(vetoed["veto_members_agree"].eq(True).sum()),
         "vetoed_not_in_list": int(kinds.get("vetoed draft not in the veto list", 0)),
         "list_not_in_meetings": int(len(missing_list)),

@@ -129,9 +129,26 @@ OUTCOMES = (
 )
 METHODS = ("identical-code", "data", "exception")
 REPORT_COLUMNS = [
-    "source", "column", "scheme", "value", "year_range", "n_rows", "outcome", "action", "mapped_gwcode",
+    "source",
+    "column",
+    "scheme",
+    "value",
+    "year_range",
+    "n_rows",
+    "outcome",
+    "action",
+    "mapped_gwcode",
 ]
-SUMMARY_COLUMNS = ["source", "column", "scheme", "n_rows", "n_missing_input", "n_mapped", "n_left_missing", "share_mapped"]
+SUMMARY_COLUMNS = [
+    "source",
+    "column",
+    "scheme",
+    "n_rows",
+    "n_missing_input",
+    "n_mapped",
+    "n_left_missing",
+    "share_mapped",
+]
 
 #: COW-style codes from this value up name international organisations (IMI convention).
 IO_CODE_MIN = 1000
@@ -213,26 +230,41 @@ ISO2_ALIASES: dict[str, tuple[int, str]] = {
     "ZR": (490, "former ISO code of Zaire"),
     "TP": (860, "former ISO code of East Timor"),
     # used only where RS names no GW state, i.e. before 2006 (GW 340 Serbia from 2006)
-    "RS": (345, "Serbia before 2006 was part of Yugoslavia (GW 345: the SFRY to 1991, then the Federal "
-                "Republic of Yugoslavia / Serbia and Montenegro); the World Bank's Serbia ODA series starts in 1994"),
+    "RS": (
+        345,
+        "Serbia before 2006 was part of Yugoslavia (GW 345: the SFRY to 1991, then the Federal "
+        "Republic of Yugoslavia / Serbia and Montenegro); the World Bank's Serbia ODA series starts in 1994",
+    ),
 }
 #: Names country_converter does not know or matches to the wrong state
 #: (keys are case-folded). Each resolves to a COW code, then to GW by year.
 NAME_ALIASES: dict[str, tuple[int, str]] = {
-    **{k: (260, "West Germany") for k in (
-        "federal republic of germany", "west germany", "germany, west", "germany (west)")},
-    **{k: (265, "East Germany") for k in (
-        "east germany", "germany, east", "germany (east)", "german democratic republic")},
+    **{
+        k: (260, "West Germany")
+        for k in ("federal republic of germany", "west germany", "germany, west", "germany (west)")
+    },
+    **{
+        k: (265, "East Germany")
+        for k in ("east germany", "germany, east", "germany (east)", "german democratic republic")
+    },
     **{k: (365, "USSR / Russia") for k in ("ussr", "u.s.s.r.", "soviet union")},
-    **{k: (345, "Yugoslavia; COW 345 continues as Serbia after 2006") for k in (
-        "yugoslavia", "federal republic of yugoslavia", "serbia and montenegro")},
+    **{
+        k: (345, "Yugoslavia; COW 345 continues as Serbia after 2006")
+        for k in ("yugoslavia", "federal republic of yugoslavia", "serbia and montenegro")
+    },
     "czechoslovakia": (315, "Czechoslovakia"),
     # UCDP GED's name for Yugoslavia / Serbia (country_converter matches only Serbia, GW 340 from 2006)
     "serbia (yugoslavia)": (345, "UCDP's name for Yugoslavia; COW 345 continues as Serbia after 2006"),
     **{k: (678, "Yemen Arab Republic") for k in ("yemen arab republic", "north yemen")},
-    **{k: (680, "Yemen, People's Republic") for k in (
-        "yemen people's republic", "yemen, people's republic of", "south yemen",
-        "people's democratic republic of yemen")},
+    **{
+        k: (680, "Yemen, People's Republic")
+        for k in (
+            "yemen people's republic",
+            "yemen, people's republic of",
+            "south yemen",
+            "people's democratic republic of yemen",
+        )
+    },
     **{k: (817, "Republic of Vietnam") for k in ("south vietnam", "republic of vietnam")},
     **{k: (816, "Democratic Republic of Vietnam") for k in ("north vietnam", "democratic republic of vietnam")},
 }
@@ -269,21 +301,34 @@ MICROSTATES: tuple[tuple[int, int, str, str], ...] = (
 #: IMI's `description` column, PRIF's intervener names. Pass as
 #: ``special=IMI_SPECIAL_CODES`` when mapping IMI or PRIF intervener/target codes.
 IMI_SPECIAL_CODES: dict[int, tuple[str, str]] = {
-    1: ("international-organisation",
-        "left missing: United Nations in the 1946-88 part (descriptions: UNTSO, UNMOGIP, UNEF, UNIFIL)"),
-    29: ("international-organisation",
-         "left missing: Organization of American States (OAS forces: Dominican Republic 1965, Football War 1969)"),
-    429: ("international-organisation",
-          "left missing: Organisation of African Unity (descriptions: 'OAU Peacekeeping', 'Nig/OAU')"),
-    619: ("international-organisation",
-          "left missing: Arab League (descriptions: 'Arab League Obs', 'A.L.Peacekeep'; PRIF INTERVEN1 'Arab League')"),
-    653: ("international-organisation",
-          "left missing: Multinational Force and Observers, Sinai (description: 'US Led MNF in Sinai')"),
+    1: (
+        "international-organisation",
+        "left missing: United Nations in the 1946-88 part (descriptions: UNTSO, UNMOGIP, UNEF, UNIFIL)",
+    ),
+    29: (
+        "international-organisation",
+        "left missing: Organization of American States (OAS forces: Dominican Republic 1965, Football War 1969)",
+    ),
+    429: (
+        "international-organisation",
+        "left missing: Organisation of African Unity (descriptions: 'OAU Peacekeeping', 'Nig/OAU')",
+    ),
+    619: (
+        "international-organisation",
+        "left missing: Arab League (descriptions: 'Arab League Obs', 'A.L.Peacekeep'; PRIF INTERVEN1 'Arab League')",
+    ),
+    653: (
+        "international-organisation",
+        "left missing: Multinational Force and Observers, Sinai (description: 'US Led MNF in Sinai')",
+    ),
     61: ("non-state/other", "left missing: Anguilla, a British territory (description: 'Anguilla UDI')"),
     601: ("non-state/other", "left missing: Western Sahara, a territory (description: 'MINURSO ... Western Sahara')"),
     753: ("non-state/other", "left missing: Junagadh, a princely state (description: 'Junagadh')"),
     754: ("non-state/other", "left missing: Kashmir, a princely state (description: 'Kashmir Ceded')"),
-    755: ("non-state/other", "left missing: Hyderabad, a princely state (description: 'Hyderabad'); not in this GW list"),
+    755: (
+        "non-state/other",
+        "left missing: Hyderabad, a princely state (description: 'Hyderabad'); not in this GW list",
+    ),
 }
 
 _MICRO_BY_COW = {c: n for c, _, _, n in MICROSTATES}
@@ -409,7 +454,9 @@ def _spell_years(links: pd.DataFrame, gwcode: int, y0: int, y1: int) -> tuple[li
         else:
             raise DataError(
                 f"GW {gwcode} in {years[i]}: the data give several COW codes {sorted(cand)} and the next year does not decide",
-                source="polity5", file="polity5.rda", column="cown",
+                source="polity5",
+                file="polity5.rda",
+                column="cown",
             )
         codes[i], srcs[i], known[i] = code, set(cand[code]), True
         nxt = code
@@ -452,9 +499,27 @@ def build_crosswalk(raw: RawFiles) -> pd.DataFrame:
                 s["note"] = None if s["cowcode"] is not None else "the data record no COW state for this GW state"
         elif g in GW_COW_EXCEPTIONS:
             cow, note = GW_COW_EXCEPTIONS[g]
-            segs = [{"cowcode": cow, "valid_from": y0, "valid_to": y1, "evidence": set(), "method": "exception", "note": note}]
+            segs = [
+                {
+                    "cowcode": cow,
+                    "valid_from": y0,
+                    "valid_to": y1,
+                    "evidence": set(),
+                    "method": "exception",
+                    "note": note,
+                }
+            ]
         else:
-            segs = [{"cowcode": g, "valid_from": y0, "valid_to": y1, "evidence": set(), "method": "identical-code", "note": None}]
+            segs = [
+                {
+                    "cowcode": g,
+                    "valid_from": y0,
+                    "valid_to": y1,
+                    "evidence": set(),
+                    "method": "identical-code",
+                    "note": None,
+                }
+            ]
         if open_end:
             segs[-1]["valid_to"] = None
         for s in segs:
@@ -486,8 +551,20 @@ def build_crosswalk(raw: RawFiles) -> pd.DataFrame:
     return out.sort_values(["gwcode", "valid_from"], kind="mergesort").reset_index(drop=True)[COLUMNS]
 
 
-COLUMNS = ["gwcode", "cowcode", "valid_from", "valid_to", "stateabb", "name", "iso3", "iso2",
-           "method", "evidence", "iso_method", "note"]
+COLUMNS = [
+    "gwcode",
+    "cowcode",
+    "valid_from",
+    "valid_to",
+    "stateabb",
+    "name",
+    "iso3",
+    "iso2",
+    "method",
+    "evidence",
+    "iso_method",
+    "note",
+]
 
 
 def _iso_by_gw(gw: pd.DataFrame) -> dict[int, tuple[str | None, str | None, str]]:
@@ -503,7 +580,10 @@ def _iso_by_gw(gw: pd.DataFrame) -> dict[int, tuple[str | None, str | None, str]
         if not isinstance(i3, str) or i3 not in _cc_iso3_set():
             raise DataError(
                 f"no unique ISO3 code for GW {g} {name!r} (country_converter gives {i3!r}); "
-                "add it to GW_ISO_EXCEPTIONS", source=GW_SOURCE, file="gw_states.rda", column="statename",
+                "add it to GW_ISO_EXCEPTIONS",
+                source=GW_SOURCE,
+                file="gw_states.rda",
+                column="statename",
             )
         i2 = _cc_convert(i3, "ISO3", "ISO2")
         out[g] = (i3, i2 if isinstance(i2, str) else None, "name-match")
@@ -539,8 +619,10 @@ def _schema():
         checks=[
             pa.Check(lambda d: (d["valid_to"].isna() | (d["valid_to"] >= d["valid_from"])).all(), name="to_after_from"),
             pa.Check(_no_overlap, name="periods_disjoint_per_gwcode"),
-            pa.Check(lambda d: ((d["method"] != "identical-code") | (d["cowcode"] == d["gwcode"])).all(),
-                     name="identical_code_is_identical"),
+            pa.Check(
+                lambda d: ((d["method"] != "identical-code") | (d["cowcode"] == d["gwcode"])).all(),
+                name="identical_code_is_identical",
+            ),
         ],
         strict=True,
         ordered=True,
@@ -655,7 +737,9 @@ class Mapper:
         self.crosswalk = crosswalk
         self._rows: list[_Row] = []
         self._gw_attrs: dict[int, list[tuple[int, float, dict]]] = defaultdict(list)
-        self._by: dict[str, dict[Any, list[_Row]]] = {s: defaultdict(list) for s in ("gw", "cow", "iso3", "iso2", "name")}
+        self._by: dict[str, dict[Any, list[_Row]]] = {
+            s: defaultdict(list) for s in ("gw", "cow", "iso3", "iso2", "name")
+        }
         cw = crosswalk.sort_values(["gwcode", "valid_from"]).reset_index(drop=True)
         for i, r in cw.iterrows():
             hi = np.inf if pd.isna(r.valid_to) else float(r.valid_to)
@@ -675,7 +759,11 @@ class Mapper:
                 self._by["iso2"][str(r.iso2)].append(row)
             self._by["name"][str(r["name"]).casefold()].append(row)
             self._gw_attrs[row.gwcode].append(
-                (row.lo, row.hi, {c: (pd.NA if pd.isna(r[c]) else r[c]) for c in ("cowcode", "iso3", "iso2", "name", "stateabb")})
+                (
+                    row.lo,
+                    row.hi,
+                    {c: (pd.NA if pd.isna(r[c]) else r[c]) for c in ("cowcode", "iso3", "iso2", "name", "stateabb")},
+                )
             )
         self._polity: dict[int, dict[int, int]] = defaultdict(dict)
         if polity is not None:
@@ -749,14 +837,32 @@ class Mapper:
         arr = pd.array([pd.NA] * len(s), dtype="Int64")
         arr[np.flatnonzero(~missing.to_numpy())] = merged["gw"].array
         out = pd.Series(arr, index=s.index, name="gwcode")
-        for (oc, action, val, g), (n, y0, y1) in sorted(agg.items(), key=lambda kv: (kv[0][0], kv[0][2], str(kv[0][1]))):
+        for (oc, action, val, g), (n, y0, y1) in sorted(
+            agg.items(), key=lambda kv: (kv[0][0], kv[0][2], str(kv[0][1]))
+        ):
             self._records.append(
-                {"source": source, "column": column, "scheme": scheme, "value": val, "y0": y0, "y1": y1,
-                 "n_rows": n, "outcome": oc, "action": action, "mapped_gwcode": g}
+                {
+                    "source": source,
+                    "column": column,
+                    "scheme": scheme,
+                    "value": val,
+                    "y0": y0,
+                    "y1": y1,
+                    "n_rows": n,
+                    "outcome": oc,
+                    "action": action,
+                    "mapped_gwcode": g,
+                }
             )
         self._summary.append(
-            {"source": source, "column": column, "scheme": scheme, "n_rows": len(s),
-             "n_missing_input": int(missing.sum()), "n_mapped": int(out.notna().sum())}
+            {
+                "source": source,
+                "column": column,
+                "scheme": scheme,
+                "n_rows": len(s),
+                "n_missing_input": int(missing.sum()),
+                "n_mapped": int(out.notna().sum()),
+            }
         )
         return out
 
@@ -775,10 +881,7 @@ class Mapper:
                 continue
             k = (int(g), None if pd.isna(y) else int(y))
             if k not in cache:
-                got = {
-                    attrs[to] for lo, hi, attrs in self._gw_attrs.get(k[0], [])
-                    if k[1] is None or lo <= k[1] <= hi
-                }
+                got = {attrs[to] for lo, hi, attrs in self._gw_attrs.get(k[0], []) if k[1] is None or lo <= k[1] <= hi}
                 cache[k] = got.pop() if len(got) == 1 else pd.NA
             vals.append(cache[k])
         dtype = "Int64" if to == "cowcode" else "string"
@@ -813,9 +916,18 @@ class Mapper:
                 a[2] = int(y) if a[2] is None else max(a[2], int(y))
         for (v, ga, gb), (n, y0, y1) in agg.items():
             self._records.append(
-                {"source": source, "column": column, "scheme": "compare", "value": v, "y0": y0, "y1": y1,
-                 "n_rows": n, "outcome": "inconsistent",
-                 "action": f"kept both: first maps to GW {ga}, second to GW {gb}", "mapped_gwcode": None}
+                {
+                    "source": source,
+                    "column": column,
+                    "scheme": "compare",
+                    "value": v,
+                    "y0": y0,
+                    "y1": y1,
+                    "n_rows": n,
+                    "outcome": "inconsistent",
+                    "action": f"kept both: first maps to GW {ga}, second to GW {gb}",
+                    "mapped_gwcode": None,
+                }
             )
         return bad
 
@@ -823,12 +935,16 @@ class Mapper:
         """Every value not mapped cleanly, aggregated per (source, column, scheme, value, outcome, action)."""
         if not self._records:
             return pd.DataFrame({c: pd.Series(dtype="string") for c in REPORT_COLUMNS}).astype(
-                {"n_rows": "int64", "mapped_gwcode": "Int64"})
+                {"n_rows": "int64", "mapped_gwcode": "Int64"}
+            )
         d = pd.DataFrame(self._records)
         keys = ["source", "column", "scheme", "value", "outcome", "action"]
         d["mapped_gwcode"] = d["mapped_gwcode"].astype("Int64")
-        g = d.groupby(keys + ["mapped_gwcode"], dropna=False, sort=False).agg(
-            n_rows=("n_rows", "sum"), y0=("y0", "min"), y1=("y1", "max")).reset_index()
+        g = (
+            d.groupby(keys + ["mapped_gwcode"], dropna=False, sort=False)
+            .agg(n_rows=("n_rows", "sum"), y0=("y0", "min"), y1=("y1", "max"))
+            .reset_index()
+        )
         g["year_range"] = [
             "" if pd.isna(a) else (str(int(a)) if a == b else f"{int(a)}-{int(b)}") for a, b in zip(g.y0, g.y1)
         ]
@@ -883,8 +999,11 @@ class Mapper:
             return _Res(x)
         if status == "year-end":
             g, others = x
-            return _Res(g, "ambiguous",
-                        f"mapped to GW {g} (in force at year end); {what} also names GW {', '.join(map(str, others))} that year")
+            return _Res(
+                g,
+                "ambiguous",
+                f"mapped to GW {g} (in force at year end); {what} also names GW {', '.join(map(str, others))} that year",
+            )
         if status == "ambiguous":
             when = "in that year" if year is not None else "without a year"
             return _Res(None, "ambiguous", f"left missing: {what} names GW {', '.join(map(str, x))} {when}")
@@ -892,10 +1011,12 @@ class Mapper:
 
     def _out_of_period(self, rows: list[_Row], what: str, gw_scheme: bool = False) -> _Res:
         if gw_scheme:
-            return _Res(None, "non-state/other",
-                        f"left missing: {what} is in the GW list only in {_periods(rows, with_gw=False)}")
-        return _Res(None, "non-state/other",
-                    f"left missing: {what} names {_periods(rows)}; no GW state in that year")
+            return _Res(
+                None,
+                "non-state/other",
+                f"left missing: {what} is in the GW list only in {_periods(rows, with_gw=False)}",
+            )
+        return _Res(None, "non-state/other", f"left missing: {what} names {_periods(rows)}; no GW state in that year")
 
     def _cow(self, code: int, year: int | None, what: str) -> tuple[_Res | None, list[_Row]]:
         rows = self._by["cow"].get(code, [])
@@ -906,16 +1027,22 @@ class Mapper:
         if code is None:
             return _Res(None, "unmatched", "left missing: not an integer code")
         if code >= IO_CODE_MIN:
-            return _Res(None, "international-organisation",
-                        f"left missing: codes >= {IO_CODE_MIN} name international organisations, not states")
+            return _Res(
+                None,
+                "international-organisation",
+                f"left missing: codes >= {IO_CODE_MIN} name international organisations, not states",
+            )
         res, rows = self._cow(code, year, f"COW {code}")
         if res is not None:
             return res
         if rows:
             return self._out_of_period(rows, f"COW {code}")
         if code in _MICRO_BY_COW:
-            return _Res(None, "unmatched",
-                        f"left missing: COW {code} is {_MICRO_BY_COW[code]}, a microstate outside the GW list")
+            return _Res(
+                None,
+                "unmatched",
+                f"left missing: COW {code} is {_MICRO_BY_COW[code]}, a microstate outside the GW list",
+            )
         return _Res(None, "unmatched", "left missing: no GW state has this COW code")
 
     def _r_gw(self, v: Any, year: int | None) -> _Res:
@@ -929,8 +1056,11 @@ class Mapper:
         if rows:
             return self._out_of_period(rows, f"GW {code}", gw_scheme=True)
         if code in _MICRO_BY_GW:
-            return _Res(None, "unmatched",
-                        f"left missing: GW {code} is {_MICRO_BY_GW[code]}, on the GW microstates list, not the main list")
+            return _Res(
+                None,
+                "unmatched",
+                f"left missing: GW {code} is {_MICRO_BY_GW[code]}, on the GW microstates list, not the main list",
+            )
         return _Res(None, "unmatched", "left missing: not a code in the GW list")
 
     def _r_polity(self, v: Any, year: int | None) -> _Res:
@@ -944,13 +1074,17 @@ class Mapper:
             gws = sorted(set(by_year.values()))
             if len(gws) == 1:
                 return self._r_gw(gws[0], None)
-            return _Res(None, "ambiguous", f"left missing: Polity code names GW {', '.join(map(str, gws))} without a year")
+            return _Res(
+                None, "ambiguous", f"left missing: Polity code names GW {', '.join(map(str, gws))} without a year"
+            )
         if year not in by_year:
             return _Res(None, "unmatched", "left missing: Polity5 has no row for this code in that year")
         g = by_year[year]
         res = self._r_gw(g, year)
         if res.outcome == "non-state/other":
-            return _Res(None, res.outcome, f"left missing: Polity5 gives GWn {g}; " + res.action.removeprefix("left missing: "))
+            return _Res(
+                None, res.outcome, f"left missing: Polity5 gives GWn {g}; " + res.action.removeprefix("left missing: ")
+            )
         return res
 
     def _alias(self, table: Mapping[str, tuple[int, str]], v: str, year: int | None, label: str) -> _Res | None:
@@ -976,7 +1110,9 @@ class Mapper:
         if rows:
             return self._out_of_period(rows, f"ISO3 {v}")
         if v in _MICRO_BY_ISO3:
-            return _Res(None, "unmatched", f"left missing: {v} is {_MICRO_BY_ISO3[v]}, a microstate outside the GW list")
+            return _Res(
+                None, "unmatched", f"left missing: {v} is {_MICRO_BY_ISO3[v]}, a microstate outside the GW list"
+            )
         if v in _cc_iso3_set():
             return _Res(None, "non-state/other", f"left missing: {v} is a territory, not a state in the GW list")
         return _Res(None, "unmatched", "left missing: unknown ISO3 code")

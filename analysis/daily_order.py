@@ -175,8 +175,9 @@ def first_dates(events: pd.DataFrame) -> FirstDates:
     return FirstDates(a, b, order)
 
 
-def hmi_targets(hmi: pd.DataFrame, crosswalk: pd.DataFrame, release: str = "0.3", since=GED_FIRST,
-                file: str = "hmi_cases.parquet") -> pd.DataFrame:
+def hmi_targets(
+    hmi: pd.DataFrame, crosswalk: pd.DataFrame, release: str = "0.3", since=GED_FIRST, file: str = "hmi_cases.parquet"
+) -> pd.DataFrame:
     """The release's interventions starting on or after `since`, with the target's GW code.
 
     A case without a start date is a `DataError` naming the file and the case.
@@ -190,14 +191,21 @@ def hmi_targets(hmi: pd.DataFrame, crosswalk: pd.DataFrame, release: str = "0.3"
     miss = h["start_date"].isna()
     if miss.any():
         r = h[miss].iloc[0]
-        raise DataError(f"intervention {r['case_id']!r} has no start date", file=file, column="start_date",
-                        row=int(r["source_row"]) if "source_row" in h.columns else None)
+        raise DataError(
+            f"intervention {r['case_id']!r} has no start date",
+            file=file,
+            column="start_date",
+            row=int(r["source_row"]) if "source_row" in h.columns else None,
+        )
     h["gwcode"] = hmi_gwcodes(h, Mapper(crosswalk))
     h = h[h["start_date"] >= _timestamp(since)]
     if h["gwcode"].isna().any():
         r = h[h["gwcode"].isna()].iloc[0]
-        raise DataError(f"intervention {r['case_id']!r}: target COW code {r['cowcode']} maps to no GW state",
-                        file=file, column="cowcode")
+        raise DataError(
+            f"intervention {r['case_id']!r}: target COW code {r['cowcode']} maps to no GW state",
+            file=file,
+            column="cowcode",
+        )
     return h.sort_values(["start_date", "case_id"], kind="mergesort").reset_index(drop=True)
 
 

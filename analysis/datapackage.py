@@ -47,22 +47,45 @@ DERIVED = {
     ),
 }
 
+
 def _derived_from() -> dict[str, tuple[str, ...]]:
     from .panel import INPUT_TABLES
 
-    return {"country_year.parquet": tuple(INPUT_TABLES), "crosswalk_report.csv": tuple(INPUT_TABLES),
-            "hmi_release_diff.csv": ("hmi_cases",), "unsc_coding_validation.csv": ("unsc_resolutions_coded",),
-            "conditions_checklist.parquet": ("hmi_cases", "prif_hmi_03", "unsc_resolutions", "unsc_resolutions_coded",
-                                             "wdi_oda", "country_year", "crosswalk")}
+    return {
+        "country_year.parquet": tuple(INPUT_TABLES),
+        "crosswalk_report.csv": tuple(INPUT_TABLES),
+        "hmi_release_diff.csv": ("hmi_cases",),
+        "unsc_coding_validation.csv": ("unsc_resolutions_coded",),
+        "conditions_checklist.parquet": (
+            "hmi_cases",
+            "prif_hmi_03",
+            "unsc_resolutions",
+            "unsc_resolutions_coded",
+            "wdi_oda",
+            "country_year",
+            "crosswalk",
+        ),
+    }
 
 
-DERIVED_MODULE = {"country_year.parquet": "analysis/panel.py", "crosswalk_report.csv": "analysis/crosswalk.py",
-                  "hmi_release_diff.csv": "analysis/clean/prif.py", "unsc_coding_validation.csv": "analysis/clean/unsc_coding.py",
-                  "conditions_checklist.parquet": "analysis/checklist.py"}
+DERIVED_MODULE = {
+    "country_year.parquet": "analysis/panel.py",
+    "crosswalk_report.csv": "analysis/crosswalk.py",
+    "hmi_release_diff.csv": "analysis/clean/prif.py",
+    "unsc_coding_validation.csv": "analysis/clean/unsc_coding.py",
+    "conditions_checklist.parquet": "analysis/checklist.py",
+}
 
 _ARROW_TO_FRICTIONLESS = {
-    "int": "integer", "uint": "integer", "double": "number", "float": "number", "bool": "boolean",
-    "string": "string", "large_string": "string", "timestamp": "datetime", "date32": "date",
+    "int": "integer",
+    "uint": "integer",
+    "double": "number",
+    "float": "number",
+    "bool": "boolean",
+    "string": "string",
+    "large_string": "string",
+    "timestamp": "datetime",
+    "date32": "date",
     "dictionary": "string",
 }
 
@@ -125,12 +148,17 @@ def licences(source_ids: list[str], reg: dict) -> dict:
             title, path = SPDX.get(lic.name, (None, None))
             entry = {"name": lic.name, **({"title": title, "path": path} if title else {})}
         entries.setdefault(key, {**entry, "r2p:sources": []})["r2p:sources"].append(sid)
-    status = max((reg[s].licence.redistribution for s in source_ids), key=Licence.ORDER.__getitem__,
-                 default="unclear")
-    restricted = [{"source": s, "redistribution": reg[s].licence.redistribution, "note": reg[s].licence.note or ""}
-                  for s in source_ids if reg[s].licence.redistribution != "allowed"]
-    return {"licenses": sorted(entries.values(), key=lambda e: (e.get("name", "~"), e["r2p:sources"])),
-            REDISTRIBUTION: status, **({RESTRICTED_BY: restricted} if restricted else {})}
+    status = max((reg[s].licence.redistribution for s in source_ids), key=Licence.ORDER.__getitem__, default="unclear")
+    restricted = [
+        {"source": s, "redistribution": reg[s].licence.redistribution, "note": reg[s].licence.note or ""}
+        for s in source_ids
+        if reg[s].licence.redistribution != "allowed"
+    ]
+    return {
+        "licenses": sorted(entries.values(), key=lambda e: (e.get("name", "~"), e["r2p:sources"])),
+        REDISTRIBUTION: status,
+        **({RESTRICTED_BY: restricted} if restricted else {}),
+    }
 
 
 def _field_type(arrow_type) -> str:
@@ -240,7 +268,7 @@ def _panel_descriptions() -> dict[str, str]:
         if not line.startswith(" "):  # a group: "identity      gwcode, ...", "interventions [1946-2024, ...] ..."
             head = line[: line.index("[")].strip() if "[" in line else ""
             if head and "  " not in head:
-                group, rest = head, line[line.index("["):]
+                group, rest = head, line[line.index("[") :]
             else:
                 group, rest = re.split(r"\s{2,}", line.strip(), maxsplit=1) + [""] * (1 - ("  " in line.strip()))
             coverage = ""
@@ -250,7 +278,10 @@ def _panel_descriptions() -> dict[str, str]:
             if part.startswith("["):
                 coverage = part
                 continue
-            for name in re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b(?:polity2|region|year|gwcode|statename|stateabb|population)\b", part):
+            for name in re.findall(
+                r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b(?:polity2|region|year|gwcode|statename|stateabb|population)\b",
+                part,
+            ):
                 out.setdefault(name, f"{group} {coverage}".strip())
     return out
 
@@ -270,8 +301,9 @@ def _description(name: str, col, table: str, module: str, panel_desc: dict | Non
     return f"column `{name}` of {table}, as documented in {module}", "module"
 
 
-def _resource_for(path: Path, description: str, key, sources, citations, schema=None, module: str = "",
-                  panel_desc: dict | None = None) -> dict:
+def _resource_for(
+    path: Path, description: str, key, sources, citations, schema=None, module: str = "", panel_desc: dict | None = None
+) -> dict:
     res = {
         "name": path.stem.replace("_", "-"),
         "path": path.name,
@@ -311,8 +343,12 @@ def _resource_for(path: Path, description: str, key, sources, citations, schema=
         res["hash"] = f"sha256:{res[SHA256]}"  # frictionless checks these for CSV
         res["bytes"] = res[BYTES]
         res["rows"] = len(df)
-        res["schema"] = {"fields": [{"name": c, "type": "any",
-                                     "description": _description(c, None, path.stem, module)[0]} for c in df.columns]}
+        res["schema"] = {
+            "fields": [
+                {"name": c, "type": "any", "description": _description(c, None, path.stem, module)[0]}
+                for c in df.columns
+            ]
+        }
     if key:
         res["schema"]["primaryKey"] = list(key)
     return res
@@ -329,8 +365,11 @@ def write_datapackage(processed: Path, output: Path, raw: Path | None = None) ->
     resources = []
     DERIVED_FROM = _derived_from()
     derived_stems = {Path(f).stem: tuple(deps) for f, deps in DERIVED_FROM.items()}
-    used = verify_raw(sorted({s for t in tables.values() for s in t.sources}),
-                      raw if raw is not None else processed.parent / "raw", reg)
+    used = verify_raw(
+        sorted({s for t in tables.values() for s in t.sources}),
+        raw if raw is not None else processed.parent / "raw",
+        reg,
+    )
 
     def src_entries(relpaths):
         out = []
@@ -362,10 +401,18 @@ def write_datapackage(processed: Path, output: Path, raw: Path | None = None) ->
 
                 uni = universe(pd.read_parquet(p), pd.read_csv(processed / "crosswalk_report.csv"))
                 desc, extra = f"{desc} {uni['text']}", {"r2p:universe": uni}
-            res = _resource_for(p, desc, key, derived or [{"derived_from": "cleaned tables above"}],
-                                all_cites, module=DERIVED_MODULE.get(fname, "analysis/panel.py"),
-                                panel_desc=_panel_descriptions() if fname == "country_year.parquet" else None)
-            resources.append({**res, **extra, **licences(lineage_sources(Path(fname).stem, tables, derived_stems), reg)})
+            res = _resource_for(
+                p,
+                desc,
+                key,
+                derived or [{"derived_from": "cleaned tables above"}],
+                all_cites,
+                module=DERIVED_MODULE.get(fname, "analysis/panel.py"),
+                panel_desc=_panel_descriptions() if fname == "country_year.parquet" else None,
+            )
+            resources.append(
+                {**res, **extra, **licences(lineage_sources(Path(fname).stem, tables, derived_stems), reg)}
+            )
     pkg = {
         "name": "r2p-evidence-processed",
         "title": "r2p-evidence: cleaned and analysis tables",

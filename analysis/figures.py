@@ -32,8 +32,10 @@ def _check_declared(index: dict, declared: tuple[str, ...]) -> None:
     from the report; a declared one not made would fail the job after it ran)."""
     made = {k for k in index if "/" not in k and not k.startswith("spec_curve_")}
     if made != set(declared):
-        raise RuntimeError(f"charts made {sorted(made)} differ from those declared {sorted(declared)} "
-                           "(analysis/figures.py DATA_FIGURES / CLAIM_FIGURES)")
+        raise RuntimeError(
+            f"charts made {sorted(made)} differ from those declared {sorted(declared)} "
+            "(analysis/figures.py DATA_FIGURES / CLAIM_FIGURES)"
+        )
 
 
 def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
@@ -44,13 +46,26 @@ def brief_cases(hmi: pd.DataFrame) -> pd.DataFrame:
 
 def _rc1_rows(rc1: dict, release: str = "0.3") -> list[dict]:
     """Shares by group from RC1's breakdowns (details.breakdowns: one row per variable x group)."""
-    short = {"against government": "against government", "against rebels": "against rebels", "impartial": "impartial",
-             "mandate or approval": "UNSC mandate", "no mandate": "no UNSC mandate",
-             "P5 member among interveners": "P5 intervener", "no P5 member": "no P5 intervener",
-             "start before 1990 (Cold War)": "started before 1990", "start 1990 or later": "started 1990 or later"}
+    short = {
+        "against government": "against government",
+        "against rebels": "against rebels",
+        "impartial": "impartial",
+        "mandate or approval": "UNSC mandate",
+        "no mandate": "no UNSC mandate",
+        "P5 member among interveners": "P5 intervener",
+        "no P5 member": "no P5 intervener",
+        "start before 1990 (Cold War)": "started before 1990",
+        "start 1990 or later": "started 1990 or later",
+    }
     return [
-        {"group": short.get(b["group"], b["group"]), "share": b["share"], "ci_low": b["ci_low"],
-         "ci_high": b["ci_high"], "k": b["k"], "n": b["n"]}
+        {
+            "group": short.get(b["group"], b["group"]),
+            "share": b["share"],
+            "ci_low": b["ci_low"],
+            "ci_high": b["ci_high"],
+            "k": b["k"],
+            "n": b["n"],
+        }
         for b in rc1["details"]["breakdowns"]
         if b.get("release") == release and b.get("n")
     ]
@@ -99,7 +114,9 @@ class _Saver:
         spec = json.loads(spec_path.read_text(encoding="utf-8"))  # as saved (validated once, by save_chart)
         title = spec.get("title")
         self.index[f"{sub}/{name}" if sub else name] = {
-            "spec": str(final / spec_path.name), "svg": str(final / svg_path.name), "alt": spec.get("description", ""),
+            "spec": str(final / spec_path.name),
+            "svg": str(final / svg_path.name),
+            "alt": spec.get("description", ""),
             "title": title.get("text", "") if isinstance(title, dict) else (title or ""),
             **spec.get("usermeta", {}).get("r2p", {}),
         }
@@ -142,9 +159,15 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     results = {c: read_json(claims_dir / f"{c}.json") for c in claim_ids}
     for c in claim_ids:
         save(charts.spec_curve_chart(curves[curves.claim_id == c], results[c]), f"spec_curve_{c}")
-    save(charts.share_breakdown(_rc1_rows(results["RC1"]), "Regime-change activity by group",
-                                "PRIF 0.3; exact 95% intervals; dashed line at one half",
-                                ["results/claims/RC1.json"]), "rc1_breakdown")
+    save(
+        charts.share_breakdown(
+            _rc1_rows(results["RC1"]),
+            "Regime-change activity by group",
+            "PRIF 0.3; exact 95% intervals; dashed line at one half",
+            ["results/claims/RC1.json"],
+        ),
+        "rc1_breakdown",
+    )
     ac = results["AC1"]
     first, last = _period(ac["primary_specification"]["before"])[0], _period(ac["primary_specification"]["after"])[1]
     save(charts.reporting_duties(ac["details"]["per_year"], first, last), "ac1_reporting")
@@ -152,8 +175,15 @@ def build_claim_figures(claims_dir: Path, out: Path, claim_ids: list[str]) -> di
     save(charts.oda_comparison(results["PC1"]), "pc1_oda")
     cc = results["CC1"]
     spec = ", ".join(f"{k} {v}" for k, v in cc["primary_specification"].items())
-    save(charts.group_positions(_cc1_rows(cc), "Votes on country-specific human-rights resolutions",
-                                f"Mean position ({spec})", ["results/claims/CC1.json"]), "cc1_positions")
+    save(
+        charts.group_positions(
+            _cc1_rows(cc),
+            "Votes on country-specific human-rights resolutions",
+            f"Mean position ({spec})",
+            ["results/claims/CC1.json"],
+        ),
+        "cc1_positions",
+    )
     _check_declared(save.index, CLAIM_FIGURES)
     write_json(save.index, out / "index-claims.json")
     return save.index

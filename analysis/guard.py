@@ -41,20 +41,58 @@ _DEBRIS = re.compile(r"^\..+\.(?:tmp|tmpdir|old)$|^\..+-(?:build|quarto)-[A-Za-z
 OUTPUT_ROOTS = ("data/raw", "data/processed", "results", "reports/_output")
 
 #: Options that make `snakemake` plan or inspect, not run jobs: no lock, nothing removed.
-_READ_ONLY = {"-n", "--dry-run", "--dryrun", "--lint", "--list", "-l", "--list-rules", "--lt",
-              "--list-target-rules", "--summary", "-S", "--detailed-summary", "-D", "--dag", "--rulegraph",
-              "--filegraph", "--d3dag", "--unlock", "--print-compilation", "--list-changes", "--lc",
-              "--list-code-changes", "--list-input-changes", "--list-params-changes", "--li", "--lp",
-              "--containerize", "--export-cwl", "--archive", "--cleanup-metadata", "--cm", "--version",
-              "--help", "-h", "--generate-unit-tests", "--list-untracked", "--lu", "--delete-all-output",
-              "--delete-temp-output", "--report", "--conda-create-envs-only", "--touch", "-t"}
+_READ_ONLY = {
+    "-n",
+    "--dry-run",
+    "--dryrun",
+    "--lint",
+    "--list",
+    "-l",
+    "--list-rules",
+    "--lt",
+    "--list-target-rules",
+    "--summary",
+    "-S",
+    "--detailed-summary",
+    "-D",
+    "--dag",
+    "--rulegraph",
+    "--filegraph",
+    "--d3dag",
+    "--unlock",
+    "--print-compilation",
+    "--list-changes",
+    "--lc",
+    "--list-code-changes",
+    "--list-input-changes",
+    "--list-params-changes",
+    "--li",
+    "--lp",
+    "--containerize",
+    "--export-cwl",
+    "--archive",
+    "--cleanup-metadata",
+    "--cm",
+    "--version",
+    "--help",
+    "-h",
+    "--generate-unit-tests",
+    "--list-untracked",
+    "--lu",
+    "--delete-all-output",
+    "--delete-temp-output",
+    "--report",
+    "--conda-create-envs-only",
+    "--touch",
+    "-t",
+}
 
 _held = None  # the open lock file of this process (kept open for its lifetime)
 
 
 def read_only(argv: Iterable[str] | None = None) -> bool:
     """True when this `snakemake` invocation only plans or inspects (dry run, lint, DAG, ...)."""
-    for a in (sys.argv[1:] if argv is None else argv):
+    for a in sys.argv[1:] if argv is None else argv:
         if a.split("=", 1)[0] in _READ_ONLY:
             return True
         if re.fullmatch(r"-[A-Za-z]*[nt][A-Za-z]*", a) and not a.startswith("--"):
@@ -85,7 +123,8 @@ def acquire_run_lock(workdir: str | os.PathLike[str] = ".") -> None:
         fh.close()
         raise ConcurrentRun(
             f"another run of this workflow is active in {Path(workdir).resolve()} (process {holder}); "
-            "wait for it to finish (a killed run releases its lock by itself)") from None
+            "wait for it to finish (a killed run releases its lock by itself)"
+        ) from None
     fh.seek(0)
     fh.truncate()
     fh.write(f"{os.getpid()}\n")
@@ -216,9 +255,11 @@ def incomplete_sets(workdir: str | os.PathLike[str] = ".") -> dict[str, str]:
         except (OSError, ValueError, KeyError, TypeError):
             out[str(manifest.relative_to(w))] = "unreadable"
             slugs = []
-        for sub, marker, exts in (("results/briefs", "results/brief-slugs.json", (".json",)),
-                                  ("results/briefs-executed", "results/briefs-executed", (".json",)),
-                                  ("results/briefs-rendered", "results/briefs-rendered", (".html", ".pdf"))):
+        for sub, marker, exts in (
+            ("results/briefs", "results/brief-slugs.json", (".json",)),
+            ("results/briefs-executed", "results/briefs-executed", (".json",)),
+            ("results/briefs-rendered", "results/briefs-rendered", (".html", ".pdf")),
+        ):
             if (w / marker).exists():
                 gone = [f"{s}{e}" for s in slugs for e in exts if not (w / sub / f"{s}{e}").is_file()]
                 if gone:

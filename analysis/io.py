@@ -109,8 +109,9 @@ def read_parquet(path: str | os.PathLike[str], **kw) -> pd.DataFrame:
     try:
         return pd.read_parquet(path, **kw)
     except (pa.ArrowException, OSError, ValueError) as e:
-        raise DataError(f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}",
-                        file=str(path)) from None
+        raise DataError(
+            f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}", file=str(path)
+        ) from None
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
@@ -123,8 +124,9 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     except FileNotFoundError:
         raise DataError("file missing (rebuild it: snakemake -c2)", file=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataError(f"not valid JSON (rebuild it: snakemake -c2): {e}", file=str(path),
-                        row=getattr(e, "lineno", None)) from None
+        raise DataError(
+            f"not valid JSON (rebuild it: snakemake -c2): {e}", file=str(path), row=getattr(e, "lineno", None)
+        ) from None
 
 
 def check_parquet(path: str | os.PathLike[str]) -> None:
@@ -140,8 +142,9 @@ def check_parquet(path: str | os.PathLike[str]) -> None:
     try:
         pq.read_metadata(path)
     except (pa.ArrowException, OSError, ValueError) as e:
-        raise DataError(f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}",
-                        file=str(path)) from None
+        raise DataError(
+            f"cannot read Parquet (corrupt or not Parquet; rebuild it: snakemake -c2): {e}", file=str(path)
+        ) from None
 
 
 def write_text(text: str, dest: str | os.PathLike[str]) -> Path:

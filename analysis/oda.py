@@ -103,8 +103,9 @@ def _window(series: pd.DataFrame | WindowIndex, gwcode: int, y0: int, y1: int, c
     return (float(s.mean()) if len(s) else np.nan), int(len(s))
 
 
-def before_after(series: pd.DataFrame | WindowIndex, gwcode: int, start_year: int, end_year: int | None, k: int,
-                 col: str = VALUE) -> dict:
+def before_after(
+    series: pd.DataFrame | WindowIndex, gwcode: int, start_year: int, end_year: int | None, k: int, col: str = VALUE
+) -> dict:
     """Mean net ODA (column `col`) in the k years before the start and the k years after the end.
 
     Returns mean_before, mean_after, n_before, n_after, change (after - before),
@@ -127,14 +128,20 @@ def before_after(series: pd.DataFrame | WindowIndex, gwcode: int, start_year: in
         reason = f"before window starts before {ODA_FIRST}, the first year of the data"
     lr = float(np.log(ma / mb)) if (np.isfinite(ma) and np.isfinite(mb) and ma > 0 and mb > 0) else np.nan
     return {
-        "mean_before": mb, "mean_after": ma, "n_before": nb, "n_after": na,
+        "mean_before": mb,
+        "mean_after": ma,
+        "n_before": nb,
+        "n_after": na,
         "change": ma - mb if np.isfinite(ma) and np.isfinite(mb) else np.nan,
-        "log_ratio": lr, "complete": bool(nb == k and na == k), "reason": reason,
+        "log_ratio": lr,
+        "complete": bool(nb == k and na == k),
+        "reason": reason,
     }
 
 
-def comparison_countries(panel: pd.DataFrame, gwcode: int, start_year: int, end_year: int | None, k: int,
-                         last_year: int = ODA_LAST) -> list[int]:
+def comparison_countries(
+    panel: pd.DataFrame, gwcode: int, start_year: int, end_year: int | None, k: int, last_year: int = ODA_LAST
+) -> list[int]:
     """GW codes of the declared comparison countries (module doc, `MATCHING_RULE`)."""
     end = last_year if end_year is None or pd.isna(end_year) else int(end_year)
     y0, y1 = start_year - k, end + k
@@ -142,18 +149,30 @@ def comparison_countries(panel: pd.DataFrame, gwcode: int, start_year: int, end_
     if target.empty:
         raise ValueError(f"GW {gwcode} is not a system member in {start_year}")
     region = target["region"].iloc[0]
-    start = panel[(panel["year"] == start_year) & (panel["region"] == region) & (panel["gwcode"] != gwcode)
-                  & panel["intra_active"].fillna(False).astype(bool)]
+    start = panel[
+        (panel["year"] == start_year)
+        & (panel["region"] == region)
+        & (panel["gwcode"] != gwcode)
+        & panel["intra_active"].fillna(False).astype(bool)
+    ]
     span = panel[panel["year"].between(y0, y1) & panel["gwcode"].isin(start["gwcode"])]
     g = span.groupby("gwcode")
-    ok = (g["hmi_ongoing"].apply(lambda s: not s.fillna(False).astype(bool).any())
-          & (g["year"].nunique() == (y1 - y0 + 1)))
+    ok = g["hmi_ongoing"].apply(lambda s: not s.fillna(False).astype(bool).any()) & (
+        g["year"].nunique() == (y1 - y0 + 1)
+    )
     return sorted(int(c) for c in ok[ok].index)
 
 
-def case_comparison(series: pd.DataFrame | WindowIndex, panel: pd.DataFrame, gwcode: int, start_year: int,
-                    end_year: int | None, k: int, col: str = VALUE,
-                    comparisons: list[int] | None = None) -> pd.DataFrame:
+def case_comparison(
+    series: pd.DataFrame | WindowIndex,
+    panel: pd.DataFrame,
+    gwcode: int,
+    start_year: int,
+    end_year: int | None,
+    k: int,
+    col: str = VALUE,
+    comparisons: list[int] | None = None,
+) -> pd.DataFrame:
     """The target and each comparison country: role, gwcode and the `before_after` statistics.
     `comparisons`: the comparison countries when the caller has them already (else computed)."""
     rows = [{"role": "target", "gwcode": int(gwcode), **before_after(series, gwcode, start_year, end_year, k, col)}]

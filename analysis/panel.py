@@ -61,9 +61,24 @@ log = logging.getLogger("r2p.panel")
 #: The cleaned tables the panel reads (Snakemake inputs: a change to any other table
 #: does not rebuild the panel).
 INPUT_TABLES = (
-    "gw_states", "crosswalk", "polity5", "ucdp_acd", "ucdp_onesided", "ucdp_brd", "archigos", "colpus_coups",
-    "gwf", "vdem_ert", "ewp_base", "pitf_genocide", "hmi_cases", "imi_interventions", "ewp_predictors",
-    "wdi_oda", "ucdp_ged", "unsc_outcome_vetoes",
+    "gw_states",
+    "crosswalk",
+    "polity5",
+    "ucdp_acd",
+    "ucdp_onesided",
+    "ucdp_brd",
+    "archigos",
+    "colpus_coups",
+    "gwf",
+    "vdem_ert",
+    "ewp_base",
+    "pitf_genocide",
+    "hmi_cases",
+    "imi_interventions",
+    "ewp_predictors",
+    "wdi_oda",
+    "ucdp_ged",
+    "unsc_outcome_vetoes",
 )
 
 REGIONS = [
@@ -88,8 +103,12 @@ CODE_FIXES: dict[tuple[str, str], dict[int, tuple[int, tuple[int, int], str]]] =
         255: (260, (1949, 1989), "EWP codes West Germany 1949-1989 as 255; COW/GW 260"),
     },
     ("hmi_cases", "cowcode"): {
-        860: (850, (1975, 2001), "East Timor before independence (2002) was administered by Indonesia (GW 850), "
-                                  "which UCDP also codes as the conflict location"),
+        860: (
+            850,
+            (1975, 2001),
+            "East Timor before independence (2002) was administered by Indonesia (GW 850), "
+            "which UCDP also codes as the conflict location",
+        ),
     },
 }
 
@@ -102,12 +121,21 @@ def _apply_fixes(codes: pd.Series, years: pd.Series, source: str, column: str, r
         if m.any():
             out[m] = new
             yrs = years[m]
-            report.append({
-                "source": source, "column": column, "scheme": "cow", "value": str(raw),
-                "year_range": f"{int(yrs.min())}" if yrs.min() == yrs.max() else f"{int(yrs.min())}-{int(yrs.max())}",
-                "n_rows": int(m.sum()), "outcome": "mapped-by-exception", "action": f"recoded to {new}: {why}",
-                "mapped_gwcode": new,
-            })
+            report.append(
+                {
+                    "source": source,
+                    "column": column,
+                    "scheme": "cow",
+                    "value": str(raw),
+                    "year_range": f"{int(yrs.min())}"
+                    if yrs.min() == yrs.max()
+                    else f"{int(yrs.min())}-{int(yrs.max())}",
+                    "n_rows": int(m.sum()),
+                    "outcome": "mapped-by-exception",
+                    "action": f"recoded to {new}: {why}",
+                    "mapped_gwcode": new,
+                }
+            )
     return out
 
 
@@ -147,7 +175,12 @@ class Panel:
         assert len(self.df) == self.n
         log.info(
             "merge %-20s rows in %6d, matched %6d, outside the panel years %5d, not system members %5d; columns %s",
-            name, len(other), matched, out_years, outside, ", ".join(cols),
+            name,
+            len(other),
+            matched,
+            out_years,
+            outside,
+            ", ".join(cols),
         )
 
 
@@ -208,7 +241,9 @@ def conflict_vars(acd: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
     intra = acd[acd["type_of_conflict"].isin([3, 4])].copy()
     intra = _onsets(intra)
     intra = intra.explode("gwno_loc_list")
-    intra["gwcode"] = mapper.to_gw(intra["gwno_loc_list"].astype(int), "gw", intra["year"], source="ucdp_acd", column="gwno_loc")
+    intra["gwcode"] = mapper.to_gw(
+        intra["gwno_loc_list"].astype(int), "gw", intra["year"], source="ucdp_acd", column="gwno_loc"
+    )
     intra = intra.dropna(subset=["gwcode"])
     t3 = intra["type_of_conflict"] == 3
     intra["war"] = intra["intensity_level"] == 2
@@ -366,9 +401,19 @@ def vdem_vars(vd: pd.DataFrame, mapper: Mapper, fixes: list[dict]) -> pd.DataFra
         if m.any():
             fixed[m] = gw
             codes[m] = pd.NA  # not mapped again, so not reported twice
-            fixes.append({"source": "vdem_ert", "column": "country_text_id", "scheme": "iso3", "value": tid,
-                          "year_range": f"{y0}-{y1}", "n_rows": int(m.sum()), "outcome": "mapped-by-exception",
-                          "action": f"mapped to GW {gw}: {why}", "mapped_gwcode": gw})
+            fixes.append(
+                {
+                    "source": "vdem_ert",
+                    "column": "country_text_id",
+                    "scheme": "iso3",
+                    "value": tid,
+                    "year_range": f"{y0}-{y1}",
+                    "n_rows": int(m.sum()),
+                    "outcome": "mapped-by-exception",
+                    "action": f"mapped to GW {gw}: {why}",
+                    "mapped_gwcode": gw,
+                }
+            )
     d["gwcode"] = mapper.to_gw(codes, "iso3", d["year"], source="vdem_ert", column="country_text_id").fillna(fixed)
     d = d.dropna(subset=["gwcode"]).sort_values(["gwcode", "year", "country_id"]).drop_duplicates(["gwcode", "year"])
     return pd.DataFrame(
@@ -381,13 +426,17 @@ def vdem_vars(vd: pd.DataFrame, mapper: Mapper, fixes: list[dict]) -> pd.DataFra
     )
 
 
-def mk_vars(ewp: pd.DataFrame, pitf: pd.DataFrame, mapper: Mapper, fixes: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def mk_vars(
+    ewp: pd.DataFrame, pitf: pd.DataFrame, mapper: Mapper, fixes: list[dict]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     e = ewp.copy()
     codes = _apply_fixes(e["cowcode"], e["year"], "ewp_base", "cowcode", fixes)
     e["gwcode"] = mapper.to_gw(codes, "cow", e["year"], source="ewp_base", column="cowcode")
     e = e.dropna(subset=["gwcode"])
     g = e.groupby(["gwcode", "year"])
-    mk = pd.DataFrame({"mk_onset": g["mk_onset"].max().astype(bool), "mk_ongoing": g["mk_ongoing"].max().astype(bool)}).reset_index()
+    mk = pd.DataFrame(
+        {"mk_onset": g["mk_onset"].max().astype(bool), "mk_ongoing": g["mk_ongoing"].max().astype(bool)}
+    ).reset_index()
     p = pitf.copy()
     codes = _apply_fixes(p["cowcode"], p["year"], "pitf_genocide", "cowcode", fixes)
     p["gwcode"] = mapper.to_gw(codes, "cow", p["year"], source="pitf_genocide", column="cowcode")
@@ -416,15 +465,28 @@ def hmi_vars(hmi: pd.DataFrame, mapper: Mapper, last: int, fixes: list[dict]) ->
         out.append(h.dropna(subset=["gwcode"]))
     h03, h19 = out
     g = h03.groupby(["gwcode", "start_year"])
-    start = pd.DataFrame(
-        {
-            "hmi_start": g.size() > 0,
-            "hmi_start_against_gov": g["target"].apply(lambda s: bool((s == 1).any())),
-            "hmi_start_mandate": g["mandate"].any(),
-            "hmi_start_target": g["target_label"].apply(lambda s: "; ".join(sorted(set(s.dropna())))).astype("string"),
-        }
-    ).reset_index().rename(columns={"start_year": "year"})
-    s19 = h19.groupby(["gwcode", "start_year"]).size().gt(0).rename("hmi_start_2019").reset_index().rename(columns={"start_year": "year"})
+    start = (
+        pd.DataFrame(
+            {
+                "hmi_start": g.size() > 0,
+                "hmi_start_against_gov": g["target"].apply(lambda s: bool((s == 1).any())),
+                "hmi_start_mandate": g["mandate"].any(),
+                "hmi_start_target": g["target_label"]
+                .apply(lambda s: "; ".join(sorted(set(s.dropna()))))
+                .astype("string"),
+            }
+        )
+        .reset_index()
+        .rename(columns={"start_year": "year"})
+    )
+    s19 = (
+        h19.groupby(["gwcode", "start_year"])
+        .size()
+        .gt(0)
+        .rename("hmi_start_2019")
+        .reset_index()
+        .rename(columns={"start_year": "year"})
+    )
     start = start.merge(s19, on=["gwcode", "year"], how="outer")
     ongoing = []
     for r in h03.itertuples(index=False):
@@ -437,14 +499,22 @@ def hmi_vars(hmi: pd.DataFrame, mapper: Mapper, last: int, fixes: list[dict]) ->
 
 def imi_vars(imi: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
     d = imi[~imi["target_is_io"] & imi["start_year"].notna()].copy()
-    d["gwcode"] = mapper.to_gw(d["target_cowcode"], "cow", d["start_year"], source="imi_interventions",
-                               column="target_cowcode", special=IMI_SPECIAL_CODES)
+    d["gwcode"] = mapper.to_gw(
+        d["target_cowcode"],
+        "cow",
+        d["start_year"],
+        source="imi_interventions",
+        column="target_cowcode",
+        special=IMI_SPECIAL_CODES,
+    )
     d = d.dropna(subset=["gwcode"])
     d["hum"] = d["humanitarian"] == 1
     d["hum_ag"] = d["hum"] & (d["against_government"] == True)  # noqa: E712 (nullable)
     g = d.groupby(["gwcode", "start_year"])
-    return pd.DataFrame({"imi_hum_start": g["hum"].any(), "imi_hum_start_against_gov": g["hum_ag"].any()}).reset_index().rename(
-        columns={"start_year": "year"}
+    return (
+        pd.DataFrame({"imi_hum_start": g["hum"].any(), "imi_hum_start_against_gov": g["hum_ag"].any()})
+        .reset_index()
+        .rename(columns={"start_year": "year"})
     )
 
 
@@ -500,18 +570,54 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     fixes: list[dict] = []  # source-specific code corrections, reported as mapped-by-exception
     log.info("spine: %d state-years, %d states, %d-%d", len(spine), spine.gwcode.nunique(), first, last)
 
-    p.merge(conflict_vars(_read(processed, "ucdp_acd"), mapper), "ucdp_acd", cover("ucdp_acd"),
-            fill={c: False for c in ["intra_active", "intra_onset_new", "intra_onset_recur", "intra3_active",
-                                     "intra3_onset_new", "intra3_onset_any", "intra_war", "intra_onset_any"]} | {"intra_n_active": 0})
-    p.merge(osv_vars(_read(processed, "ucdp_onesided"), mapper), "ucdp_onesided", cover("ucdp_onesided"),
-            fill={c: 0.0 for c in ["osv_gov_best", "osv_gov_high", "osv_nonstate_best", "osv_nonstate_high"]})
-    p.merge(brd_vars(_read(processed, "ucdp_brd"), mapper), "ucdp_brd", cover("ucdp_brd"),
-            fill={"battle_deaths_best": 0.0, "battle_deaths_high": 0.0})
-    p.merge(leader_vars(_read(processed, "archigos"), mapper), "archigos", cover("archigos"),
-            fill={"leader_exits": 0, "leader_exit_irregular": False, "leader_exit_foreign": False,
-                  "leader_exit_irregular_or_foreign": False})
-    p.merge(coup_vars(_read(processed, "colpus_coups"), mapper), "colpus_coups", cover("colpus_coups"),
-            fill={"coup_any": False, "coup_success": False, "coup_foreign_supported": False})
+    p.merge(
+        conflict_vars(_read(processed, "ucdp_acd"), mapper),
+        "ucdp_acd",
+        cover("ucdp_acd"),
+        fill={
+            c: False
+            for c in [
+                "intra_active",
+                "intra_onset_new",
+                "intra_onset_recur",
+                "intra3_active",
+                "intra3_onset_new",
+                "intra3_onset_any",
+                "intra_war",
+                "intra_onset_any",
+            ]
+        }
+        | {"intra_n_active": 0},
+    )
+    p.merge(
+        osv_vars(_read(processed, "ucdp_onesided"), mapper),
+        "ucdp_onesided",
+        cover("ucdp_onesided"),
+        fill={c: 0.0 for c in ["osv_gov_best", "osv_gov_high", "osv_nonstate_best", "osv_nonstate_high"]},
+    )
+    p.merge(
+        brd_vars(_read(processed, "ucdp_brd"), mapper),
+        "ucdp_brd",
+        cover("ucdp_brd"),
+        fill={"battle_deaths_best": 0.0, "battle_deaths_high": 0.0},
+    )
+    p.merge(
+        leader_vars(_read(processed, "archigos"), mapper),
+        "archigos",
+        cover("archigos"),
+        fill={
+            "leader_exits": 0,
+            "leader_exit_irregular": False,
+            "leader_exit_foreign": False,
+            "leader_exit_irregular_or_foreign": False,
+        },
+    )
+    p.merge(
+        coup_vars(_read(processed, "colpus_coups"), mapper),
+        "colpus_coups",
+        cover("colpus_coups"),
+        fill={"coup_any": False, "coup_success": False, "coup_foreign_supported": False},
+    )
     p.merge(gwf_vars(_read(processed, "gwf"), mapper), "gwf", cover("gwf"))
     p.merge(polity_vars(_read(processed, "polity5"), mapper), "polity5", cover("polity5"))
     p.merge(vdem_vars(_read(processed, "vdem_ert"), mapper, fixes), "vdem_ert", cover("vdem_ert"))
@@ -521,11 +627,19 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     start, ongoing = hmi_vars(_read(processed, "hmi_cases"), mapper, last, fixes)
     # the HMI columns: no PRIF intervention is no intervention in every panel year (not only
     # in PRIF's 1960-2014); ongoing interventions run to the panel's last year
-    p.merge(start, "hmi_cases (start)", (first, last),
-            fill={"hmi_start": False, "hmi_start_against_gov": False, "hmi_start_mandate": False, "hmi_start_2019": False})
+    p.merge(
+        start,
+        "hmi_cases (start)",
+        (first, last),
+        fill={"hmi_start": False, "hmi_start_against_gov": False, "hmi_start_mandate": False, "hmi_start_2019": False},
+    )
     p.merge(ongoing, "hmi_cases (ongoing)", (first, last), fill={"hmi_ongoing": False})
-    p.merge(imi_vars(_read(processed, "imi_interventions"), mapper), "imi_interventions", cover("imi_interventions"),
-            fill={"imi_hum_start": False, "imi_hum_start_against_gov": False})
+    p.merge(
+        imi_vars(_read(processed, "imi_interventions"), mapper),
+        "imi_interventions",
+        cover("imi_interventions"),
+        fill={"imi_hum_start": False, "imi_hum_start_against_gov": False},
+    )
     p.merge(covariates(_read(processed, "ewp_predictors"), mapper, fixes), "ewp_predictors", cover("ewp_predictors"))
 
     # tables that carry their own GW codes (mapped by their cleaners with the same
@@ -540,8 +654,11 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     g = mapper.to_gw(uv["member_raw"], "name", uv["year"], source="unsc_outcome_vetoes", column="member_raw")
     if not (g.astype("Int64") == uv["gwcode"].astype("Int64")).fillna(False).all():
         bad = uv.loc[~(g.astype("Int64") == uv["gwcode"].astype("Int64")).fillna(False), "member_raw"].iloc[0]
-        raise DataError(f"vetoing member {bad!r}: the crosswalk and the table's gwcode disagree",
-                        file="unsc_outcome_vetoes.parquet", column="member_raw")
+        raise DataError(
+            f"vetoing member {bad!r}: the crosswalk and the table's gwcode disagree",
+            file="unsc_outcome_vetoes.parquet",
+            column="member_raw",
+        )
 
     df = _types(p.df)
     df = df.sort_values(["gwcode", "year"], kind="mergesort").reset_index(drop=True)
@@ -553,14 +670,46 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
 
 
 _BOOL = [
-    "intra_active", "intra_onset_new", "intra_onset_recur", "intra_onset_any", "intra3_active", "intra3_onset_new",
-    "intra3_onset_any", "intra_war", "leader_exit_irregular", "leader_exit_foreign", "leader_exit_irregular_or_foreign",
-    "coup_any", "coup_success", "coup_foreign_supported", "gwf_autocracy", "gwf_fail", "mk_onset", "mk_ongoing",
-    "genocide_onset", "genocide_ongoing", "hmi_start", "hmi_start_against_gov", "hmi_start_mandate", "hmi_start_2019",
-    "hmi_ongoing", "imi_hum_start", "imi_hum_start_against_gov",
+    "intra_active",
+    "intra_onset_new",
+    "intra_onset_recur",
+    "intra_onset_any",
+    "intra3_active",
+    "intra3_onset_new",
+    "intra3_onset_any",
+    "intra_war",
+    "leader_exit_irregular",
+    "leader_exit_foreign",
+    "leader_exit_irregular_or_foreign",
+    "coup_any",
+    "coup_success",
+    "coup_foreign_supported",
+    "gwf_autocracy",
+    "gwf_fail",
+    "mk_onset",
+    "mk_ongoing",
+    "genocide_onset",
+    "genocide_ongoing",
+    "hmi_start",
+    "hmi_start_against_gov",
+    "hmi_start_mandate",
+    "hmi_start_2019",
+    "hmi_ongoing",
+    "imi_hum_start",
+    "imi_hum_start_against_gov",
 ]
-_FLOAT = ["osv_gov_best", "osv_gov_high", "osv_nonstate_best", "osv_nonstate_high", "battle_deaths_best",
-          "battle_deaths_high", "polity2", "population", "gdppc_growth", "infant_mortality"]
+_FLOAT = [
+    "osv_gov_best",
+    "osv_gov_high",
+    "osv_nonstate_best",
+    "osv_nonstate_high",
+    "battle_deaths_best",
+    "battle_deaths_high",
+    "polity2",
+    "population",
+    "gdppc_growth",
+    "infant_mortality",
+]
 _INT = ["intra_n_active", "leader_exits", "v2x_regime"]
 _STR = ["gwf_regime", "gwf_fail_type", "v2x_regime_label", "hmi_start_target", "ewp_region"]
 
@@ -598,11 +747,15 @@ def check_years(first: int, last: int, where: str = "config/config.yaml", regist
     if first > last:
         raise DataError(f"panel.first_year {first} is after panel.last_year {last}", file=where)
     if last > hi:
-        raise DataError(f"panel.last_year {last} is after the last year any source covers ({hi}, the sources' "
-                        "`coverage` in config/sources.yaml); later years would be all missing", file=where)
+        raise DataError(
+            f"panel.last_year {last} is after the last year any source covers ({hi}, the sources' "
+            "`coverage` in config/sources.yaml); later years would be all missing",
+            file=where,
+        )
     if first < max(lo, 1816):
-        raise DataError(f"panel.first_year {first} is before the first year the sources cover ({max(lo, 1816)})",
-                        file=where)
+        raise DataError(
+            f"panel.first_year {first} is before the first year the sources cover ({max(lo, 1816)})", file=where
+        )
 
 
 def build_panel_outputs(processed: Path, first: int, last: int, output: Path, report: Path) -> None:
@@ -636,13 +789,21 @@ def universe(panel: pd.DataFrame, report: pd.DataFrame) -> dict:
     by_source = {}
     for src, g in rows.groupby("source", sort=True):
         parts = sorted(set(zip(g["microstate"], g["year_range"].astype(str), strict=True)))
-        by_source[src] = {"rows": int(g["n_rows"].sum()), "microstates": sorted(set(g["microstate"])),
-                          "cases": [f"{display[n]} {y}" for n, y in parts]}
+        by_source[src] = {
+            "rows": int(g["n_rows"].sum()),
+            "microstates": sorted(set(g["microstate"])),
+            "cases": [f"{display[n]} {y}" for n, y in parts],
+        }
     first, last = int(panel["year"].min()), int(panel["year"].max())
     out = {
-        "states": int(panel["gwcode"].nunique()), "state_years": len(panel), "first_year": first, "last_year": last,
-        "microstates": names, "microstates_in_sources": sorted(set(rows["microstate"])),
-        "source_rows_left_missing": int(rows["n_rows"].sum()), "by_source": by_source,
+        "states": int(panel["gwcode"].nunique()),
+        "state_years": len(panel),
+        "first_year": first,
+        "last_year": last,
+        "microstates": names,
+        "microstates_in_sources": sorted(set(rows["microstate"])),
+        "source_rows_left_missing": int(rows["n_rows"].sum()),
+        "by_source": by_source,
     }
 
     def src_text(s: str, d: dict) -> str:

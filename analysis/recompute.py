@@ -64,7 +64,9 @@ class Recomputed:
         cmp = self.compare(result)
         for f, ours, theirs, ok in cmp:
             lines.append(f"{f:9s} recomputed {ours!r:24}  result {theirs!r:24}  {'equal' if ok else 'DIFFERENT'}")
-        lines.append("all equal" if all(c[3] for c in cmp) else "DIFFERENCES FOUND: the result does not match the raw files")
+        lines.append(
+            "all equal" if all(c[3] for c in cmp) else "DIFFERENCES FOUND: the result does not match the raw files"
+        )
         return lines
 
 
@@ -107,10 +109,20 @@ def rc1(root: Path) -> Recomputed:
         raise DataError("REGIME has sentinel codes: the share's denominator would need a rule", file=rel)
     k, n = int((h["REGIME"] == 1).sum()), len(h)
     est, lo, hi, p = _share(k, n)
-    return Recomputed("RC1", est, lo, hi, p, n, sample=sorted(h.loc[h["REGIME"] == 1, "id"]),
-                      steps=[f"{n} interventions (rows), REGIME == 1 in {k}", "share k/n, Clopper-Pearson 95% "
-                             "interval, exact binomial p (H1: share < 0.5), scipy.stats.binomtest"],
-                      raw_files=[rel])
+    return Recomputed(
+        "RC1",
+        est,
+        lo,
+        hi,
+        p,
+        n,
+        sample=sorted(h.loc[h["REGIME"] == 1, "id"]),
+        steps=[
+            f"{n} interventions (rows), REGIME == 1 in {k}",
+            "share k/n, Clopper-Pearson 95% interval, exact binomial p (H1: share < 0.5), scipy.stats.binomtest",
+        ],
+        raw_files=[rel],
+    )
 
 
 # --------------------------------------------------------------------------- RC2
@@ -135,14 +147,22 @@ def rc2(root: Path) -> Recomputed:
     k, n = int(against.sum()), len(against)
     est, lo, hi, p = _share(k, n)
     rows = obs[obs["op"].isin(against[against].index) & obs["direction"].isin([3, 4])]
-    return Recomputed("RC2", est, lo, hi, p, n,
-                      sample=[f"row {i + 1} (target {r.target.strip()}, start {r.start.strip()})"
-                              for i, r in rows.iterrows()],
-                      steps=[f"{int(hum.sum())} rows with humanitarian == 1; {len(base)} with direction coded and not "
-                             f"neutral (0) or not ascertained (9); {base['op'].nunique()} operations (target, start); "
-                             f"{n} with a row of direction 1-4; against the government (3 or 4) in {k}",
-                             "share k/n, Clopper-Pearson 95% interval, exact binomial p (H1: share < 0.5)"],
-                      raw_files=[rel])
+    return Recomputed(
+        "RC2",
+        est,
+        lo,
+        hi,
+        p,
+        n,
+        sample=[f"row {i + 1} (target {r.target.strip()}, start {r.start.strip()})" for i, r in rows.iterrows()],
+        steps=[
+            f"{int(hum.sum())} rows with humanitarian == 1; {len(base)} with direction coded and not "
+            f"neutral (0) or not ascertained (9); {base['op'].nunique()} operations (target, start); "
+            f"{n} with a row of direction 1-4; against the government (3 or 4) in {k}",
+            "share k/n, Clopper-Pearson 95% interval, exact binomial p (H1: share < 0.5)",
+        ],
+        raw_files=[rel],
+    )
 
 
 # --------------------------------------------------------------------------- MH1
@@ -173,8 +193,13 @@ def mh1(root: Path) -> Recomputed:
     osv = _read_rds(_raw(root, rel_o))
     acd = pd.read_csv(_raw(root, rel_a))
     sides = pd.read_csv(coding, dtype=str, keep_default_na=False)
-    gov_side = {(int(r.actor_id), c.strip()) for r in sides.itertuples()
-                if r.side in ("government", "pro_government") for c in r.case_ids.split(";") if c.strip()}
+    gov_side = {
+        (int(r.actor_id), c.strip())
+        for r in sides.itertuples()
+        if r.side in ("government", "pro_government")
+        for c in r.case_ids.split(";")
+        if c.strip()
+    }
     intra = acd[acd["type_of_conflict"].isin([3, 4])]
     active = {(g, int(y)) for locs, y in zip(intra["gwno_loc"], intra["year"]) for g in _codes(locs)}
     orders = {}
@@ -193,19 +218,36 @@ def mh1(root: Path) -> Recomputed:
             orders[r.case_id] = "no government killing in the window"
             continue
         f = min(years)
-        orders[r.case_id] = ("armed challenge first" if (gw, f - 1) in active else
-                             "same year: cannot be ordered" if (gw, f) in active else
-                             "government killing without a prior armed challenge")
-    orderable = {c: o for c, o in orders.items() if o in ("armed challenge first",
-                                                          "government killing without a prior armed challenge")}
+        orders[r.case_id] = (
+            "armed challenge first"
+            if (gw, f - 1) in active
+            else "same year: cannot be ordered"
+            if (gw, f) in active
+            else "government killing without a prior armed challenge"
+        )
+    orderable = {
+        c: o
+        for c, o in orders.items()
+        if o in ("armed challenge first", "government killing without a prior armed challenge")
+    }
     k = sum(o == "armed challenge first" for o in orderable.values())
     n = len(orderable)
     est, lo, hi, p = _share(k, n) if n else (None, None, None, None)
-    return Recomputed("MH1", est, lo, hi, p, n, sample=[f"{c}: {o}" for c, o in orders.items()],
-                      steps=[f"{len(cases)} interventions against a government starting {UCDP_OSV_FIRST + k_years} or "
-                             f"later; {n} orderable; a challenge first in {k}",
-                             "share k/n, Clopper-Pearson 95% interval, exact binomial p (H1: share < 0.5)"],
-                      raw_files=[rel_h, rel_o, rel_a, str(coding.relative_to(root))])
+    return Recomputed(
+        "MH1",
+        est,
+        lo,
+        hi,
+        p,
+        n,
+        sample=[f"{c}: {o}" for c, o in orders.items()],
+        steps=[
+            f"{len(cases)} interventions against a government starting {UCDP_OSV_FIRST + k_years} or "
+            f"later; {n} orderable; a challenge first in {k}",
+            "share k/n, Clopper-Pearson 95% interval, exact binomial p (H1: share < 0.5)",
+        ],
+        raw_files=[rel_h, rel_o, rel_a, str(coding.relative_to(root))],
+    )
 
 
 # --------------------------------------------------------------------------- LB1
@@ -224,21 +266,30 @@ def lb1(root: Path) -> Recomputed:
     ci = bt.proportion_ci(0.95, method="exact")
     est = (k1 / t1) / (k2 / t2)
     lo, hi = ci.low / (1 - ci.low) * t2 / t1, ci.high / (1 - ci.high) * t2 / t1
-    return Recomputed("LB1", est, float(lo), float(hi), float(bt.pvalue), k1 + k2,
-                      sample=list(v.loc[before | after, "draft"]),
-                      steps=[f"{k2} drafts vetoed by Russia/USSR or China in 1992-2010 ({t2} years), {k1} in "
-                             f"2011-2021 ({t1} years)",
-                             "rate ratio (k1/t1)/(k2/t2); exact conditional binomial test of k1 | k1+k2 with "
-                             "p0 = t1/(t1+t2) (scipy.stats.binomtest, two-sided) and its Clopper-Pearson interval "
-                             "mapped to the ratio"],
-                      raw_files=[rel])
+    return Recomputed(
+        "LB1",
+        est,
+        float(lo),
+        float(hi),
+        float(bt.pvalue),
+        k1 + k2,
+        sample=list(v.loc[before | after, "draft"]),
+        steps=[
+            f"{k2} drafts vetoed by Russia/USSR or China in 1992-2010 ({t2} years), {k1} in 2011-2021 ({t1} years)",
+            "rate ratio (k1/t1)/(k2/t2); exact conditional binomial test of k1 | k1+k2 with "
+            "p0 = t1/(t1+t2) (scipy.stats.binomtest, two-sided) and its Clopper-Pearson interval "
+            "mapped to the ratio",
+        ],
+        raw_files=[rel],
+    )
 
 
 # --------------------------------------------------------------------------- from processed tables
 
 
-def _two_by_two(root: Path, claim: str, group_col: str, group_value, outcome_col: str, support: str,
-                labels: tuple[str, str]) -> Recomputed:
+def _two_by_two(
+    root: Path, claim: str, group_col: str, group_value, outcome_col: str, support: str, labels: tuple[str, str]
+) -> Recomputed:
     """PRIF v0.3 (processed `hmi_cases`): risk difference of `outcome_col` between the group
     where `group_col` == `group_value` and the rest; Newcombe's hybrid score interval (Wilson
     intervals of each share, scipy); Fisher's exact test one-sided in the claim's direction."""
@@ -259,17 +310,24 @@ def _two_by_two(root: Path, claim: str, group_col: str, group_value, outcome_col
     lo = d - np.sqrt((p1 - w1.low) ** 2 + (w2.high - p2) ** 2)
     hi = d + np.sqrt((w1.high - p1) ** 2 + (p2 - w2.low) ** 2)
     p = stats.fisher_exact([[a, n1 - a], [c, n2 - c]], alternative=support).pvalue
-    return Recomputed(claim, d, float(lo), float(hi), float(p), n1 + n2,
-                      sample=sorted(h.loc[g & y, "case_id"]) + sorted(h.loc[~g & y, "case_id"]),
-                      steps=[f"{labels[0]}: {a} of {n1}; {labels[1]}: {c} of {n2} ({outcome_col})",
-                             f"risk difference, Newcombe (1998) method 10 from Wilson intervals, Fisher's exact test "
-                             f"({support}), scipy"],
-                      raw_files=[rel])
+    return Recomputed(
+        claim,
+        d,
+        float(lo),
+        float(hi),
+        float(p),
+        n1 + n2,
+        sample=sorted(h.loc[g & y, "case_id"]) + sorted(h.loc[~g & y, "case_id"]),
+        steps=[
+            f"{labels[0]}: {a} of {n1}; {labels[1]}: {c} of {n2} ({outcome_col})",
+            f"risk difference, Newcombe (1998) method 10 from Wilson intervals, Fisher's exact test ({support}), scipy",
+        ],
+        raw_files=[rel],
+    )
 
 
 def rc5(root: Path) -> Recomputed:
-    return _two_by_two(root, "RC5", "regime_change", True, "endviol", "greater",
-                       ("with regime change", "without"))
+    return _two_by_two(root, "RC5", "regime_change", True, "endviol", "greater", ("with regime change", "without"))
 
 
 def rc6(root: Path) -> Recomputed:
@@ -278,8 +336,14 @@ def rc6(root: Path) -> Recomputed:
 
 #: Claims with an independent recomputation (RC1, RC2, MH1, LB1 from the raw files; RC5, RC6
 #: from the processed PRIF table).
-RECOMPUTE: dict[str, Callable[[Path], Recomputed]] = {"RC1": rc1, "RC2": rc2, "MH1": mh1, "LB1": lb1,
-                                                       "RC5": rc5, "RC6": rc6}
+RECOMPUTE: dict[str, Callable[[Path], Recomputed]] = {
+    "RC1": rc1,
+    "RC2": rc2,
+    "MH1": mh1,
+    "LB1": lb1,
+    "RC5": rc5,
+    "RC6": rc6,
+}
 FROM_RAW = ("RC1", "RC2", "MH1", "LB1")
 
 

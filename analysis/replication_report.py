@@ -83,28 +83,36 @@ def reasons(r: dict) -> str:
     cid = r["id"]
     if cid == "RP1":
         nl = d.get("interventions_not_linked") or []
-        return (f"War = UCDP ACD 25.1 intrastate episode; {d.get('interventions_linked', 'n/a')} interventions link to an "
-                f"episode through PRIF's UCDP ids, {len(nl)} do not ({', '.join(nl) or 'none'}); "
-                "the report's war data and comparison are not known here.")
+        return (
+            f"War = UCDP ACD 25.1 intrastate episode; {d.get('interventions_linked', 'n/a')} interventions link to an "
+            f"episode through PRIF's UCDP ids, {len(nl)} do not ({', '.join(nl) or 'none'}); "
+            "the report's war data and comparison are not known here."
+        )
     if cid == "RP2":
         cases = d.get("cases") or []
         measured = sum(1 for c in cases if c.get("why_not") is None)
         zero = sum(1 for c in cases if c.get("why_not") is None and c.get("after") == 0)
-        text = (f"Killing = UCDP one-sided deaths, which start in 1989: {measured} of {len(cases)} interventions measured, "
-                f"{zero} of them with no recorded one-sided deaths afterwards (UCDP records an actor's killing only from 25 "
-                "deaths a year); a before/after comparison without a comparison group, biased towards a fall.")
+        text = (
+            f"Killing = UCDP one-sided deaths, which start in 1989: {measured} of {len(cases)} interventions measured, "
+            f"{zero} of them with no recorded one-sided deaths afterwards (UCDP records an actor's killing only from 25 "
+            "deaths a year); a before/after comparison without a comparison group, biased towards a fall."
+        )
         b = d.get("benchmark")
         if b:
             rel, comp = b["relative"], b["comparison_only"]
-            text += (" Beside the verdict (deciding nothing): conflict countries without an intervention over the same "
-                     f"years (PC1's comparison rule) changed by {estimate_text(comp['estimate'], comp['ci_low'], comp['ci_high'])}; "
-                     f"the interventions' ratio relative to theirs is {estimate_text(rel['estimate'], rel['ci_low'], rel['ci_high'])} "
-                     f"(n = {rel['n']}).")
+            text += (
+                " Beside the verdict (deciding nothing): conflict countries without an intervention over the same "
+                f"years (PC1's comparison rule) changed by {estimate_text(comp['estimate'], comp['ci_low'], comp['ci_high'])}; "
+                f"the interventions' ratio relative to theirs is {estimate_text(rel['estimate'], rel['ci_low'], rel['ci_high'])} "
+                f"(n = {rel['n']})."
+            )
         return text
     if cid == "RP3":
-        return (f"Relapse = renewed UCDP armed conflict within the declared years after an ACD episode ended; "
-                f"{_count(d, 'episodes_with')} ended episodes with an intervention against "
-                f"{_count(d, 'episodes_without')} without; the report's definition and follow-up are not known here.")
+        return (
+            f"Relapse = renewed UCDP armed conflict within the declared years after an ACD episode ended; "
+            f"{_count(d, 'episodes_with')} ended episodes with an intervention against "
+            f"{_count(d, 'episodes_without')} without; the report's definition and follow-up are not known here."
+        )
     return ""
 
 
@@ -130,21 +138,38 @@ def replication_rows(results_dir: str | Path) -> list[dict]:
         pr = r["primary"]
         label, null = LABELS[cid]
         label = label.format(**r["primary_specification"])
-        rows.append({"claim": cid, "published": published, "universe": UNIVERSES["primary"], "estimand": label,
-                     "estimate": estimate_text(pr["estimate"], pr["ci_low"], pr["ci_high"], signed),
-                     "excludes_no_effect": excludes_no_effect(pr["ci_low"], pr["ci_high"], null),
-                     "classification": OUTCOME_WORDS.get(pr.get("outcome") or "", "not estimable"),
-                     "verdict": r["verdict"], "n": pr["n"], "reasons": reasons(r)})
+        rows.append(
+            {
+                "claim": cid,
+                "published": published,
+                "universe": UNIVERSES["primary"],
+                "estimand": label,
+                "estimate": estimate_text(pr["estimate"], pr["ci_low"], pr["ci_high"], signed),
+                "excludes_no_effect": excludes_no_effect(pr["ci_low"], pr["ci_high"], null),
+                "classification": OUTCOME_WORDS.get(pr.get("outcome") or "", "not estimable"),
+                "verdict": r["verdict"],
+                "n": pr["n"],
+                "reasons": reasons(r),
+            }
+        )
         s = subset_row(curve, r)
         if s is not None:
-            rows.append({"claim": cid, "published": published, "universe": UNIVERSES["subset"],
-                         "estimand": "as above",
-                         "estimate": estimate_text(s["estimate"], s["ci_low"], s["ci_high"], signed),
-                         "excludes_no_effect": excludes_no_effect(s["ci_low"], s["ci_high"], null),
-                         "classification": OUTCOME_WORDS.get(s["outcome"] if isinstance(s["outcome"], str) else "",
-                                                             "not estimable"),
-                         "verdict": "(a specification: counts in the claim's robustness, has no verdict of its own)",
-                         "n": None if pd.isna(s["n"]) else int(s["n"]), "reasons": "as above; fewer cases"})
+            rows.append(
+                {
+                    "claim": cid,
+                    "published": published,
+                    "universe": UNIVERSES["subset"],
+                    "estimand": "as above",
+                    "estimate": estimate_text(s["estimate"], s["ci_low"], s["ci_high"], signed),
+                    "excludes_no_effect": excludes_no_effect(s["ci_low"], s["ci_high"], null),
+                    "classification": OUTCOME_WORDS.get(
+                        s["outcome"] if isinstance(s["outcome"], str) else "", "not estimable"
+                    ),
+                    "verdict": "(a specification: counts in the claim's robustness, has no verdict of its own)",
+                    "n": None if pd.isna(s["n"]) else int(s["n"]),
+                    "reasons": "as above; fewer cases",
+                }
+            )
     return rows
 
 

@@ -83,9 +83,11 @@ def robustness(r: dict) -> str:
     decide, 8 cannot be estimated'."""
     rb = r["robustness"]
     nd = rb.get("n_distinct", rb["n_specs"])
-    return (f"{rb['n_supporting']} of {nd} distinct specifications support the claim, {rb['n_contradicting']} "
-            f"contradict it, {rb['n_neither']} are too imprecise to decide and {rb['n_not_estimable']} cannot be estimated "
-            "or fall below the minimum n")
+    return (
+        f"{rb['n_supporting']} of {nd} distinct specifications support the claim, {rb['n_contradicting']} "
+        f"contradict it, {rb['n_neither']} are too imprecise to decide and {rb['n_not_estimable']} cannot be estimated "
+        "or fall below the minimum n"
+    )
 
 
 def verdict(r: dict) -> str:
@@ -135,12 +137,16 @@ def curve_test_text(r: dict) -> str:
     """The specification-curve test in one sentence (it decides nothing)."""
     ct = r.get("curve_test")
     if not ct:
-        return ("No specification-curve test: this claim's curve cannot be resampled under its null "
-                "within the project's time budget.")
-    return (f"Specification-curve test (Simonsohn, Simmons and Nelson 2020; {ct['resamples']} resamples with the "
-            f"effect removed, deciding nothing): {ct['observed_significant']} of {ct['n_specs_tested']} distinct "
-            f"specifications are significant in the claim's direction, p = {num(ct['p_significant'], 2)}; "
-            f"median estimate p = {num(ct['p_median'], 2)}.")
+        return (
+            "No specification-curve test: this claim's curve cannot be resampled under its null "
+            "within the project's time budget."
+        )
+    return (
+        f"Specification-curve test (Simonsohn, Simmons and Nelson 2020; {ct['resamples']} resamples with the "
+        f"effect removed, deciding nothing): {ct['observed_significant']} of {ct['n_specs_tested']} distinct "
+        f"specifications are significant in the claim's direction, p = {num(ct['p_significant'], 2)}; "
+        f"median estimate p = {num(ct['p_median'], 2)}."
+    )
 
 
 def finding(fid: str, results: str | None = None) -> dict:
@@ -154,8 +160,14 @@ def finding_phrase(f: dict) -> str:
     """'supported (3 of 3 tests support the sentence and none contradicts it)'; a member whose verdict
     changed in a revision made after results were seen is named."""
     rev = f.get("revised_after_results") or []
-    tail = (f"; the verdict of {', '.join(rev)} changed when {'it was' if len(rev) == 1 else 'they were'} "
-            "re-specified after earlier results were known") if rev else ""
+    tail = (
+        (
+            f"; the verdict of {', '.join(rev)} changed when {'it was' if len(rev) == 1 else 'they were'} "
+            "re-specified after earlier results were known"
+        )
+        if rev
+        else ""
+    )
     return f"{f['finding']} ({f['reason']}{tail})"
 
 
@@ -163,8 +175,13 @@ def comparisons(r: dict) -> list[dict]:
     return r.get("comparisons", [])
 
 
-def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None = None, raw: Iterable[int] = (),
-               widths: Iterable[int] | None = None) -> str:
+def pipe_table(
+    header: list[str],
+    rows: Iterable[list[Any]],
+    align: str | None = None,
+    raw: Iterable[int] = (),
+    widths: Iterable[int] | None = None,
+) -> str:
     """A pandoc pipe table; cell text is escaped for Markdown except in the `raw` columns
     (for Markdown the document builds itself, such as citations).
 
@@ -174,8 +191,13 @@ def pipe_table(header: list[str], rows: Iterable[list[Any]], align: str | None =
     from .render import md_escape
 
     raw = set(raw)
-    rows = [[("" if c is None else str(c)) if j in raw else md_escape("" if c is None else str(c))
-             for j, c in enumerate(row)] for row in rows]
+    rows = [
+        [
+            ("" if c is None else str(c)) if j in raw else md_escape("" if c is None else str(c))
+            for j, c in enumerate(row)
+        ]
+        for row in rows
+    ]
     align = align or "l" * len(header)
     dashes = ["-" * (3 * int(w)) for w in widths] if widths is not None else ["---"] * len(header)
     if len(dashes) != len(header) or any(not d for d in dashes):
@@ -205,11 +227,18 @@ def verdict_rows(ids: Iterable[str], results: str | None = None) -> list[list[st
     for cid in ids:
         r = claim(cid, results)
         rb = r["robustness"]
-        v = verdict(r) + (" (exploratory)" if r.get("exploratory") else
-                          " (re-specified)" if revised_after_results(r) else "")
-        out.append([cid, v, estimate_short(r),
-                    num(r["primary"]["n"]),
-                    f"{rb['n_supporting']} / {rb['n_contradicting']} of {rb.get('n_distinct', rb['n_specs'])}"])
+        v = verdict(r) + (
+            " (exploratory)" if r.get("exploratory") else " (re-specified)" if revised_after_results(r) else ""
+        )
+        out.append(
+            [
+                cid,
+                v,
+                estimate_short(r),
+                num(r["primary"]["n"]),
+                f"{rb['n_supporting']} / {rb['n_contradicting']} of {rb.get('n_distinct', rb['n_specs'])}",
+            ]
+        )
     return out
 
 
@@ -308,23 +337,28 @@ def identity_block(title: str, *, compact: bool = False) -> str:
     from .render import md_escape
 
     cff = yaml.load((ROOT / "CITATION.cff").read_text(encoding="utf-8"), Loader=yaml_loader())
-    sources = yaml.load((ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"),
-                        Loader=yaml_loader())["sources"]
+    sources = yaml.load((ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"), Loader=yaml_loader())["sources"]
     version, day = cff["version"], document_date()
-    authors = ", ".join(a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
-                        for a in cff["authors"])
-    parts = [f"*{md_escape(title)}* was produced on {day} by r2p-evidence {version}, the workflow that "
-             "computes every number in it from public data; none is typed by hand. Each claim's declared "
-             "rule, data and input checksums are in the technical appendix, and `r2p trace CLAIM` prints "
-             "the chain from a number to the raw files."]
+    authors = ", ".join(
+        a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip() for a in cff["authors"]
+    )
+    parts = [
+        f"*{md_escape(title)}* was produced on {day} by r2p-evidence {version}, the workflow that "
+        "computes every number in it from public data; none is typed by hand. Each claim's declared "
+        "rule, data and input checksums are in the technical appendix, and `r2p trace CLAIM` prints "
+        "the chain from a number to the raw files."
+    ]
     if compact:  # the registry's ids with their versions (the appendix gives the titles)
         vintages = "; ".join(f"`{s['id']}` ({md_escape(str(s['version']))})" for s in sources)
     else:
         vintages = "; ".join(f"{md_escape(s['title'])}, {md_escape(str(s['version']))}" for s in sources)
-    parts.append(f"**Data vintages** ({len(sources)} sources, with their checksums in `config/sources.yaml`). "
-                 f"{vintages}.")
+    parts.append(
+        f"**Data vintages** ({len(sources)} sources, with their checksums in `config/sources.yaml`). {vintages}."
+    )
     stop = "" if title.rstrip().endswith(("?", "!", ".")) else "."
-    parts.append(f"**Cite as.** {md_escape(authors)} ({day[:4]}). *{md_escape(title)}*{stop} r2p-evidence "
-                 f"{version}, {day}. Cite the software and the data sources it builds on as `CITATION.cff` "
-                 "in the repository says.")
+    parts.append(
+        f"**Cite as.** {md_escape(authors)} ({day[:4]}). *{md_escape(title)}*{stop} r2p-evidence "
+        f"{version}, {day}. Cite the software and the data sources it builds on as `CITATION.cff` "
+        "in the repository says."
+    )
     return "\n\n".join(parts)

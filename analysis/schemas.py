@@ -12,17 +12,54 @@ COUNTRY_YEAR = pa.DataFrameSchema(
         "year": pa.Column("int64", pa.Check.in_range(1816, 2100)),
         "statename": pa.Column("string"),
         "stateabb": pa.Column("string"),
-        "region": pa.Column("string", pa.Check.isin(["Americas", "Europe", "Africa", "Middle East", "Asia and Oceania"])),
-        **{c: pa.Column("boolean", **_b) for c in [
-            "intra_active", "intra_onset_new", "intra_onset_recur", "intra_onset_any", "intra3_active",
-            "intra3_onset_new", "intra3_onset_any", "intra_war", "leader_exit_irregular", "leader_exit_foreign",
-            "leader_exit_irregular_or_foreign", "coup_any", "coup_success", "coup_foreign_supported", "gwf_autocracy",
-            "gwf_fail", "mk_onset", "mk_ongoing", "genocide_onset", "genocide_ongoing", "hmi_start",
-            "hmi_start_against_gov", "hmi_start_mandate", "hmi_start_2019", "hmi_ongoing", "imi_hum_start",
-            "imi_hum_start_against_gov"]},
-        **{c: pa.Column("Float64", pa.Check.ge(0), **_b) for c in [
-            "osv_gov_best", "osv_gov_high", "osv_nonstate_best", "osv_nonstate_high", "battle_deaths_best",
-            "battle_deaths_high", "population", "infant_mortality"]},
+        "region": pa.Column(
+            "string", pa.Check.isin(["Americas", "Europe", "Africa", "Middle East", "Asia and Oceania"])
+        ),
+        **{
+            c: pa.Column("boolean", **_b)
+            for c in [
+                "intra_active",
+                "intra_onset_new",
+                "intra_onset_recur",
+                "intra_onset_any",
+                "intra3_active",
+                "intra3_onset_new",
+                "intra3_onset_any",
+                "intra_war",
+                "leader_exit_irregular",
+                "leader_exit_foreign",
+                "leader_exit_irregular_or_foreign",
+                "coup_any",
+                "coup_success",
+                "coup_foreign_supported",
+                "gwf_autocracy",
+                "gwf_fail",
+                "mk_onset",
+                "mk_ongoing",
+                "genocide_onset",
+                "genocide_ongoing",
+                "hmi_start",
+                "hmi_start_against_gov",
+                "hmi_start_mandate",
+                "hmi_start_2019",
+                "hmi_ongoing",
+                "imi_hum_start",
+                "imi_hum_start_against_gov",
+            ]
+        },
+        **{
+            c: pa.Column("Float64", pa.Check.ge(0), **_b)
+            for c in [
+                "osv_gov_best",
+                "osv_gov_high",
+                "osv_nonstate_best",
+                "osv_nonstate_high",
+                "battle_deaths_best",
+                "battle_deaths_high",
+                "population",
+                "infant_mortality",
+            ]
+        },
         "gdppc_growth": pa.Column("Float64", **_b),
         "polity2": pa.Column("Float64", pa.Check.in_range(-10, 10), **_b),
         "intra_n_active": pa.Column("Int64", pa.Check.ge(0), **_b),
@@ -36,8 +73,13 @@ COUNTRY_YEAR = pa.DataFrameSchema(
     },
     checks=[
         pa.Check(lambda d: ~d.duplicated(["gwcode", "year"]), name="unique_gwcode_year"),
-        pa.Check(lambda d: (~d["intra_onset_any"].fillna(False)) | d["intra_active"].fillna(False), name="onset_implies_active"),
-        pa.Check(lambda d: (~d["hmi_start"].fillna(False)) | d["hmi_ongoing"].fillna(False), name="hmi_start_implies_ongoing"),
+        pa.Check(
+            lambda d: (~d["intra_onset_any"].fillna(False)) | d["intra_active"].fillna(False),
+            name="onset_implies_active",
+        ),
+        pa.Check(
+            lambda d: (~d["hmi_start"].fillna(False)) | d["hmi_ongoing"].fillna(False), name="hmi_start_implies_ongoing"
+        ),
     ],
     strict=True,
     unique=["gwcode", "year"],
@@ -64,8 +106,10 @@ CONDITIONS_CHECKLIST = pa.DataFrameSchema(
     },
     checks=[
         # only a cell read from a source, and coded, counts as evidence
-        pa.Check(lambda d: ~d["counts_as_evidence"] | ((d["basis"] == "source") & (d["value"] != _CL_VALUES[2])),
-                 name="evidence_only_from_a_source"),
+        pa.Check(
+            lambda d: ~d["counts_as_evidence"] | ((d["basis"] == "source") & (d["value"] != _CL_VALUES[2])),
+            name="evidence_only_from_a_source",
+        ),
         pa.Check(lambda d: d.groupby("case_id")["condition"].transform("size") == 5, name="five_conditions_per_case"),
     ],
     strict=True,

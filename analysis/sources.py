@@ -140,8 +140,11 @@ def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Sou
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise DataError(f"source registry is not valid YAML{where}: {getattr(e, 'problem', None) or e}",
-                        file=str(path), row=mark.line + 1 if mark is not None else None) from None
+        raise DataError(
+            f"source registry is not valid YAML{where}: {getattr(e, 'problem', None) or e}",
+            file=str(path),
+            row=mark.line + 1 if mark is not None else None,
+        ) from None
     schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:
@@ -168,9 +171,18 @@ def load_registry(path: str | os.PathLike[str] = REGISTRY_PATH) -> dict[str, Sou
         key = f"sources/{i}/coverage"
         tables = {t: _coverage(c, f"{key}/tables/{t}", s["id"], path) for t, c in (cov.get("tables") or {}).items()}
         out[s["id"]] = Source(
-            id=s["id"], title=s["title"], version=str(s["version"]), coverage=_coverage(cov, key, s["id"], path),
-            unit=s["unit"], page=s["page"], citation=s["citation"], terms=s["terms"], files=files,
-            note=s.get("note"), table_coverage=tables, licence=Licence(**s["licence"]),
+            id=s["id"],
+            title=s["title"],
+            version=str(s["version"]),
+            coverage=_coverage(cov, key, s["id"], path),
+            unit=s["unit"],
+            page=s["page"],
+            citation=s["citation"],
+            terms=s["terms"],
+            files=files,
+            note=s.get("note"),
+            table_coverage=tables,
+            licence=Licence(**s["licence"]),
         )
     return out
 
@@ -179,11 +191,14 @@ def _coverage(c: dict, key: str, sid: str, path: Path) -> Coverage:
     """A `coverage` entry as `Coverage`; `DataError` naming the file and key if its years are not in order."""
     first, last, last_date = int(c["first"]), int(c["last"]), c.get("last_date")
     if first > last:
-        raise DataError(f"source registry: {key} (source {sid}): first year {first} is after last year {last}",
-                        file=str(path))
+        raise DataError(
+            f"source registry: {key} (source {sid}): first year {first} is after last year {last}", file=str(path)
+        )
     if last_date is not None and not str(last_date).startswith(f"{last}-"):
-        raise DataError(f"source registry: {key}/last_date (source {sid}): {last_date} is not in the last year {last}",
-                        file=str(path))
+        raise DataError(
+            f"source registry: {key}/last_date (source {sid}): {last_date} is not in the last year {last}",
+            file=str(path),
+        )
     return Coverage(first, last, None if last_date is None else str(last_date))
 
 
@@ -295,8 +310,9 @@ class Verifier:
         self._dirty = False
 
 
-def verify_raw(relpaths: Iterable[str], raw_root: str | os.PathLike[str],
-               registry: dict[str, Source] | None = None) -> dict[str, str]:
+def verify_raw(
+    relpaths: Iterable[str], raw_root: str | os.PathLike[str], registry: dict[str, Source] | None = None
+) -> dict[str, str]:
     """Check raw files against the registry; return {relpath: sha256 of the bytes read}.
 
     Raises `DataError` naming the source and file of the first file that is missing,
@@ -313,12 +329,16 @@ def verify_raw(relpaths: Iterable[str], raw_root: str | os.PathLike[str],
             f = reg[sid].file(name)
             why = ver.check(f)
             if why == "missing":
-                raise DataError(f"raw file missing from {ver.root}/{sid} (run the fetch step first)",
-                                source=sid, file=name)
+                raise DataError(
+                    f"raw file missing from {ver.root}/{sid} (run the fetch step first)", source=sid, file=name
+                )
             if why is not None:
-                raise DataError(f"raw file {ver.root / rel} is not the registered version: {why}; "
-                                "delete it and rerun the workflow to fetch the registered file again",
-                                source=sid, file=name)
+                raise DataError(
+                    f"raw file {ver.root / rel} is not the registered version: {why}; "
+                    "delete it and rerun the workflow to fetch the registered file again",
+                    source=sid,
+                    file=name,
+                )
             out[rel] = ver.sha256(rel)  # the bytes as read (cached: equal to the registered digest)
     finally:
         ver.save()
@@ -417,7 +437,5 @@ def fetch_file(
     )
 
 
-def fetch_all(
-    files: Iterable[SourceFile], raw_root=DEFAULT_RAW, mirror=None, **kw
-) -> list[Path]:
+def fetch_all(files: Iterable[SourceFile], raw_root=DEFAULT_RAW, mirror=None, **kw) -> list[Path]:
     return [fetch_file(f, raw_root, mirror, **kw) for f in files]

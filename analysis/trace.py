@@ -81,7 +81,9 @@ def _select(value: Any, part: str) -> Any:
         if re.fullmatch(r"-?\d+", part) and -len(value) <= int(part) < len(value):
             return value[int(part)]
         for item in value:
-            if isinstance(item, dict) and any(str(v) == part for k, v in item.items() if not isinstance(v, (dict, list))):
+            if isinstance(item, dict) and any(
+                str(v) == part for k, v in item.items() if not isinstance(v, (dict, list))
+            ):
                 return item
     raise KeyError(part)
 
@@ -105,11 +107,16 @@ def resolve_field(result: dict, field_path: str | None) -> tuple[list[str], Any]
         except (KeyError, IndexError):
             here = ".".join(parts[:i]) or "(top level)"
             cur = value if not expanded else (value[0] if value else {})
-            options = sorted(map(str, cur)) if isinstance(cur, dict) else (
-                [f"0..{len(cur) - 1}", "*"] if isinstance(cur, list) else [])
+            options = (
+                sorted(map(str, cur))
+                if isinstance(cur, dict)
+                else ([f"0..{len(cur) - 1}", "*"] if isinstance(cur, list) else [])
+            )
             hint = f"; {here} has: {', '.join(options[:40])}" if options else f"; {here} is a value, not a record"
-            raise DataError(f"claim {result.get('id')} has no field {'.'.join(parts)!r} (no {part!r} in {here}){hint}",
-                            file=f"results/claims/{result.get('id')}.json") from None
+            raise DataError(
+                f"claim {result.get('id')} has no field {'.'.join(parts)!r} (no {part!r} in {here}){hint}",
+                file=f"results/claims/{result.get('id')}.json",
+            ) from None
     return parts, value
 
 
@@ -147,10 +154,18 @@ def table_inputs() -> dict[str, dict]:
 
     out: dict[str, dict] = {}
     for name, t in clean.registry().items():
-        out[name] = {"raw": list(t.sources), "tables": list(t.tables), "description": t.description,
-                     "citations": list(t.citation)}
-    out["country_year"] = {"raw": [], "tables": list(INPUT_TABLES), "citations": [],
-                           "description": "the country-year panel (analysis/panel.py)"}
+        out[name] = {
+            "raw": list(t.sources),
+            "tables": list(t.tables),
+            "description": t.description,
+            "citations": list(t.citation),
+        }
+    out["country_year"] = {
+        "raw": [],
+        "tables": list(INPUT_TABLES),
+        "citations": [],
+        "description": "the country-year panel (analysis/panel.py)",
+    }
     return out
 
 
@@ -240,29 +255,40 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
     add(f"   claim:       {r.get('title', '')}")
     add(f"   decided_by:  {db.get('statistic')} - {db.get('test')}")
     rule = r.get("decision_rule") or {}
-    add(f"   bounds:      support {rule.get('support')}, contradict {rule.get('contradict')}; "
-        f"robust share {rule.get('robust_share')}; min_n {r.get('min_n')}; alpha {r.get('alpha')}")
+    add(
+        f"   bounds:      support {rule.get('support')}, contradict {rule.get('contradict')}; "
+        f"robust share {rule.get('robust_share')}; min_n {r.get('min_n')}; alpha {r.get('alpha')}"
+    )
     if rule.get("text"):
         add(f"   rule:        {rule['text']}")
     p = r.get("primary") or {}
-    add(f"   applied:     primary {p.get('outcome') or 'not classified'} "
+    add(
+        f"   applied:     primary {p.get('outcome') or 'not classified'} "
         f"(estimate {p.get('estimate')}, 95% interval [{p.get('ci_low')}, {p.get('ci_high')}], p {p.get('p_value')}, "
-        f"n {p.get('n')}) -> verdict {r.get('verdict')}{' (exploratory)' if r.get('exploratory') else ''}")
+        f"n {p.get('n')}) -> verdict {r.get('verdict')}{' (exploratory)' if r.get('exploratory') else ''}"
+    )
     add(f"   reason:      {r.get('verdict_reason')}")
     rb = r.get("robustness") or {}
     if rb:
-        add(f"   robustness:  {rb.get('n_supporting')} supporting, {rb.get('n_contradicting')} contradicting, "
+        add(
+            f"   robustness:  {rb.get('n_supporting')} supporting, {rb.get('n_contradicting')} contradicting, "
             f"{rb.get('n_neither')} neither, {rb.get('n_not_estimable')} not estimable of {rb.get('n_distinct')} "
-            f"distinct specifications ({rb.get('n_specs')} in all)")
+            f"distinct specifications ({rb.get('n_specs')} in all)"
+        )
     line = _registry_entry_line(root, cid)
-    add(f"   registry:    config/claims.yaml{f':{line}' if line else ''} (entry sha256 "
-        f"{r.get('registry_entry_sha256')})")
+    add(
+        f"   registry:    config/claims.yaml{f':{line}' if line else ''} (entry sha256 "
+        f"{r.get('registry_entry_sha256')})"
+    )
     revs = r.get("revisions") or []
     if revs:
         after = sum(1 for v in revs if v.get("after_results"))
         changed = [v["date"] for v in revs if v.get("affects_verdict")]
-        add(f"   revisions:   {len(revs)} ({after} after results were seen"
-            + (f"; the verdict changed in those of {', '.join(changed)}" if changed else "; none changed the verdict") + ")")
+        add(
+            f"   revisions:   {len(revs)} ({after} after results were seen"
+            + (f"; the verdict changed in those of {', '.join(changed)}" if changed else "; none changed the verdict")
+            + ")"
+        )
     add(f"   test:        {_test_location(root, r.get('test', '?'))}")
     add("")
     add("3. Primary specification")
@@ -303,10 +329,16 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
             now = sha256_file(proc / fname)
         except FileNotFoundError:
             now = None
-        state = ("matches the file now" if now == want else "MISSING now" if now is None else f"CHANGED: the file now has {now}")
+        state = (
+            "matches the file now"
+            if now == want
+            else "MISSING now"
+            if now is None
+            else f"CHANGED: the file now has {now}"
+        )
         add(f"   data/processed/{fname}  sha256 {want}  ({state})")
         add(f"     columns: {', '.join(cols)}")
-    for fname in (data.get("files") or []):
+    for fname in data.get("files") or []:
         add(f"   {fname} (file read by the test)")
     add("")
     add("6. Raw files (checksums, then origins)")
@@ -314,12 +346,16 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
     inputs = table_inputs()
     recorded_raw = _package_raw_records(root)
     files_used: dict[str, None] = {}
-    for t in (data.get("tables") or {}):
+    for t in data.get("tables") or {}:
         lineage = raw_lineage(t, inputs)
         vias = list(dict.fromkeys(v for v, _ in lineage if v != t))
-        add(f"   {t}.parquet <- " + (f"via the tables it is built from: {', '.join(vias)}" if vias else "cleaned from:"))
+        add(
+            f"   {t}.parquet <- " + (f"via the tables it is built from: {', '.join(vias)}" if vias else "cleaned from:")
+        )
         if t == "country_year":
-            add("     (the panel is built from all of these; the columns above come from some of them: analysis/panel.py)")
+            add(
+                "     (the panel is built from all of these; the columns above come from some of them: analysis/panel.py)"
+            )
         for via, relpath in lineage:
             files_used[relpath] = None
             sid, fname = relpath.split("/", 1)
@@ -331,9 +367,13 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
                 now = None
             state = "matches" if now == want else "MISSING" if now is None else f"DIFFERS: {now}"
             pkg = recorded_raw.get((via, relpath))
-            pkg_note = "" if pkg is None else "; datapackage.json: same" if pkg == want else f"; datapackage.json: {pkg}"
-            add(f"     data/raw/{relpath}  sha256 {want}  (on disk: {state}{pkg_note})"
-                + (f"  [via {via}]" if via != t else ""))
+            pkg_note = (
+                "" if pkg is None else "; datapackage.json: same" if pkg == want else f"; datapackage.json: {pkg}"
+            )
+            add(
+                f"     data/raw/{relpath}  sha256 {want}  (on disk: {state}{pkg_note})"
+                + (f"  [via {via}]" if via != t else "")
+            )
     add("   origins:")
     for relpath in files_used:
         sid, fname = relpath.split("/", 1)
@@ -343,11 +383,15 @@ def trace(target: str, root: Path = ROOT, recompute: bool = False) -> list[str]:
             continue
         f = src.file(fname)
         o = f.origin or {}
-        origin = f"{o.get('repository')} @ {o.get('commit')} : {o.get('path')}" if o.get("repository") else "none recorded"
+        origin = (
+            f"{o.get('repository')} @ {o.get('commit')} : {o.get('path')}" if o.get("repository") else "none recorded"
+        )
         if o.get("modified"):
             origin += f" (modified: {o['modified']})"
         add(f"     {relpath}: {src.title}, version {src.version}; cite @{src.citation}; terms: {src.terms}")
-        add(f"       from {origin}; url {f.url or 'none (see the note in config/sources.yaml)'}; publisher page {src.page}")
+        add(
+            f"       from {origin}; url {f.url or 'none (see the note in config/sources.yaml)'}; publisher page {src.page}"
+        )
     if recompute:
         from .recompute import recompute_claim
 
@@ -408,8 +452,13 @@ HELPER_FIELDS = {
     "estimate": ("primary.estimate", "primary.ci_low", "primary.ci_high", "primary.n"),
     "estimate_short": ("primary.estimate", "primary.ci_low", "primary.ci_high", "primary.p_value"),
     "interval": ("primary.ci_low", "primary.ci_high"),
-    "robustness": ("robustness.n_supporting", "robustness.n_contradicting", "robustness.n_neither",
-                   "robustness.n_not_estimable", "robustness.n_distinct"),
+    "robustness": (
+        "robustness.n_supporting",
+        "robustness.n_contradicting",
+        "robustness.n_neither",
+        "robustness.n_not_estimable",
+        "robustness.n_distinct",
+    ),
     "verdict": ("verdict",),
     "verdict_phrase": ("verdict", "verdict_basis", "exploratory", "revisions"),
     "verdict_sentence": ("verdict", "verdict_reason", "exploratory"),
@@ -419,9 +468,19 @@ HELPER_FIELDS = {
 }
 #: Helpers that take claim ids and read these fields of each.
 HELPER_IDS_FIELDS = {
-    "verdict_rows": ("verdict", "exploratory", "revisions", "primary.estimate", "primary.ci_low", "primary.ci_high",
-                     "primary.p_value", "primary.n", "robustness.n_supporting", "robustness.n_contradicting",
-                     "robustness.n_distinct"),
+    "verdict_rows": (
+        "verdict",
+        "exploratory",
+        "revisions",
+        "primary.estimate",
+        "primary.ci_low",
+        "primary.ci_high",
+        "primary.p_value",
+        "primary.n",
+        "robustness.n_supporting",
+        "robustness.n_contradicting",
+        "robustness.n_distinct",
+    ),
 }
 
 
@@ -586,7 +645,9 @@ class _Scanner:
                 return _ListOf((None, Ref("claim", "*"))), used
             return None, used | self.leaves(nav)
         args = [self.eval(a, env) for a in node.args]
-        kw_used = frozenset().union(*(self.consume(k.value, env) for k in node.keywords)) if node.keywords else frozenset()
+        kw_used = (
+            frozenset().union(*(self.consume(k.value, env) for k in node.keywords)) if node.keywords else frozenset()
+        )
         used = frozenset().union(*(a[1] for a in args)) if args else frozenset()
         used |= kw_used
         consts = [a[0].value if isinstance(a[0], _Const) else None for a in args]
@@ -594,24 +655,34 @@ class _Scanner:
             return Ref("claim", consts[0] if isinstance(consts[0], str) else "*"), used
         if name == "result_file" and args:
             arg = node.args[0]
-            ident = consts[0] if isinstance(consts[0], str) else (
-                ast.unparse(arg)[2:-1] if isinstance(arg, ast.JoinedStr) else "*")
+            ident = (
+                consts[0]
+                if isinstance(consts[0], str)
+                else (ast.unparse(arg)[2:-1] if isinstance(arg, ast.JoinedStr) else "*")
+            )
             return Ref("file", ident), used
         if name == "finding" and args:
             return Ref("file", "claims/findings.json", ("findings", str(consts[0] or "*"))), used
-        if name in HELPER_FIELDS and args and isinstance(args[0][0], Ref) and args[0][0].kind == "claim" \
-                and not args[0][0].path:
+        if (
+            name in HELPER_FIELDS
+            and args
+            and isinstance(args[0][0], Ref)
+            and args[0][0].kind == "claim"
+            and not args[0][0].path
+        ):
             base = args[0][0]
             refs = [Ref("claim", base.ident, tuple(f.split("."))) for f in HELPER_FIELDS[name]]
-            return None, used | frozenset(refs) | frozenset().union(*(self.leaves(a[0]) for a in args[1:])) \
-                if len(args) > 1 else used | frozenset(refs)
+            return None, used | frozenset(refs) | frozenset().union(*(self.leaves(a[0]) for a in args[1:])) if len(
+                args
+            ) > 1 else used | frozenset(refs)
         if name == "check_text" and len(args) >= 2 and isinstance(args[0][0], Ref) and args[0][0].kind == "claim":
             base = args[0][0]
             return None, used | {Ref("claim", base.ident, ("design_checks", str(consts[1] or "*"), "result"))}
         if name in HELPER_IDS_FIELDS:
             ids = self._ids_of(args[0][0]) if args else self.all_ids
-            return None, used | frozenset(Ref("claim", i, tuple(f.split("."))) for i in ids
-                                          for f in HELPER_IDS_FIELDS[name])
+            return None, used | frozenset(
+                Ref("claim", i, tuple(f.split("."))) for i in ids for f in HELPER_IDS_FIELDS[name]
+            )
         fn = env.get(name, (None, None))[0] if owner is None and name else None
         if isinstance(fn, _Func) and self.depth < 4:
             return None, used | self._call_local(fn.node, args, env)
@@ -636,8 +707,7 @@ class _Scanner:
     def _e_Lambda(self, node, env):
         return None, frozenset()
 
-    def run(self, body: list[ast.stmt], env: dict, collect: bool = False,
-            record=None) -> frozenset:
+    def run(self, body: list[ast.stmt], env: dict, collect: bool = False, record=None) -> frozenset:
         """Execute statements abstractly; return every leaf used (when `collect`), and report
         each top-level expression statement's uses through `record(used, lineno)`."""
         total: frozenset = frozenset()
@@ -681,8 +751,9 @@ class _Scanner:
                 continue
             if isinstance(st, (ast.With, ast.Try)):
                 inner = list(getattr(st, "body", [])) + [s for h in getattr(st, "handlers", []) for s in h.body]
-                total |= self.run(inner + list(getattr(st, "orelse", [])) + list(getattr(st, "finalbody", [])),
-                                  env, collect, record)
+                total |= self.run(
+                    inner + list(getattr(st, "orelse", [])) + list(getattr(st, "finalbody", [])), env, collect, record
+                )
                 continue
             total |= self.consume(st, env) if collect else frozenset()
         return total
@@ -718,6 +789,7 @@ def scan_document(path: Path, all_ids: list[str]) -> list[Use]:
                     if k not in seen:
                         seen.add(k)
                         uses.append(Use(f, path.name, sec, lineno))
+
         return rec
 
     i, in_yaml = 0, lines[:1] == ["---"]
@@ -737,10 +809,15 @@ def scan_document(path: Path, all_ids: list[str]) -> list[Use]:
             try:
                 tree = ast.parse(code)
             except SyntaxError as e:
-                raise DataError(f"cannot parse a code cell: {e.msg}", file=str(path), row=start + (e.lineno or 1)) from None
+                raise DataError(
+                    f"cannot parse a code cell: {e.msg}", file=str(path), row=start + (e.lineno or 1)
+                ) from None
             for st in tree.body:
-                sc.run([st], sc.env, record=lambda used, ln, _s=start, _sec=section, _st=st:
-                       record_at(_s + _st.lineno, _sec)(used))
+                sc.run(
+                    [st],
+                    sc.env,
+                    record=lambda used, ln, _s=start, _sec=section, _st=st: record_at(_s + _st.lineno, _sec)(used),
+                )
             i = j + 1
             continue
         m = _HEADING.match(line)
@@ -769,11 +846,17 @@ def format_list(uses: list[Use]) -> list[str]:
     """One line per field and place: claim fields first (traceable), then other result files."""
     claim = [u for u in uses if not u.field.startswith("file:")]
     other = [u for u in uses if u.field.startswith("file:")]
-    out = [f"# {len(claim)} uses of {len({u.field for u in claim})} claim result fields "
-           "(trace any with `r2p trace <FIELD>`)", "FIELD\tDOCUMENT\tSECTION\tLINE"]
+    out = [
+        f"# {len(claim)} uses of {len({u.field for u in claim})} claim result fields "
+        "(trace any with `r2p trace <FIELD>`)",
+        "FIELD\tDOCUMENT\tSECTION\tLINE",
+    ]
     out += [f"{u.field}\t{u.document}\t{u.section}\tline {u.line}" for u in claim]
     if other:
-        out += ["", f"# {len(other)} uses of other result files (not claim results; `r2p trace` does not follow them)",
-                "FIELD\tDOCUMENT\tSECTION\tLINE"]
+        out += [
+            "",
+            f"# {len(other)} uses of other result files (not claim results; `r2p trace` does not follow them)",
+            "FIELD\tDOCUMENT\tSECTION\tLINE",
+        ]
         out += [f"{u.field}\t{u.document}\t{u.section}\tline {u.line}" for u in other]
     return out

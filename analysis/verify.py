@@ -41,9 +41,14 @@ def _load_json(path: Path, problems: list[Mismatch]):
     return None
 
 
-def verify(root: str | Path = ".", raw: str = "data/raw", processed: str = "data/processed",
-           results: str = "results", output: str = "reports/_output",
-           registry: str | Path | None = None) -> tuple[list[Mismatch], int]:
+def verify(
+    root: str | Path = ".",
+    raw: str = "data/raw",
+    processed: str = "data/processed",
+    results: str = "results",
+    output: str = "reports/_output",
+    registry: str | Path | None = None,
+) -> tuple[list[Mismatch], int]:
     """Return (mismatches, number of files checked)."""
     from .io import sha256_file
     from .sources import REGISTRY_PATH, Verifier, all_files, load_registry
@@ -101,8 +106,12 @@ def verify(root: str | Path = ".", raw: str = "data/raw", processed: str = "data
                     except OSError:
                         continue  # reported under 1
                     if got != s["sha256"]:
-                        out.append(Mismatch(f"{raw}/{rel}", f"sha256 {got}, but {res['path']} was cleaned from "
-                                            f"{s['sha256']} (datapackage.json)"))
+                        out.append(
+                            Mismatch(
+                                f"{raw}/{rel}",
+                                f"sha256 {got}, but {res['path']} was cleaned from {s['sha256']} (datapackage.json)",
+                            )
+                        )
         if proc.is_dir():
             for p in sorted(proc.iterdir()):
                 if p.is_file() and not p.name.startswith(".") and p.name != "datapackage.json" and p.name not in listed:
@@ -120,8 +129,12 @@ def verify(root: str | Path = ".", raw: str = "data/raw", processed: str = "data
             if d is None:
                 out.append(Mismatch(f"{processed}/{name}", f"missing (an input of {rj.relative_to(root)})"))
             elif d != sha:
-                out.append(Mismatch(f"{rj.relative_to(root)}",
-                                    f"was computed from {name} with sha256 {sha}; the table now has {d} (rerun snakemake -c2)"))
+                out.append(
+                    Mismatch(
+                        f"{rj.relative_to(root)}",
+                        f"was computed from {name} with sha256 {sha}; the table now has {d} (rerun snakemake -c2)",
+                    )
+                )
 
     # 4. multi-file outputs: every file their indexes list
     for idx_name in ("figures/index-data.json", "figures/index-claims.json"):
@@ -138,12 +151,18 @@ def verify(root: str | Path = ".", raw: str = "data/raw", processed: str = "data
     manifest = res_dir / "brief-slugs.json"
     if manifest.exists():
         slugs = (_load_json(manifest, out) or {}).get("slugs", [])
-        for sub, exts in (("briefs", (".json",)), ("briefs-executed", (".json",)), ("briefs-rendered", (".html", ".pdf"))):
+        for sub, exts in (
+            ("briefs", (".json",)),
+            ("briefs-executed", (".json",)),
+            ("briefs-rendered", (".html", ".pdf")),
+        ):
             for s in slugs:
                 for e in exts:
                     checked += 1
                     if not (res_dir / sub / f"{s}{e}").is_file():
-                        out.append(Mismatch(f"{results}/{sub}/{s}{e}", f"missing (listed in {results}/brief-slugs.json)"))
+                        out.append(
+                            Mismatch(f"{results}/{sub}/{s}{e}", f"missing (listed in {results}/brief-slugs.json)")
+                        )
     pub = root / output / "briefs" / "index.json"
     if pub.exists():
         files = (_load_json(pub, out) or {}).get("files", {})

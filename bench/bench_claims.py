@@ -82,8 +82,10 @@ def main() -> None:
     processed = ROOT / "data" / "processed"
     claims = {k: v for k, v in load_claims(processed=processed).items() if not args.only or k in args.only}
     print(f"{os.cpu_count()} cores; times are the spec_curve call (best of {args.repeat})")
-    print(f"{'claim':6} {'specs':>5} {'fast s':>7} {'fast/s':>8} {'plain s':>8} {'plain/s':>8} {'speedup':>8} "
-          f"{'max rel diff':>13}")
+    print(
+        f"{'claim':6} {'specs':>5} {'fast s':>7} {'fast/s':>8} {'plain s':>8} {'plain/s':>8} {'speedup':>8} "
+        f"{'max rel diff':>13}"
+    )
     tf = tp = 0.0
     total = 0
     for cid, claim in claims.items():
@@ -94,7 +96,9 @@ def main() -> None:
         tf, tp, total = tf + f, tp + p, total + n
         print(f"{cid:6} {n:5d} {f:7.2f} {n / f:8.1f} {p:8.2f} {n / p:8.1f} {p / f:7.1f}x {max_rel_diff(cf, cp):13.1e}")
     print(f"{'all':6} {total:5d} {tf:7.2f} {total / tf:8.1f} {tp:8.2f} {total / tp:8.1f} {tp / tf:7.1f}x")
-    print(f"target: the fast path at least 20x the plain loop: {'met' if tp / tf >= 20 else 'NOT met'} ({tp / tf:.1f}x)")
+    print(
+        f"target: the fast path at least 20x the plain loop: {'met' if tp / tf >= 20 else 'NOT met'} ({tp / tf:.1f}x)"
+    )
 
     # the whole claims stage as the workflow runs it: one process per claim (`python -m analysis
     # claim`), curve tests and details included, two at a time as `snakemake -c2` runs them
@@ -104,8 +108,12 @@ def main() -> None:
 
     def one(cid: str, out: str) -> float:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "analysis", "claim", cid, "--processed", str(processed), "--out", out],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "analysis", "claim", cid, "--processed", str(processed), "--out", out],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         return time.perf_counter() - t0
 
     with tempfile.TemporaryDirectory() as out:
@@ -113,13 +121,19 @@ def main() -> None:
         with ThreadPoolExecutor(2) as ex:
             per = dict(zip(claims, ex.map(lambda c: one(c, out), claims)))
         wall = time.perf_counter() - t0
-    print("claims stage, one process per claim, 2 at a time (curve tests included): "
-          + ", ".join(f"{c} {s:.1f}s" for c, s in per.items()))
-    print(f"claims stage wall time: {wall:.1f} s for {len(claims)} claims; target under 120 s: "
-          f"{'met' if wall < 120 else 'NOT met'}")
+    print(
+        "claims stage, one process per claim, 2 at a time (curve tests included): "
+        + ", ".join(f"{c} {s:.1f}s" for c, s in per.items())
+    )
+    print(
+        f"claims stage wall time: {wall:.1f} s for {len(claims)} claims; target under 120 s: "
+        f"{'met' if wall < 120 else 'NOT met'}"
+    )
     ct = [c for c, cl in claims.items() if cl.curve_test is not None]
-    print(f"the specification-curve test covers: {', '.join(ct)} (the others have no null-draw function: "
-          "their curves would need every model refitted per resample)")
+    print(
+        f"the specification-curve test covers: {', '.join(ct)} (the others have no null-draw function: "
+        "their curves would need every model refitted per resample)"
+    )
 
 
 if __name__ == "__main__":

@@ -67,15 +67,30 @@ def engines(args) -> None:
         (tmp / "bin").mkdir()
         (tmp / "bin" / "quarto").symlink_to(quarto)
         env_q = dict(os.environ, PATH=f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}")
-        env_b = dict(os.environ, PATH=os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
-                                                       if not (Path(p) / "quarto").exists()))
+        env_b = dict(
+            os.environ,
+            PATH=os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "quarto").exists()),
+        )
         slug = "libya-2011"
         title = json.loads((ROOT / "results" / "briefs" / f"{slug}.json").read_text(encoding="utf-8"))["title"]
         from analysis.render import md_escape
 
-        docs = [("policy-paper", ["reports/policy-paper.qmd"]), ("appendix", ["reports/appendix.qmd"]),
-                (f"brief {slug}", ["reports/brief.qmd", "--output-name", slug, "-P", f"slug:{slug}",
-                                   "-M", f"title:{json.dumps(md_escape(title))}"])]
+        docs = [
+            ("policy-paper", ["reports/policy-paper.qmd"]),
+            ("appendix", ["reports/appendix.qmd"]),
+            (
+                f"brief {slug}",
+                [
+                    "reports/brief.qmd",
+                    "--output-name",
+                    slug,
+                    "-P",
+                    f"slug:{slug}",
+                    "-M",
+                    f"title:{json.dumps(md_escape(title))}",
+                ],
+            ),
+        ]
         import resource
         import statistics
 
@@ -87,25 +102,54 @@ def engines(args) -> None:
                 for engine, env in (("builtin", env_b), ("quarto", env_q)):
                     before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t = time.perf_counter()
-                    subprocess.run([sys.executable, "-m", "analysis", "render", *argv, "--to", "html,pdf", "--out-dir",
-                                    str(tmp / engine), "--engine", engine], cwd=ROOT, env=env, check=True,
-                                   capture_output=True)
+                    subprocess.run(
+                        [
+                            sys.executable,
+                            "-m",
+                            "analysis",
+                            "render",
+                            *argv,
+                            "--to",
+                            "html,pdf",
+                            "--out-dir",
+                            str(tmp / engine),
+                            "--engine",
+                            engine,
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        check=True,
+                        capture_output=True,
+                    )
                     times[engine].append(time.perf_counter() - t)
                     after = resource.getrusage(resource.RUSAGE_CHILDREN)
                     cpus[engine].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-            rows.append((name, {e: statistics.median(v) for e, v in times.items()},
-                         {e: statistics.median(v) for e, v in cpus.items()}))
+            rows.append(
+                (
+                    name,
+                    {e: statistics.median(v) for e, v in times.items()},
+                    {e: statistics.median(v) for e, v in cpus.items()},
+                )
+            )
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"quarto: {quarto}   cpus: {os.cpu_count()}   load average: {load:.1f}")
-        print(f"one `r2p render` process per document, HTML + PDF; median of {args.repeat} runs per engine "
-              "(wall seconds; CPU seconds of every process of the render):")
-        print(f"  {'document':<24}{'built-in':>10}{'quarto':>10}{'ratio':>8}{'CPU built-in':>14}{'CPU quarto':>12}{'ratio':>8}")
+        print(
+            f"one `r2p render` process per document, HTML + PDF; median of {args.repeat} runs per engine "
+            "(wall seconds; CPU seconds of every process of the render):"
+        )
+        print(
+            f"  {'document':<24}{'built-in':>10}{'quarto':>10}{'ratio':>8}{'CPU built-in':>14}{'CPU quarto':>12}{'ratio':>8}"
+        )
         for name, t, c in rows:
-            print(f"  {name:<24}{t['builtin']:>9.1f}s{t['quarto']:>9.1f}s{t['quarto'] / t['builtin']:>7.1f}x"
-                  f"{c['builtin']:>13.1f}s{c['quarto']:>11.1f}s{c['quarto'] / c['builtin']:>7.1f}x")
+            print(
+                f"  {name:<24}{t['builtin']:>9.1f}s{t['quarto']:>9.1f}s{t['quarto'] / t['builtin']:>7.1f}x"
+                f"{c['builtin']:>13.1f}s{c['quarto']:>11.1f}s{c['quarto'] / c['builtin']:>7.1f}x"
+            )
         worst = min(t["quarto"] / t["builtin"] for _, t, _ in rows)
-        print(f"target: built-in at least 7x faster per document (wall): {'met' if worst >= 7 else 'NOT met'} "
-              f"(lowest {worst:.1f}x)")
+        print(
+            f"target: built-in at least 7x faster per document (wall): {'met' if worst >= 7 else 'NOT met'} "
+            f"(lowest {worst:.1f}x)"
+        )
         if args.stage:
             print("the workflow's reports stage (briefs_execute, the two papers, every brief), snakemake -c2:")
             print("  (CPU seconds: user + system of every process of the stage; under load the wall time grows,")
@@ -117,8 +161,13 @@ def engines(args) -> None:
                 shutil.rmtree(ROOT / "reports" / "_output", ignore_errors=True)
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.perf_counter()
-                r = subprocess.run(["snakemake", "-c2", "reports", "--forcerun", "briefs_execute", "report"],
-                                   cwd=ROOT, env=env, capture_output=True, text=True)
+                r = subprocess.run(
+                    ["snakemake", "-c2", "reports", "--forcerun", "briefs_execute", "report"],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
                 stage[engine] = time.perf_counter() - t
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -142,8 +191,11 @@ def main() -> None:
         return engines(args)
 
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import analysis.render, jupyter_client.manager, typst, vl_convert, yaml, pypandoc"],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import analysis.render, jupyter_client.manager, typst, vl_convert, yaml, pypandoc"],
+        cwd=ROOT,
+        check=True,
+    )
     imports = time.perf_counter() - t
 
     from analysis import render as R
@@ -185,16 +237,31 @@ def main() -> None:
         frozen_exec = time.perf_counter() - t
         t = time.perf_counter()
         for doc, params, name in jobs:
-            cmd = [sys.executable, "-m", "analysis", "render", str(doc), "--to", "html,pdf", "--out-dir",
-                   str(out / "thawed"), "--output-name", name, "--frozen", str(out / "frozen" / f"{name}.json")]
+            cmd = [
+                sys.executable,
+                "-m",
+                "analysis",
+                "render",
+                str(doc),
+                "--to",
+                "html,pdf",
+                "--out-dir",
+                str(out / "thawed"),
+                "--output-name",
+                name,
+                "--frozen",
+                str(out / "frozen" / f"{name}.json"),
+            ]
             for k, v in params.items():
                 cmd += ["-P", f"{k}:{v!r}" if isinstance(v, str) else f"{k}:{v}"]
             subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
         thawed = time.perf_counter() - t
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"document: {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc}   "
-          f"cpus: {os.cpu_count()}   load average: {load:.1f}")
+    print(
+        f"document: {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc}   "
+        f"cpus: {os.cpu_count()}   load average: {load:.1f}"
+    )
     print(f"vega bundle        {bundle:7.2f} s  ({'cached' if cached else 'built now, cached for next time'})")
     print(f"driver imports     {imports:7.2f} s")
     print(f"kernel start       {start:7.2f} s")
@@ -202,10 +269,16 @@ def main() -> None:
     print(f"warm render        {warm:7.2f} s  HTML + PDF")
     print(f"warm HTML only     {warm_html:7.2f} s")
     print(f"warm PDF only      {warm_pdf:7.2f} s")
-    print(f"{args.n} briefs {'':>8}{many:7.2f} s  ({many / max(args.n, 1):.2f} s per brief, HTML + PDF, one kernel incl. its start)")
-    print(f"{args.n} executions {'':>4}{frozen_exec:7.2f} s  (one kernel incl. its start, outputs frozen, no conversion)")
-    print(f"{args.n} conversions {'':>3}{thawed:7.2f} s  ({thawed / max(args.n, 1):.2f} s per brief: one process each, "
-          "from the frozen record, HTML + PDF, sequential)")
+    print(
+        f"{args.n} briefs {'':>8}{many:7.2f} s  ({many / max(args.n, 1):.2f} s per brief, HTML + PDF, one kernel incl. its start)"
+    )
+    print(
+        f"{args.n} executions {'':>4}{frozen_exec:7.2f} s  (one kernel incl. its start, outputs frozen, no conversion)"
+    )
+    print(
+        f"{args.n} conversions {'':>3}{thawed:7.2f} s  ({thawed / max(args.n, 1):.2f} s per brief: one process each, "
+        "from the frozen record, HTML + PDF, sequential)"
+    )
 
 
 if __name__ == "__main__":

@@ -72,12 +72,16 @@ def main() -> int:
         print(f"no benchmark files under {args.benchmarks}: run `snakemake -c2 --forceall` first", file=sys.stderr)
         return 2
     measured = measure(args.benchmarks)
-    print(f"{'rule':24} {'jobs':>4} {'peak RSS MB':>11} {'max s':>7} {'sum s':>7} {'CPU':>5}"
-          f" | {'threads':>7} {'mem_mb':>6} {'runtime min':>11}")
+    print(
+        f"{'rule':24} {'jobs':>4} {'peak RSS MB':>11} {'max s':>7} {'sum s':>7} {'CPU':>5}"
+        f" | {'threads':>7} {'mem_mb':>6} {'runtime min':>11}"
+    )
     for rule, m in sorted(measured.items()):
         d = declared(m)
-        print(f"{rule:24} {m['jobs']:4d} {m['max_rss_mb']:11.0f} {m['max_s']:7.1f} {m['sum_s']:7.1f} {m['max_cpu']:5.2f}"
-              f" | {d['threads']:7d} {d['mem_mb']:6d} {d['runtime']:11d}")
+        print(
+            f"{rule:24} {m['jobs']:4d} {m['max_rss_mb']:11.0f} {m['max_s']:7.1f} {m['sum_s']:7.1f} {m['max_cpu']:5.2f}"
+            f" | {d['threads']:7d} {d['mem_mb']:6d} {d['runtime']:11d}"
+        )
     if args.write:
         lines = [
             "# Threads, memory (MB) and wall time (minutes) each rule declares (rules/common.smk), from the",
@@ -88,8 +92,10 @@ def main() -> int:
         ]
         for rule, m in sorted(measured.items()):
             d = declared(m)
-            lines.append(f"  {rule}: {{threads: {d['threads']}, mem_mb: {d['mem_mb']}, runtime: {d['runtime']}}}"
-                         f"  # {m['jobs']:.0f} jobs, peak RSS {m['max_rss_mb']:.0f} MB, longest {m['max_s']:.1f} s")
+            lines.append(
+                f"  {rule}: {{threads: {d['threads']}, mem_mb: {d['mem_mb']}, runtime: {d['runtime']}}}"
+                f"  # {m['jobs']:.0f} jobs, peak RSS {m['max_rss_mb']:.0f} MB, longest {m['max_s']:.1f} s"
+            )
         tmp = args.output.with_suffix(".yaml.tmp")
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tmp.replace(args.output)

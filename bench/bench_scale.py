@@ -38,9 +38,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 # runs a command and prints the largest resident set (MB) of any process in its tree
-_MEASURE = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
-            "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.stderr); "
-            "sys.exit(rc)")
+_MEASURE = (
+    "import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
+    "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.stderr); "
+    "sys.exit(rc)"
+)
 
 
 def scaled_registry(src: Path, k: int, grow: str, only: list[str] | None) -> dict:
@@ -63,8 +65,12 @@ def scaled_registry(src: Path, k: int, grow: str, only: list[str] | None) -> dic
 
 
 def checkout_copy(dest: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, check=True).stdout.split(b"\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
     for f in files:
         if not f:
             continue
@@ -129,26 +135,38 @@ def main() -> int:
         rows = []
         for k in args.factors:
             reg = copy / "config" / f"claims-scale-{args.grow}-{k}.yaml"
-            reg.write_text(yaml.safe_dump(scaled_registry(ROOT / "config" / "claims.yaml", k, args.grow, args.only),
-                                          sort_keys=False, allow_unicode=True), encoding="utf-8")
+            reg.write_text(
+                yaml.safe_dump(
+                    scaled_registry(ROOT / "config" / "claims.yaml", k, args.grow, args.only),
+                    sort_keys=False,
+                    allow_unicode=True,
+                ),
+                encoding="utf-8",
+            )
             for mode in args.modes:
                 r = run(copy, mode, reg, env)
                 rows.append((k, mode, r))
-                print(f"  {k:>4}x {mode:6} {r['wall']:8.1f} s  {r['jobs']:5d} claim jobs  {r['specs']:7d} specs"
-                      f"  {r['resamples']:8d} resamples  largest process {r['maxrss']:6.0f} MB  largest job {r['job_rss']:6.0f} MB",
-                      flush=True)
+                print(
+                    f"  {k:>4}x {mode:6} {r['wall']:8.1f} s  {r['jobs']:5d} claim jobs  {r['specs']:7d} specs"
+                    f"  {r['resamples']:8d} resamples  largest process {r['maxrss']:6.0f} MB  largest job {r['job_rss']:6.0f} MB",
+                    flush=True,
+                )
     finally:
         if cluster.exists():
             subprocess.run([str(ROOT / "cluster" / "slurm.sh"), "down", str(cluster)])
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\nThe claims stage as the work grows ({args.grow}; {'claims ' + ' '.join(args.only) if args.only else 'every claim'}):")
+    print(
+        f"\nThe claims stage as the work grows ({args.grow}; {'claims ' + ' '.join(args.only) if args.only else 'every claim'}):"
+    )
     print(f"{'factor':>6} {'mode':6} {'seconds':>8} {'x time':>7} {'specs':>7} {'s per 1k specs':>14} {'peak MB':>8}")
     base = {mode: r for k, mode, r in rows if k == min(args.factors)}
     for k, mode, r in rows:
         grow_t = r["wall"] / base[mode]["wall"]
-        print(f"{k:>6} {mode:6} {r['wall']:8.1f} {grow_t:7.2f} {r['specs']:7d} {1000 * r['wall'] / max(1, r['specs']):14.2f}"
-              f" {max(r['maxrss'], r['job_rss']):8.0f}")
+        print(
+            f"{k:>6} {mode:6} {r['wall']:8.1f} {grow_t:7.2f} {r['specs']:7d} {1000 * r['wall'] / max(1, r['specs']):14.2f}"
+            f" {max(r['maxrss'], r['job_rss']):8.0f}"
+        )
     return 0
 
 

@@ -51,8 +51,14 @@ CONTROLS = {"none": [], "base": ["c1", "c2"], "mid": ["c1", "c2", "c3"], "full":
 OUTCOMES = ["y_a", "y_b", "y_c"]
 TREATMENTS = ["d", "d_lag"]
 CLUSTERS = ["country", "region"]
-PERIODS = {"1950-69": (1950, 1969), "1970-89": (1970, 1989), "1990-04": (1990, 2004),
-           "2005-16": (2005, 2016), "1950-89": (1950, 1989), "1990-16": (1990, 2016)}
+PERIODS = {
+    "1950-69": (1950, 1969),
+    "1970-89": (1970, 1989),
+    "1990-04": (1990, 2004),
+    "2005-16": (2005, 2016),
+    "1950-89": (1950, 1989),
+    "1990-16": (1990, 2016),
+}
 P0 = [0.05, 0.10]
 
 
@@ -89,18 +95,41 @@ def sample_mask(df: pd.DataFrame, s: str) -> np.ndarray:
     }[s]
 
 
-LOGIT_DIMS = {"sample": SAMPLES, "controls": list(CONTROLS), "outcome": OUTCOMES,
-              "treatment": TREATMENTS, "cluster": CLUSTERS}
+LOGIT_DIMS = {
+    "sample": SAMPLES,
+    "controls": list(CONTROLS),
+    "outcome": OUTCOMES,
+    "treatment": TREATMENTS,
+    "cluster": CLUSTERS,
+}
 TWO_DIMS = {"sample": SAMPLES, "outcome": OUTCOMES, "period": list(PERIODS), "treatment": TREATMENTS}
 SHARE_DIMS = {"sample": SAMPLES, "outcome": OUTCOMES, "period": list(PERIODS), "p0": P0}
 #: the registry's decision rule (analysis.claims.decision), with the bounds a synthetic claim would
 #: declare: an estimate (log-odds ratio, risk difference, share minus p0 via p) wholly above 0 supports
-BENCH_CLAIM = Claim("BENCH1", {"min_n": 1, "decision": {"support": {"above": 0.0}, "contradict": {"below": 0.0}},
-                               "decided_by": {"statistic": "interval", "test": "95% interval"},
-                               "primary": {}, "specifications": {}}, 0.05, 0.8)
-SHARE_CLAIM = Claim("BENCH2", {"min_n": 1, "decision": {"support": {"above": 0.0}, "contradict": {"below": 0.0}},
-                               "decided_by": {"statistic": "p_value", "test": "exact binomial (greater)"},
-                               "primary": {}, "specifications": {}}, 0.05, 0.8)
+BENCH_CLAIM = Claim(
+    "BENCH1",
+    {
+        "min_n": 1,
+        "decision": {"support": {"above": 0.0}, "contradict": {"below": 0.0}},
+        "decided_by": {"statistic": "interval", "test": "95% interval"},
+        "primary": {},
+        "specifications": {},
+    },
+    0.05,
+    0.8,
+)
+SHARE_CLAIM = Claim(
+    "BENCH2",
+    {
+        "min_n": 1,
+        "decision": {"support": {"above": 0.0}, "contradict": {"below": 0.0}},
+        "decided_by": {"statistic": "p_value", "test": "exact binomial (greater)"},
+        "primary": {},
+        "specifications": {},
+    },
+    0.05,
+    0.8,
+)
 
 
 def decide(curve: pd.DataFrame, claim: Claim = BENCH_CLAIM) -> pd.DataFrame:
@@ -111,19 +140,26 @@ def decide(curve: pd.DataFrame, claim: Claim = BENCH_CLAIM) -> pd.DataFrame:
 # ------------------------------------------------------------------ plain loop
 
 
-def baseline(df: pd.DataFrame, logit_engine: str = "glm",
-             families=("logit", "2x2", "share")) -> dict[str, pd.DataFrame]:
+def baseline(
+    df: pd.DataFrame, logit_engine: str = "glm", families=("logit", "2x2", "share")
+) -> dict[str, pd.DataFrame]:
     def logit(sample, controls, outcome, treatment, cluster):
         sub = df[sample_mask(df, sample)]
         X = sm.add_constant(sub[[treatment] + CONTROLS[controls]])
         if logit_engine == "glm":
             r = sm.GLM(sub[outcome], X, family=sm.families.Binomial()).fit(
-                cov_type="cluster", cov_kwds={"groups": sub[cluster]})
+                cov_type="cluster", cov_kwds={"groups": sub[cluster]}
+            )
         else:
             r = sm.Logit(sub[outcome], X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": sub[cluster]})
         lo, hi = r.conf_int().loc[treatment]
-        return {"estimate": r.params[treatment], "ci_low": lo, "ci_high": hi,
-                "p_value": r.pvalues[treatment], "n": int(r.nobs)}
+        return {
+            "estimate": r.params[treatment],
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": r.pvalues[treatment],
+            "n": int(r.nobs),
+        }
 
     def two(sample, outcome, period, treatment):
         y0, y1 = PERIODS[period]
@@ -174,14 +210,15 @@ def fast(df: pd.DataFrame, families=("logit", "2x2", "share")) -> dict[str, pd.D
         def build():
             m = mask(sample)
             names = [treatment] + CONTROLS[controls]
-            return S.LogitData(M[m, col[outcome]], M[m][:, [col[c] for c in names]],
-                               clusterings(sample), names=names)
+            return S.LogitData(M[m, col[outcome]], M[m][:, [col[c] for c in names]], clusterings(sample), names=names)
+
         return cache.get(("logit", sample, controls, outcome, treatment), build).fit(treatment, cluster=cluster)
 
     def period_mask(sample, period):
         def build():
             y0, y1 = PERIODS[period]
             return mask(sample) & (year >= y0) & (year <= y1)
+
         return cache.get(("pm", sample, period), build)
 
     def two(grid):
@@ -195,8 +232,17 @@ def fast(df: pd.DataFrame, families=("logit", "2x2", "share")) -> dict[str, pd.D
         rd, lo, hi = S.newcombe_diff_ci_many(a, n1, c, n2)
         p = S.fisher_p_many(a, n1 - a, c, n2 - c)
         reason = np.where((n1 == 0) | (n2 == 0), "a group is empty", None)
-        return pd.DataFrame({"estimate": rd, "ci_low": lo, "ci_high": hi, "p_value": p, "n": n1 + n2,
-                             "method": "risk difference, Newcombe interval; Fisher exact p", "reason": reason})
+        return pd.DataFrame(
+            {
+                "estimate": rd,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
+                "n": n1 + n2,
+                "method": "risk difference, Newcombe interval; Fisher exact p",
+                "reason": reason,
+            }
+        )
 
     def share(grid):
         k, n = np.empty(len(grid), np.int64), np.empty(len(grid), np.int64)
@@ -207,9 +253,17 @@ def fast(df: pd.DataFrame, families=("logit", "2x2", "share")) -> dict[str, pd.D
         pv = S.binom_test_many(k, n, grid["p0"].to_numpy(dtype=float), "greater")
         with np.errstate(invalid="ignore", divide="ignore"):
             est = k / n
-        return pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi, "p_value": pv, "n": n,
-                             "method": "share, Clopper-Pearson; exact binomial (greater)",
-                             "reason": np.where(n == 0, "n = 0", None)})
+        return pd.DataFrame(
+            {
+                "estimate": est,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": pv,
+                "n": n,
+                "method": "share, Clopper-Pearson; exact binomial (greater)",
+                "reason": np.where(n == 0, "n = 0", None),
+            }
+        )
 
     out: dict = {"_cache": cache}
     if "logit" in families:
@@ -240,17 +294,21 @@ def main() -> None:
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     df = make_panel(args.seed)
-    n_specs = {k: int(np.prod([len(v) for v in d.values()]))
-               for k, d in (("logit", LOGIT_DIMS), ("2x2", TWO_DIMS), ("share", SHARE_DIMS))}
+    n_specs = {
+        k: int(np.prod([len(v) for v in d.values()]))
+        for k, d in (("logit", LOGIT_DIMS), ("2x2", TWO_DIMS), ("share", SHARE_DIMS))
+    }
     total = sum(n_specs.values())
     try:
         load = " load avg {:.1f} {:.1f} {:.1f};".format(*os.getloadavg())
     except OSError:  # pragma: no cover
         load = ""
-    print(f"python {platform.python_version()}, numpy {np.__version__}, statsmodels {sm.__version__}; "
-          f"cpus {os.cpu_count()};{load} panel {len(df)} rows, {df['country'].nunique()} clusters; "
-          f"{total} specs {n_specs}; single process; "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, statsmodels {sm.__version__}; "
+        f"cpus {os.cpu_count()};{load} panel {len(df)} rows, {df['country'].nunique()} clusters; "
+        f"{total} specs {n_specs}; single process; "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    )
 
     fast(df)  # warm-up: imports and first-call overheads
     baseline(df, "glm", ("2x2",))
@@ -286,14 +344,20 @@ def main() -> None:
         ("2x2 + share specs", total - k, g["loop_o"], g["loop_o"], g["fast_o"]),
     ]
     print("\nwall-clock:")
-    print(f"{'':18s} {'specs':>5s} | {'loop, GLM':>16s} | {'loop, sm.Logit':>16s} | {'fast path':>16s} | "
-          "speed-up vs loop GLM / sm.Logit")
+    print(
+        f"{'':18s} {'specs':>5s} | {'loop, GLM':>16s} | {'loop, sm.Logit':>16s} | {'fast path':>16s} | "
+        "speed-up vs loop GLM / sm.Logit"
+    )
     for name, n, a, b, c in rows:
-        print(f"{name:18s} {n:5d} | {a:6.2f} s {n / a:6.1f}/s | {b:6.2f} s {n / b:6.1f}/s | "
-              f"{c:6.2f} s {n / c:6.1f}/s | {a / c:5.1f}x / {b / c:5.1f}x")
-    print("\n(loop: pandas subset + one statsmodels/scipy call per spec; its logit part uses GLM or sm.Logit, "
-          "its 2x2/share part is the same scipy/statsmodels code in both columns; whole-curve loop times are "
-          "the sums of the family times; fast path best of --repeats, loops best of --loop-repeats)")
+        print(
+            f"{name:18s} {n:5d} | {a:6.2f} s {n / a:6.1f}/s | {b:6.2f} s {n / b:6.1f}/s | "
+            f"{c:6.2f} s {n / c:6.1f}/s | {a / c:5.1f}x / {b / c:5.1f}x"
+        )
+    print(
+        "\n(loop: pandas subset + one statsmodels/scipy call per spec; its logit part uses GLM or sm.Logit, "
+        "its 2x2/share part is the same scipy/statsmodels code in both columns; whole-curve loop times are "
+        "the sums of the family times; fast path best of --repeats, loops best of --loop-repeats)"
+    )
     c = F["_cache"]
     print(f"fast-path cache for the whole curve: {len(c)} entries, {c.hits} hits")
 
@@ -301,12 +365,17 @@ def main() -> None:
     for fam in ("logit", "2x2", "share"):
         f, b = F[fam], B[fam]
         ok = f["reason"].isna().to_numpy()
-        diffs = {col: float(np.nanmax(np.abs(f.loc[ok, col].to_numpy(float) - b.loc[ok, col].to_numpy(float))))
-                 for col in ("estimate", "ci_low", "ci_high", "p_value")}
+        diffs = {
+            col: float(np.nanmax(np.abs(f.loc[ok, col].to_numpy(float) - b.loc[ok, col].to_numpy(float))))
+            for col in ("estimate", "ci_low", "ci_high", "p_value")
+        }
         same_sup = bool((f.loc[ok, "outcome"] == b.loc[ok, "outcome"]).all())
-        print(f"  {fam:5s} " + "  ".join(f"{k} {v:.1e}" for k, v in diffs.items())
-              + f"  classifications identical: {same_sup}; fast inconclusive {int((~ok).sum())}, "
-              f"loop errors {int(b['error'].notna().sum())}")
+        print(
+            f"  {fam:5s} "
+            + "  ".join(f"{k} {v:.1e}" for k, v in diffs.items())
+            + f"  classifications identical: {same_sup}; fast inconclusive {int((~ok).sum())}, "
+            f"loop errors {int(b['error'].notna().sum())}"
+        )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 def run(cwd: Path, *args: str, env: dict | None = None) -> float:
     t = time.perf_counter()
-    res = subprocess.run(["snakemake", "-c2", *args], cwd=cwd, capture_output=True, text=True,
-                         env=dict(os.environ, **(env or {})))
+    res = subprocess.run(
+        ["snakemake", "-c2", *args], cwd=cwd, capture_output=True, text=True, env=dict(os.environ, **(env or {}))
+    )
     dt = time.perf_counter() - t
     if res.returncode != 0:
         sys.exit(f"snakemake failed in {cwd}:\n{(res.stdout + res.stderr)[-3000:]}")
@@ -63,9 +64,11 @@ def n_jobs(cwd: Path) -> int:
 def trivial_workflow(n: int, d: Path) -> Path:
     """A Snakefile with n jobs: n-1 independent `touch` jobs and one that gathers them."""
     (d / "Snakefile").write_text(
-        f'N = {n - 1}\n'
+        f"N = {n - 1}\n"
         'rule all:\n    input: expand("out/{i}.txt", i=range(N))\n'
-        'rule one:\n    output: "out/{i}.txt"\n    shell: "touch {output}"\n', encoding="utf-8")
+        'rule one:\n    output: "out/{i}.txt"\n    shell: "touch {output}"\n',
+        encoding="utf-8",
+    )
     return d
 
 
@@ -88,9 +91,18 @@ def clean_copy(dest: Path, rev: str | None = None) -> Path:
 
 
 #: outputs added by issue 17 (resolution texts, their coding and validation, meetings and outcomes)
-COUNCIL = [f"data/processed/{t}.parquet" for t in (
-    "unsc_resolutions", "unsc_resolution_date_report", "unsc_resolutions_coded", "unsc_meetings", "unsc_outcomes",
-    "unsc_outcome_vetoes", "unsc_meetings_join_report")] + ["data/processed/unsc_coding_validation.csv"]
+COUNCIL = [
+    f"data/processed/{t}.parquet"
+    for t in (
+        "unsc_resolutions",
+        "unsc_resolution_date_report",
+        "unsc_resolutions_coded",
+        "unsc_meetings",
+        "unsc_outcomes",
+        "unsc_outcome_vetoes",
+        "unsc_meetings_join_report",
+    )
+] + ["data/processed/unsc_coding_validation.csv"]
 #: the four sources added to the mirror for issues 17 and 18, the tables cleaned from them, and
 #: the claims that read them (Council: AC1, LB2, RO1; GED: MH7; ODA: PC1)
 NEW_SOURCES = ("unsc-resolutions", "unsc-meetings", "ucdp-ged-21.1-precise", "wdi-oda")
@@ -124,8 +136,10 @@ def new_sources() -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     load = os.getloadavg()[0]
-    print(f"the four new sources (fetch, verify, clean: {len(NEW_TABLES)} tables) and their {len(NEW_CLAIMS)} claims,"
-          f" rebuilt alone at -c2: {wall:6.1f} s wall, {cpu:6.1f} s CPU (load average {load:.1f} at the end)")
+    print(
+        f"the four new sources (fetch, verify, clean: {len(NEW_TABLES)} tables) and their {len(NEW_CLAIMS)} claims,"
+        f" rebuilt alone at -c2: {wall:6.1f} s wall, {cpu:6.1f} s CPU (load average {load:.1f} at the end)"
+    )
 
 
 def cold_ab(argv: list[str]) -> None:
@@ -146,7 +160,7 @@ def cold_ab(argv: list[str]) -> None:
     cpu: dict[str, list[float]] = {args.a: [], args.b: []}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
-            for rev in ((args.a, args.b) if i % 2 == 0 else (args.b, args.a)):
+            for rev in (args.a, args.b) if i % 2 == 0 else (args.b, args.a):
                 wd = clean_copy(Path(tmp) / f"{rev}-{i}", rev)
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = run(wd, env=env)
@@ -154,17 +168,22 @@ def cold_ab(argv: list[str]) -> None:
                 c = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 wall[rev].append(t)
                 cpu[rev].append(c)
-                print(f"  run {i + 1}, {rev}: {t:6.1f} s wall, {c:6.1f} s CPU, {n_jobs(wd)} jobs, "
-                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
+                print(
+                    f"  run {i + 1}, {rev}: {t:6.1f} s wall, {c:6.1f} s CPU, {n_jobs(wd)} jobs, "
+                    f"load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
                 shutil.rmtree(wd, ignore_errors=True)
     # each round's two builds ran back to back: their ratio is the least disturbed by load changes
     for i, (wa, wb, ca_, cb_) in enumerate(zip(wall[args.a], wall[args.b], cpu[args.a], cpu[args.b]), 1):
         print(f"  round {i}: {args.b} / {args.a}: wall {(wb / wa - 1) * 100:+.1f}%, CPU {(cb_ / ca_ - 1) * 100:+.1f}%")
     ma, mb = (statistics.median(wall[r]) for r in (args.a, args.b))
     ca, cb = (statistics.median(cpu[r]) for r in (args.a, args.b))
-    print(f"cold build from the mirror, median of {args.repeat}: {args.a} {ma:.1f} s ({ca:.1f} CPU-s), "
-          f"{args.b} {mb:.1f} s ({cb:.1f} CPU-s): {args.b} takes {(mb / ma - 1) * 100:+.1f}% wall, "
-          f"{(cb / ca - 1) * 100:+.1f}% CPU")
+    print(
+        f"cold build from the mirror, median of {args.repeat}: {args.a} {ma:.1f} s ({ca:.1f} CPU-s), "
+        f"{args.b} {mb:.1f} s ({cb:.1f} CPU-s): {args.b} takes {(mb / ma - 1) * 100:+.1f}% wall, "
+        f"{(cb / ca - 1) * 100:+.1f}% CPU"
+    )
 
 
 def main() -> None:
@@ -201,8 +220,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         triv = trivial_workflow(jobs, Path(tmp))
         run(triv)
-        modes = {"with": lambda: run(ROOT), "cold": cold_cache,
-                 "without": lambda: run(ROOT, env={"R2P_BENCH_NO_REVERIFY": "1"}), "floor": lambda: run(triv)}
+        modes = {
+            "with": lambda: run(ROOT),
+            "cold": cold_cache,
+            "without": lambda: run(ROOT, env={"R2P_BENCH_NO_REVERIFY": "1"}),
+            "floor": lambda: run(triv),
+        }
         times: dict[str, list[float]] = {k: [] for k in modes}
         for _ in range(args.repeat):  # interleaved, so that load changes hit every mode alike
             for k, f in modes.items():
@@ -219,15 +242,21 @@ def main() -> None:
         guard.incomplete_sets(ROOT)
     checks = (time.perf_counter() - t) / 20
     print(f"no-op rerun, best of {args.repeat} ({jobs} jobs in the DAG):")
-    print(f"  with re-verification (cached signatures): {with_v:6.2f} s  ({(with_v / without - 1) * 100:+.1f}% vs without)")
-    print(f"  with re-verification, cold cache:         {cold_v:6.2f} s  ({(cold_v / without - 1) * 100:+.1f}% vs without)")
+    print(
+        f"  with re-verification (cached signatures): {with_v:6.2f} s  ({(with_v / without - 1) * 100:+.1f}% vs without)"
+    )
+    print(
+        f"  with re-verification, cold cache:         {cold_v:6.2f} s  ({(cold_v / without - 1) * 100:+.1f}% vs without)"
+    )
     print(f"  without re-verification:                  {without:6.2f} s")
     print(f"  trivial workflow, {jobs} touch jobs:        {floor:6.2f} s  (Snakemake's own floor)")
     print(f"  the re-verification checks alone (cached): {checks * 1000:6.1f} ms")
 
     if args.cold:
         with tempfile.TemporaryDirectory() as tmp:
-            for label, rev in [("this checkout", None)] + ([(f"baseline {args.baseline}", args.baseline)] if args.baseline else []):
+            for label, rev in [("this checkout", None)] + (
+                [(f"baseline {args.baseline}", args.baseline)] if args.baseline else []
+            ):
                 wd = clean_copy(Path(tmp) / (rev or "head"), rev)
                 t = run(wd)
                 print(f"cold build from the mirror ({label}): {t:6.1f} s")

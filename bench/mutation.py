@@ -98,8 +98,16 @@ def tally(paths: list[str], only: list[str] | None = None) -> list[dict]:
                 survivors.append(key)
         n = len(codes) - c["not_run"]  # mutants tested
         score = 100.0 * (c["killed"] + c["timeout"]) / n if n else float("nan")
-        rows.append({"module": path, "mutants": n, **{k: c[k] for k in ("killed", "survived", "timeout", "other", "not_run")},
-                     "score": score, "survivors": sorted(survivors), "unrun": sorted(unrun)})
+        rows.append(
+            {
+                "module": path,
+                "mutants": n,
+                **{k: c[k] for k in ("killed", "survived", "timeout", "other", "not_run")},
+                "score": score,
+                "survivors": sorted(survivors),
+                "unrun": sorted(unrun),
+            }
+        )
     return rows
 
 
@@ -108,12 +116,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("modules", nargs="*", help=f"short names ({', '.join(MODULES)}) or paths; default all")
     ap.add_argument("--report", action="store_true", help="print the last figures without running mutmut")
     ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants' names")
-    ap.add_argument("--rerun-survivors", action="store_true",
-                    help="re-run only the mutants that survived the last run (after adding tests)")
-    ap.add_argument("--resume", action="store_true",
-                    help="run only the mutants of these modules that have not been run yet")
-    ap.add_argument("--only", action="append", metavar="GLOB",
-                    help="only the mutants whose names match (e.g. 'analysis.stats.exact.x_fisher_p_many*'); repeatable")
+    ap.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="re-run only the mutants that survived the last run (after adding tests)",
+    )
+    ap.add_argument(
+        "--resume", action="store_true", help="run only the mutants of these modules that have not been run yet"
+    )
+    ap.add_argument(
+        "--only",
+        action="append",
+        metavar="GLOB",
+        help="only the mutants whose names match (e.g. 'analysis.stats.exact.x_fisher_p_many*'); repeatable",
+    )
     args = ap.parse_args(argv)
     paths = [p for m in (args.modules or MODULES) for p in _module_paths(m)]
 
@@ -153,11 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = tally(paths, args.only)
     if args.only:
         print("only the mutants matching: " + ", ".join(args.only))
-    print(f"{'module':32} {'mutants':>7} {'killed':>7} {'survived':>8} {'timeout':>7} {'other':>5} {'score':>7}"
-          f" {'not run':>7}")
+    print(
+        f"{'module':32} {'mutants':>7} {'killed':>7} {'survived':>8} {'timeout':>7} {'other':>5} {'score':>7}"
+        f" {'not run':>7}"
+    )
     for r in rows:
-        print(f"{r['module']:32} {r['mutants']:7d} {r['killed']:7d} {r['survived']:8d} {r['timeout']:7d} "
-              f"{r['other']:5d} {r['score']:6.1f}% {r['not_run']:7d}")
+        print(
+            f"{r['module']:32} {r['mutants']:7d} {r['killed']:7d} {r['survived']:8d} {r['timeout']:7d} "
+            f"{r['other']:5d} {r['score']:6.1f}% {r['not_run']:7d}"
+        )
     if args.survivors:
         for r in rows:
             for s in r["survivors"]:

@@ -48,7 +48,6 @@ def table(raw_root):
     return get
 
 
-
 @pytest.fixture(scope="session")
 def processed_dir(table, tmp_path_factory) -> Path:
     """A data/processed-like directory with the cleaned tables the panel needs."""
@@ -80,8 +79,14 @@ def assert_plain_loop_equal(claim, processed, fast_curve):
         _, plain = run_claim(claim, processed)
     assert list(plain["spec_id"]) == list(fast_curve["spec_id"])
     for col in ("estimate", "ci_low", "ci_high", "p_value"):
-        np.testing.assert_allclose(plain[col].to_numpy(float), fast_curve[col].to_numpy(float),
-                                   rtol=5e-5, atol=1e-12, equal_nan=True, err_msg=f"{claim.id} {col}")
+        np.testing.assert_allclose(
+            plain[col].to_numpy(float),
+            fast_curve[col].to_numpy(float),
+            rtol=5e-5,
+            atol=1e-12,
+            equal_nan=True,
+            err_msg=f"{claim.id} {col}",
+        )
     assert list(plain["n"].astype("Int64")) == list(fast_curve["n"].astype("Int64"))
     assert list(plain["reason"].fillna("")) == list(fast_curve["reason"].fillna(""))
     assert list(plain["supports"].astype(object)) == list(fast_curve["supports"].astype(object))

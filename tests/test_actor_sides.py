@@ -21,9 +21,20 @@ TABLE = ROOT / A.DEFAULT_PATH
 
 
 def _row(**kw) -> dict:
-    r = {"actor_id": "630", "actor_name": "Janjaweed", "case_ids": "Sudan (Darfur) 2007-", "side": "pro_government",
-         "side_vs_intervention": "neither", "confidence": "high", "side_alt": "", "years": "2004-2008,2010",
-         "deaths_best_25_1": "1148.5", "deaths_best_21_1": "1148.5", "sources": "UN S/2005/60", "note": "militia"}
+    r = {
+        "actor_id": "630",
+        "actor_name": "Janjaweed",
+        "case_ids": "Sudan (Darfur) 2007-",
+        "side": "pro_government",
+        "side_vs_intervention": "neither",
+        "confidence": "high",
+        "side_alt": "",
+        "years": "2004-2008,2010",
+        "deaths_best_25_1": "1148.5",
+        "deaths_best_21_1": "1148.5",
+        "sources": "UN S/2005/60",
+        "note": "militia",
+    }
     r.update(kw)
     return r
 
@@ -35,27 +46,44 @@ def _write(tmp_path, rows, columns=None) -> str:
 
 
 def test_loader_accepts_a_good_table_and_expands_case_lists(tmp_path):
-    p = _write(tmp_path, [_row(), _row(actor_id="488", actor_name="LRA", side="foreign_or_other_conflict",
-                                       side_alt="rebel", case_ids="South Sudan 2011-; Central African Republic 2013-")])
+    p = _write(
+        tmp_path,
+        [
+            _row(),
+            _row(
+                actor_id="488",
+                actor_name="LRA",
+                side="foreign_or_other_conflict",
+                side_alt="rebel",
+                case_ids="South Sudan 2011-; Central African Republic 2013-",
+            ),
+        ],
+    )
     d = A.load_actor_sides(p)
     assert d["actor_id"].tolist() == [630, 488] and d["actor_id"].dtype == "int64"
     assert d["deaths_best_25_1"].tolist() == [1148.5, 1148.5] and d["side_alt"].tolist() == ["", "rebel"]
     e = A.expand(d)
     assert sorted(zip(e["actor_id"], e["case_id"])) == [
-        (488, "Central African Republic 2013-"), (488, "South Sudan 2011-"), (630, "Sudan (Darfur) 2007-")]
+        (488, "Central African Republic 2013-"),
+        (488, "South Sudan 2011-"),
+        (630, "Sudan (Darfur) 2007-"),
+    ]
 
 
-@pytest.mark.parametrize("bad, column, row", [
-    ({"side": "militia"}, "side", 2),
-    ({"side_vs_intervention": "against"}, "side_vs_intervention", 2),
-    ({"confidence": "certain"}, "confidence", 2),
-    ({"side_alt": "pro_government"}, "side_alt", 2),  # same as side
-    ({"actor_id": "12a"}, "actor_id", 2),
-    ({"years": "2004 to 2008"}, "years", 2),
-    ({"deaths_best_25_1": "-3"}, "deaths_best_25_1", 2),
-    ({"sources": ""}, "sources", 2),
-    ({"case_ids": "Sudan (Darfur) 2007-;;Chad 2008-2010"}, "case_ids", 2),
-])
+@pytest.mark.parametrize(
+    "bad, column, row",
+    [
+        ({"side": "militia"}, "side", 2),
+        ({"side_vs_intervention": "against"}, "side_vs_intervention", 2),
+        ({"confidence": "certain"}, "confidence", 2),
+        ({"side_alt": "pro_government"}, "side_alt", 2),  # same as side
+        ({"actor_id": "12a"}, "actor_id", 2),
+        ({"years": "2004 to 2008"}, "years", 2),
+        ({"deaths_best_25_1": "-3"}, "deaths_best_25_1", 2),
+        ({"sources": ""}, "sources", 2),
+        ({"case_ids": "Sudan (Darfur) 2007-;;Chad 2008-2010"}, "case_ids", 2),
+    ],
+)
 def test_loader_names_file_row_and_column_of_a_bad_value(tmp_path, bad, column, row):
     p = _write(tmp_path, [_row(actor_id="488", actor_name="LRA", side="foreign_or_other_conflict"), _row(**bad)])
     with pytest.raises(DataError) as exc:
@@ -92,15 +120,31 @@ def test_year_ranges():
 
 
 def test_linking_window_and_split_on_a_small_case():
-    cw = pd.DataFrame({"gwcode": [625, 500], "cowcode": [625, 500], "valid_from": [1956, 1962],
-                       "valid_to": [None, None], "stateabb": ["SUD", "UGA"], "name": ["Sudan", "Uganda"],
-                       "iso3": ["SDN", "UGA"], "iso2": ["SD", "UG"]})
+    cw = pd.DataFrame(
+        {
+            "gwcode": [625, 500],
+            "cowcode": [625, 500],
+            "valid_from": [1956, 1962],
+            "valid_to": [None, None],
+            "stateabb": ["SUD", "UGA"],
+            "name": ["Sudan", "Uganda"],
+            "iso3": ["SDN", "UGA"],
+            "iso2": ["SD", "UG"],
+        }
+    )
     mapper = Mapper(cw)
-    osv = pd.DataFrame({
-        "actor_id": [112, 488, 488, 488], "actor_name": ["Government of Sudan", "LRA", "LRA", "LRA"],
-        "is_government_actor": [True, False, False, False], "year": [2006, 2003, 2004, 2011],
-        "best": [100, 90, 60, 30], "high": [100, 90, 60, 30],
-        "gwnoa_list": [[625], [], [], []], "gwno_location_list": [[625, 500], [500], [500, 625], [625]]})
+    osv = pd.DataFrame(
+        {
+            "actor_id": [112, 488, 488, 488],
+            "actor_name": ["Government of Sudan", "LRA", "LRA", "LRA"],
+            "is_government_actor": [True, False, False, False],
+            "year": [2006, 2003, 2004, 2011],
+            "best": [100, 90, 60, 30],
+            "high": [100, 90, 60, 30],
+            "gwnoa_list": [[625], [], [], []],
+            "gwno_location_list": [[625, 500], [500], [500, 625], [625]],
+        }
+    )
     cases = pd.DataFrame({"case_id": ["Darfur"], "gwcode": [625], "start_year": [2007], "target": [0]})
     linked = A.case_actor_years(cases, {"25.1": osv}, mapper)
     # 2003 is outside 2004..2010 and in Uganda only; 2011 is outside; the 2004 actor-year is split in two;
@@ -146,7 +190,11 @@ def test_every_actor_the_claims_can_attribute_is_coded(real, sides):
     # 31 of the 35 interventions starting 1990 or later have one-sided violence within 3 years of the start
     assert linked["case_id"].nunique() == 31 and (cases["start_year"] >= 1990).sum() == 35
     assert set(cases.loc[cases["start_year"] >= 1990, "case_id"]) - set(linked["case_id"]) == {
-        "Albania 1997", "Lebanon 2006", "Moldova 1992", "Solomon Islands 2003"}
+        "Albania 1997",
+        "Lebanon 2006",
+        "Moldova 1992",
+        "Solomon Islands 2003",
+    }
 
 
 def test_years_and_deaths_columns_match_the_data(real, sides):
@@ -163,8 +211,13 @@ def test_linking_reproduces_the_panels_attribution(real):
     mapper, osv, _, linked = real
     for v, t in osv.items():
         ref = osv_vars(t, mapper).set_index(["gwcode", "year"])
-        got = (linked[linked["version"] == v].drop_duplicates(["actor_id", "year", "gwcode"])
-               .groupby(["gwcode", "year", "is_government_actor"])["best"].sum().unstack(fill_value=0.0))
+        got = (
+            linked[linked["version"] == v]
+            .drop_duplicates(["actor_id", "year", "gwcode"])
+            .groupby(["gwcode", "year", "is_government_actor"])["best"]
+            .sum()
+            .unstack(fill_value=0.0)
+        )
         assert len(got) > 100
         ref = ref[["osv_gov_best", "osv_nonstate_best"]].astype(float).fillna(0.0)
         for (g, y), r in got.iterrows():
@@ -179,21 +232,35 @@ def _one(sides, actor_id, case_id):
     return r.iloc[0]
 
 
-@pytest.mark.parametrize("actor_id, name, case_id, side, vs", [
-    (630, "Janjaweed", "Sudan (Darfur) 2007-", "pro_government", "neither"),
-    (630, "Janjaweed", "Chad 2008-2010", "foreign_or_other_conflict", "neither"),
-    (488, "LRA", "Sudan (Darfur) 2007-", "foreign_or_other_conflict", "neither"),
-    (339, "Serbian Republic of Bosnia-Herzegovina", "Bosnia and Herzegovina 1995", "rebel", "opposed_by_intervention"),
-    (3864, "Serbian irregulars, Serbian Republic of Bosnia-Herzegovina", "Bosnia and Herzegovina 1995", "rebel",
-     "opposed_by_intervention"),
-    (534, "Kamajors", "Sierra Leone 1997-1999", "pro_government", "supported_by_intervention"),
-    (1131, "AJPSN", "Côte d'Ivoire 2011", "pro_government", "opposed_by_intervention"),
-    (558, "FRCI", "Côte d'Ivoire 2011", "rebel", "supported_by_intervention"),
-    (1160, "M23", "DR Congo 2013-", "rebel", "opposed_by_intervention"),
-    (94, "Government of Rwanda", "DR Congo 2000-2013", "foreign_or_other_conflict", "neither"),
-    (130, "Government of Afghanistan", "Afghanistan 2003-2014", "government", "opposed_by_intervention"),
-    (111, "Government of Libya", "Libya 2011", "government", "opposed_by_intervention"),
-])
+@pytest.mark.parametrize(
+    "actor_id, name, case_id, side, vs",
+    [
+        (630, "Janjaweed", "Sudan (Darfur) 2007-", "pro_government", "neither"),
+        (630, "Janjaweed", "Chad 2008-2010", "foreign_or_other_conflict", "neither"),
+        (488, "LRA", "Sudan (Darfur) 2007-", "foreign_or_other_conflict", "neither"),
+        (
+            339,
+            "Serbian Republic of Bosnia-Herzegovina",
+            "Bosnia and Herzegovina 1995",
+            "rebel",
+            "opposed_by_intervention",
+        ),
+        (
+            3864,
+            "Serbian irregulars, Serbian Republic of Bosnia-Herzegovina",
+            "Bosnia and Herzegovina 1995",
+            "rebel",
+            "opposed_by_intervention",
+        ),
+        (534, "Kamajors", "Sierra Leone 1997-1999", "pro_government", "supported_by_intervention"),
+        (1131, "AJPSN", "Côte d'Ivoire 2011", "pro_government", "opposed_by_intervention"),
+        (558, "FRCI", "Côte d'Ivoire 2011", "rebel", "supported_by_intervention"),
+        (1160, "M23", "DR Congo 2013-", "rebel", "opposed_by_intervention"),
+        (94, "Government of Rwanda", "DR Congo 2000-2013", "foreign_or_other_conflict", "neither"),
+        (130, "Government of Afghanistan", "Afghanistan 2003-2014", "government", "opposed_by_intervention"),
+        (111, "Government of Libya", "Libya 2011", "government", "opposed_by_intervention"),
+    ],
+)
 def test_known_codings_with_their_ucdp_ids(sides, real, actor_id, name, case_id, side, vs):
     r = _one(sides, actor_id, case_id)
     assert (r["actor_name"], r["side"], r["side_vs_intervention"]) == (name, side, vs)
@@ -216,8 +283,11 @@ def test_recoded_non_state_deaths_darfur_two_years_before(sides, real):
     """UNAMID (2007): in 2005-2006 UCDP 25.1 'non-state' one-sided deaths in Sudan were
     mostly not rebels': the LRA and the Janjaweed outweigh the SLM/A."""
     linked = A.with_sides(real[3], sides)
-    d = linked[(linked["version"] == "25.1") & (linked["case_id"] == "Sudan (Darfur) 2007-")
-               & linked["rel_year"].between(-2, -1)]
+    d = linked[
+        (linked["version"] == "25.1")
+        & (linked["case_id"] == "Sudan (Darfur) 2007-")
+        & linked["rel_year"].between(-2, -1)
+    ]
     by = d.groupby("side")["best"].sum()
     assert by["rebel"] == pytest.approx(63.0)  # SLM/A 2005
     assert by["pro_government"] == pytest.approx(350 / 2 + 899 / 2 + 72)  # Janjaweed (Chad/Sudan split) + SLM/A-MM
@@ -230,12 +300,12 @@ def test_the_actors_the_issue_names_are_recoded_with_their_ucdp_ids(real, sides)
     linked = real[3]
     e = A.expand(sides).set_index(["actor_id", "case_id"])
     expected = {
-        (630, "Sudan (Darfur) 2007-"): "pro_government",                # Janjaweed
-        (534, "Sierra Leone 1997-1999"): "pro_government",              # Kamajors
-        (488, "Sudan (Darfur) 2007-"): "foreign_or_other_conflict",     # LRA deaths charged to Darfur
-        (3864, "Bosnia and Herzegovina 1995"): "rebel",                 # Serbian irregulars
-        (339, "Bosnia and Herzegovina 1993-1995"): "rebel",             # Republika Srpska
-        (507, "Liberia 1990-1996"): "rebel",                            # NPFL
+        (630, "Sudan (Darfur) 2007-"): "pro_government",  # Janjaweed
+        (534, "Sierra Leone 1997-1999"): "pro_government",  # Kamajors
+        (488, "Sudan (Darfur) 2007-"): "foreign_or_other_conflict",  # LRA deaths charged to Darfur
+        (3864, "Bosnia and Herzegovina 1995"): "rebel",  # Serbian irregulars
+        (339, "Bosnia and Herzegovina 1993-1995"): "rebel",  # Republika Srpska
+        (507, "Liberia 1990-1996"): "rebel",  # NPFL
         (49, "Yugoslavia (Kosovo) 1999"): "government",
     }
     for key, side in expected.items():

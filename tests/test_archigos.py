@@ -45,7 +45,9 @@ def test_saddam_removed_by_other_state(a):
     assert r.foreign_removed and r.foreign_imposed and not r.foreign_supported and not r.irregular_exit
     # his spell as ruler of occupied Kuwait is a separate, foreign-imposed one (own leadid)
     k = a.loc["KUW-1990"]
-    assert k.leader == "Saddam Hussein" and k.gwcode == 690 and k.entry == "Foreign Imposition" and k.entry_foreign_imposed
+    assert (
+        k.leader == "Saddam Hussein" and k.gwcode == 690 and k.entry == "Foreign Imposition" and k.entry_foreign_imposed
+    )
 
 
 def test_noriega_and_first_spell(a):
@@ -64,7 +66,8 @@ def test_flag_counts(a):
     assert a.entry_foreign_imposed.sum() == 40
     assert a.still_in_office.sum() == 168
     assert a[a.still_in_office].end_date.value_counts().to_dict() == {
-        pd.Timestamp("2015-12-31"): 165, pd.Timestamp("2014-12-31"): 3,
+        pd.Timestamp("2015-12-31"): 165,
+        pd.Timestamp("2014-12-31"): 3,
     }
     assert (a.exitcode == "Removed through Threat of Foreign Force").sum() == 45
     assert a.exitcode.nunique() == 15 and a.exit.nunique() == 8
@@ -97,8 +100,11 @@ def _fixture(changes: dict | None = None) -> pd.DataFrame:
         {
             "obsid": ["LIB-1969", "IRQ-1979", "JOR-1999 "],
             "gwcode": [620.0, 645.0, 663.0],
-            "leadid": ["823c217e-1e42-11e4-b4cd-db5882bf8def", "823e3aa0-1e42-11e4-b4cd-db5882bf8def",
-                       "8240849a-1e42-11e4-b4cd-db5882bf8def"],
+            "leadid": [
+                "823c217e-1e42-11e4-b4cd-db5882bf8def",
+                "823e3aa0-1e42-11e4-b4cd-db5882bf8def",
+                "8240849a-1e42-11e4-b4cd-db5882bf8def",
+            ],
             "leader": ["Qaddafi", "Saddam Hussein", "Abdullah"],
             "yrborn": [1942.0, 1937.0, float("nan")],
             "gender": ["M", "M", "M"],
@@ -106,8 +112,11 @@ def _fixture(changes: dict | None = None) -> pd.DataFrame:
             "enddate": [dt.date(2011, 8, 23), dt.date(2003, 4, 9), dt.date(2015, 12, 31)],
             "entry": ["Irregular", "Regular", "Regular"],
             "exit": ["Irregular", "Foreign", "Still in Office"],
-            "exitcode": ["Removed by Rebels, with Foreign Support", "Removed through Threat of Foreign Force",
-                         "Still in Office"],
+            "exitcode": [
+                "Removed by Rebels, with Foreign Support",
+                "Removed through Threat of Foreign Force",
+                "Still in Office",
+            ],
         }
     )
     for (col, row), value in (changes or {}).items():

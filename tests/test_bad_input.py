@@ -119,7 +119,6 @@ def test_missing_raw_file(tmp_path, capsys):
 # output location holds nothing new afterwards.
 
 
-
 @pytest.fixture()
 def proc(processed_dir, panel, tmp_path):
     """A private copy of processed tables (the panel's inputs and the panel)."""
@@ -175,7 +174,7 @@ def test_edited_raw_file_with_the_same_size_and_mtime_is_caught(acd, capsys):
     st = p.stat()
     data = bytearray(p.read_bytes())
     i = data.index(b"Colombia")
-    data[i:i + 8] = b"Colombie"
+    data[i : i + 8] = b"Colombie"
     p.write_bytes(bytes(data))
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
     rc, err = _cli(["clean", "ucdp_acd", "--raw", str(raw), "--out", str(out)], capsys)
@@ -271,15 +270,21 @@ def test_fetch_into_raw_path_that_is_a_file(tmp_path, capsys):
 # --- the source registry ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edit, needle", [
-    (lambda d: d["sources"][0]["files"][0].__setitem__("sha256", "xyz"), "sha256"),
-    (lambda d: d["sources"][1].__setitem__("id", d["sources"][0]["id"]), "duplicate source id"),
-    (lambda d: d["sources"][0].pop("citation"), "citation"),
-    (lambda d: d["sources"][0]["files"][0].__setitem__("bytes", -5), "bytes"),
-    (lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
-     "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946"),
-    (lambda d: d["sources"][3].pop("coverage"), "'coverage' is a required property"),
-], ids=["bad-sha256", "duplicate-id", "missing-key", "negative-size", "coverage-reversed", "coverage-missing"])
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        (lambda d: d["sources"][0]["files"][0].__setitem__("sha256", "xyz"), "sha256"),
+        (lambda d: d["sources"][1].__setitem__("id", d["sources"][0]["id"]), "duplicate source id"),
+        (lambda d: d["sources"][0].pop("citation"), "citation"),
+        (lambda d: d["sources"][0]["files"][0].__setitem__("bytes", -5), "bytes"),
+        (
+            lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
+            "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946",
+        ),
+        (lambda d: d["sources"][3].pop("coverage"), "'coverage' is a required property"),
+    ],
+    ids=["bad-sha256", "duplicate-id", "missing-key", "negative-size", "coverage-reversed", "coverage-missing"],
+)
 def test_registry_errors(edit, needle, tmp_path, capsys):
     reg = _registry_copy(tmp_path, edit)
     raw = tmp_path / "raw"
@@ -309,8 +314,22 @@ def test_registry_missing(tmp_path, capsys):
 def test_corrupt_processed_table_for_the_panel(name, proc, tmp_path, capsys):
     _corrupt(proc / f"{name}.parquet")
     out = tmp_path / "out"
-    rc, err = _cli(["panel", "--processed", str(proc), "--first-year", "1946", "--last-year", "2024",
-                    "--output", str(out / "cy.parquet"), "--report", str(out / "rep.csv")], capsys)
+    rc, err = _cli(
+        [
+            "panel",
+            "--processed",
+            str(proc),
+            "--first-year",
+            "1946",
+            "--last-year",
+            "2024",
+            "--output",
+            str(out / "cy.parquet"),
+            "--report",
+            str(out / "rep.csv"),
+        ],
+        capsys,
+    )
     assert rc == 2 and f"{name}.parquet" in err and "Parquet" in err and "Traceback" not in err
     assert _listing(out) == set()
 
@@ -318,19 +337,49 @@ def test_corrupt_processed_table_for_the_panel(name, proc, tmp_path, capsys):
 def test_missing_processed_table_for_the_panel(proc, tmp_path, capsys):
     (proc / "gwf.parquet").unlink()
     out = tmp_path / "out"
-    rc, err = _cli(["panel", "--processed", str(proc), "--first-year", "1946", "--last-year", "2024",
-                    "--output", str(out / "cy.parquet"), "--report", str(out / "rep.csv")], capsys)
+    rc, err = _cli(
+        [
+            "panel",
+            "--processed",
+            str(proc),
+            "--first-year",
+            "1946",
+            "--last-year",
+            "2024",
+            "--output",
+            str(out / "cy.parquet"),
+            "--report",
+            str(out / "rep.csv"),
+        ],
+        capsys,
+    )
     assert rc == 2 and "gwf.parquet" in err and "missing" in err
     assert _listing(out) == set()
 
 
-@pytest.mark.parametrize("first, last, needle", [(2024, 1946, "after panel.last_year"),
-                                                 (1946, 2030, "2030"), (1500, 2024, "1500")],
-                         ids=["reversed", "after-the-data", "before-the-data"])
+@pytest.mark.parametrize(
+    "first, last, needle",
+    [(2024, 1946, "after panel.last_year"), (1946, 2030, "2030"), (1500, 2024, "1500")],
+    ids=["reversed", "after-the-data", "before-the-data"],
+)
 def test_panel_years_out_of_range(first, last, needle, proc, tmp_path, capsys):
     out = tmp_path / "out"
-    rc, err = _cli(["panel", "--processed", str(proc), "--first-year", str(first), "--last-year", str(last),
-                    "--output", str(out / "cy.parquet"), "--report", str(out / "rep.csv")], capsys)
+    rc, err = _cli(
+        [
+            "panel",
+            "--processed",
+            str(proc),
+            "--first-year",
+            str(first),
+            "--last-year",
+            str(last),
+            "--output",
+            str(out / "cy.parquet"),
+            "--report",
+            str(out / "rep.csv"),
+        ],
+        capsys,
+    )
     assert rc == 2 and needle in err
     assert _listing(out) == set()
 
@@ -424,15 +473,25 @@ def test_clean_unknown_table(tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--to", "docx"], "docx"),
-    (["--to", ""], "unknown output format"),
-    (["-P", "slug"], "KEY:VALUE"),
-    (["--execute-only"], "--freeze-dir"),
-    (["--each", "slug:a,b", "--frozen", "x.json"], "--frozen"),
-    (["--each", "slug:a,b", "-M", "title:x"], "-M"),
-], ids=["to-docx", "to-empty", "param-without-value", "execute-only-without-dir", "frozen-with-each",
-        "metadata-with-each"])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--to", "docx"], "docx"),
+        (["--to", ""], "unknown output format"),
+        (["-P", "slug"], "KEY:VALUE"),
+        (["--execute-only"], "--freeze-dir"),
+        (["--each", "slug:a,b", "--frozen", "x.json"], "--frozen"),
+        (["--each", "slug:a,b", "-M", "title:x"], "-M"),
+    ],
+    ids=[
+        "to-docx",
+        "to-empty",
+        "param-without-value",
+        "execute-only-without-dir",
+        "frozen-with-each",
+        "metadata-with-each",
+    ],
+)
 def test_render_usage_errors(args, needle, tmp_path, capsys):
     out = tmp_path / "out"
     rc, err = _cli(["render", str(ROOT / "reports" / "brief.qmd"), "--out-dir", str(out), *args], capsys)
@@ -452,8 +511,9 @@ def test_verify_reports_each_mismatch_by_file(tmp_path, capsys):
     proc = tmp_path / "data" / "processed"
     proc.mkdir(parents=True)
     (proc / "t.csv").write_text("a\n1\n", encoding="utf-8")
-    (proc / "datapackage.json").write_text(json.dumps({"resources": [
-        {"path": "t.csv", "hash": "sha256:" + "0" * 64, "bytes": 4}]}), encoding="utf-8")
+    (proc / "datapackage.json").write_text(
+        json.dumps({"resources": [{"path": "t.csv", "hash": "sha256:" + "0" * 64, "bytes": 4}]}), encoding="utf-8"
+    )
     (proc / "extra.parquet").write_bytes(b"x")
     rc, err = _cli(["verify", "--root", str(tmp_path)], capsys)
     assert rc == 1
@@ -479,8 +539,9 @@ def _sm_copy(tmp_path: Path) -> Path:
 
 def _sm(wd: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, R2P_DATA_MIRROR=str(tmp_mirror_or_real()))
-    return subprocess.run([sys.executable, "-m", "snakemake", "-c1", *args], cwd=wd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-c1", *args], cwd=wd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def tmp_mirror_or_real() -> Path:
@@ -489,12 +550,16 @@ def tmp_mirror_or_real() -> Path:
     return resolve_mirror()
 
 
-@pytest.mark.parametrize("edit, needle", [
-    ({"panel": {"first_year": 1946, "last_year": 2030}}, "panel.last_year 2030"),
-    ({"panel": {"first_year": 2024, "last_year": 1946}}, "after panel.last_year"),
-    ({"panel": {"first_year": 1946, "last_year": 2024}, "bogus": 1}, "config.schema.json"),
-    ({"panel": {"first_year": "1946", "last_year": 2024}}, "config.schema.json"),
-], ids=["last-year-2030", "reversed-years", "unknown-key", "year-as-string"])
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        ({"panel": {"first_year": 1946, "last_year": 2030}}, "panel.last_year 2030"),
+        ({"panel": {"first_year": 2024, "last_year": 1946}}, "after panel.last_year"),
+        ({"panel": {"first_year": 1946, "last_year": 2024}, "bogus": 1}, "config.schema.json"),
+        ({"panel": {"first_year": "1946", "last_year": 2024}}, "config.schema.json"),
+    ],
+    ids=["last-year-2030", "reversed-years", "unknown-key", "year-as-string"],
+)
 def test_workflow_refuses_bad_configuration(edit, needle, tmp_path):
     wd = _sm_copy(tmp_path)
     cfg = yaml.safe_load((wd / "config" / "config.yaml").read_text(encoding="utf-8"))
@@ -516,13 +581,24 @@ def _shrink_to_2020(d: dict) -> None:
             span["last"] = min(span["last"], 2020)
 
 
-@pytest.mark.parametrize("edit, needle, named", [
-    (lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
-     "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946", "config/sources.yaml"),
-    (lambda d: d["sources"][3]["coverage"].update(last="2024"), "'2024' is not of type 'integer'", "config/sources.yaml"),
-    # the sources now end in 2020: the configuration's panel.last_year 2024 is after their data
-    (_shrink_to_2020, "panel.last_year 2024 is after the last year any source covers (2020", "config/config.yaml"),
-], ids=["coverage-reversed", "coverage-year-as-text", "panel-after-the-coverage"])
+@pytest.mark.parametrize(
+    "edit, needle, named",
+    [
+        (
+            lambda d: d["sources"][3]["coverage"].update(first=2024, last=1946),
+            "sources/3/coverage (source ucdp-acd-25.1): first year 2024 is after last year 1946",
+            "config/sources.yaml",
+        ),
+        (
+            lambda d: d["sources"][3]["coverage"].update(last="2024"),
+            "'2024' is not of type 'integer'",
+            "config/sources.yaml",
+        ),
+        # the sources now end in 2020: the configuration's panel.last_year 2024 is after their data
+        (_shrink_to_2020, "panel.last_year 2024 is after the last year any source covers (2020", "config/config.yaml"),
+    ],
+    ids=["coverage-reversed", "coverage-year-as-text", "panel-after-the-coverage"],
+)
 def test_workflow_refuses_bad_coverage_in_the_registry(edit, needle, named, tmp_path):
     wd = _sm_copy(tmp_path)
     reg = yaml.safe_load((wd / "config" / "sources.yaml").read_text(encoding="utf-8"))
@@ -563,9 +639,13 @@ def test_stale_temporary_files_of_a_killed_run_are_swept(tmp_path):
 
     wd = tmp_path
     keep = [wd / "results/claims/RC1.json", wd / "reports/_output/briefs/libya-2011.pdf"]
-    debris = [wd / "data/processed/.ucdp_acd.parquet.k3j2_x.tmp", wd / "results/.briefs-executed.ab12.tmpdir/x.json",
-              wd / "reports/_output/.policy-paper-build-q8z1/policy-paper.md",
-              wd / "reports/_output/briefs/.libya-2011-build-zz9/a.typ", wd / "results/.briefs.ab12.old/y.json"]
+    debris = [
+        wd / "data/processed/.ucdp_acd.parquet.k3j2_x.tmp",
+        wd / "results/.briefs-executed.ab12.tmpdir/x.json",
+        wd / "reports/_output/.policy-paper-build-q8z1/policy-paper.md",
+        wd / "reports/_output/briefs/.libya-2011-build-zz9/a.typ",
+        wd / "results/.briefs.ab12.old/y.json",
+    ]
     for p in keep + debris:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x")
@@ -603,8 +683,10 @@ def test_document_whose_text_mentions_src_renders(tmp_path):
         shutil.copy(fix / name, tmp_path / name)
     os.symlink((fix / "_extensions").resolve(), tmp_path / "_extensions")
     doc = tmp_path / "mentions.qmd"
-    doc.write_text('---\ntitle: Mentions\n---\n\nA page must not contain `<img src="https://example.org/x.png">`'
-                   ' or <code>href="https://example.org/s.css"</code>; this text only mentions them.\n',
-                   encoding="utf-8")
+    doc.write_text(
+        '---\ntitle: Mentions\n---\n\nA page must not contain `<img src="https://example.org/x.png">`'
+        ' or <code>href="https://example.org/s.css"</code>; this text only mentions them.\n',
+        encoding="utf-8",
+    )
     (html,) = render(doc, ("html",), tmp_path / "out", engine="builtin")
     assert "example.org/x.png" in html.read_text(encoding="utf-8")

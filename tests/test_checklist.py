@@ -96,8 +96,22 @@ def test_condition_5_uses_pc1_primary_specification():
 
 
 def _case(**kw) -> pd.Series:
-    base = dict(case_id="X 2000", unsc=2, target=1, target_label="against government", govtperm=0, saving=1,
-                lost=0, enforce=0, civilian=1, humanaid=0, nofly=0, safearea=0, interpos=0, disarm=0)
+    base = dict(
+        case_id="X 2000",
+        unsc=2,
+        target=1,
+        target_label="against government",
+        govtperm=0,
+        saving=1,
+        lost=0,
+        enforce=0,
+        civilian=1,
+        humanaid=0,
+        nofly=0,
+        safearea=0,
+        interpos=0,
+        disarm=0,
+    )
     base.update(kw)
     return pd.Series(base)
 
@@ -117,15 +131,26 @@ def test_fixture_cells_with_missing_codes():
     assert CL.code_c2(_case(target=3), None, r[2])["value"] == "met"
     assert CL.code_c5(None, r[5])["value"] == UNC
     assert CL.code_c5({"reason": "intervention ongoing: no after window"}, r[5])["value"] == UNC
-    link = {"resolution": 1, "adopted": "2000-01-01", "days_from_start": -3, "force_auth": True,
-            "operative": ["Demands an end to attacks.", "Authorizes States to use all necessary means to protect civilians"],
-            "force_paragraphs": ["Authorizes States to use all necessary means to protect civilians"],
-            "force_paragraph_numbers": [2]}
+    link = {
+        "resolution": 1,
+        "adopted": "2000-01-01",
+        "days_from_start": -3,
+        "force_auth": True,
+        "operative": [
+            "Demands an end to attacks.",
+            "Authorizes States to use all necessary means to protect civilians",
+        ],
+        "force_paragraphs": ["Authorizes States to use all necessary means to protect civilians"],
+        "force_paragraph_numbers": [2],
+    }
     assert CL.code_c2(_case(), link, r[2])["value"] == "met"
     link2 = dict(link, operative=link["operative"] + ["Calls on the President to step down"])
     assert CL.code_c2(_case(), link2, r[2])["value"] == "not met"
-    link3 = dict(link, force_paragraphs=["Authorizes States to use all necessary means to enforce the embargo"],
-                 operative=["Authorizes States to use all necessary means to enforce the embargo"])
+    link3 = dict(
+        link,
+        force_paragraphs=["Authorizes States to use all necessary means to enforce the embargo"],
+        operative=["Authorizes States to use all necessary means to enforce the embargo"],
+    )
     assert CL.code_c2(_case(), link3, r[2])["value"] == UNC
 
 
@@ -151,17 +176,29 @@ def test_unknown_coding_value_names_file_and_key(tmp_path):
 
 
 def test_bad_link_names_file_and_key(inputs, tmp_path):
-    rules = CL.load_rules(_bad_rules(tmp_path, lambda d: d["resolutions"].append(
-        {"case_id": "Uganda 1979", "resolution": 1973, "name": "Uganda", "note": "wrong"})))
-    with pytest.raises(DataError, match=r"key resolutions\.18\.name: the text of resolution 1973 does not contain 'Uganda'"):
+    rules = CL.load_rules(
+        _bad_rules(
+            tmp_path,
+            lambda d: d["resolutions"].append(
+                {"case_id": "Uganda 1979", "resolution": 1973, "name": "Uganda", "note": "wrong"}
+            ),
+        )
+    )
+    with pytest.raises(
+        DataError, match=r"key resolutions\.18\.name: the text of resolution 1973 does not contain 'Uganda'"
+    ):
         CL.build_checklist(inputs, rules)
 
 
 def test_cli_bad_rules_exit_2_and_nothing_written(tmp_path):
     p = _bad_rules(tmp_path, lambda d: d["conditions"][0]["values"]["unsc"].update({2: "yes"}))
     out = tmp_path / "checklist.parquet"
-    r = subprocess.run([sys.executable, "-m", "analysis", "conditions-checklist", "--rules", p, "--output", str(out)],
-                       cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "analysis", "conditions-checklist", "--rules", p, "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2, r.stderr
     assert "conditions.0.values.unsc.2" in r.stderr and p in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()

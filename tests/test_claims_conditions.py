@@ -67,8 +67,15 @@ def test_pc1_libya_recomputed_with_plain_pandas(pc1):
     # the comparisons: Middle East (region of Libya, GW 620 in the panel), an active intrastate
     # conflict in 2011, no intervention 2006-2016
     c2011 = cy[(cy["year"] == 2011) & cy["gwcode"].isin(row["comparisons"])]
-    assert c2011["intra_active"].all() and (c2011["region"] == cy.loc[(cy.gwcode == 620) & (cy.year == 2011), "region"].iloc[0]).all()
-    assert not cy[cy["gwcode"].isin(row["comparisons"]) & cy["year"].between(2006, 2016)]["hmi_ongoing"].fillna(False).any()
+    assert (
+        c2011["intra_active"].all()
+        and (c2011["region"] == cy.loc[(cy.gwcode == 620) & (cy.year == 2011), "region"].iloc[0]).all()
+    )
+    assert (
+        not cy[cy["gwcode"].isin(row["comparisons"]) & cy["year"].between(2006, 2016)]["hmi_ongoing"]
+        .fillna(False)
+        .any()
+    )
 
 
 def test_pc1_chart_shows_each_measured_intervention(pc1):

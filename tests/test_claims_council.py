@@ -28,7 +28,9 @@ def processed(table, tmp_path_factory):
     d = tmp_path_factory.mktemp("council")
     for name in ("unsc_resolutions_coded", "unsc_outcomes", "unsc_outcome_vetoes", "hmi_cases"):
         write_parquet(table(name), d / f"{name}.parquet")
-    val = unsc_coding.validate_coding(table("unsc_resolutions_coded"), unsc_coding.read_sample(ROOT / unsc_coding.SAMPLE))
+    val = unsc_coding.validate_coding(
+        table("unsc_resolutions_coded"), unsc_coding.read_sample(ROOT / unsc_coding.SAMPLE)
+    )
     write_csv(val, d / "unsc_coding_validation.csv")
     return d
 

@@ -54,18 +54,26 @@ def _osv_cy(rows):
 
 
 def test_window_sum_and_mh1_case_table_rules():
-    osv = _osv_cy([
-        (10, 1989, 5, 6, 0, 0), (10, 1990, 0, 0, 7, 9), (10, 1991, 100, 100, 100, 100),
-        (20, 1991, 3, 3, 3, 3),
-        (30, 1995, 0, 0, 0, 0),
-    ])
+    osv = _osv_cy(
+        [
+            (10, 1989, 5, 6, 0, 0),
+            (10, 1990, 0, 0, 7, 9),
+            (10, 1991, 100, 100, 100, 100),
+            (20, 1991, 3, 3, 3, 3),
+            (30, 1995, 0, 0, 0, 0),
+        ]
+    )
     assert mh.window_sum(osv, 10, 1989, 1990, "gov_best") == 5
     assert mh.window_sum(osv, 10, 1989, 1991, "ns_best") == 107
     assert mh.window_sum(osv, 99, 1989, 2000, "ns_best") == 0
-    cases = pd.DataFrame({
-        "case_id": ["a", "b", "c", "d", "e"], "target": pd.array([1, 1, 2, 1, 0], dtype="Int64"),
-        "gwcode": [10, 10, 20, 30, 10], "start_year": [1991, 1990, 1993, 1997, 1992],
-    })
+    cases = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c", "d", "e"],
+            "target": pd.array([1, 1, 2, 1, 0], dtype="Int64"),
+            "gwcode": [10, 10, 20, 30, 10],
+            "start_year": [1991, 1990, 1993, 1997, 1992],
+        }
+    )
     t = mh.mh1_case_table(cases, osv, k=2, include_start=False, estimate="best").set_index("case_id")
     # a: 1989-1990 gov 5 < ns 7 -> mainly non-state; b: starts 1990, s-k = 1988 < 1989 -> not covered
     assert t.loc["a", "covered"] and t.loc["a", "gov_deaths"] == 5 and t.loc["a", "nonstate_deaths"] == 7
@@ -77,21 +85,31 @@ def test_window_sum_and_mh1_case_table_rules():
     # e: 1990-1991 gov 100 vs ns 107 -> mainly non-state; with the start year the window is 1990-1992
     assert t.loc["e", "mainly_nonstate"] and t.loc["e", "window"] == "1990-1991"
     ti = mh.mh1_case_table(cases, osv, k=2, include_start=True, estimate="high").set_index("case_id")
-    assert ti.loc["a", "window"] == "1989-1991" and ti.loc["a", "gov_deaths"] == 106 and ti.loc["a", "nonstate_deaths"] == 109
+    assert (
+        ti.loc["a", "window"] == "1989-1991"
+        and ti.loc["a", "gov_deaths"] == 106
+        and ti.loc["a", "nonstate_deaths"] == 109
+    )
     # the window must end within the data
     tl = mh.mh1_case_table(cases, osv, k=2, include_start=True, estimate="best", last=1990).set_index("case_id")
     assert not tl.loc["a", "covered"]
     # k = 1: a case starting in 1990 is covered
-    assert mh.mh1_case_table(cases, osv, k=1, include_start=False, estimate="best").set_index("case_id").loc["b", "covered"]
+    assert (
+        mh.mh1_case_table(cases, osv, k=1, include_start=False, estimate="best")
+        .set_index("case_id")
+        .loc["b", "covered"]
+    )
 
 
 def test_world_onset_series_and_lagged_active():
-    cy = pd.DataFrame({
-        "gwcode": [1, 1, 1, 1, 2, 2, 2],
-        "year": [2000, 2001, 2002, 2004, 2000, 2001, 2002],
-        "on": pd.array([True, False, True, True, pd.NA, True, False], dtype="boolean"),
-        "intra_active": pd.array([True, False, True, False, False, True, True], dtype="boolean"),
-    })
+    cy = pd.DataFrame(
+        {
+            "gwcode": [1, 1, 1, 1, 2, 2, 2],
+            "year": [2000, 2001, 2002, 2004, 2000, 2001, 2002],
+            "on": pd.array([True, False, True, True, pd.NA, True, False], dtype="boolean"),
+            "intra_active": pd.array([True, False, True, False, False, True, True], dtype="boolean"),
+        }
+    )
     s = mh.world_onset_series(cy, "on", 2000, 2002)
     assert s["year"].tolist() == [2000, 2001, 2002]
     assert s["onsets"].tolist() == [1, 1, 1] and s["members"].tolist() == [2, 2, 2]
@@ -101,11 +119,13 @@ def test_world_onset_series_and_lagged_active():
 
 
 def test_exposure_sets_region_window_and_target_exclusion():
-    cy = pd.DataFrame({
-        "gwcode": [500] * 4 + [510] * 4 + [2] * 4,
-        "year": [2000, 2001, 2002, 2003] * 3,
-        "region": ["Africa"] * 8 + ["Americas"] * 4,
-    })
+    cy = pd.DataFrame(
+        {
+            "gwcode": [500] * 4 + [510] * 4 + [2] * 4,
+            "year": [2000, 2001, 2002, 2003] * 3,
+            "region": ["Africa"] * 8 + ["Americas"] * 4,
+        }
+    )
     cases = pd.DataFrame({"case_id": ["x"], "gwcode": [500], "start_year": [2000], "region_gw": ["Africa"]})
     exposed, excluded, per = mh.exposure_sets(cy, cases, window=2)
     e = cy[exposed]
@@ -116,18 +136,37 @@ def test_exposure_sets_region_window_and_target_exclusion():
 
 
 def test_mh3_outcome_coding():
-    cy = pd.DataFrame({"intra_onset_new": pd.array([True, False, pd.NA], dtype="boolean"),
-                       "osv_nonstate_best": pd.array([0.0, 12.5, None], dtype="Float64")})
+    cy = pd.DataFrame(
+        {
+            "intra_onset_new": pd.array([True, False, pd.NA], dtype="boolean"),
+            "osv_nonstate_best": pd.array([0.0, 12.5, None], dtype="Float64"),
+        }
+    )
     assert mh.mh3_outcome(cy, "onset").tolist()[:2] == [1.0, 0.0]
     r = mh.mh3_outcome(cy, "rebel-osv").tolist()
     assert r[:2] == [0.0, 1.0] and math.isnan(r[2])
 
 
 def test_event_windows_ratio_and_bootstrap():
-    osv = _osv_cy([(7, 1998, 0, 0, 10, 10), (7, 1999, 0, 0, 20, 20), (7, 2000, 0, 0, 999, 999),
-                   (7, 2001, 0, 0, 5, 5), (7, 2002, 0, 0, 5, 5), (8, 2023, 0, 0, 4, 4), (8, 2024, 0, 0, 2, 2)])
-    cases = pd.DataFrame({"case_id": ["a", "b", "c"], "target": pd.array([1, 2, 0], dtype="Int64"),
-                          "gwcode": [7, 8, 7], "start_year": [2000, 2024, 1990]})
+    osv = _osv_cy(
+        [
+            (7, 1998, 0, 0, 10, 10),
+            (7, 1999, 0, 0, 20, 20),
+            (7, 2000, 0, 0, 999, 999),
+            (7, 2001, 0, 0, 5, 5),
+            (7, 2002, 0, 0, 5, 5),
+            (8, 2023, 0, 0, 4, 4),
+            (8, 2024, 0, 0, 2, 2),
+        ]
+    )
+    cases = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c"],
+            "target": pd.array([1, 2, 0], dtype="Int64"),
+            "gwcode": [7, 8, 7],
+            "start_year": [2000, 2024, 1990],
+        }
+    )
     w = mh.event_windows(cases, osv, k=2, col="ns_best", last=2024).set_index("case_id")
     # a: before 1998-1999 = 30, after 2001-2002 = 10 (start year 2000 left out); b: no year after 2024;
     # c: 1988 is before UCDP coverage
@@ -206,26 +245,47 @@ def test_mh1_order_against_raw(results, data, table):
     acd = acd[acd["type_of_conflict"].isin([3, 4])]
     hmi = data.table("hmi_cases")
     h = hmi[(hmi.release == "0.3") & (hmi.target == 1) & (hmi.start_year >= 1991)]
-    gwc = {"Iraq (Kurds) 1991-1997": 645, "Iraq (South) 1992-1996": 645, "Moldova 1992": 359, "Haiti 1994": 41,
-           "Yugoslavia (Kosovo) 1999": 345, "Côte d'Ivoire 2011": 437, "Libya 2011": 620}
+    gwc = {
+        "Iraq (Kurds) 1991-1997": 645,
+        "Iraq (South) 1992-1996": 645,
+        "Moldova 1992": 359,
+        "Haiti 1994": 41,
+        "Yugoslavia (Kosovo) 1999": 345,
+        "Côte d'Ivoire 2011": 437,
+        "Libya 2011": 620,
+    }
     assert set(h.case_id) == set(gwc)
     order = {}
     for r in h.itertuples():
         g, s = gwc[r.case_id], int(r.start_year)
-        mine = sides[sides["case_ids"].str.split("; ").map(lambda cs, c=r.case_id: c in cs)
-                     & sides["side"].isin(["government", "pro_government"])]
+        mine = sides[
+            sides["case_ids"].str.split("; ").map(lambda cs, c=r.case_id: c in cs)
+            & sides["side"].isin(["government", "pro_government"])
+        ]
         ids = set(mine["actor_id"].astype(int))
-        o = osv[osv.actor_id.astype(int).isin(ids) & osv.year.between(s - 2, s - 1)
-                & osv.gwno_location_list.map(lambda locs, g=g: str(g) in [str(x) for x in locs]) & (osv.best > 0)]
+        o = osv[
+            osv.actor_id.astype(int).isin(ids)
+            & osv.year.between(s - 2, s - 1)
+            & osv.gwno_location_list.map(lambda locs, g=g: str(g) in [str(x) for x in locs])
+            & (osv.best > 0)
+        ]
         if o.empty:
             order[r.case_id] = "none"
             continue
         f = int(o.year.min())
-        act = lambda y, g=g: bool(acd[(acd.year == y) & acd.gwno_loc_list.map(lambda locs: str(g) in [str(x) for x in locs])].shape[0])  # noqa: E731
+        act = lambda y, g=g: bool(
+            acd[(acd.year == y) & acd.gwno_loc_list.map(lambda locs: str(g) in [str(x) for x in locs])].shape[0]
+        )  # noqa: E731
         order[r.case_id] = "challenge first" if act(f - 1) else "same year" if act(f) else "government first"
-    assert order == {"Iraq (Kurds) 1991-1997": "challenge first", "Iraq (South) 1992-1996": "challenge first",
-                     "Moldova 1992": "none", "Haiti 1994": "government first", "Yugoslavia (Kosovo) 1999": "same year",
-                     "Côte d'Ivoire 2011": "government first", "Libya 2011": "none"}
+    assert order == {
+        "Iraq (Kurds) 1991-1997": "challenge first",
+        "Iraq (South) 1992-1996": "challenge first",
+        "Moldova 1992": "none",
+        "Haiti 1994": "government first",
+        "Yugoslavia (Kosovo) 1999": "same year",
+        "Côte d'Ivoire 2011": "government first",
+        "Libya 2011": "none",
+    }
     k = sum(v == "challenge first" for v in order.values())
     n = sum(v in ("challenge first", "government first") for v in order.values())
     assert (res["primary"]["n"], res["primary"]["estimate"]) == (n, k / n) == (4, 0.5)
@@ -241,8 +301,11 @@ def test_mh2_projection_recomputed_with_statsmodels(results, data):
 
     res, curve = results["MH2"]
     cy = data.table("country_year")
-    w = cy.groupby("year").agg(onsets=("intra_onset_new", lambda s: int(s.fillna(False).astype(bool).sum())),
-                               members=("gwcode", "size")).reset_index()
+    w = (
+        cy.groupby("year")
+        .agg(onsets=("intra_onset_new", lambda s: int(s.fillna(False).astype(bool).sum())), members=("gwcode", "size"))
+        .reset_index()
+    )
     ser = pd.DataFrame(res["primary_detail"]["world_series"])
     assert ser.set_index("year")["onsets"].to_dict() == w.set_index("year")["onsets"].to_dict()
     pre, post = w[w.year < 2005], w[w.year >= 2005]
@@ -269,7 +332,9 @@ def test_projected_break_on_synthetic_series():
     assert r.ci_low < 1 < r.ci_high and r.extra["model_used"] == "poisson"
     doubled = np.where(years >= 2000, rng.poisson(12.0, len(years)), rng.poisson(3.0, len(years)))
     r2 = projected_break(doubled, years, 2000, exposure=members, trend=False)
-    assert r2.ci_low > 2.5 and r2.estimate == pytest.approx(doubled[years >= 2000].sum() / (doubled[years < 2000].mean() * 20), rel=1e-6)
+    assert r2.ci_low > 2.5 and r2.estimate == pytest.approx(
+        doubled[years >= 2000].sum() / (doubled[years < 2000].mean() * 20), rel=1e-6
+    )
     assert projected_break(flat[:8], years[:8], 1964, exposure=members[:8]).reason  # too few years before
 
 
@@ -308,8 +373,13 @@ def test_mh4_rebel_deaths_by_side(results, data):
     assert res["verdict"] == "inconclusive"
     # the non-state specification over interventions against rebels reproduces the panel's totals
     cy = data.table("country_year").set_index(["gwcode", "year"])["osv_nonstate_best"].astype(float)
-    row = curve[(curve.k == 2) & (curve.ucdp_estimate == "best") & (curve.release == "0.3")
-                & (curve.targets == "against-rebels") & (curve.actors == "non-state")]
+    row = curve[
+        (curve.k == 2)
+        & (curve.ucdp_estimate == "best")
+        & (curve.release == "0.3")
+        & (curve.targets == "against-rebels")
+        & (curve.actors == "non-state")
+    ]
     hmi = mh.hmi_with_gw(data.table("hmi_cases"), mh.make_mapper(data))
     ar = hmi[(hmi.release == "0.3") & (hmi.target == 2) & (hmi.start_year >= 1991)]
     tb = sum(cy.get((g, y), 0.0) for g, s in zip(ar.gwcode, ar.start_year) for y in (s - 2, s - 1))
@@ -330,10 +400,12 @@ def test_end_to_end_schema_and_specs(results, cid, n_specs):
     assert res["robustness"]["n_specs"] == len(curve) == n_specs
     # each claim's primary estimate, interval, n and verdict on the real data, pinned (issue 22: a
     # `verdict in (...)` assertion passes any verdict); MH1's exact interval recomputed with scipy
-    pinned = {"MH1": ("inconclusive", 4, 0.5, 0.06758598648854294, 0.932414013511457),
-              "MH2": ("inconclusive", 79, 1.2281764259926484, 0.6503862130598169, 2.319264005101757),
-              "MH3": ("inconclusive", 506, 1.362093085224497, 0.44701012007318874, 2.431054336649109),
-              "MH4": ("inconclusive", 7, None, None, None)}[cid]
+    pinned = {
+        "MH1": ("inconclusive", 4, 0.5, 0.06758598648854294, 0.932414013511457),
+        "MH2": ("inconclusive", 79, 1.2281764259926484, 0.6503862130598169, 2.319264005101757),
+        "MH3": ("inconclusive", 506, 1.362093085224497, 0.44701012007318874, 2.431054336649109),
+        "MH4": ("inconclusive", 7, None, None, None),
+    }[cid]
     p = res["primary"]
     assert (res["verdict"], p["n"]) == pinned[:2]
     for got, want in zip((p["estimate"], p["ci_low"], p["ci_high"]), pinned[2:]):
@@ -345,9 +417,12 @@ def test_end_to_end_schema_and_specs(results, cid, n_specs):
         assert (p["ci_low"], p["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
     assert curve["error"].isna().all()
     assert res["comparisons"] and all(c["ours"] for c in res["comparisons"])
-    need = {"MH1": {"hmi_cases", "ucdp_onesided", "ucdp_onesided_21", "crosswalk", "country_year"},
-            "MH2": {"country_year"},
-            "MH3": {"country_year", "hmi_cases", "crosswalk"}, "MH4": {"hmi_cases", "ucdp_onesided", "crosswalk"}}[cid]
+    need = {
+        "MH1": {"hmi_cases", "ucdp_onesided", "ucdp_onesided_21", "crosswalk", "country_year"},
+        "MH2": {"country_year"},
+        "MH3": {"country_year", "hmi_cases", "crosswalk"},
+        "MH4": {"hmi_cases", "ucdp_onesided", "crosswalk"},
+    }[cid]
     assert set(res["data"]["inputs_sha256"]) == {f"{t}.parquet" for t in need}
     assert set(res["data"]["tables"]) == need  # every table read is declared in the registry
 

@@ -83,7 +83,9 @@ def test_processed_tables_columns_and_files_are_checked(base, tmp_path):
     # a file missing
     pd.DataFrame({c: [1] for c in cols0}).to_parquet(proc / f"{t0}.parquet")
     (proc / "unsc_coding_validation.csv").unlink()
-    with pytest.raises(RegistryError, match=r"claim AC1: field 'data.files.0': unknown file \(no .*unsc_coding_validation.csv\)"):
+    with pytest.raises(
+        RegistryError, match=r"claim AC1: field 'data.files.0': unknown file \(no .*unsc_coding_validation.csv\)"
+    ):
         load_claims(p, proc)
 
 
@@ -92,17 +94,26 @@ def test_the_data_contract_without_data(base, tmp_path):
     assert set(load_claims(_write(tmp_path, data), check_tables=True)) == {"AC1"}
     bad = copy.deepcopy(data)
     bad["claims"][0]["data"]["tables"]["no_such_table"] = ["x"]
-    with pytest.raises(RegistryError, match="field 'data.tables.no_such_table': table outside the data contract; known: "):
+    with pytest.raises(
+        RegistryError, match="field 'data.tables.no_such_table': table outside the data contract; known: "
+    ):
         load_claims(_write(tmp_path, bad), check_tables=True)
     load_claims(_write(tmp_path, bad))  # not checked unless asked
     bad = copy.deepcopy(data)
     bad["claims"][0]["data"]["files"] = ["unsc_coding_validation.csv", "secret.csv"]
-    with pytest.raises(RegistryError, match=r"field 'data.files.1': file outside the data contract; known: unsc_coding_validation.csv"):
+    with pytest.raises(
+        RegistryError, match=r"field 'data.files.1': file outside the data contract; known: unsc_coding_validation.csv"
+    ):
         load_claims(_write(tmp_path, bad), check_tables=True)
     from analysis.clean import registry as table_registry
 
-    assert R._known_tables() == set(table_registry()) | {"country_year", "hmi_cases", "hmi_release_diff",
-                                                          "crosswalk_report", "conditions_checklist"}
+    assert R._known_tables() == set(table_registry()) | {
+        "country_year",
+        "hmi_cases",
+        "hmi_release_diff",
+        "crosswalk_report",
+        "conditions_checklist",
+    }
 
 
 # --------------------------------------------------------------------------- registry: semantics
@@ -118,23 +129,51 @@ def test_duplicate_claim_id_names_its_line(base, tmp_path):
     # the second entry's id line
     lines = p.read_text().splitlines()
     idx = [i + 1 for i, ln in enumerate(lines) if ln.strip() == f"- id: {cid}" or ln.strip() == f"id: {cid}"]
-    assert str(ei.value).startswith(f"line {idx[-1]}: claim {cid}: field 'id': duplicate id") or \
-        f"line {idx[-1]}: claim {cid}: field 'id': duplicate id" in str(ei.value)
+    assert str(ei.value).startswith(
+        f"line {idx[-1]}: claim {cid}: field 'id': duplicate id"
+    ) or f"line {idx[-1]}: claim {cid}: field 'id': duplicate id" in str(ei.value)
     assert str(p) in str(ei.value)
 
 
-@pytest.mark.parametrize("mutate,needle", [
-    (lambda e: e["specifications"].__setitem__("nope", ["a"]), "field 'specifications.nope': dimension unknown to test rc1_regime_share; it knows ['cases', 'libya', 'period', 'release', 'target']"),
-    (lambda e: e["specifications"].__setitem__("cases", ["all", "all"]), "field 'specifications.cases': an option is listed twice"),
-    (lambda e: e["specifications"]["cases"].append("some"), "field 'specifications.cases.2': option 'some' unknown to test rc1_regime_share; it knows ['all', 'clear']"),
-    (lambda e: e["primary"].__setitem__("nope", "a"), "field 'primary.nope': not a specification dimension"),
-    (lambda e: e["primary"].pop("cases"), "field 'primary': no primary choice for ['cases']"),
-    (lambda e: e["primary"].__setitem__("cases", "some"), "field 'primary.cases': 'some' is not among the options ['all', 'clear']"),
-    (lambda e: e.__setitem__("decided_by", {"statistic": "p_value", "test": "a one-sided exact test"}), "field 'decided_by.statistic': test rc1_regime_share provides ['interval'], not 'p_value'"),
-    (lambda e: e.__setitem__("design_checks", [{"id": "placebo", "description": "the placebo shows nothing", "passes_if": "its interval includes 1"}]), "field 'design_checks.0.id': test rc1_regime_share runs no design check 'placebo'; it runs []"),
-    (lambda e: e["specifications"].__setitem__("seed", [1]) or e["primary"].__setitem__("seed", 1), "field 'specifications.seed': dimension name is reserved for result columns"),
-    (lambda e: e.__setitem__("test", "nope"), "field 'test': unknown test 'nope'; known: rc1_regime_share, "),
-])
+@pytest.mark.parametrize(
+    "mutate,needle",
+    [
+        (
+            lambda e: e["specifications"].__setitem__("nope", ["a"]),
+            "field 'specifications.nope': dimension unknown to test rc1_regime_share; it knows ['cases', 'libya', 'period', 'release', 'target']",
+        ),
+        (
+            lambda e: e["specifications"].__setitem__("cases", ["all", "all"]),
+            "field 'specifications.cases': an option is listed twice",
+        ),
+        (
+            lambda e: e["specifications"]["cases"].append("some"),
+            "field 'specifications.cases.2': option 'some' unknown to test rc1_regime_share; it knows ['all', 'clear']",
+        ),
+        (lambda e: e["primary"].__setitem__("nope", "a"), "field 'primary.nope': not a specification dimension"),
+        (lambda e: e["primary"].pop("cases"), "field 'primary': no primary choice for ['cases']"),
+        (
+            lambda e: e["primary"].__setitem__("cases", "some"),
+            "field 'primary.cases': 'some' is not among the options ['all', 'clear']",
+        ),
+        (
+            lambda e: e.__setitem__("decided_by", {"statistic": "p_value", "test": "a one-sided exact test"}),
+            "field 'decided_by.statistic': test rc1_regime_share provides ['interval'], not 'p_value'",
+        ),
+        (
+            lambda e: e.__setitem__(
+                "design_checks",
+                [{"id": "placebo", "description": "the placebo shows nothing", "passes_if": "its interval includes 1"}],
+            ),
+            "field 'design_checks.0.id': test rc1_regime_share runs no design check 'placebo'; it runs []",
+        ),
+        (
+            lambda e: e["specifications"].__setitem__("seed", [1]) or e["primary"].__setitem__("seed", 1),
+            "field 'specifications.seed': dimension name is reserved for result columns",
+        ),
+        (lambda e: e.__setitem__("test", "nope"), "field 'test': unknown test 'nope'; known: rc1_regime_share, "),
+    ],
+)
 def test_semantic_errors_name_claim_field_and_reason(base, tmp_path, mutate, needle):
     data = _one(base, "RC1")
     e = data["claims"][0]
@@ -155,20 +194,36 @@ def test_curve_test_needs_a_test_that_supplies_null_draws(base, tmp_path):
         load_claims(_write(tmp_path, data))
 
 
-@pytest.mark.parametrize("support,contradict,msg", [
-    ({"below": 1.0}, {"below": 2.0}, "support and contradict bounds are on the same side (below)"),
-    ({"above": 1.0}, {"above": 0.5}, "support and contradict bounds are on the same side (above)"),
-    ({"below": 1.0}, {"above": 0.8}, "bounds overlap: an interval inside (0.8, 1.0) would both support (below 1.0) and contradict (above 0.8); declare contradict above >= 1.0"),
-    ({"above": 1.0}, {"below": 1.2}, "bounds overlap: an interval inside (1.0, 1.2) would both support (above 1.0) and contradict (below 1.2); declare contradict below <= 1.0"),
-])
+@pytest.mark.parametrize(
+    "support,contradict,msg",
+    [
+        ({"below": 1.0}, {"below": 2.0}, "support and contradict bounds are on the same side (below)"),
+        ({"above": 1.0}, {"above": 0.5}, "support and contradict bounds are on the same side (above)"),
+        (
+            {"below": 1.0},
+            {"above": 0.8},
+            "bounds overlap: an interval inside (0.8, 1.0) would both support (below 1.0) and contradict (above 0.8); declare contradict above >= 1.0",
+        ),
+        (
+            {"above": 1.0},
+            {"below": 1.2},
+            "bounds overlap: an interval inside (1.0, 1.2) would both support (above 1.0) and contradict (below 1.2); declare contradict below <= 1.0",
+        ),
+    ],
+)
 def test_bounds_problems_are_named(support, contradict, msg):
     assert R._bounds_problem({"support": support, "contradict": contradict}) == msg
 
 
-@pytest.mark.parametrize("support,contradict", [
-    ({"below": 1.0}, {"above": 1.0}), ({"above": 1.0}, {"below": 1.0}),
-    ({"below": 1.0}, {"above": 1.5}), ({"above": 1.0}, {"below": 0.5}),
-])
+@pytest.mark.parametrize(
+    "support,contradict",
+    [
+        ({"below": 1.0}, {"above": 1.0}),
+        ({"above": 1.0}, {"below": 1.0}),
+        ({"below": 1.0}, {"above": 1.5}),
+        ({"above": 1.0}, {"below": 0.5}),
+    ],
+)
 def test_valid_bounds(support, contradict):
     assert R._bounds_problem({"support": support, "contradict": contradict}) is None
 
@@ -189,8 +244,13 @@ def test_alpha_and_robust_share_come_from_the_entry_else_the_defaults(base, tmp_
 
 
 def test_claim_properties():
-    entry = {"id": "XX1", "min_n": 5, "specifications": {"d": ["a", "b"]}, "primary": {"d": "a"},
-             "decision": {"support": {"below": 1}, "contradict": {"above": 1}}}
+    entry = {
+        "id": "XX1",
+        "min_n": 5,
+        "specifications": {"d": ["a", "b"]},
+        "primary": {"d": "a"},
+        "decision": {"support": {"below": 1}, "contradict": {"above": 1}},
+    }
     c = Claim("XX1", entry, 0.05, 0.8)
     assert c.min_n == 5 and c.dims == {"d": ["a", "b"]} and c.primary == {"d": "a"}
     assert c.decided_by == {"statistic": "interval"} and c.design_checks == [] and c.curve_test is None
@@ -256,8 +316,14 @@ def test_line_of_follows_mappings_and_sequences(tmp_path):
 
 def test_a_finding_naming_an_unknown_claim_names_its_line(base, tmp_path):
     data = _one(base, "RC1")
-    data["findings"] = [{"id": "F-X", "sentence": "a sentence of the debate", "source": base["findings"][0]["source"],
-                         "claims": ["RC1", "ZZ9"]}]
+    data["findings"] = [
+        {
+            "id": "F-X",
+            "sentence": "a sentence of the debate",
+            "source": base["findings"][0]["source"],
+            "claims": ["RC1", "ZZ9"],
+        }
+    ]
     p = _write(tmp_path, data)
     with pytest.raises(RegistryError) as ei:
         load_claims(p)
@@ -276,9 +342,15 @@ def test_get_test_returns_the_declared_function():
 
 
 def _claim(support, contradict, min_n=5, robust=0.8, statistic="interval", checks=(), alpha=0.05) -> Claim:
-    entry = {"id": "XX1", "min_n": min_n, "decision": {"support": support, "contradict": contradict},
-             "decided_by": {"statistic": statistic, "test": "the test"}, "design_checks": list(checks),
-             "primary": {"d": "a"}, "specifications": {"d": ["a", "b", "c", "d", "e"]}}
+    entry = {
+        "id": "XX1",
+        "min_n": min_n,
+        "decision": {"support": support, "contradict": contradict},
+        "decided_by": {"statistic": statistic, "test": "the test"},
+        "design_checks": list(checks),
+        "primary": {"d": "a"},
+        "specifications": {"d": ["a", "b", "c", "d", "e"]},
+    }
     return Claim("XX1", entry, alpha, robust)
 
 
@@ -331,8 +403,13 @@ def test_classify_p_edges():
 
 def test_not_estimable_rows_and_the_p_value_statistic_in_the_curve():
     c = _claim({"above": 0.0}, {"below": 0.0}, statistic="p_value")
-    rows = [["a", 0.3, 0.1, 0.5, 40], ["b", -0.3, -0.5, -0.1, 40], ["c", 0.3, 0.1, 0.5, 4], ["d", 0.3, 0.1, 0.5, 40],
-            ["e", 0.3, 0.1, 0.5, 5]]
+    rows = [
+        ["a", 0.3, 0.1, 0.5, 40],
+        ["b", -0.3, -0.5, -0.1, 40],
+        ["c", 0.3, 0.1, 0.5, 4],
+        ["d", 0.3, 0.1, 0.5, 40],
+        ["e", 0.3, 0.1, 0.5, 5],
+    ]
     cur = _curve(rows, p=[0.01, 0.9, 0.01, 0.01, 0.01], p2=[0.99, 0.02, 0.99, 0.99, 0.99])
     cur.loc[3, "reason"] = "no cases"
     cur = D.classify_curve(cur, c)
@@ -346,8 +423,13 @@ def test_not_estimable_rows_and_the_p_value_statistic_in_the_curve():
 
 
 def test_duplicates_by_numbers_and_by_sample_key():
-    rows = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.2, 0.1, 0.4, 40], ["c", 0.2, 0.1, 0.4, 41], ["d", 0.2000000000001, 0.1, 0.4, 40],
-            ["e", 0.2, 0.1, 0.41, 40]]
+    rows = [
+        ["a", 0.2, 0.1, 0.4, 40],
+        ["b", 0.2, 0.1, 0.4, 40],
+        ["c", 0.2, 0.1, 0.4, 41],
+        ["d", 0.2000000000001, 0.1, 0.4, 40],
+        ["e", 0.2, 0.1, 0.41, 40],
+    ]
     cur = _curve(rows, p=[0.01] * 5)
     assert D.mark_duplicates(cur).tolist() == [pd.NA, "a", pd.NA, "a", pd.NA]
     # another p-value makes another specification
@@ -392,15 +474,35 @@ def test_primary_row_must_match_exactly_one():
 
 def test_robustness_counts_by_hand():
     c = _claim({"below": 0.5}, {"above": 0.5})
-    rows = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.7, 0.6, 0.9, 40], ["c", 0.45, 0.3, 0.6, 40], ["d", None, None, None, 40],
-            ["e", 0.3, 0.1, 0.45, 2], ["f", 0.2, 0.1, 0.4, 40]]
+    rows = [
+        ["a", 0.2, 0.1, 0.4, 40],
+        ["b", 0.7, 0.6, 0.9, 40],
+        ["c", 0.45, 0.3, 0.6, 40],
+        ["d", None, None, None, 40],
+        ["e", 0.3, 0.1, 0.45, 2],
+        ["f", 0.2, 0.1, 0.4, 40],
+    ]
     cur = D.classify_curve(_curve(rows, p=[0.01, 0.02, 0.03, None, 0.05, 0.01]), c)
     rob = D.robustness(cur, c)
-    assert rob == {"n_specs": 6, "n_distinct": 5, "n_estimable": 3, "n_supporting": 1, "n_contradicting": 1,
-                   "n_neither": 1, "n_not_estimable": 2, "share_supporting": 0.2, "share_contradicting": 0.2,
-                   "share_neither": 0.2, "share_not_estimable": 0.4, "n_deciding": 2, "agreement_supporting": 0.5,
-                   "agreement_contradicting": 0.5, "robust_share_required": 0.8,
-                   "median_estimate": 0.375, "max_n": 40}  # median of 0.2, 0.3, 0.45, 0.7
+    assert rob == {
+        "n_specs": 6,
+        "n_distinct": 5,
+        "n_estimable": 3,
+        "n_supporting": 1,
+        "n_contradicting": 1,
+        "n_neither": 1,
+        "n_not_estimable": 2,
+        "share_supporting": 0.2,
+        "share_contradicting": 0.2,
+        "share_neither": 0.2,
+        "share_not_estimable": 0.4,
+        "n_deciding": 2,
+        "agreement_supporting": 0.5,
+        "agreement_contradicting": 0.5,
+        "robust_share_required": 0.8,
+        "median_estimate": 0.375,
+        "max_n": 40,
+    }  # median of 0.2, 0.3, 0.45, 0.7
     empty = D.classify_curve(_curve([["a", None, None, None, None]], p=[None]), c)
     r0 = D.robustness(empty, c)
     assert r0["agreement_supporting"] is None and r0["median_estimate"] is None and r0["max_n"] is None
@@ -409,14 +511,21 @@ def test_robustness_counts_by_hand():
 
 def test_verdict_reasons_in_full():
     c = _claim({"below": 0.5}, {"above": 0.5})
-    rows = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.21, 0.1, 0.4, 40], ["c", 0.22, 0.1, 0.4, 40], ["d", 0.23, 0.1, 0.4, 40],
-            ["e", 0.4, 0.3, 0.6, 40]]
+    rows = [
+        ["a", 0.2, 0.1, 0.4, 40],
+        ["b", 0.21, 0.1, 0.4, 40],
+        ["c", 0.22, 0.1, 0.4, 40],
+        ["d", 0.23, 0.1, 0.4, 40],
+        ["e", 0.4, 0.3, 0.6, 40],
+    ]
     v, reason, _ = _decide(rows, c)
     assert v == "supported"
-    assert reason == ("the primary specification supports the claim under the declared rule; 100% of the 4 distinct "
-                      "specifications that decide agree, and they are 4 of the 5 distinct estimable specifications "
-                      "(4 of 5 distinct specifications support, 0 contradict, 1 are too imprecise to decide, "
-                      "0 cannot be estimated or fall below the minimum n)")
+    assert reason == (
+        "the primary specification supports the claim under the declared rule; 100% of the 4 distinct "
+        "specifications that decide agree, and they are 4 of the 5 distinct estimable specifications "
+        "(4 of 5 distinct specifications support, 0 contradict, 1 are too imprecise to decide, "
+        "0 cannot be estimated or fall below the minimum n)"
+    )
     # exactly the required share agrees (4 of 5 = 80%): robust
     rows4 = [r[:] for r in rows]
     rows4[4] = ["e", 0.7, 0.6, 0.9, 40]
@@ -425,19 +534,27 @@ def test_verdict_reasons_in_full():
     v, reason, _ = _decide(rows4, _claim({"below": 0.5}, {"above": 0.5}, robust=0.81))
     assert v == "inconclusive" and reason.startswith(
         "not robust: the primary specification supports the claim but only 80% of the 5 distinct specifications "
-        "that decide agree (at least 81% required)")
+        "that decide agree (at least 81% required)"
+    )
     # exactly half of the estimable specifications is not more than half
-    rows_half = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.21, 0.1, 0.4, 40], ["c", 0.4, 0.3, 0.6, 40], ["d", 0.41, 0.3, 0.6, 40]]
+    rows_half = [
+        ["a", 0.2, 0.1, 0.4, 40],
+        ["b", 0.21, 0.1, 0.4, 40],
+        ["c", 0.4, 0.3, 0.6, 40],
+        ["d", 0.41, 0.3, 0.6, 40],
+    ]
     c4 = Claim("XX1", dict(c.entry, specifications={"d": list("abcd")}), 0.05, 0.8)
     v, reason, _ = _decide(rows_half, c4)
     assert v == "inconclusive" and reason.startswith(
         "not robust: the primary specification supports the claim but only 2 of the 4 distinct estimable "
-        "specifications agree (more than half required)")
+        "specifications agree (more than half required)"
+    )
     # contradicted, with its wording
     rows_c = [[d, 0.8 + i / 100, 0.6, 0.9, 40] for i, d in enumerate("abcde")]
     v, reason, _ = _decide(rows_c, c)
-    assert v == "contradicted" and reason.startswith("the primary specification contradicts the claim under the "
-                                                     "declared rule; 100% of the 5 distinct")
+    assert v == "contradicted" and reason.startswith(
+        "the primary specification contradicts the claim under the declared rule; 100% of the 5 distinct"
+    )
     # min_n at the boundary: n == min_n is enough
     rows_n = [["a", 0.2, 0.1, 0.4, 5]] + rows[1:]
     assert _decide(rows_n, c)[0] == "supported"
@@ -453,7 +570,9 @@ def test_verdict_reasons_in_full():
     cur = _curve(rows)
     cur.loc[0, "error"] = "ValueError: x"
     cur = D.classify_curve(cur, c)
-    assert D.verdict(D.primary_row(cur, c), cur, c)[1] == "the primary specification could not be estimated: ValueError: x"
+    assert (
+        D.verdict(D.primary_row(cur, c), cur, c)[1] == "the primary specification could not be estimated: ValueError: x"
+    )
     cur = _curve(rows)
     cur["n"] = pd.array([None, 40, 40, 40, 40], dtype="Int64")
     cur = D.classify_curve(cur, c)
@@ -468,8 +587,10 @@ def test_straddling_and_not_significant_reasons():
     cp = _claim({"above": 0.0}, {"below": 0.0}, statistic="p_value", alpha=0.01)
     rows = [[d, 0.2 + i / 100, 0.1, 0.4, 40] for i, d in enumerate("abcde")]
     v, reason, _ = _decide(rows, cp, p=[0.02] * 5)
-    assert reason.startswith("the declared test of the primary specification is not significant at alpha = 0.01: "
-                             "the data cannot decide (0 of 5")
+    assert reason.startswith(
+        "the declared test of the primary specification is not significant at alpha = 0.01: "
+        "the data cannot decide (0 of 5"
+    )
     # the opposite test decides contradiction
     rows = [[d, -0.2 - i / 100, -0.4, -0.1, 40] for i, d in enumerate("abcde")]
     assert _decide(rows, cp, p=[0.9] * 5, p2=[0.001] * 5)[0] == "contradicted"
@@ -483,7 +604,9 @@ def test_design_check_reason_and_detail():
     assert reason == "the declared design check 'placebo' failed (no detail): the placebo shows no effect"
     # passed=None (not run / not applicable) is not a failure
     assert _decide(rows, c, checks={"placebo": {"passed": None}})[0] == "supported"
-    assert D.failed_checks({"placebo": {"passed": False, "detail": "d"}}, c) == [(chk, {"passed": False, "detail": "d"})]
+    assert D.failed_checks({"placebo": {"passed": False, "detail": "d"}}, c) == [
+        (chk, {"passed": False, "detail": "d"})
+    ]
     assert D.failed_checks({"placebo": {"passed": True}}, c) == []
 
 
@@ -492,15 +615,22 @@ def test_decision_rule_text():
     assert D.decision_rule_text(c) == (
         "supported if the primary specification's entire 95% interval is below 0.5 (the test) and at least 80% of "
         "the distinct specifications that decide agree; contradicted if its entire 95% interval is above 0.7 and "
-        "at least 80% of them agree; inconclusive otherwise, or when n < 8.")
+        "at least 80% of them agree; inconclusive otherwise, or when n < 8."
+    )
     chk = {"id": "placebo", "description": "d", "passes_if": "x"}
-    cp = _claim({"above": 0.0}, {"below": 0.0}, statistic="p_value", robust=0.75,
-                checks=[chk, dict(chk, id="other", on_fail="reported only")])
+    cp = _claim(
+        {"above": 0.0},
+        {"below": 0.0},
+        statistic="p_value",
+        robust=0.75,
+        checks=[chk, dict(chk, id="other", on_fail="reported only")],
+    )
     assert D.decision_rule_text(cp) == (
         "supported if the primary specification's the declared test (the test) is significant at alpha = 0.05 with "
         "the estimate above 0.0 and at least 75% of the distinct specifications that decide agree; contradicted if "
         "its the opposite test is significant with the estimate below 0.0 and at least 75% of them agree; "
-        "inconclusive otherwise, or when n < 5; inconclusive if the design check 'placebo' fails.")
+        "inconclusive otherwise, or when n < 5; inconclusive if the design check 'placebo' fails."
+    )
     c0 = Claim("XX1", dict(c.entry, decided_by={"statistic": "interval"}), 0.05, 0.8)
     assert "entire 95% interval is below 0.5 and at least" in D.decision_rule_text(c0)
 
@@ -509,20 +639,36 @@ def test_combine_finding_in_full():
     f = {"id": "F-X", "sentence": "a sentence", "source": {"citation": "b"}, "claims": ["A", "B", "C", "E"]}
     v = {"A": "supported", "B": "supported", "C": "inconclusive", "E": "supported"}
     r = D.combine_finding(f, v, {"E"}, {"B"})
-    assert r == {"id": "F-X", "sentence": "a sentence", "source": {"citation": "b"}, "claims": ["A", "B", "C"],
-                 "exploratory_claims": ["E"], "verdicts": v, "finding": "supported",
-                 "reason": "2 of 3 tests support the sentence and none contradicts it",
-                 "revised_after_results": ["B"]}
+    assert r == {
+        "id": "F-X",
+        "sentence": "a sentence",
+        "source": {"citation": "b"},
+        "claims": ["A", "B", "C"],
+        "exploratory_claims": ["E"],
+        "verdicts": v,
+        "finding": "supported",
+        "reason": "2 of 3 tests support the sentence and none contradicts it",
+        "revised_after_results": ["B"],
+    }
     # half is not a majority
-    r = D.combine_finding({"id": "F", "sentence": "s", "claims": ["A", "B"]}, {"A": "supported", "B": "inconclusive"}, set())
+    r = D.combine_finding(
+        {"id": "F", "sentence": "s", "claims": ["A", "B"]}, {"A": "supported", "B": "inconclusive"}, set()
+    )
     assert r["finding"] == "inconclusive" and r["reason"] == "1 of 2 tests support, 0 contradict, 1 are inconclusive"
     assert r["source"] is None and r["revised_after_results"] == []
-    r = D.combine_finding({"id": "F", "sentence": "s", "claims": ["A", "B", "C"]},
-                          {"A": "contradicted", "B": "contradicted", "C": "inconclusive"}, set())
+    r = D.combine_finding(
+        {"id": "F", "sentence": "s", "claims": ["A", "B", "C"]},
+        {"A": "contradicted", "B": "contradicted", "C": "inconclusive"},
+        set(),
+    )
     assert r["reason"] == "2 of 3 tests contradict the sentence and none supports it"
-    r = D.combine_finding({"id": "F", "sentence": "s", "claims": ["A", "B"]}, {"A": "contradicted", "B": "supported"}, set())
+    r = D.combine_finding(
+        {"id": "F", "sentence": "s", "claims": ["A", "B"]}, {"A": "contradicted", "B": "supported"}, set()
+    )
     assert (r["finding"], r["reason"]) == ("mixed", "1 of 2 tests support the sentence and 1 contradict it")
-    r = D.combine_finding({"id": "F", "sentence": "s", "claims": ["A", "B"]}, {"A": "contradicted", "B": "inconclusive"}, set())
+    r = D.combine_finding(
+        {"id": "F", "sentence": "s", "claims": ["A", "B"]}, {"A": "contradicted", "B": "inconclusive"}, set()
+    )
     assert r["finding"] == "inconclusive"
 
 
@@ -537,7 +683,8 @@ def test_decision_rule_text_defaults_and_several_checks():
     c = Claim("XX1", dict(c.entry, decided_by={"test": "t"}), 0.05, 0.8)  # no statistic: interval
     assert D.decision_rule_text(c).endswith(
         "inconclusive otherwise, or when n < 5; inconclusive if the design check 'placebo' fails; "
-        "inconclusive if the design check 'pre-trend' fails.")
+        "inconclusive if the design check 'pre-trend' fails."
+    )
     assert "entire 95% interval is below 0.5 (t)" in D.decision_rule_text(c)
 
 
@@ -559,8 +706,13 @@ def test_estimate_on_a_support_below_bound_is_not_below_it():
 
 
 def test_primary_row_matches_every_primary_dimension():
-    entry = {"id": "XX1", "min_n": 1, "decision": {"support": {"below": 0.5}, "contradict": {"above": 0.5}},
-             "primary": {"d": "a", "w": 2}, "specifications": {"d": ["a", "b"], "w": [1, 2]}}
+    entry = {
+        "id": "XX1",
+        "min_n": 1,
+        "decision": {"support": {"below": 0.5}, "contradict": {"above": 0.5}},
+        "primary": {"d": "a", "w": 2},
+        "specifications": {"d": ["a", "b"], "w": [1, 2]},
+    }
     c = Claim("XX1", entry, 0.05, 0.8)
     cur = pd.DataFrame({"d": ["a", "a", "b", "b"], "w": [1, 2, 1, 2], "spec_id": list("pqrs")})
     assert D.primary_row(cur, c)["spec_id"] == "q"
@@ -572,13 +724,17 @@ def test_the_reason_names_the_rule_that_failed_at_exactly_the_required_share():
     specs = list("abcdefghi")
     entry = dict(_claim({"below": 0.5}, {"above": 0.5}).entry, specifications={"d": specs})
     c = Claim("XX1", entry, 0.05, 0.8)
-    rows = ([[d, 0.2, 0.1, 0.4 - i / 100, 40] for i, d in enumerate("abcd")] + [["e", 0.8, 0.6, 0.9, 40]]
-            + [[d, 0.5, 0.3, 0.7 + i / 100, 40] for i, d in enumerate("fghi")])
+    rows = (
+        [[d, 0.2, 0.1, 0.4 - i / 100, 40] for i, d in enumerate("abcd")]
+        + [["e", 0.8, 0.6, 0.9, 40]]
+        + [[d, 0.5, 0.3, 0.7 + i / 100, 40] for i, d in enumerate("fghi")]
+    )
     v, reason, rob = _decide(rows, c)
     assert rob["agreement_supporting"] == 0.8 and rob["n_estimable"] == 9
     assert v == "inconclusive" and reason.startswith(
         "not robust: the primary specification supports the claim but only 4 of the 9 distinct estimable "
-        "specifications agree (more than half required)")
+        "specifications agree (more than half required)"
+    )
 
 
 def test_nan_in_the_error_and_reason_columns_is_no_error():
@@ -649,6 +805,7 @@ def test_registry_errors_carry_the_file_and_the_field_path(base, tmp_path, monke
     with pytest.raises(RegistryError) as ei:
         load_claims(p)
     assert ei.value.file == str(p)
+
     # a YAML error without a mark: no line, the first line of the message
     def boom(*a, **k):
         raise yaml.YAMLError("cannot read this\nsecond line")

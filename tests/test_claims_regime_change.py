@@ -138,11 +138,13 @@ def test_mh_drops_uninformative_strata_and_reports_zero_events():
 
 
 def test_window_any_consecutive_years_and_coverage():
-    df = pd.DataFrame({
-        "gwcode": [1, 1, 1, 1, 2, 2, 2],
-        "year": [2000, 2001, 2002, 2004, 2000, 2001, 2002],
-        "x": pd.array([False, True, False, False, None, False, True], dtype="boolean"),
-    })
+    df = pd.DataFrame(
+        {
+            "gwcode": [1, 1, 1, 1, 2, 2, 2],
+            "year": [2000, 2001, 2002, 2004, 2000, 2001, 2002],
+            "x": pd.array([False, True, False, False, None, False, True], dtype="boolean"),
+        }
+    )
     y, obs = rc.window_any(df, "x", 2)
     # gw 1: 2000 (2000-2001: True), 2001 (True), 2002 (2003 missing -> not observable), 2004 (2005 missing)
     # gw 2: 2000 (x missing -> not observable), 2001 (2001-2002: True), 2002 (2003 missing)
@@ -154,16 +156,23 @@ def test_window_any_consecutive_years_and_coverage():
 
 
 def test_leader_exits_within_window_and_coverage():
-    starts = pd.DataFrame({"row_id": [0, 1, 2, 3], "gw": pd.array([10, 10, 20, None], dtype="Int64"),
-                           "start_date": pd.to_datetime(["2000-03-01", "2003-06-01", "2000-01-01", "2000-01-01"])})
-    arch = pd.DataFrame({
-        "gwcode": [10, 10, 10, 20],
-        "start_date": pd.to_datetime(["1990-01-01", "2001-02-01", "2002-05-01", "1990-01-01"]),
-        "end_date": pd.to_datetime(["2001-02-01", "2002-05-01", "2015-12-31", "1995-01-01"]),
-        "irregular_exit": [True, False, False, False],
-        "foreign_imposed": [False, True, False, False],
-        "still_in_office": [False, False, True, False],
-    })
+    starts = pd.DataFrame(
+        {
+            "row_id": [0, 1, 2, 3],
+            "gw": pd.array([10, 10, 20, None], dtype="Int64"),
+            "start_date": pd.to_datetime(["2000-03-01", "2003-06-01", "2000-01-01", "2000-01-01"]),
+        }
+    )
+    arch = pd.DataFrame(
+        {
+            "gwcode": [10, 10, 10, 20],
+            "start_date": pd.to_datetime(["1990-01-01", "2001-02-01", "2002-05-01", "1990-01-01"]),
+            "end_date": pd.to_datetime(["2001-02-01", "2002-05-01", "2015-12-31", "1995-01-01"]),
+            "irregular_exit": [True, False, False, False],
+            "foreign_imposed": [False, True, False, False],
+            "still_in_office": [False, False, True, False],
+        }
+    )
     w1 = rc.leader_exits_within(starts, arch, 1).set_index("row_id")
     # row 0: exit 2001-02-01 irregular within 1 year; the 2002 (foreign) exit is outside
     assert bool(w1.loc[0, "irregular"]) and not bool(w1.loc[0, "foreign"])
@@ -179,22 +188,34 @@ def test_leader_exits_within_window_and_coverage():
 def test_regime_bands():
     pol = pd.Series([-10, -6, -5, 5, 6, 10, None], dtype="Float64")
     assert rc.regime_band_polity(pol).tolist() == [
-        "autocracy", "autocracy", "anocracy", "anocracy", "democracy", "democracy", "unknown"]
+        "autocracy",
+        "autocracy",
+        "anocracy",
+        "anocracy",
+        "democracy",
+        "democracy",
+        "unknown",
+    ]
     gwf = pd.Series([None] * 6 + [True], dtype="boolean")
     assert rc.regime_band_polity(pol, gwf).tolist()[-1] == "autocracy"
     v = pd.Series([0, None, None], dtype="Int64")
     assert rc.regime_band_v2x(v, pd.Series([7, 7, None], dtype="Float64")).tolist() == [
-        "v2x:0", "polity:democracy", "unknown"]
+        "v2x:0",
+        "polity:democracy",
+        "unknown",
+    ]
 
 
 def test_rc1_subset_rules():
-    h = pd.DataFrame({
-        "release": ["0.3"] * 4 + ["2019"],
-        "case_id": ["A 1980", "Libya 2011", "B 1995", "C 2013", "A 1980"],
-        "status": pd.array([2, 2, 1, 2, 2], dtype="Int64"),
-        "start_year": pd.array([1980, 2011, 1995, 2013, 1980], dtype="Int64"),
-        "regime_change": pd.array([True, True, False, False, True], dtype="boolean"),
-    })
+    h = pd.DataFrame(
+        {
+            "release": ["0.3"] * 4 + ["2019"],
+            "case_id": ["A 1980", "Libya 2011", "B 1995", "C 2013", "A 1980"],
+            "status": pd.array([2, 2, 1, 2, 2], dtype="Int64"),
+            "start_year": pd.array([1980, 2011, 1995, 2013, 1980], dtype="Int64"),
+            "regime_change": pd.array([True, True, False, False, True], dtype="boolean"),
+        }
+    )
     ids = lambda *a: sorted(rc.rc1_subset(h, *a)["case_id"])  # noqa: E731
     assert ids("0.3", "all", "all", "include") == ["A 1980", "B 1995", "C 2013", "Libya 2011"]
     assert ids("0.3", "clear", "all", "include") == ["A 1980", "C 2013", "Libya 2011"]
@@ -231,8 +252,13 @@ def test_rc2_counts_match_table(rc_tables):
     assert (int(coded["against_government"].sum()), len(coded)) == (19, 259)
     post = coded[coded["start_year"] >= 1990]
     states = post[~post["intervener_is_io"]]
-    iv = pd.DataFrame({"against_government": imi["against_government"], "start_year": imi["start_year"],
-                       "intervener_is_io": imi["intervener_is_io"]})
+    iv = pd.DataFrame(
+        {
+            "against_government": imi["against_government"],
+            "start_year": imi["start_year"],
+            "intervener_is_io": imi["intervener_is_io"],
+        }
+    )
     m = (imi["humanitarian"] == 1).fillna(False) & rc.rc2_sample(iv, "post-cold-war", "states-only")
     y = rc.rc2_outcome(iv, "against-government", 2)[m.to_numpy()]
     assert (int(y.dropna().sum()), int(y.notna().sum())) == (int(states["against_government"].sum()), len(states))
@@ -268,8 +294,15 @@ def test_rc_results_validate_and_cover_all_specs(rc_results, rc_claims):
     from analysis.claims import validate_result
 
     # (specifications, distinct specifications) on the real data
-    expected = {"RC1": (48, 23), "RC2": (288, 204), "RC3": (36, 21), "RC4": (6, 4), "RC5": (12, 8), "RC6": (12, 8),
-                "RC7": (4, 2)}
+    expected = {
+        "RC1": (48, 23),
+        "RC2": (288, 204),
+        "RC3": (36, 21),
+        "RC4": (6, 4),
+        "RC5": (12, 8),
+        "RC6": (12, 8),
+        "RC7": (4, 2),
+    }
     for cid, (result, curve) in rc_results.items():
         validate_result(result)
         rb = result["robustness"]
@@ -304,7 +337,10 @@ def test_rc1_key_facts(rc_results, rc_tables):
     assert gov["ci_low"] < 0.5 < gov["ci_high"]
     # what "rarely" means changes the reading: all interventions support "fewer than half" and
     # "fewer than a third" (upper bound 0.29) but not "fewer than a quarter"
-    sens = {(r["meaning_of_rarely"], r["sample"]): r["classification"] for r in result["primary_detail"]["rarely_sensitivity"]}
+    sens = {
+        (r["meaning_of_rarely"], r["sample"]): r["classification"]
+        for r in result["primary_detail"]["rarely_sensitivity"]
+    }
     assert sens[("fewer than half", "all interventions")] == "supports"
     assert sens[("fewer than a third", "all interventions")] == "supports"
     assert sens[("fewer than a quarter", "all interventions")] == "neither"
@@ -335,9 +371,14 @@ def test_rc2_key_facts(rc_results, rc_tables):
     assert p["estimate"] == pytest.approx(ops.mean())
     assert result["verdict"] == "supported"
     # all humanitarian-motive pairs (the old primary) remain a specification: 19 of 259
-    old = curve[(curve["denominator"] == "all-humanitarian") & (curve["unit"] == "intervener-target-pair")
-                & (curve["outcome_measure"] == "against-government") & (curve["sample"] == "all")
-                & (curve["intervener"] == "any") & (curve["window"] == 2)]
+    old = curve[
+        (curve["denominator"] == "all-humanitarian")
+        & (curve["unit"] == "intervener-target-pair")
+        & (curve["outcome_measure"] == "against-government")
+        & (curve["sample"] == "all")
+        & (curve["intervener"] == "any")
+        & (curve["window"] == 2)
+    ]
     assert old["n"].item() == 259 and old["estimate"].item() == pytest.approx(19 / 259)
     comp = result["primary_detail"]["humanitarian_vs_other"]
     assert comp["logit_cold_war"]["n_clusters"] >= 20
@@ -373,8 +414,11 @@ def test_rc3_key_facts(rc_results, rc_tables):
         end = r.start_date + pd.DateOffset(years=2)
         if end > last or not ((sp["start_date"] <= r.start_date) & (sp["end_date"] >= r.start_date)).any():
             continue
-        exits = sp[(sp["end_date"] > r.start_date) & (sp["end_date"] <= end)
-                   & (sp["irregular_exit"] | sp["foreign_removed"]).astype(bool)]
+        exits = sp[
+            (sp["end_date"] > r.start_date)
+            & (sp["end_date"] <= end)
+            & (sp["irregular_exit"] | sp["foreign_removed"]).astype(bool)
+        ]
         recount[str(r.case_id)] = len(exits) > 0
     assert len(recount) == 38 and sum(recount.values()) == 11
     assert {c: v["exit_after_start"] for c, v in cases.items() if v["exit_after_start"] is not None} == recount

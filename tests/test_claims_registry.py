@@ -52,14 +52,33 @@ def test_registry_loads_and_declares_enough_specifications():
     [
         (lambda e: e.__setitem__("test", "no_such_test"), "test"),
         (lambda e: e["primary"].__setitem__(next(iter(e["primary"])), "not-an-option"), "primary."),
-        (lambda e: e["specifications"].__setitem__("estimate", [1, 2]) or e["primary"].__setitem__("estimate", 1), "specifications.estimate"),
+        (
+            lambda e: e["specifications"].__setitem__("estimate", [1, 2]) or e["primary"].__setitem__("estimate", 1),
+            "specifications.estimate",
+        ),
         (lambda e: e.pop("min_n"), "min_n"),
         (lambda e: e["decision"].__setitem__("support", {"sideways": 1}), "decision"),
-        (lambda e: e.__setitem__("revisions", [{"date": "last week", "change": "dropped an option",
-                                                "reason": "it looked bad", "after_results": True,
-                                                "affects_verdict": False}]), "revisions"),
-        (lambda e: e.__setitem__("revisions", [{"date": "2026-11-25", "change": "dropped an option",
-                                                "reason": "no reason given"}]), "revisions"),
+        (
+            lambda e: e.__setitem__(
+                "revisions",
+                [
+                    {
+                        "date": "last week",
+                        "change": "dropped an option",
+                        "reason": "it looked bad",
+                        "after_results": True,
+                        "affects_verdict": False,
+                    }
+                ],
+            ),
+            "revisions",
+        ),
+        (
+            lambda e: e.__setitem__(
+                "revisions", [{"date": "2026-11-25", "change": "dropped an option", "reason": "no reason given"}]
+            ),
+            "revisions",
+        ),
     ],
 )
 def test_bad_entry_names_claim_and_field(reg, tmp_path, mutate, field):
@@ -75,7 +94,9 @@ def test_unknown_table_and_column_fail_with_processed_data(reg, tmp_path, proces
     entry = reg["claims"][0]  # RC1 reads hmi_cases, which processed_dir has
     entry["data"]["tables"] = {"hmi_cases": ["release", "no_such_column"]}
     reg["claims"] = [entry]
-    with pytest.raises(RegistryError, match=r"claim RC1: field 'data.tables.hmi_cases': unknown column 'no_such_column'"):
+    with pytest.raises(
+        RegistryError, match=r"claim RC1: field 'data.tables.hmi_cases': unknown column 'no_such_column'"
+    ):
         load_claims(_write(tmp_path, reg), processed_dir)
     entry["data"]["tables"] = {"no_such_table": ["x"]}
     with pytest.raises(RegistryError, match="unknown table"):
@@ -94,11 +115,14 @@ def _bad(reg, tmp_path, match):
     return msg
 
 
-@pytest.mark.parametrize("support,contradict,why", [
-    ({"below": 1.5}, {"above": 1.0}, "overlap"),   # an interval inside (1.0, 1.5) would meet both
-    ({"below": 0.5}, {"below": 0.7}, "same side"),
-    ({"above": 0.5}, {"below": 0.7}, "overlap"),   # reversed
-])
+@pytest.mark.parametrize(
+    "support,contradict,why",
+    [
+        ({"below": 1.5}, {"above": 1.0}, "overlap"),  # an interval inside (1.0, 1.5) would meet both
+        ({"below": 0.5}, {"below": 0.7}, "same side"),
+        ({"above": 0.5}, {"below": 0.7}, "overlap"),  # reversed
+    ],
+)
 def test_overlapping_same_side_or_reversed_bounds_are_rejected(reg, tmp_path, support, contradict, why):
     rc3 = next(c for c in reg["claims"] if c["id"] == "RC3")
     rc3["decision"] = {"support": support, "contradict": contradict}
@@ -160,7 +184,9 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
     with pytest.raises(RegistryError) as ei:
         load_claims(p)
     msg = str(ei.value)
-    assert str(p) in msg and "YAML syntax error" in msg and re.search(r"line [34]", msg) and "<unicode string>" not in msg
+    assert (
+        str(p) in msg and "YAML syntax error" in msg and re.search(r"line [34]", msg) and "<unicode string>" not in msg
+    )
 
 
 def test_finding_naming_an_unknown_claim(reg, tmp_path):
@@ -170,7 +196,9 @@ def test_finding_naming_an_unknown_claim(reg, tmp_path):
 
 def test_tables_outside_the_data_contract(reg, tmp_path):
     reg["claims"][0]["data"]["tables"]["no_such_table"] = ["x"]
-    with pytest.raises(RegistryError, match=r"claim RC1: field 'data.tables.no_such_table': table outside the data contract"):
+    with pytest.raises(
+        RegistryError, match=r"claim RC1: field 'data.tables.no_such_table': table outside the data contract"
+    ):
         load_claims(_write(tmp_path, reg), check_tables=True)
 
 
@@ -195,7 +223,11 @@ def test_a_claim_reads_only_its_declared_inputs(processed_dir, tmp_path):
         d.csv("unsc_coding_validation.csv")
     # the registry: every claim that uses the coding's precision and recall declares the file
     claims = load_claims(REGISTRY_PATH)
-    assert {c for c, cl in claims.items() if "unsc_coding_validation.csv" in cl.data.get("files", [])} == {"AC1", "LB2", "RO1"}
+    assert {c for c, cl in claims.items() if "unsc_coding_validation.csv" in cl.data.get("files", [])} == {
+        "AC1",
+        "LB2",
+        "RO1",
+    }
 
 
 def test_cli_exits_2_and_writes_nothing_for_a_bad_registry(reg, tmp_path, capsys):
@@ -227,9 +259,15 @@ def test_snakemake_parse_stops_with_the_message_and_no_traceback(reg, tmp_path):
 
 
 def _claim(support, contradict, min_n=5, robust=0.8, statistic="interval", checks=()) -> Claim:
-    entry = {"id": "XX1", "min_n": min_n, "decision": {"support": support, "contradict": contradict},
-             "decided_by": {"statistic": statistic, "test": "test"}, "design_checks": list(checks),
-             "primary": {"d": "a"}, "specifications": {"d": ["a", "b", "c", "d", "e"]}}
+    entry = {
+        "id": "XX1",
+        "min_n": min_n,
+        "decision": {"support": support, "contradict": contradict},
+        "decided_by": {"statistic": statistic, "test": "test"},
+        "design_checks": list(checks),
+        "primary": {"d": "a"},
+        "specifications": {"d": ["a", "b", "c", "d", "e"]},
+    }
     return Claim("XX1", entry, 0.05, robust)
 
 
@@ -273,8 +311,13 @@ def test_classify_by_p_value():
 
 def test_verdicts_follow_the_declared_rule():
     c = _claim({"below": 0.5}, {"above": 0.5})
-    rows = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.21, 0.1, 0.45, 40], ["c", 0.3, 0.2, 0.49, 40], ["d", 0.31, 0.2, 0.48, 40],
-            ["e", 0.4, 0.3, 0.6, 40]]
+    rows = [
+        ["a", 0.2, 0.1, 0.4, 40],
+        ["b", 0.21, 0.1, 0.45, 40],
+        ["c", 0.3, 0.2, 0.49, 40],
+        ["d", 0.31, 0.2, 0.48, 40],
+        ["e", 0.4, 0.3, 0.6, 40],
+    ]
     v, reason, rob = _decide(rows, c)
     assert v == "supported" and rob["share_supporting"] == 0.8 and rob["share_neither"] == 0.2
     assert rob["agreement_supporting"] == 1.0
@@ -315,7 +358,12 @@ def test_only_distinct_specifications_count():
     rows = [["a", 0.2, 0.1, 0.4, 40]] * 1 + [[d, 0.2, 0.1, 0.4, 40] for d in "bcd"] + [["e", 0.7, 0.6, 0.9, 40]]
     p = [0.01, 0.01, 0.01, 0.01, 0.02]
     cur = classify_curve(_curve(rows, p), c)
-    assert cur["duplicate_of"].tolist()[:4] == [None, "a", "a", "a"] or list(cur["duplicate_of"].fillna("-"))[:4] == ["-", "a", "a", "a"]
+    assert cur["duplicate_of"].tolist()[:4] == [None, "a", "a", "a"] or list(cur["duplicate_of"].fillna("-"))[:4] == [
+        "-",
+        "a",
+        "a",
+        "a",
+    ]
     v, reason, rob = verdict(primary_row(cur, c), cur, c)
     assert rob["n_specs"] == 5 and rob["n_distinct"] == 2 and rob["n_supporting"] == 1 and rob["n_contradicting"] == 1
     assert v == "inconclusive" and "not robust" in reason  # counted per distinct spec: 50% agreement
@@ -323,11 +371,21 @@ def test_only_distinct_specifications_count():
 
 def test_four_shares_add_up():
     c = _claim({"below": 0.5}, {"above": 0.5})
-    rows = [["a", 0.2, 0.1, 0.4, 40], ["b", 0.7, 0.6, 0.9, 40], ["c", 0.45, 0.3, 0.6, 40], ["d", None, None, None, 40],
-            ["e", 0.3, 0.1, 0.45, 2]]
+    rows = [
+        ["a", 0.2, 0.1, 0.4, 40],
+        ["b", 0.7, 0.6, 0.9, 40],
+        ["c", 0.45, 0.3, 0.6, 40],
+        ["d", None, None, None, 40],
+        ["e", 0.3, 0.1, 0.45, 2],
+    ]
     _, _, rob = _decide(rows, c)
     assert (rob["n_supporting"], rob["n_contradicting"], rob["n_neither"], rob["n_not_estimable"]) == (1, 1, 1, 2)
-    assert abs(rob["share_supporting"] + rob["share_contradicting"] + rob["share_neither"] + rob["share_not_estimable"] - 1) < 1e-12
+    assert (
+        abs(
+            rob["share_supporting"] + rob["share_contradicting"] + rob["share_neither"] + rob["share_not_estimable"] - 1
+        )
+        < 1e-12
+    )
 
 
 def test_a_failed_design_check_makes_the_verdict_inconclusive():
@@ -340,7 +398,9 @@ def test_a_failed_design_check_makes_the_verdict_inconclusive():
     with pytest.raises(RuntimeError, match="did not report its declared design check"):
         _decide(rows, c, checks={})
     # declared beforehand what a failure means: the verdict stands, the check is reported
-    c2 = _claim({"below": 0.5}, {"above": 0.5}, checks=[dict(chk, on_fail="a failed placebo is reported, not decisive")])
+    c2 = _claim(
+        {"below": 0.5}, {"above": 0.5}, checks=[dict(chk, on_fail="a failed placebo is reported, not decisive")]
+    )
     assert _decide(rows, c2, checks={"placebo": {"passed": False, "detail": "x"}})[0] == "supported"
 
 
@@ -355,10 +415,18 @@ def test_the_declared_statistic_decides():
 
 def test_findings_combine_claims_that_test_one_sentence():
     f = {"id": "F-X", "sentence": "a sentence", "claims": ["A", "B", "C"]}
-    assert combine_finding(f, {"A": "supported", "B": "supported", "C": "inconclusive"}, set())["finding"] == "supported"
-    assert combine_finding(f, {"A": "supported", "B": "inconclusive", "C": "inconclusive"}, set())["finding"] == "inconclusive"
+    assert (
+        combine_finding(f, {"A": "supported", "B": "supported", "C": "inconclusive"}, set())["finding"] == "supported"
+    )
+    assert (
+        combine_finding(f, {"A": "supported", "B": "inconclusive", "C": "inconclusive"}, set())["finding"]
+        == "inconclusive"
+    )
     assert combine_finding(f, {"A": "supported", "B": "contradicted", "C": "supported"}, set())["finding"] == "mixed"
-    assert combine_finding(f, {"A": "contradicted", "B": "contradicted", "C": "inconclusive"}, set())["finding"] == "contradicted"
+    assert (
+        combine_finding(f, {"A": "contradicted", "B": "contradicted", "C": "inconclusive"}, set())["finding"]
+        == "contradicted"
+    )
     # exploratory claims never count
     r = combine_finding(f, {"A": "supported", "B": "inconclusive", "C": "supported"}, {"C"})
     assert r["finding"] == "inconclusive" and r["exploratory_claims"] == ["C"]

@@ -80,12 +80,15 @@ def _registry_with(tmp_path, **changes):
     return p
 
 
-@pytest.mark.parametrize("decision, message", [
-    ({"support": {"between": [0.5, 2.0]}, "contradict": {"below": 0.5}}, "an equivalence band pairs"),
-    ({"support": {"between": [0.5, 2.0]}, "contradict": {"outside": [0.6, 2.0]}}, "must contain the support band"),
-    ({"support": {"between": [2.0, 0.5]}, "contradict": {"outside": [0.5, 2.0]}}, "lo < hi"),
-    ({"support": {"above": 0.5}, "contradict": {"outside": [0.5, 2.0]}}, "an equivalence band pairs"),
-])
+@pytest.mark.parametrize(
+    "decision, message",
+    [
+        ({"support": {"between": [0.5, 2.0]}, "contradict": {"below": 0.5}}, "an equivalence band pairs"),
+        ({"support": {"between": [0.5, 2.0]}, "contradict": {"outside": [0.6, 2.0]}}, "must contain the support band"),
+        ({"support": {"between": [2.0, 0.5]}, "contradict": {"outside": [0.5, 2.0]}}, "lo < hi"),
+        ({"support": {"above": 0.5}, "contradict": {"outside": [0.5, 2.0]}}, "an equivalence band pairs"),
+    ],
+)
 def test_bad_bands_are_rejected(tmp_path, decision, message):
     with pytest.raises(RegistryError, match=message) as e:
         load_claims(_registry_with(tmp_path, decision=decision))
@@ -102,7 +105,8 @@ def test_band_needs_the_interval(tmp_path):
 def test_band_rule_text():
     c = load_claims()["RP1"]
     assert D.decision_rule_text(c).startswith(
-        "supported if the primary specification's entire 95% interval is inside the band (0.5, 2.0)")
+        "supported if the primary specification's entire 95% interval is inside the band (0.5, 2.0)"
+    )
     assert "outside the band [0.5, 2.0] on one side" in D.decision_rule_text(c)
 
 
@@ -113,14 +117,22 @@ def test_rp1_first_result(results):
     res, curve = results["RP1"]
     p = res["primary"]
     assert p["n"] == 44 and p["outcome"] == "supports"
-    assert (p["estimate"], p["ci_low"], p["ci_high"]) == (pytest.approx(1.0857, abs=1e-4), pytest.approx(0.7663, abs=1e-4),
-                                                          pytest.approx(1.5382, abs=1e-4))
+    assert (p["estimate"], p["ci_low"], p["ci_high"]) == (
+        pytest.approx(1.0857, abs=1e-4),
+        pytest.approx(0.7663, abs=1e-4),
+        pytest.approx(1.5382, abs=1e-4),
+    )
     # inside the band, but most specifications (the war episodes and the 1947-2005 subset) straddle it
     assert res["verdict"] == "inconclusive" and res["robustness"]["n_supporting"] == 4
     assert res["robustness"]["n_neither"] == 12 and res["robustness"]["n_contradicting"] == 0
     d = res["primary_detail"]
-    assert d["interventions_not_linked"] == ["Albania 1997", "DR Congo 2003", "Haiti 1994", "Liberia 1990-1996",
-                                             "Solomon Islands 2003"]
+    assert d["interventions_not_linked"] == [
+        "Albania 1997",
+        "DR Congo 2003",
+        "Haiti 1994",
+        "Liberia 1990-1996",
+        "Solomon Islands 2003",
+    ]
     assert (d["episodes"], d["episode_years"], d["exposed_years"]) == (523, 2487, 226)
 
 
@@ -129,9 +141,12 @@ def test_rp1_logit_recomputed_with_statsmodels(table):
     import statsmodels.api as sm
 
     ey, _ = RP.rp1_frame(table("ucdp_acd"), table("hmi_cases"), "all", "all", "all-intrastate", "after-start")
-    X = sm.add_constant(pd.DataFrame({"exposed": ey["exposed"].astype(float), "log_t": np.log1p(ey["t"].astype(float))}))
+    X = sm.add_constant(
+        pd.DataFrame({"exposed": ey["exposed"].astype(float), "log_t": np.log1p(ey["t"].astype(float))})
+    )
     fit = sm.GLM(ey["ended"].astype(float), X, family=sm.families.Binomial()).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(ey["conflict_id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(ey["conflict_id"])[0]}
+    )
     lo, hi = fit.conf_int().loc["exposed"]
     r = RP.rp1_estimate(ey)
     assert r.estimate == pytest.approx(math.exp(fit.params["exposed"]), rel=1e-6)
@@ -157,7 +172,9 @@ def test_rp2_first_result(results):
     assert rows["Bosnia and Herzegovina 1993-1995"]["why_not"] == "target state not in the panel for every window year"
     # the benchmark beside the verdict (added in a logged revision; it decides nothing)
     b = res["primary_detail"]["benchmark"]
-    assert b["relative"]["n"] == 24 and res["revisions"][0]["after_results"] and not res["revisions"][0]["affects_verdict"]
+    assert (
+        b["relative"]["n"] == 24 and res["revisions"][0]["after_results"] and not res["revisions"][0]["affects_verdict"]
+    )
     for x in b["cases"]:
         assert x["relative_ratio"] * x["comparison_median_ratio"] == pytest.approx(rows[x["case_id"]]["ratio"])
     assert {x["case_id"]: x["n_comparison"] for x in b["cases"]}["Yugoslavia (Kosovo) 1999"] == 1
@@ -171,7 +188,10 @@ def test_rp2_recomputed_with_plain_pandas(results, panel):
     osv = cy.set_index(["gwcode", "year"])[["osv_gov_best", "osv_nonstate_best"]].sum(axis=1)
     rows = {c["case_id"]: c for c in res["primary_detail"]["cases"]}
     kos_before, kos_after = osv.loc[[(345, 1997), (345, 1998)]].sum(), osv.loc[[(345, 2000), (345, 2001)]].sum()
-    assert (rows["Yugoslavia (Kosovo) 1999"]["before"], rows["Yugoslavia (Kosovo) 1999"]["after"]) == (kos_before, kos_after)
+    assert (rows["Yugoslavia (Kosovo) 1999"]["before"], rows["Yugoslavia (Kosovo) 1999"]["after"]) == (
+        kos_before,
+        kos_after,
+    )
     assert kos_after == 0 and kos_before > 0
     rw_before, rw_after = osv.loc[[(517, 1992), (517, 1993)]].sum(), osv.loc[[(517, 1995), (517, 1996)]].sum()
     assert rows["Rwanda 1994"]["ratio"] == pytest.approx((rw_after + 1) / (rw_before + 1))
@@ -179,14 +199,25 @@ def test_rp2_recomputed_with_plain_pandas(results, panel):
     m, se = logs.mean(), logs.std(ddof=1) / math.sqrt(len(logs))
     q = sps.t.ppf(0.975, len(logs) - 1)
     p = res["primary"]
-    assert (p["estimate"], p["ci_low"], p["ci_high"]) == (pytest.approx(math.exp(m)), pytest.approx(math.exp(m - q * se)),
-                                                          pytest.approx(math.exp(m + q * se)))
+    assert (p["estimate"], p["ci_low"], p["ci_high"]) == (
+        pytest.approx(math.exp(m)),
+        pytest.approx(math.exp(m - q * se)),
+        pytest.approx(math.exp(m + q * se)),
+    )
 
 
 def test_rp2_edge_cases():
-    h = pd.DataFrame({"case_id": ["a", "b", "c", "d", "e"], "start_year": [1995, 1995, 1985, 2000, 1995],
-                      "end_year": [1996, pd.NA, 1986, 2023, 1996], "ongoing": [False, True, False, False, False],
-                      "gwcode": [1, 1, 1, 1, 2], "fatal1": [1.0, np.nan, 0.0, 2.0, 1.0], "fatal2": [0.0, 1.0, 0.0, 1.0, 1.0]})
+    h = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c", "d", "e"],
+            "start_year": [1995, 1995, 1985, 2000, 1995],
+            "end_year": [1996, pd.NA, 1986, 2023, 1996],
+            "ongoing": [False, True, False, False, False],
+            "gwcode": [1, 1, 1, 1, 2],
+            "fatal1": [1.0, np.nan, 0.0, 2.0, 1.0],
+            "fatal2": [0.0, 1.0, 0.0, 1.0, 1.0],
+        }
+    )
     deaths = {(1, y): 10.0 for y in range(1989, 2025)}
     deaths[(2, 1993)] = 5.0  # GW 2 lacks 1994 and later
     c = RP.rp2_cases(h, deaths, "ucdp-osv", 2, "after-end").set_index("case_id")
@@ -220,8 +251,7 @@ def test_rp3_recomputed_with_plain_pandas(table):
 
     acd, hmi = table("ucdp_acd"), table("hmi_cases")
     a = acd[acd["type_of_conflict"].isin([3, 4])]
-    ep = a.groupby(["conflict_id", "start_date2"]).agg(last=("year", "max"),
-                                                      ended=("ep_end", "any")).reset_index()
+    ep = a.groupby(["conflict_id", "start_date2"]).agg(last=("year", "max"), ended=("ep_end", "any")).reset_index()
     ep["first"] = pd.to_datetime(ep["start_date2"]).dt.year  # the episode began in the year of its start date
     ep = ep[ep["ended"] & (ep["last"] <= 2019)]
     active = set(zip(a["conflict_id"], a["year"]))
@@ -251,9 +281,18 @@ def _acd_fixture() -> pd.DataFrame:
 
     def add(cid, years, start, end_year=None, loc=(100,), intensity=1):
         for y in years:
-            rows.append({"conflict_id": cid, "year": y, "type_of_conflict": 3, "intensity_level": intensity,
-                         "start_date2": pd.Timestamp(start), "ep_end": y == end_year, "ep_end_date": pd.NaT,
-                         "gwno_loc_list": list(loc)})
+            rows.append(
+                {
+                    "conflict_id": cid,
+                    "year": y,
+                    "type_of_conflict": 3,
+                    "intensity_level": intensity,
+                    "start_date2": pd.Timestamp(start),
+                    "ep_end": y == end_year,
+                    "ep_end_date": pd.NaT,
+                    "gwno_loc_list": list(loc),
+                }
+            )
 
     add(1, [1990, 1991], "1990-01-01", end_year=1991)  # ends, comes back in 1994 (new episode)
     add(1, [1994], "1994-05-01", end_year=1994)  # ends, never comes back
@@ -264,9 +303,18 @@ def _acd_fixture() -> pd.DataFrame:
 
 
 def _hmi_fixture(ids, start, end, status=2) -> pd.DataFrame:
-    return pd.DataFrame({"release": ["0.3"], "case_id": ["x"], "start_year": pd.array([start], dtype="Int64"),
-                         "end_year": pd.array([end], dtype="Int64"), "ongoing": [False], "status": [status],
-                         "target": pd.array([0], dtype="Int64"), "ucdp_ids": [list(ids)]})
+    return pd.DataFrame(
+        {
+            "release": ["0.3"],
+            "case_id": ["x"],
+            "start_year": pd.array([start], dtype="Int64"),
+            "end_year": pd.array([end], dtype="Int64"),
+            "ongoing": [False],
+            "status": [status],
+            "target": pd.array([0], dtype="Int64"),
+            "ucdp_ids": [list(ids)],
+        }
+    )
 
 
 def test_rp3_fixture_relapse_and_censoring():
@@ -287,8 +335,11 @@ def test_rp1_fixture_exposure():
     acd = _acd_fixture()
     ey, info = RP.rp1_frame(acd, _hmi_fixture([2], 1991, 1991), "all", "all", "all-intrastate", "after-start")
     e2 = ey[ey["conflict_id"] == 2]
-    assert e2[["year", "exposed", "ended"]].values.tolist() == [[1990, False, False], [1991, True, False],
-                                                                 [1992, True, True]]
+    assert e2[["year", "exposed", "ended"]].values.tolist() == [
+        [1990, False, False],
+        [1991, True, False],
+        [1992, True, True],
+    ]
     ey2, _ = RP.rp1_frame(acd, _hmi_fixture([2], 1991, 1991), "all", "all", "all-intrastate", "while-ongoing")
     assert ey2[ey2["conflict_id"] == 2]["exposed"].tolist() == [False, True, False]
     # 1947-2005: episode-years after 2005 leave the frame
@@ -312,21 +363,38 @@ def test_replication_table_comes_from_results(results, tmp_path):
     pd.concat(curves).to_parquet(tmp_path / "claims" / "spec_curve.parquet")
     rows = RR.replication_rows(tmp_path)
     assert [(r["claim"], r["universe"] == RR.UNIVERSES["subset"]) for r in rows] == [
-        ("RP1", False), ("RP1", True), ("RP2", False), ("RP2", True), ("RP3", False), ("RP3", True)]
+        ("RP1", False),
+        ("RP1", True),
+        ("RP2", False),
+        ("RP2", True),
+        ("RP3", False),
+        ("RP3", True),
+    ]
     rp3 = results["RP3"][0]["primary"]
     assert rows[4]["estimate"] == f"{rp3['estimate']:+.3f} [{rp3['ci_low']:+.3f}, {rp3['ci_high']:+.3f}]"
-    assert rows[4]["estimand"].startswith("risk difference of relapse within 5 years") and rows[4]["excludes_no_effect"] == "no"
+    assert (
+        rows[4]["estimand"].startswith("risk difference of relapse within 5 years")
+        and rows[4]["excludes_no_effect"] == "no"
+    )
     assert rows[4]["verdict"] == results["RP3"][0]["verdict"] and rows[4]["n"] == rp3["n"]
     sub = results["RP1"][1]
-    s = sub[(sub["period"] == "1947-2005") & (sub["cases"] == "all") & (sub["conflicts"] == "all-intrastate")
-            & (sub["exposure"] == "after-start")].iloc[0]
+    s = sub[
+        (sub["period"] == "1947-2005")
+        & (sub["cases"] == "all")
+        & (sub["conflicts"] == "all-intrastate")
+        & (sub["exposure"] == "after-start")
+    ].iloc[0]
     assert rows[1]["estimate"] == f"{s['estimate']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]"
     assert rows[1]["n"] == int(s["n"]) and rows[1]["classification"].startswith(str(s["outcome"]))
-    assert rows[1]["excludes_no_effect"] == ("yes (above)" if s["ci_low"] > 1 else "yes (below)" if s["ci_high"] < 1 else "no")
+    assert rows[1]["excludes_no_effect"] == (
+        "yes (above)" if s["ci_low"] > 1 else "yes (below)" if s["ci_high"] < 1 else "no"
+    )
     assert RR.excludes_no_effect(0.1, 0.4, 1.0) == "yes (below)" and RR.excludes_no_effect(None, 1, 0) == "n/a"
     assert "neither shortened nor lengthened" in rows[0]["published"]
     assert "Liberia 1990-1996" in rows[0]["reasons"]
     decl = RR.declarations(tmp_path)
     assert len(decl) == 3 and decl[1].startswith("RP2, declared 2026-12-06: ") and "fatal1" in decl[1]
     rel = results["RP2"][0]["primary_detail"]["benchmark"]["relative"]
-    assert f"relative to theirs is {rel['estimate']:.2f} [{rel['ci_low']:.2f}, {rel['ci_high']:.2f}]" in rows[2]["reasons"]
+    assert (
+        f"relative to theirs is {rel['estimate']:.2f} [{rel['ci_low']:.2f}, {rel['ci_high']:.2f}]" in rows[2]["reasons"]
+    )

@@ -61,12 +61,14 @@ def _toy_vetoes():
         ("2013-06-01", "S/F", ["China"]),
         ("2014-05-01", "S/G", ["Russia", "China"]),
     ]
-    v = pd.DataFrame({
-        "date": pd.to_datetime([r[0] for r in rows]),
-        "draft": [r[1] for r in rows],
-        "draft_seq": 1,
-        "members_list": [r[2] for r in rows],
-    })
+    v = pd.DataFrame(
+        {
+            "date": pd.to_datetime([r[0] for r in rows]),
+            "draft": [r[1] for r in rows],
+            "draft_seq": 1,
+            "members_list": [r[2] for r in rows],
+        }
+    )
     v["year"] = v["date"].dt.year
     v["china"] = v["members_list"].map(lambda L: "China" in L)
     v["russia_ussr"] = v["members_list"].map(lambda L: "Russia" in L)
@@ -75,15 +77,18 @@ def _toy_vetoes():
     return v, m[["date", "draft", "draft_seq", "member", "year", "syria_conflict"]]
 
 
-@pytest.mark.parametrize("vetoer,counting,before,after", [
-    ("russia-or-china", "per-draft", 2, 4),
-    ("russia-or-china", "per-member-veto", 3, 6),
-    ("russia", "per-draft", 2, 3),
-    ("russia", "per-member-veto", 2, 3),
-    ("china", "per-draft", 1, 3),
-    ("russia-and-china-jointly", "per-draft", 1, 2),
-    ("russia-and-china-jointly", "per-member-veto", 2, 4),
-])
+@pytest.mark.parametrize(
+    "vetoer,counting,before,after",
+    [
+        ("russia-or-china", "per-draft", 2, 4),
+        ("russia-or-china", "per-member-veto", 3, 6),
+        ("russia", "per-draft", 2, 3),
+        ("russia", "per-member-veto", 2, 3),
+        ("china", "per-draft", 1, 3),
+        ("russia-and-china-jointly", "per-draft", 1, 2),
+        ("russia-and-china-jointly", "per-member-veto", 2, 4),
+    ],
+)
 def test_count_vetoes_toy(vetoer, counting, before, after):
     v, m = _toy_vetoes()
     assert vt.count_vetoes(v, m, vetoer, counting, "2001-2010") == before
@@ -92,18 +97,19 @@ def test_count_vetoes_toy(vetoer, counting, before, after):
 
 def test_rate_ratio_toy_by_hand():
     v, m = _toy_vetoes()
-    r = vt.veto_rate_ratio(v, m, vetoer="russia-or-china", before="2001-2010", after="2011-2014",
-                           counting="per-draft")
+    r = vt.veto_rate_ratio(v, m, vetoer="russia-or-china", before="2001-2010", after="2011-2014", counting="per-draft")
     # 4 in 4 years after, 2 in 10 years before -> (4/4) / (2/10) = 5
     assert r.estimate == pytest.approx(5.0)
     assert (r["vetoes_after"], r["years_after"], r["vetoes_before"], r["years_before"]) == (4, 4, 2, 10)
     assert r.n == 6 and r.ci_low < 5 < r.ci_high
     # exact conditional p: k1 = 4 of 6 ~ Binomial(6, 4/14), two-sided
     from scipy import stats as st
+
     assert r.p_value == pytest.approx(st.binomtest(4, 6, 4 / 14).pvalue)
     # a joint veto counted twice warns
-    r2 = vt.veto_rate_ratio(v, m, vetoer="russia-or-china", before="2001-2010", after="2011-2014",
-                            counting="per-member-veto")
+    r2 = vt.veto_rate_ratio(
+        v, m, vetoer="russia-or-china", before="2001-2010", after="2011-2014", counting="per-member-veto"
+    )
     assert r2.warnings and r2.estimate == pytest.approx((6 / 4) / (3 / 10))
 
 
@@ -141,8 +147,9 @@ def test_lb1_counts_match_direct_pandas(vc_processed):
     joint = vt.count_vetoes(v, m, "russia-and-china-jointly", "per-draft", "2011-2021")
     assert vt.count_vetoes(v, m, "russia-and-china-jointly", "per-member-veto", "2011-2021") == 2 * joint
     for who in ("russia", "china"):  # the conventions coincide for one member
-        assert (vt.count_vetoes(v, m, who, "per-draft", "1992-2010")
-                == vt.count_vetoes(v, m, who, "per-member-veto", "1992-2010"))
+        assert vt.count_vetoes(v, m, who, "per-draft", "1992-2010") == vt.count_vetoes(
+            v, m, who, "per-member-veto", "1992-2010"
+        )
 
 
 def test_lb1_end_to_end(lb1_result):
@@ -171,8 +178,12 @@ def test_lb1_end_to_end(lb1_result):
     from scipy import stats as sps
 
     assert set(curve["counting"]) == {"per-draft"} and set(curve["situations"]) == {"all", "without-syria"}
-    ns = curve[(curve.vetoer == "russia-or-china") & (curve.before == "1992-2010") & (curve.after == "2011-2021")
-               & (curve.situations == "without-syria")]
+    ns = curve[
+        (curve.vetoer == "russia-or-china")
+        & (curve.before == "1992-2010")
+        & (curve.after == "2011-2021")
+        & (curve.situations == "without-syria")
+    ]
     assert ns["estimate"].item() == pytest.approx((6 / 11) / (8 / 19))
     b = sps.binomtest(6, 14, 11 / 30).proportion_ci(method="exact")
     to_rr = lambda q: (q / (1 - q)) * (19 / 11)  # noqa: E731 - conditional binomial -> rate ratio
@@ -192,9 +203,9 @@ def test_lb1_end_to_end(lb1_result):
 def test_distance_matrix_by_hand():
     X = np.array([[1.0, 0.0, np.nan], [0.0, 0.0, 1.0], [1.0, 0.5, 1.0]])
     D = cc.distance_matrix(X)
-    assert D[0, 1] == pytest.approx(0.5)       # |1-0|, |0-0| over the two shared columns
-    assert D[0, 2] == pytest.approx(0.25)      # 0, 0.5
-    assert D[1, 2] == pytest.approx(0.5)       # 1, 0.5, 0
+    assert D[0, 1] == pytest.approx(0.5)  # |1-0|, |0-0| over the two shared columns
+    assert D[0, 2] == pytest.approx(0.25)  # 0, 0.5
+    assert D[1, 2] == pytest.approx(0.5)  # 1, 0.5, 0
     assert D[1, 0] == D[0, 1] and D[0, 0] == 0
     # weights = a bootstrap resample counting column 0 twice and dropping column 2
     Dw = cc.distance_matrix(X, weights=[2, 1, 0])
@@ -233,8 +244,13 @@ def test_bootstrap_is_seeded():
 
 
 def test_position_matrix_codings():
-    votes = pd.DataFrame({"rcid": [1, 1, 1, 2, 2], "country_code": ["CN", "BR", "US", "CN", "US"],
-                          "vote": ["no", "abstain", "yes", "abstain", "yes"]})
+    votes = pd.DataFrame(
+        {
+            "rcid": [1, 1, 1, 2, 2],
+            "country_code": ["CN", "BR", "US", "CN", "US"],
+            "vote": ["no", "abstain", "yes", "abstain", "yes"],
+        }
+    )
     X = cc.position_matrix(votes, [1, 2], ["CN", "BR", "US"], "yes-abstain-no")
     assert X.loc["BR", 1] == 0.5 and X.loc["CN", 2] == 0.5 and np.isnan(X.loc["BR", 2])
     Y = cc.position_matrix(votes, [1, 2], ["CN", "BR", "US"], "yes-share")
@@ -242,11 +258,19 @@ def test_position_matrix_codings():
 
 
 def test_syria_rule_toy():
-    rc = pd.DataFrame({"rcid": [1, 2, 3, 4, 5], "short": [None, "SYRIAN GOLAN", None, "SYRIA, THREATS", None],
-                       "descr": ["The situation in the Syrian Arab Republic", "occupied Syrian Golan",
-                                 "Israeli settlements ... and the occupied Syrian Golan",
-                                 "Turko-Syrian conflict",
-                                 "The representative of the Syrian Arab Republic has submitted an oral amendment"]})
+    rc = pd.DataFrame(
+        {
+            "rcid": [1, 2, 3, 4, 5],
+            "short": [None, "SYRIAN GOLAN", None, "SYRIA, THREATS", None],
+            "descr": [
+                "The situation in the Syrian Arab Republic",
+                "occupied Syrian Golan",
+                "Israeli settlements ... and the occupied Syrian Golan",
+                "Turko-Syrian conflict",
+                "The representative of the Syrian Arab Republic has submitted an oral amendment",
+            ],
+        }
+    )
     assert cc.syria_mask(rc).tolist() == [True, False, False, True, False]
 
 
@@ -337,7 +361,9 @@ def test_cc4_leave_one_country_out(vc_claims, vc_processed):
     loo = {x["left_out"]: x for x in res["primary_detail"]["by_country_left_out"]}
     assert list(loo) == ["none", "CN", "RU", "CU", "NI", "VE", "BR", "IN", "ZA"]
     # none left out is CC1's primary: S = 0.180, 2 of 56 relabellings
-    assert loo["none"]["separation"] == pytest.approx(0.1804, abs=5e-4) and loo["none"]["p_value"] == pytest.approx(2 / 56)
+    assert loo["none"]["separation"] == pytest.approx(0.1804, abs=5e-4) and loo["none"]["p_value"] == pytest.approx(
+        2 / 56
+    )
     # without Brazil: S = 0.118, exact p = 2 of 21 relabellings; without China 2 of 35
     assert loo["BR"]["separation"] == pytest.approx(0.118, abs=5e-4)
     assert loo["BR"]["p_value"] == pytest.approx(2 / 21) and loo["BR"]["n_relabellings"] == 21
@@ -364,7 +390,9 @@ def test_cc3_double_standards_recomputed(vc_claims, processed_dir):
     assert (p["ci_low"], p["ci_high"]) == pytest.approx((ci.low, ci.high))
     # China in Vietnam, 1979: among the interventions counted
     cases = res["primary_detail"]["against_government_cases"]
-    assert any(c["intervener"] == "China" and c["target_cowcode"] == 816 and c["start_date"].startswith("1979") for c in cases)
+    assert any(
+        c["intervener"] == "China" and c["target_cowcode"] == 816 and c["start_date"].startswith("1979") for c in cases
+    )
     assert res["verdict"] == ("supported" if ci.low > 0.2 else "contradicted" if ci.high < 0.2 else "inconclusive")
 
 
@@ -387,7 +415,8 @@ def test_cc1_primary_recomputed_with_plain_pandas(cc1_result, vc_processed):
     critics = ["CN", "RU", "CU", "NI", "VE", "BR", "IN", "ZA"]
     v = votes[votes.rcid.isin(sel) & votes.country_code.isin(critics)]
     pos = v.assign(x=v.vote.map({"yes": 1.0, "abstain": 0.5, "no": 0.0})).pivot_table(
-        index="country_code", columns="rcid", values="x", aggfunc="first")
+        index="country_code", columns="rcid", values="x", aggfunc="first"
+    )
 
     def dist(a, b):
         both = pos.loc[[a, b]].dropna(axis=1)

@@ -35,8 +35,18 @@ def test_usage_error_exits_2_with_the_usage_line():
 def test_errors_reach_stderr_and_the_log_at_any_verbosity(tmp_path, capsys, flag):
     reg = tmp_path / "claims.yaml"
     reg.write_text((ROOT / "config" / "claims.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    args = ([flag] if flag else []) + ["--log", str(tmp_path / "x.log"), "claim", "NOPE", "--registry", str(reg),
-                                       "--processed", str(tmp_path), "--out", str(tmp_path / "out")]
+    args = ([flag] if flag else []) + [
+        "--log",
+        str(tmp_path / "x.log"),
+        "claim",
+        "NOPE",
+        "--registry",
+        str(reg),
+        "--processed",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "unknown claim id 'NOPE'" in err  # errors always reach stderr

@@ -63,12 +63,23 @@ def test_cleaned_years_lie_within_the_registry_coverage(name, table, registry):
         assert first <= y.min() and y.max() <= last, f"{name}.{c}: {y.min()}-{y.max()} outside {first}-{last}"
 
 
-@pytest.mark.parametrize("name, column, last", [
-    ("ucdp_acd", "year", 2024), ("ucdp_onesided", "year", 2024), ("ucdp_brd", "year", 2024),
-    ("vdem_ert", "year", 2024), ("ewp_base", "year", 2024), ("ewp_predictors", "year", 2024),
-    ("colpus_coups", "year", 2022), ("gwf", "year", 2010), ("pitf_genocide", "year", 2014),
-    ("imi_interventions", "start_year", 2005), ("ucdp_nonstate", "year", 2022), ("unsc_vetoes", "year", 2022),
-])
+@pytest.mark.parametrize(
+    "name, column, last",
+    [
+        ("ucdp_acd", "year", 2024),
+        ("ucdp_onesided", "year", 2024),
+        ("ucdp_brd", "year", 2024),
+        ("vdem_ert", "year", 2024),
+        ("ewp_base", "year", 2024),
+        ("ewp_predictors", "year", 2024),
+        ("colpus_coups", "year", 2022),
+        ("gwf", "year", 2010),
+        ("pitf_genocide", "year", 2014),
+        ("imi_interventions", "start_year", 2005),
+        ("ucdp_nonstate", "year", 2022),
+        ("unsc_vetoes", "year", 2022),
+    ],
+)
 def test_the_data_end_where_the_registry_says(name, column, last, table):
     """The registry's last year is the data's (read off the cleaned tables), not a guess."""
     (sid,) = clean.registry()[name].source_ids
@@ -77,9 +88,16 @@ def test_the_data_end_where_the_registry_says(name, column, last, table):
 
 def test_panel_columns_are_missing_outside_their_source_coverage(panel):
     df = panel[0]
-    for t, col in [("ucdp_onesided", "osv_gov_best"), ("archigos", "leader_exits"), ("gwf", "gwf_fail"),
-                   ("polity5", "polity2"), ("pitf_genocide", "genocide_onset"), ("imi_interventions", "imi_hum_start"),
-                   ("ewp_predictors", "population"), ("colpus_coups", "coup_any")]:
+    for t, col in [
+        ("ucdp_onesided", "osv_gov_best"),
+        ("archigos", "leader_exits"),
+        ("gwf", "gwf_fail"),
+        ("polity5", "polity2"),
+        ("pitf_genocide", "genocide_onset"),
+        ("imi_interventions", "imi_hum_start"),
+        ("ewp_predictors", "population"),
+        ("colpus_coups", "coup_any"),
+    ]:
         a, b = cover(t)
         outside = ~df["year"].between(a, b)
         assert df.loc[outside, col].isna().all(), f"{col} has values outside {t}'s {a}-{b}"
@@ -106,14 +124,26 @@ def test_data_years_come_from_the_registry(tmp_path):
     assert data_years() == (1776, 2024)  # the real registry: Polity5 from 1776; UCDP, V-Dem, EWP to 2024
 
 
-@pytest.mark.parametrize("edit, needle", [
-    (lambda s: s["gwf"]["coverage"].update(first=2010, last=1946), "sources/10/coverage (source gwf): first year 2010 is after last year 1946"),
-    (lambda s: s["pitf-mk"]["coverage"]["tables"]["pitf_genocide"].update(first=2014, last=1955),
-     "coverage/tables/pitf_genocide (source pitf-mk): first year 2014"),
-    (lambda s: s["unsc-vetoes"]["coverage"].update(last_date="2021-09-15"), "2021-09-15 is not in the last year 2022"),
-    (lambda s: s["gwf"]["coverage"].pop("last"), "'last' is a required property"),
-    (lambda s: s["gwf"]["coverage"].update(last="2010"), "'2010' is not of type 'integer'"),
-], ids=["reversed", "reversed-table", "last-date-outside-last-year", "no-last-year", "year-as-text"])
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        (
+            lambda s: s["gwf"]["coverage"].update(first=2010, last=1946),
+            "sources/10/coverage (source gwf): first year 2010 is after last year 1946",
+        ),
+        (
+            lambda s: s["pitf-mk"]["coverage"]["tables"]["pitf_genocide"].update(first=2014, last=1955),
+            "coverage/tables/pitf_genocide (source pitf-mk): first year 2014",
+        ),
+        (
+            lambda s: s["unsc-vetoes"]["coverage"].update(last_date="2021-09-15"),
+            "2021-09-15 is not in the last year 2022",
+        ),
+        (lambda s: s["gwf"]["coverage"].pop("last"), "'last' is a required property"),
+        (lambda s: s["gwf"]["coverage"].update(last="2010"), "'2010' is not of type 'integer'"),
+    ],
+    ids=["reversed", "reversed-table", "last-date-outside-last-year", "no-last-year", "year-as-text"],
+)
 def test_bad_coverage_in_the_registry(edit, needle, tmp_path):
     p = _registry_copy(tmp_path, edit)
     with pytest.raises(DataError) as e:
@@ -132,8 +162,9 @@ def test_a_cleaner_checks_years_against_the_registry(tmp_path, monkeypatch):
     spec = clean.registry()["ewp_coups"]
     out = ewp.build_coups(RawFiles(tmp_path / "raw"))
     clean.validate(spec, out)  # within 1945-2024
-    reg = sources.load_registry(_registry_copy(tmp_path, lambda s: s["ewp-2025"]["coverage"]["tables"]["ewp_coups"]
-                                               .update(first=1950)))
+    reg = sources.load_registry(
+        _registry_copy(tmp_path, lambda s: s["ewp-2025"]["coverage"]["tables"]["ewp_coups"].update(first=1950))
+    )
     monkeypatch.setattr(sources, "_DEFAULT", reg)
     rebuilt = dataclasses.replace(spec, schema=LazySchema(spec.schema._build))  # built now, from the patched registry
     with pytest.raises(DataError) as e:
@@ -148,19 +179,22 @@ def _config_last_year() -> int:
 
 # Constants kept in modules that claim jobs import (a claim job reads only its declared
 # inputs, and the registry is not one of them): each must equal the registry's figure.
-@pytest.mark.parametrize("module, name, expected", [
-    ("analysis.oda", "ODA_FIRST", lambda: sources.coverage("wdi-oda").first),
-    ("analysis.oda", "ODA_LAST", lambda: sources.coverage("wdi-oda").last),
-    ("analysis.daily_order", "GED_FIRST", lambda: sources.coverage("ucdp-ged-21.1-precise").start),
-    ("analysis.daily_order", "GED_LAST", lambda: sources.coverage("ucdp-ged-21.1-precise").end),
-    ("analysis.actor_sides", "UCDP_OSV_FIRST", lambda: sources.coverage("ucdp-onesided-25.1").first),
-    ("analysis.claims.moral_hazard", "UCDP_OSV_FIRST", lambda: sources.coverage("ucdp-onesided-25.1").first),
-    ("analysis.claims.vetoes", "DATA_END", lambda: sources.coverage("unsc-vetoes").end),
-    ("analysis.claims.vetoes", "FIRST_YEAR", lambda: sources.coverage("unsc-vetoes").first),
-    ("analysis.claims.council", "TEXTS_END", lambda: sources.coverage("unsc-resolutions").end),
-    ("analysis.claims.council", "MEETINGS_END_YEAR", lambda: sources.coverage("unsc-meetings").last),
-    ("analysis.claims.regime_change", "LAST_PANEL_YEAR", _config_last_year),
-])
+@pytest.mark.parametrize(
+    "module, name, expected",
+    [
+        ("analysis.oda", "ODA_FIRST", lambda: sources.coverage("wdi-oda").first),
+        ("analysis.oda", "ODA_LAST", lambda: sources.coverage("wdi-oda").last),
+        ("analysis.daily_order", "GED_FIRST", lambda: sources.coverage("ucdp-ged-21.1-precise").start),
+        ("analysis.daily_order", "GED_LAST", lambda: sources.coverage("ucdp-ged-21.1-precise").end),
+        ("analysis.actor_sides", "UCDP_OSV_FIRST", lambda: sources.coverage("ucdp-onesided-25.1").first),
+        ("analysis.claims.moral_hazard", "UCDP_OSV_FIRST", lambda: sources.coverage("ucdp-onesided-25.1").first),
+        ("analysis.claims.vetoes", "DATA_END", lambda: sources.coverage("unsc-vetoes").end),
+        ("analysis.claims.vetoes", "FIRST_YEAR", lambda: sources.coverage("unsc-vetoes").first),
+        ("analysis.claims.council", "TEXTS_END", lambda: sources.coverage("unsc-resolutions").end),
+        ("analysis.claims.council", "MEETINGS_END_YEAR", lambda: sources.coverage("unsc-meetings").last),
+        ("analysis.claims.regime_change", "LAST_PANEL_YEAR", _config_last_year),
+    ],
+)
 def test_constants_in_claim_modules_agree_with_the_registry(module, name, expected):
     import importlib
 

@@ -98,7 +98,12 @@ def test_no_gw_year_has_two_cow_codes_and_periods_stay_in_spells(cw, table):
 def test_iso3_names_one_state_per_year(cw):
     end = cw.valid_to.fillna(2017).astype(int)
     x = pd.DataFrame(
-        [(i, g, y) for i, g, a, b in zip(cw.iso3, cw.gwcode, cw.valid_from, end) if pd.notna(i) for y in range(a, b + 1)],
+        [
+            (i, g, y)
+            for i, g, a, b in zip(cw.iso3, cw.gwcode, cw.valid_from, end)
+            if pd.notna(i)
+            for y in range(a, b + 1)
+        ],
         columns=["iso3", "gwcode", "year"],
     ).drop_duplicates()
     assert not x.duplicated(["iso3", "year"]).any()
@@ -116,7 +121,10 @@ def test_crosswalk_agrees_with_idealpoint_iso_codes(raw, mapper):
     # the file keeps "YUG" for Serbia from 2006, uses the non-ISO "YAR" for North Yemen
     # (ISO: YEM) and labels South Yemen (ISO 3166-3: YMD) "YAR" as well
     assert bad.values.tolist() == [
-        [345, "YUG", "SRB", 2006, 2023], [678, "YAR", "YEM", 1947, 1990], [680, "YAR", "YMD", 1967, 1989]]
+        [345, "YUG", "SRB", 2006, 2023],
+        [678, "YAR", "YEM", 1947, 1990],
+        [680, "YAR", "YMD", 1967, 1989],
+    ]
 
 
 def test_schema_rejects_overlapping_periods(cw):
@@ -165,15 +173,27 @@ def test_cow_transition_year_and_no_year(mapper):
 
 def test_iso_and_names(mapper):
     assert mapper.to_gw(["RUS", "LBY", "USA", "DEU", "DEU"], "iso3", [2000, 2000, 2000, 1930, 1995]).tolist() == [
-        365, 620, 2, 255, 260]
+        365,
+        620,
+        2,
+        255,
+        260,
+    ]
     assert mapper.to_gw(["Russian Federation", "Russia", "United States", "Libya"], "name", 2000).tolist() == [
-        365, 365, 2, 620]
+        365,
+        365,
+        2,
+        620,
+    ]
     assert mapper.to_gw(["us", " RU", "YU", "YU"], "iso2", [2000, 2000, 1980, 2010]).tolist() == [2, 365, 345, 340]
     assert mapper.to_gw(["Yugoslavia", "Yugoslavia", "USSR"], "name", [1980, 2010, 1960]).tolist() == [345, 340, 365]
     rep = mapper.report()
     exc = rep[rep.outcome == "mapped-by-exception"]
     assert sorted(zip(exc.scheme, exc.value, exc.mapped_gwcode)) == [
-        ("iso2", "YU", 340), ("name", "USSR", 365), ("name", "Yugoslavia", 340)]
+        ("iso2", "YU", 340),
+        ("name", "USSR", 365),
+        ("name", "Yugoslavia", 340),
+    ]
 
 
 def test_unknown_values_are_reported_not_dropped(mapper):
@@ -199,7 +219,17 @@ def test_polity_codes(mapper):
     years = [1900, 2000, 2010, 2010, 2015, 2015, 1960, 2000, 1990, 1960]
     # Serbia, Serbia & Montenegro, Kosovo, Montenegro, Sudan, South Sudan, USSR, Ethiopia, GDR, Pakistan
     assert mapper.to_gw(codes, "polity", years, source="t", column="p").tolist() == [
-        340, 345, 347, 341, 625, 626, 365, 530, 265, 770]
+        340,
+        345,
+        347,
+        341,
+        625,
+        626,
+        365,
+        530,
+        265,
+        770,
+    ]
     assert mapper.to_gw([342], "polity", [1850]).isna().all()
     assert mapper.report().outcome.tolist() == ["non-state/other"]
 
@@ -233,8 +263,9 @@ def test_prif_target_codes_all_map(raw, mapper):
 def test_prif_interveners_with_io_codes(raw, mapper):
     p = raw.read_excel("prif-hmi-0.3", "prif_hmi_v0-3_interventions.xlsx")
     v = sentinels_to_na(p, ["I1CCC"])["I1CCC"]
-    got = mapper.to_gw(v, "cow", pd.to_datetime(p.HMISTART).dt.year, source="prif", column="I1CCC",
-                       special=cx.IMI_SPECIAL_CODES)
+    got = mapper.to_gw(
+        v, "cow", pd.to_datetime(p.HMISTART).dt.year, source="prif", column="I1CCC", special=cx.IMI_SPECIAL_CODES
+    )
     rep = mapper.report()
     assert set(rep.outcome) == {"international-organisation"}
     assert sorted(rep.value.astype(int)) == [619, 1014, 1060, 2220, 2400, 2420]

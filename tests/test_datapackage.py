@@ -21,11 +21,20 @@ TABLES = ("hmi_cases", "imi_interventions", "unsc_vetoes", "ucdp_acd")
 
 def _package(d: Path, names) -> Path:
     reg = clean.registry()
-    res = [_resource_for(d / f"{n}.parquet", reg[n].description, reg[n].key, [], [], reg[n].schema.get(),
-                         clean.table_module(n)) for n in names]
+    res = [
+        _resource_for(
+            d / f"{n}.parquet", reg[n].description, reg[n].key, [], [], reg[n].schema.get(), clean.table_module(n)
+        )
+        for n in names
+    ]
     p = d / "datapackage.json"
-    p.write_text(json.dumps({"$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-                             "name": "t", "resources": res}, indent=1), encoding="utf-8")
+    p.write_text(
+        json.dumps(
+            {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json", "name": "t", "resources": res},
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     return p
 
 
@@ -77,8 +86,10 @@ def test_a_value_breaking_a_constraint_is_reported(small_package, tmp_path):
     report = _validate(_package(tmp_path, ("hmi_cases", "ucdp_acd")))
     assert not report.valid
     errs = [(t.name, e.row_number, e.field_name, e.type) for t in report.tasks for e in t.errors]
-    assert sorted(errs) == [("hmi-cases", 5, "release", "constraint-error"),
-                            ("ucdp-acd", 2, "type_of_conflict", "constraint-error")]
+    assert sorted(errs) == [
+        ("hmi-cases", 5, "release", "constraint-error"),
+        ("ucdp-acd", 2, "type_of_conflict", "constraint-error"),
+    ]
 
 
 # ------------------------------------------------------------------ r2p cite
@@ -140,12 +151,15 @@ def test_registry_gives_each_source_its_licence_and_never_guesses(registry):
         assert (lic[sid].name, lic[sid].redistribution) == ("unknown", "unclear") and lic[sid].note, sid
 
 
-@pytest.mark.parametrize("edit, needle", [
-    (lambda s: s.pop("licence"), "'licence' is a required property"),
-    (lambda s: s["licence"].update(redistribution="allowed"), "'unclear' was expected"),  # unknown, yet allowed
-    (lambda s: s["licence"].pop("note"), "'note' is a required property"),
-    (lambda s: s["licence"].update(redistribution="maybe"), "is not one of"),
-])
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        (lambda s: s.pop("licence"), "'licence' is a required property"),
+        (lambda s: s["licence"].update(redistribution="allowed"), "'unclear' was expected"),  # unknown, yet allowed
+        (lambda s: s["licence"].pop("note"), "'note' is a required property"),
+        (lambda s: s["licence"].update(redistribution="maybe"), "is not one of"),
+    ],
+)
 def test_registry_schema_refuses_a_missing_or_inconsistent_licence(tmp_path, edit, needle):
     import yaml
 
@@ -179,7 +193,9 @@ def test_a_table_carries_the_licences_of_every_source_behind_it(registry):
     assert {"imi", "ucdp-acd-25.1", "gw-states", "prif-hmi-0.3"} <= set(cy_sources)
     cy = licences(cy_sources, registry)
     assert cy[REDISTRIBUTION] == "forbidden"
-    assert {r["source"] for r in cy[RESTRICTED_BY]} == {s for s in cy_sources if registry[s].licence.redistribution != "allowed"}
+    assert {r["source"] for r in cy[RESTRICTED_BY]} == {
+        s for s in cy_sources if registry[s].licence.redistribution != "allowed"
+    }
     assert sorted(s for e in cy["licenses"] for s in e["r2p:sources"]) == cy_sources
     # a cleaned table that maps codes through the crosswalk inherits the crosswalk's sources' terms
     ged = licences(lineage_sources("ucdp_ged", tables, derived), registry)

@@ -62,7 +62,14 @@ def test_ewp_predictors_known_facts(table):
     p = table("ewp_predictors")
     assert len(p) == 9463
     assert (p.year.min(), p.year.max()) == (1960, 2024)
-    assert p.region.value_counts().to_dict() == {"afr": 2665, "eur": 2250, "na": 1637, "eap": 1209, "mna": 1112, "sca": 590}
+    assert p.region.value_counts().to_dict() == {
+        "afr": 2665,
+        "eur": 2250,
+        "na": 1637,
+        "eap": 1209,
+        "mna": 1112,
+        "sca": 590,
+    }
     us = row(p, cowcode=2, year=1960)
     assert us.population == 180_671_000  # 2 ** 27.4287897129285
     assert us.infant_mortality == pytest.approx(5.1349099310504**2)
@@ -142,7 +149,20 @@ def test_mk_ulfelder_known_facts(table):
 
 # --------------------------------------------------------------------------- fixtures (edge cases)
 
-GENO_COLS = ["COUNTRY", "SCODE", "CCODE", "YEAR", "MOBEGIN", "YRBEGIN", "MOEND", "YREND", "PTYPE", "DEATHMAG", "DESC", "DESC2"]
+GENO_COLS = [
+    "COUNTRY",
+    "SCODE",
+    "CCODE",
+    "YEAR",
+    "MOBEGIN",
+    "YRBEGIN",
+    "MOEND",
+    "YREND",
+    "PTYPE",
+    "DEATHMAG",
+    "DESC",
+    "DESC2",
+]
 
 
 class SheetRaw(RawFiles):
@@ -237,22 +257,34 @@ def base_line(i, year, flag='"; 1"', code='"; rwa1994s1"', onset=1, onset_count=
 
 
 def test_ewp_base_fixture_sentinel_and_unknown_code(tmp_path):
-    raw = write(tmp_path, "ewp-2025", "basedata2025_4august2025.csv",
-                BASE_HEAD + base_line(1, 1994) + base_line(2, 1995, flag='"; NA"', onset=0))
+    raw = write(
+        tmp_path,
+        "ewp-2025",
+        "basedata2025_4august2025.csv",
+        BASE_HEAD + base_line(1, 1994) + base_line(2, 1995, flag='"; NA"', onset=0),
+    )
     out = ewp.build_base(raw)
     assert out.mk_ethnicflag.tolist()[0] == 1 and pd.isna(out.mk_ethnicflag[1])
     assert out.mk_ongoing_code_list[0] == ["rwa1994s1"]
     clean.validate(clean.registry()["ewp_base"], out)
-    raw = write(tmp_path, "ewp-2025", "basedata2025_4august2025.csv",
-                BASE_HEAD + base_line(1, 1994) + base_line(2, 1995, flag='"; 7"', onset=0))
+    raw = write(
+        tmp_path,
+        "ewp-2025",
+        "basedata2025_4august2025.csv",
+        BASE_HEAD + base_line(1, 1994) + base_line(2, 1995, flag='"; 7"', onset=0),
+    )
     with pytest.raises(DataError) as e:
         ewp.build_base(raw)
     assert e.value.column == "mk_ethnicflag" and e.value.row == 2
 
 
 def test_ewp_base_fixture_out_of_range_code_fails_validation(tmp_path):
-    raw = write(tmp_path, "ewp-2025", "basedata2025_4august2025.csv",
-                BASE_HEAD + base_line(1, 1994) + base_line(2, 1995, onset=0, ccode=1000))
+    raw = write(
+        tmp_path,
+        "ewp-2025",
+        "basedata2025_4august2025.csv",
+        BASE_HEAD + base_line(1, 1994) + base_line(2, 1995, onset=0, ccode=1000),
+    )
     out = ewp.build_base(raw)
     with pytest.raises(DataError) as e:
         clean.validate(clean.registry()["ewp_base"], out)
@@ -274,8 +306,17 @@ def test_predictor_region_decoding_rejects_two_regions(tmp_path):
     p = RawFiles(tmp_path)
     cols = ["ewp_name", "year", *ewp.PREDICTORS, "ccode"]
     vals = {c: 0 for c in cols}
-    vals.update({"ewp_name": "X", "year": 2000, "ccode": 2, "year_sq": 4_000_000, "popsize.log2": 20.0,
-                 "reg.na": 1, "reg.eur": 1})
+    vals.update(
+        {
+            "ewp_name": "X",
+            "year": 2000,
+            "ccode": 2,
+            "year_sq": 4_000_000,
+            "popsize.log2": 20.0,
+            "reg.na": 1,
+            "reg.eur": 1,
+        }
+    )
     text = ",".join(cols) + "\n" + ",".join(str(vals[c]) for c in cols) + "\n"
     write(tmp_path, "ewp-2025", "prepared2024predictors-2025-09-03.csv", text)
     with pytest.raises(DataError, match="more than one region"):

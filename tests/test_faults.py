@@ -53,8 +53,9 @@ def _state(wd: Path) -> dict[str, str]:
 def _kill_when(wd: Path, trigger: str, delay: float, timeout: float = 900) -> str:
     """Run `snakemake -c2`; SIGKILL its process group `delay` s after `trigger` appears."""
     log = open(wd / "killed-run.log", "w")
-    proc = subprocess.Popen(["snakemake", "-c2"], cwd=wd, env=_env(), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        ["snakemake", "-c2"], cwd=wd, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     t0 = time.monotonic()
     try:
         while not (wd / trigger).exists():
@@ -140,8 +141,14 @@ def _render(wd, rng):
     return f"logs/reports/briefs/{p.stem}.log"
 
 
-STAGES = {"fetch": _fetch, "clean": _clean, "claims": _claim, "figures": _figures,
-          "briefs_execute": _briefs_execute, "render": _render}
+STAGES = {
+    "fetch": _fetch,
+    "clean": _clean,
+    "claims": _claim,
+    "figures": _figures,
+    "briefs_execute": _briefs_execute,
+    "render": _render,
+}
 
 
 @pytest.mark.parametrize("stage", list(STAGES))
@@ -169,12 +176,12 @@ def test_deleted_files_of_every_kind_are_rebuilt_and_stale_briefs_removed(refere
     longer exists; a plain rerun restores the clean build's bytes exactly (stale briefs gone)."""
     rng = random.Random(f"{SEED}-deleted")
     removed = [
-        _pick(rng, (work / "data/processed").glob("*.parquet")),      # a cleaned table
-        _pick(rng, (work / "results/claims").glob("*.json")),         # a claim result
+        _pick(rng, (work / "data/processed").glob("*.parquet")),  # a cleaned table
+        _pick(rng, (work / "results/claims").glob("*.json")),  # a claim result
         _pick(rng, (work / "results/claims/curves").glob("*.parquet")),
-        _pick(rng, (work / "results/figures").rglob("*.svg")),         # one file of a figure set
-        _pick(rng, (work / "results/briefs").glob("*.json")),          # one brief's data
-        _pick(rng, (work / "results/briefs-executed").glob("*.json")), # one executed brief
+        _pick(rng, (work / "results/figures").rglob("*.svg")),  # one file of a figure set
+        _pick(rng, (work / "results/briefs").glob("*.json")),  # one brief's data
+        _pick(rng, (work / "results/briefs-executed").glob("*.json")),  # one executed brief
         _pick(rng, (work / "results/briefs-rendered").glob("*.pdf")),  # one rendered brief
         _pick(rng, (work / "reports/_output/briefs").glob("*.html")),  # one published brief
         work / "results/conditions.json",
@@ -191,5 +198,7 @@ def test_deleted_files_of_every_kind_are_rebuilt_and_stale_briefs_removed(refere
     got = _state(work)
     diff = sorted(k for k in set(got) | set(reference) if got.get(k) != reference.get(k))
     assert not diff, f"{what}: {diff[:10]}"
-    res = subprocess.run([sys.executable, "-m", "analysis", "verify"], cwd=work, env=_env(), capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "analysis", "verify"], cwd=work, env=_env(), capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr[-3000:]

@@ -62,7 +62,11 @@ def test_humanitarian_coding(t):
 def test_dates_rules(t):
     assert t.start_precision.value_counts().to_dict() == {"day": 1105, "day_clamped": 5, "unknown": 1}
     assert t.end_precision.value_counts().to_dict() == {
-        "day": 1043, "ongoing": 44, "unknown": 14, "day_clamped": 8, "corrected": 2,
+        "day": 1043,
+        "ongoing": 44,
+        "unknown": 14,
+        "day_clamped": 8,
+        "corrected": 2,
     }
     # the one unknown start (99999999): Cuba / South Yemen, Dhofar; ends 1976, so Pearson-Baumann.
     r = t.loc[1111]
@@ -91,7 +95,8 @@ def test_io_flags(t):
 
 def test_collections_and_against_government(t):
     assert t.collection.value_counts().to_dict() == {
-        "pearson_baumann_1946_88": 668, "kisangani_pickering_1989_2005": 443,
+        "pearson_baumann_1946_88": 668,
+        "kisangani_pickering_1989_2005": 443,
     }
     ag = t.against_government
     assert ag.isna().sum() == int(t.direction.isin([5, 6]).sum() + t.direction.isna().sum())
@@ -111,9 +116,18 @@ def test_schema_rejects_unknown_code(table):
 
 HEADER = ",".join(imi.RAW_COLUMNS) + "," * 30
 BASE = {c: "0" for c in imi.RAW_COLUMNS}
-BASE.update(intervener="2", target="645", source="1", start="20030320", end="20030501", direction="1",
-            type="5", amount="4", **{"target casualties": "999", "int_contig": "1.0"},
-            description="Fixture row")
+BASE.update(
+    intervener="2",
+    target="645",
+    source="1",
+    start="20030320",
+    end="20030501",
+    direction="1",
+    type="5",
+    amount="4",
+    **{"target casualties": "999", "int_contig": "1.0"},
+    description="Fixture row",
+)
 
 
 def _row(**kw) -> str:
@@ -130,12 +144,15 @@ def _build(tmp_path, rows: list[str], newline_at_end: bool = False) -> pd.DataFr
 
 
 def test_fixture_sentinels(tmp_path):
-    df = _build(tmp_path, [
-        _row(),
-        _row(humanitarian="9", direction="9", start="99999999", end="88888888"),
-        _row(start="19800500", end="19800500", intervener="1014", **{"intervener_casualties": "998"}),
-        _row(start="19800000", end="19800000", territorial="2"),
-    ])
+    df = _build(
+        tmp_path,
+        [
+            _row(),
+            _row(humanitarian="9", direction="9", start="99999999", end="88888888"),
+            _row(start="19800500", end="19800500", intervener="1014", **{"intervener_casualties": "998"}),
+            _row(start="19800000", end="19800000", territorial="2"),
+        ],
+    )
     reg = clean.registry()["imi_interventions"]
     df = clean.validate(reg, df)
     assert df.loc[0, "humanitarian"] == 0 and df.loc[0, "humanitarian_label"] == "no"

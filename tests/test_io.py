@@ -41,8 +41,9 @@ def test_cleaner_schemas_are_built_only_when_used():
     lazy = [t for t in tables.values() if isinstance(t.schema, LazySchema)]
     assert len(tables) >= 25 and len(lazy) == len(tables)  # every table, the crosswalk's too
     # the registry alone builds none (in a fresh process: tests before this one validated tables)
-    code = ("from analysis import clean; t = clean.registry(); "
-            "print(sum(v.schema._schema is not None for v in t.values()))")
+    code = (
+        "from analysis import clean; t = clean.registry(); print(sum(v.schema._schema is not None for v in t.values()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
     calls = []
@@ -98,8 +99,9 @@ def test_incomplete_sets_are_found(tmp_path):
 
     (tmp_path / "results/figures").mkdir(parents=True)
     (tmp_path / "results/figures/x.svg").write_text("")
-    (tmp_path / "results/figures/index-data.json").write_text(json.dumps(
-        {"x": {"spec": "results/figures/x.vl.json", "svg": "results/figures/x.svg"}}))
+    (tmp_path / "results/figures/index-data.json").write_text(
+        json.dumps({"x": {"spec": "results/figures/x.vl.json", "svg": "results/figures/x.svg"}})
+    )
     (tmp_path / "results/brief-slugs.json").write_text(json.dumps({"slugs": ["a", "b"]}))
     for sub in ("briefs", "briefs-executed"):
         (tmp_path / "results" / sub).mkdir()

@@ -38,8 +38,9 @@ def test_lock_pins_every_requirement_within_its_range(lock, extra):
     for req in requirements(extra):
         name = canonicalize_name(req.name)
         assert name in locked, f"{lock} does not pin {req.name} (pyproject.toml asks for it)"
-        assert req.specifier.contains(locked[name], prereleases=True), \
+        assert req.specifier.contains(locked[name], prereleases=True), (
             f"{lock} pins {req.name}=={locked[name]}, outside pyproject.toml's {req.specifier}"
+        )
 
 
 def test_test_lock_extends_the_main_lock():
@@ -51,8 +52,9 @@ def test_test_lock_extends_the_main_lock():
 def test_conda_environment_pins_the_lock_and_names_no_path():
     env = yaml.safe_load((ROOT / "envs" / "r2p.yaml").read_text(encoding="utf-8"))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    assert not [p for p in pip if p.startswith(("-e", "-r", ".", "/"))], \
+    assert not [p for p in pip if p.startswith(("-e", "-r", ".", "/"))], (
         "envs/r2p.yaml must not name a path: Snakemake builds it from a copy in .snakemake/conda/"
+    )
     conda_pins = {canonicalize_name(m.group(1)): m.group(2) for p in pip if (m := _PIN.match(p))}
     assert conda_pins == pins(ROOT / "requirements.lock"), "envs/r2p.yaml's pip pins differ from requirements.lock"
 

@@ -92,7 +92,10 @@ def test_ged_counts_match_the_subset(table, raw_ged):
     g = table("ucdp_ged")
     assert len(g) == len(raw_ged) == 176_579  # SOURCES.md: 176,579 of 261,864 events
     assert g["type_of_violence_label"].value_counts().to_dict() == {
-        "state-based": 126_778, "one-sided": 27_162, "non-state": 22_639}
+        "state-based": 126_778,
+        "one-sided": 27_162,
+        "non-state": 22_639,
+    }
     # one-sided violence by a government (side A "Government of ...")
     assert int(((g["type_of_violence"] == 3) & g["side_a_government"]).sum()) == 10_437
     assert g["date"].min() == pd.Timestamp("1989-01-01") and g["date"].max() <= pd.Timestamp("2020-12-31")
@@ -144,7 +147,10 @@ def test_libya_weeks_around_19_march_2011(table, raw_ged):
     # the same count from the raw file with plain pandas
     raw = _raw_libya(raw_ged)
     by_type = raw.groupby(["rel_week", "type_of_violence"]).size()
-    label = {"state-based: target government": "State-based violence", "one-sided: target government": "One-sided violence"}
+    label = {
+        "state-based: target government": "State-based violence",
+        "one-sided: target government": "One-sided violence",
+    }
     assert {(w, label[k]): n for (w, k), n in got.items()} == {k: int(v) for k, v in by_type.items()}
     # the whole grid is there, zeros included: 8 weeks x 6 classes
     assert len(c) == 8 * 6 and int(c["events"].sum()) == len(raw) == 60
@@ -245,31 +251,35 @@ class _FakeRaw(RawFiles):
 
 
 def _oda_fixture() -> pd.DataFrame:
-    return pd.DataFrame({
-        "iso2c": ["1A", "1A", "LY", "LY", "NA"],
-        "country": ["Arab World", "Arab World", "Libya", "Libya", "Namibia"],
-        "development_aid": [1.0e9, np.nan, 7.61e6, np.nan, -2.5e6],
-        "year": np.array([2010, 2019, 2010, 2019, 2010], dtype="int32"),
-    })
+    return pd.DataFrame(
+        {
+            "iso2c": ["1A", "1A", "LY", "LY", "NA"],
+            "country": ["Arab World", "Arab World", "Libya", "Libya", "Namibia"],
+            "development_aid": [1.0e9, np.nan, 7.61e6, np.nan, -2.5e6],
+            "year": np.array([2010, 2019, 2010, 2019, 2010], dtype="int32"),
+        }
+    )
 
 
 def _ged_fixture() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": [1.0, 2.0, 3.0],
-        "year": [2011.0, 2011.0, 1989.0],
-        "month": [2.0, 2.0, 6.0],
-        "day": np.array([21, 28, 1], dtype="int32"),
-        "country": ["Libya", "Libya", "Namibia"],
-        "type_of_violence": ["One-sided violence", "State-based violence", "State-based violence"],
-        "conflict_name": ["Government of Libya - Civilians", "Libya: Government", "South Africa: Namibia"],
-        "side_a": ["Government of Libya", "Government of Libya", "Government of South Africa"],
-        "side_b": ["Civilians", "NTC", "SWAPO"],
-        "latitude": [32.9, 32.1, -22.5],
-        "longitude": [13.2, 20.1, 17.1],
-        "low_death": [20.0, 60.0, 1.0],
-        "best_death": [26.0, 67.0, 1.0],
-        "high_death": [30.0, 70.0, 2.0],
-    })
+    return pd.DataFrame(
+        {
+            "id": [1.0, 2.0, 3.0],
+            "year": [2011.0, 2011.0, 1989.0],
+            "month": [2.0, 2.0, 6.0],
+            "day": np.array([21, 28, 1], dtype="int32"),
+            "country": ["Libya", "Libya", "Namibia"],
+            "type_of_violence": ["One-sided violence", "State-based violence", "State-based violence"],
+            "conflict_name": ["Government of Libya - Civilians", "Libya: Government", "South Africa: Namibia"],
+            "side_a": ["Government of Libya", "Government of Libya", "Government of South Africa"],
+            "side_b": ["Civilians", "NTC", "SWAPO"],
+            "latitude": [32.9, 32.1, -22.5],
+            "longitude": [13.2, 20.1, 17.1],
+            "low_death": [20.0, 60.0, 1.0],
+            "best_death": [26.0, 67.0, 1.0],
+            "high_death": [30.0, 70.0, 2.0],
+        }
+    )
 
 
 def test_oda_fixture_builds(table):
@@ -358,12 +368,19 @@ def test_hmi_without_start_date_is_an_error(table):
 
 
 def test_actor_classes_fixture():
-    ev = pd.DataFrame({
-        "type_of_violence": [1, 1, 3, 3, 3, 2],
-        "side_a_government": [True, True, True, True, False, False],
-        "gov_a_gwno_list": [["620"], ["2"], ["620"], ["2"], [], []],
-        "gov_b_gwno_list": [[], [], [], [], [], []],
-    })
+    ev = pd.DataFrame(
+        {
+            "type_of_violence": [1, 1, 3, 3, 3, 2],
+            "side_a_government": [True, True, True, True, False, False],
+            "gov_a_gwno_list": [["620"], ["2"], ["620"], ["2"], [], []],
+            "gov_b_gwno_list": [[], [], [], [], [], []],
+        }
+    )
     assert do.actor_class(ev, 620).astype(str).tolist() == [
-        "state-based: target government", "state-based: other government", "one-sided: target government",
-        "one-sided: other government", "one-sided: non-state actor", "non-state"]
+        "state-based: target government",
+        "state-based: other government",
+        "one-sided: target government",
+        "one-sided: other government",
+        "one-sided: non-state actor",
+        "non-state",
+    ]

@@ -94,7 +94,9 @@ def test_crosswalk_report_names_every_unmapped_value(panel):
     assert rep["action"].notna().all()
     # East Timor 1999 and the PITF code quirks are mapped by documented exception
     ex = rep[rep.outcome == "mapped-by-exception"]
-    assert {("hmi_cases[0.3]", "860"), ("pitf_genocide", "769"), ("pitf_genocide", "347")} <= set(zip(ex.source, ex.value))
+    assert {("hmi_cases[0.3]", "860"), ("pitf_genocide", "769"), ("pitf_genocide", "347")} <= set(
+        zip(ex.source, ex.value)
+    )
     # microstates outside the GW list are reported, not silently dropped
     col = rep[rep.source == "colpus_coups"]
     assert {"55", "403", "591", "935"} <= set(col.value)

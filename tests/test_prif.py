@@ -11,8 +11,12 @@ from analysis.errors import DataError
 LIBYA = "Libya 2011"
 AFG = "Afghanistan 2003-2014"
 REGIME_CASES_03 = {
-    "Côte d'Ivoire 2011", "Haiti 1994", "Libya 2011", "Sierra Leone 1997-1999",
-    "Uganda 1979", "Yugoslavia (Kosovo) 1999",
+    "Côte d'Ivoire 2011",
+    "Haiti 1994",
+    "Libya 2011",
+    "Sierra Leone 1997-1999",
+    "Uganda 1979",
+    "Yugoslavia (Kosovo) 1999",
 }
 
 
@@ -223,14 +227,23 @@ def test_cases_aggregation_rules(cases):
 def test_cases_ongoing_and_cold_war(cases):
     ongoing = cases.loc[cases["ongoing"], "case_id"]
     assert set(ongoing) == {
-        "Central African Republic 2013-", "DR Congo 2013-", "Iraq 2014-", "Mali 2013-",
-        "Somalia 2007-", "South Sudan 2011-", "Sudan (Darfur) 2007-",
+        "Central African Republic 2013-",
+        "DR Congo 2013-",
+        "Iraq 2014-",
+        "Mali 2013-",
+        "Somalia 2007-",
+        "South Sudan 2011-",
+        "Sudan (Darfur) 2007-",
     }
     assert cases.loc[cases["ongoing"], "duration_days"].isna().all()
     assert (cases["cold_war"] == cases["coldwar_coded"]).all()
     assert set(cases.loc[cases["cold_war"], "case_id"]) == {
-        "Congo 1960-1964", "Lebanon 1976-1979", "Lebanon 1982-1984", "Pakistan 1971",
-        "Sri Lanka 1987-1990", "Uganda 1979",
+        "Congo 1960-1964",
+        "Lebanon 1976-1979",
+        "Lebanon 1982-1984",
+        "Pakistan 1971",
+        "Sri Lanka 1987-1990",
+        "Uganda 1979",
     }
 
 
@@ -245,8 +258,11 @@ def test_slugs_unique_and_safe(cases):
 
 @pytest.mark.parametrize(
     "raw, slug",
-    [("Yugoslavia (Kosovo) 1999", "yugoslavia-kosovo-1999"), ("São Tomé  2000-", "sao-tome-2000"),
-     ("Côte d’Ivoire 2011 ", "cote-divoire-2011")],
+    [
+        ("Yugoslavia (Kosovo) 1999", "yugoslavia-kosovo-1999"),
+        ("São Tomé  2000-", "sao-tome-2000"),
+        ("Côte d’Ivoire 2011 ", "cote-divoire-2011"),
+    ],
 )
 def test_slugify(raw, slug):
     assert prif.slugify(raw) == slug
@@ -323,7 +339,9 @@ def test_1899_12_31_becomes_nat():
 
 
 def test_sentinels_fixture():
-    out = prif.decode_column(pd.Series([-99, -88, 12, None]), pd.Series([1, 2, 3, 4]), "NEWFATAL", prif.SRC03, prif.FILE03)
+    out = prif.decode_column(
+        pd.Series([-99, -88, 12, None]), pd.Series([1, 2, 3, 4]), "NEWFATAL", prif.SRC03, prif.FILE03
+    )
     assert out["newfatal"].isna().tolist() == [True, True, False, True]
     assert out["newfatal_missing"].tolist()[:2] == ["no data", "not applicable"]
     assert out["newfatal_missing"][3] == prif.BLANK

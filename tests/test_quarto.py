@@ -34,10 +34,18 @@ pytestmark = pytest.mark.slow
 KIT = Path(os.environ.get("R2P_QUARTO_KIT", ROOT.parent / "shared" / "tools" / "quarto"))
 DOCS = ["policy-paper", "appendix"]
 BRIEFS = ["libya-2011", "albania-1997", "bosnia-and-herzegovina-1993-1995"]
-NEEDED = ["claims", "data/processed/hmi_release_diff.csv", "data/processed/crosswalk_report.csv", "results/figures/index-data.json", "results/figures/index-claims.json", "results/conditions.json",
-          # the appendix's Security Council section
-          "data/processed/unsc_coding_validation.csv", "data/processed/unsc_outcomes.parquet",
-          "data/processed/unsc_meetings_join_report.parquet"]
+NEEDED = [
+    "claims",
+    "data/processed/hmi_release_diff.csv",
+    "data/processed/crosswalk_report.csv",
+    "results/figures/index-data.json",
+    "results/figures/index-claims.json",
+    "results/conditions.json",
+    # the appendix's Security Council section
+    "data/processed/unsc_coding_validation.csv",
+    "data/processed/unsc_outcomes.parquet",
+    "data/processed/unsc_meetings_join_report.parquet",
+]
 
 
 # --------------------------------------------------------------------------- Quarto from the kit
@@ -82,8 +90,7 @@ def quarto(tmp_path_factory):
 @pytest.fixture(scope="session")
 def results():
     """results/ for the real documents (the workflow's targets; nothing runs when up to date)."""
-    r = subprocess.run([sys.executable, "-m", "snakemake", "-c2", *NEEDED], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "snakemake", "-c2", *NEEDED], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     return ROOT / "results"
 
@@ -112,8 +119,15 @@ def rendered(quarto, results, tmp_path_factory):
             for name in DOCS:
                 got[name] = R.render(ROOT / "reports" / f"{name}.qmd", ("html", "pdf"), d, engine=engine)
             for slug in BRIEFS:
-                got[slug] = R.render(ROOT / "reports" / "brief.qmd", ("html", "pdf"), d / "briefs", engine=engine,
-                                     params={"slug": slug}, output_name=slug, metadata=_brief_title(slug))
+                got[slug] = R.render(
+                    ROOT / "reports" / "brief.qmd",
+                    ("html", "pdf"),
+                    d / "briefs",
+                    engine=engine,
+                    params={"slug": slug},
+                    output_name=slug,
+                    metadata=_brief_title(slug),
+                )
             out[engine] = got
     finally:
         logging.getLogger("r2p.render").removeHandler(h)
@@ -213,8 +227,18 @@ def pdf_words(path: Path):
     import pdfplumber
 
     with pdfplumber.open(str(path)) as pdf:
-        return [(p.width, p.height, [w for w in p.extract_words(extra_attrs=["fontname", "upright"])
-                                     if w["upright"] and "DejaVuSans" not in w["fontname"]]) for p in pdf.pages]
+        return [
+            (
+                p.width,
+                p.height,
+                [
+                    w
+                    for w in p.extract_words(extra_attrs=["fontname", "upright"])
+                    if w["upright"] and "DejaVuSans" not in w["fontname"]
+                ],
+            )
+            for p in pdf.pages
+        ]
 
 
 def text_columns(pages) -> int:
@@ -228,11 +252,13 @@ def text_columns(pages) -> int:
         top = 0.5 * height if i == 0 else 0.08 * height
         if i == 0:  # below the title block and summary: from the first section's heading ("1 ...")
             summary = [w["top"] for w in words if w["text"] == "SUMMARY"]
-            first = [w["top"] for w in words if w["text"] == "1" and "Bold" in w["fontname"]
-                     and summary and w["top"] > summary[0]]
+            first = [
+                w["top"]
+                for w in words
+                if w["text"] == "1" and "Bold" in w["fontname"] and summary and w["top"] > summary[0]
+            ]
             top = min(first) - 1 if first else top
-        regions.append((width, [w for w in words if "Libertinus" in w["fontname"]
-                                and top < w["top"] < 0.92 * height]))
+        regions.append((width, [w for w in words if "Libertinus" in w["fontname"] and top < w["top"] < 0.92 * height]))
     width, body = max(regions, key=lambda r: len(r[1]))
     covered = [0] * (int(width) + 2)
     for w in body:
@@ -254,13 +280,15 @@ def overlapping_words(words: list[dict]) -> list[tuple[str, str]]:
     bad = []
     ws = sorted(words, key=lambda w: (w["top"], w["x0"]))
     for i, a in enumerate(ws):
-        for b in ws[i + 1:]:
+        for b in ws[i + 1 :]:
             if b["top"] > a["bottom"]:
                 break
             dx = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
             dy = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
             if dx > 0 and dy > 0:
-                small = min((a["x1"] - a["x0"]) * (a["bottom"] - a["top"]), (b["x1"] - b["x0"]) * (b["bottom"] - b["top"]))
+                small = min(
+                    (a["x1"] - a["x0"]) * (a["bottom"] - a["top"]), (b["x1"] - b["x0"]) * (b["bottom"] - b["top"])
+                )
                 if small > 0 and dx * dy > small / 3:
                     bad.append((a["text"], b["text"]))
     return bad
@@ -350,9 +378,14 @@ def test_quarto_renders_frozen_briefs_as_it_renders_executed_ones(rendered, tmp_
 
     jobs = [(ROOT / "reports" / "brief.qmd", {"slug": s}, s) for s in BRIEFS]
     recs = R.execute_many(jobs, tmp_path / "frozen")
-    outs = R.render_frozen_many(ROOT / "reports" / "brief.qmd",
-                                [({"slug": s}, s, _brief_title(s), r) for s, r in zip(BRIEFS, recs)],
-                                ("html", "pdf"), tmp_path / "out", engine="quarto", workers=2)
+    outs = R.render_frozen_many(
+        ROOT / "reports" / "brief.qmd",
+        [({"slug": s}, s, _brief_title(s), r) for s, r in zip(BRIEFS, recs)],
+        ("html", "pdf"),
+        tmp_path / "out",
+        engine="quarto",
+        workers=2,
+    )
     uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
     for slug, (html, pdf) in zip(BRIEFS, outs):
         qhtml, qpdf = rendered["quarto"][slug]
@@ -361,8 +394,9 @@ def test_quarto_renders_frozen_briefs_as_it_renders_executed_ones(rendered, tmp_
         assert words(pdf) == words(qpdf), slug
         assert len(pypdf.PdfReader(str(pdf)).pages) == len(pypdf.PdfReader(str(qpdf)).pages)
     # the papers as the workflow renders them: executed once, converted to both formats by Quarto
-    html, pdf = R.render(ROOT / "reports" / "policy-paper.qmd", ("html", "pdf"), tmp_path / "once", engine="quarto",
-                         execute_once=True)
+    html, pdf = R.render(
+        ROOT / "reports" / "policy-paper.qmd", ("html", "pdf"), tmp_path / "once", engine="quarto", execute_once=True
+    )
     qhtml, qpdf = rendered["quarto"]["policy-paper"]
     assert uuid.sub("U", html.read_text(encoding="utf-8")) == uuid.sub("U", qhtml.read_text(encoding="utf-8"))
     assert words(pdf) == words(qpdf)
@@ -378,15 +412,33 @@ def test_document_quarto_rejects_names_file_and_writes_nothing(quarto, tmp_path)
     (proj / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
     (proj / "_extensions").symlink_to(ROOT / "reports" / "_extensions")
     bad = proj / "broken.qmd"
-    bad.write_text("---\ntitle: Broken\nformat: policybrief-html\n---\n\n```{python}\nraise ValueError('no data')\n```\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "---\ntitle: Broken\nformat: policybrief-html\n---\n\n```{python}\nraise ValueError('no data')\n```\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     with pytest.raises(R.RenderError) as err:
         R.render(bad, ("html", "pdf"), out, engine="quarto")
     assert "broken.qmd" in str(err.value) and "ValueError" in str(err.value)
     assert list(out.iterdir()) == []
-    r = subprocess.run([sys.executable, "-m", "analysis", "render", str(bad), "--to", "html", "--out-dir", str(out),
-                        "--engine", "quarto"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "render",
+            str(bad),
+            "--to",
+            "html",
+            "--out-dir",
+            str(out),
+            "--engine",
+            "quarto",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     # Quarto's message (which quotes the cell's own traceback), not one from r2p itself
     assert r.returncode != 0 and "broken.qmd" in r.stderr and "ValueError: no data" in r.stderr
     assert "analysis/cli.py" not in r.stderr and "analysis/render" not in r.stderr
@@ -397,7 +449,8 @@ def test_document_quarto_rejects_names_file_and_writes_nothing(quarto, tmp_path)
 
 AXE = ROOT / "tests" / "browser"
 CHROMIUM = os.environ.get("R2P_CHROMIUM") or next(
-    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None
+)
 
 
 @pytest.fixture(scope="session")
@@ -444,14 +497,18 @@ def test_pages_in_chromium_render_every_chart_offline_and_pass_axe(rendered, bro
         n = page.evaluate("document.querySelectorAll('.r2p-vega').length")
         assert n > 0
         page.wait_for_function(
-            "[...document.querySelectorAll('.r2p-vega')].every(d => d.querySelector('svg.marks'))", timeout=60000)
+            "[...document.querySelectorAll('.r2p-vega')].every(d => d.querySelector('svg.marks'))", timeout=60000
+        )
         # every chart has a text alternative (the spec's description) on its container, which
         # vega-embed gives the ARIA graphics role
-        alts = page.evaluate("[...document.querySelectorAll('.r2p-vega')].map(d => [d.getAttribute('role'), d.getAttribute('aria-label')])")
+        alts = page.evaluate(
+            "[...document.querySelectorAll('.r2p-vega')].map(d => [d.getAttribute('role'), d.getAttribute('aria-label')])"
+        )
         assert all(role in ("img", "graphics-document") and alt and len(alt) > 20 for role, alt in alts), alts
         page.add_script_tag(path=str(browser[1]))
         violations = page.evaluate(
-            "async () => (await axe.run(document)).violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])")
+            "async () => (await axe.run(document)).violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])"
+        )
         assert [v for v in violations if v[1] in ("serious", "critical")] == []
         assert seen["errors"] == []
         outside = [u for u in seen["requests"] if not u.startswith(("data:", html.resolve().as_uri()))]

@@ -38,14 +38,14 @@ def test_the_samples_are_the_same_rows(audit_root):
     # RC2: IMI's intervention_id is the raw data row; the rows against the government
     rows = recompute_claim("RC2", audit_root).sample
     assert [int(s.split()[1]) for s in rows] == [c["intervention_id"] for c in d["RC2"]["cases_with_outcome"]]
-    assert sorted(recompute_claim("MH1", audit_root).sample) == sorted(f"{c['case_id']}: {c['order']}"
-                                                                      for c in d["MH1"]["cases"])
+    assert sorted(recompute_claim("MH1", audit_root).sample) == sorted(
+        f"{c['case_id']}: {c['order']}" for c in d["MH1"]["cases"]
+    )
     assert recompute_claim("LB1", audit_root).sample == [c["draft"] for c in d["LB1"]["drafts_counted"]]
 
 
 def test_recomputation_shares_no_code_with_the_analysis():
-    code = ("import sys, analysis.recompute; "
-            "print(sorted(m for m in sys.modules if m.startswith('analysis.')))")
+    code = "import sys, analysis.recompute; print(sorted(m for m in sys.modules if m.startswith('analysis.')))"
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     mods = eval(p.stdout)
     assert set(mods) <= {"analysis.recompute", "analysis.errors"}, mods

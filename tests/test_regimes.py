@@ -132,10 +132,23 @@ def test_polity5_code_schemes(table):
 
 def _polity_fixture(**over):
     base = {
-        "p5": 0.0, "polity_annual_ccode": 999.0, "scode": "XXX", "polity_annual_country": " Testland ",
-        "year": 2000.0, "flag": 0.0, "fragment": np.nan, "democ": 6.0, "autoc": 1.0, "polity": 5.0,
-        "polity2": 5.0, "durable": 3.0, "regtrans": np.nan, "extended_country_name": "Testland",
-        "GWn": 999.0, "cown": 999.0, "in_GW_system": True,
+        "p5": 0.0,
+        "polity_annual_ccode": 999.0,
+        "scode": "XXX",
+        "polity_annual_country": " Testland ",
+        "year": 2000.0,
+        "flag": 0.0,
+        "fragment": np.nan,
+        "democ": 6.0,
+        "autoc": 1.0,
+        "polity": 5.0,
+        "polity2": 5.0,
+        "durable": 3.0,
+        "regtrans": np.nan,
+        "extended_country_name": "Testland",
+        "GWn": 999.0,
+        "cown": 999.0,
+        "in_GW_system": True,
     }
     rows = [dict(base), dict(base, year=2001.0, **over)]
     return pd.DataFrame(rows)

@@ -69,8 +69,14 @@ def kernel():
 def brief(kernel, tmp_path_factory):
     out = tmp_path_factory.mktemp("brief")
     html, pdf = R.render(FIX / "brief.qmd", ("html", "pdf"), out, kernel=kernel, engine="builtin")
-    return {"dir": out, "html": html, "pdf": pdf, "html_raw": html.read_text(encoding="utf-8"),
-            "html_text": html_text(html.read_text(encoding="utf-8")), "pdf_text": pdf_text(pdf)}
+    return {
+        "dir": out,
+        "html": html,
+        "pdf": pdf,
+        "html_raw": html.read_text(encoding="utf-8"),
+        "html_text": html_text(html.read_text(encoding="utf-8")),
+        "pdf_text": pdf_text(pdf),
+    }
 
 
 # --------------------------------------------------------------------------- helpers for documents
@@ -102,10 +108,12 @@ def test_show_chart_displays_spec_and_svg():
     import builtins
 
     shown = []
-    with mock.patch("IPython.display.display", side_effect=lambda obj, raw=False: shown.append((obj, raw))), \
-            mock.patch.object(builtins, "__r2p_fmt__", str, create=True):
+    with (
+        mock.patch("IPython.display.display", side_effect=lambda obj, raw=False: shown.append((obj, raw))),
+        mock.patch.object(builtins, "__r2p_fmt__", str, create=True),
+    ):
         R.show_chart(FIX / "charts" / "decades.vl.json")
-    (bundle, raw), = shown
+    ((bundle, raw),) = shown
     assert raw is True
     assert set(bundle) == {"application/vnd.vegalite.v6+json", "image/svg+xml", "text/plain"}
     assert bundle["image/svg+xml"] == (FIX / "charts" / "decades.svg").read_text(encoding="utf-8")
@@ -126,7 +134,9 @@ def test_show_chart_under_quarto_adds_the_chart_as_markdown(monkeypatch):
     first, second = (b["text/markdown"] for b in shown)
     assert all("text/html" not in b for b in shown)
     for md, n in ((first, 1), (second, 2)):
-        html, typst = re.match(r"\n(`{3,})\{=html\}\n(.*?)\n\1\n\n\n(`{3,})\{=typst\}\n(.*?)\n\3\n", md, re.S).group(2, 4)
+        html, typst = re.match(r"\n(`{3,})\{=html\}\n(.*?)\n\1\n\n\n(`{3,})\{=typst\}\n(.*?)\n\3\n", md, re.S).group(
+            2, 4
+        )
         assert f'<div id="r2p-vega-{n}" class="r2p-vega" role="img">' in html  # (this spec has no description)
         assert typst.startswith('#image(bytes("<svg') and typst.endswith('format: "svg")')
     assert first.count("vegaEmbed") > second.count("vegaEmbed") == 1  # the libraries once, with the first
@@ -189,7 +199,7 @@ def test_html_is_self_contained_and_charts_interactive(brief):
     assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", raw, re.I)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", raw, re.I)
     assert not re.search(r"<(img|iframe)[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", raw, re.I)
-    assert raw.count("vegaEmbed(\"#r2p-vega-") == 2  # both charts embedded live
+    assert raw.count('vegaEmbed("#r2p-vega-') == 2  # both charts embedded live
     assert "window.vegaEmbed=" in raw  # vega, vega-lite and vega-embed inlined once
     assert raw.count("window.vegaEmbed=") == 1
 
@@ -223,9 +233,15 @@ def test_outputs_are_deterministic(brief, kernel, tmp_path):
 def test_params_are_injected_and_render_many_reuses_the_kernel(kernel, tmp_path):
     before = kernel.documents
     results = R.render_many(
-        [(FIX / "brief.qmd", {"case": "Libya 2011", "threshold": 10}, "brief-libya"),
-         (FIX / "brief.qmd", {"case": "Kosovo 1999"}, "brief-kosovo")],
-        to="html", out_dir=tmp_path, engine="builtin", kernel=kernel)
+        [
+            (FIX / "brief.qmd", {"case": "Libya 2011", "threshold": 10}, "brief-libya"),
+            (FIX / "brief.qmd", {"case": "Kosovo 1999"}, "brief-kosovo"),
+        ],
+        to="html",
+        out_dir=tmp_path,
+        engine="builtin",
+        kernel=kernel,
+    )
     assert kernel.documents == before + 2
     assert [p.name for ps in results for p in ps] == ["brief-libya.html", "brief-kosovo.html"]
     libya = html_text(results[0][0].read_text(encoding="utf-8"))
@@ -235,8 +251,9 @@ def test_params_are_injected_and_render_many_reuses_the_kernel(kernel, tmp_path)
 
 
 def test_data_strings_appear_literally(kernel, tmp_path):
-    html, pdf = R.render(FIX / "escape.qmd", ("html", "pdf"), tmp_path, params={"actor": EVIL}, kernel=kernel,
-                         engine="builtin")
+    html, pdf = R.render(
+        FIX / "escape.qmd", ("html", "pdf"), tmp_path, params={"actor": EVIL}, kernel=kernel, engine="builtin"
+    )
     raw = html.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in raw
     # inline (md_escape'd), table cell, author-escaped Markdown
@@ -267,7 +284,7 @@ def test_document_without_code_needs_no_kernel(tmp_path):
 
 def test_html_style_is_inlined_and_external_resources_are_refused(tmp_path):
     raw = (R.render(FIX / "static.qmd", ("html",), tmp_path / "ok", engine="builtin")[0]).read_text(encoding="utf-8")
-    assert "<style>" in raw and "--pb-accent" in raw and "<link rel=\"stylesheet\"" not in raw
+    assert "<style>" in raw and "--pb-accent" in raw and '<link rel="stylesheet"' not in raw
     doc = tmp_path / "external.qmd"
     shutil.copy(FIX / "_quarto.yml", tmp_path / "_quarto.yml")
     os.symlink((FIX / "_extensions").resolve(), tmp_path / "_extensions")
@@ -296,8 +313,13 @@ def test_cell_error_names_line_and_leaves_no_output(kernel, tmp_path):
 
 def test_render_many_stops_at_the_first_failure(kernel, tmp_path):
     with pytest.raises(RenderError) as err:
-        R.render_many([(FIX / "escape.qmd", {}), (ERR / "bad_cell.qmd", {}), (FIX / "escape.qmd", {}, "never")],
-                      to="html", out_dir=tmp_path, engine="builtin", kernel=kernel)
+        R.render_many(
+            [(FIX / "escape.qmd", {}), (ERR / "bad_cell.qmd", {}), (FIX / "escape.qmd", {}, "never")],
+            to="html",
+            out_dir=tmp_path,
+            engine="builtin",
+            kernel=kernel,
+        )
     assert err.value.line == 7
     assert sorted(p.name for p in tmp_path.iterdir()) == ["escape.html"]
 
@@ -353,10 +375,16 @@ def test_auto_engine_calls_quarto_when_installed(tmp_path, monkeypatch):
     """One `quarto render` for both formats, in an isolated copy of the project (the document
     renamed to the output name, the metadata in its front matter); outputs moved out together."""
     log = _fake_quarto(tmp_path, monkeypatch)
-    outs = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "out", params={"case": "Libya"}, output_name="b",
-                    metadata={"title": "Brief\\: Libya"})
+    outs = R.render(
+        FIX / "brief.qmd",
+        "html,pdf",
+        tmp_path / "out",
+        params={"case": "Libya"},
+        output_name="b",
+        metadata={"title": "Brief\\: Libya"},
+    )
     assert [p.name for p in outs] == ["b.html", "b.pdf"]
-    (cwd, args, docs), = [json.loads(ln) for ln in log.read_text().splitlines()]
+    ((cwd, args, docs),) = [json.loads(ln) for ln in log.read_text().splitlines()]
     assert not Path(cwd).resolve().is_relative_to(FIX.resolve())  # the checkout is not written to
     assert args == ["render", "b.qmd", "-P", 'case:"Libya"']  # no --to: every declared format, in one run
     doc = outs[0].read_text().splitlines()  # the fake writes the document it was given
@@ -368,24 +396,35 @@ def test_quarto_converts_frozen_executions_as_notebooks_in_batches(kernel, tmp_p
     """With a frozen record, Quarto gets the executed notebook (no -P, nothing to execute);
     many records go to `workers` batches, ONE `quarto render` of a project copy each."""
     params = [{"case": c} for c in ("Libya 2011", "Kosovo 1999", "Mali 2013")]
-    recs = R.execute_many([(FIX / "brief.qmd", p, f"b{i}") for i, p in enumerate(params)], tmp_path / "frozen",
-                          kernel=kernel)
+    recs = R.execute_many(
+        [(FIX / "brief.qmd", p, f"b{i}") for i, p in enumerate(params)], tmp_path / "frozen", kernel=kernel
+    )
     log = _fake_quarto(tmp_path, monkeypatch)
-    one = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "one", params=params[0], output_name="b0",
-                   frozen=recs[0])
+    one = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "one", params=params[0], output_name="b0", frozen=recs[0])
     cwd, args, docs = json.loads(log.read_text().splitlines()[0])
     assert args == ["render", "b0.ipynb"] and not Path(cwd).resolve().is_relative_to(FIX.resolve())
     assert "Libya 2011" in one[0].read_text()
     log.unlink()
     # execute once (the project's kernel), then Quarto converts the notebook to both formats
-    once = R.render(FIX / "brief.qmd", "html,pdf", tmp_path / "once", params=params[1], output_name="k",
-                    kernel=kernel, execute_once=True)
+    once = R.render(
+        FIX / "brief.qmd",
+        "html,pdf",
+        tmp_path / "once",
+        params=params[1],
+        output_name="k",
+        kernel=kernel,
+        execute_once=True,
+    )
     cwd, args, docs = json.loads(log.read_text().splitlines()[0])
     assert args == ["render", "k.ipynb"] and "Kosovo 1999" in once[1].read_text()
     log.unlink()
-    outs = R.render_frozen_many(FIX / "brief.qmd", [(p, f"b{i}", {"title": f"T{i}"}, r)
-                                                  for i, (p, r) in enumerate(zip(params, recs))],
-                                "html,pdf", tmp_path / "many", workers=2)
+    outs = R.render_frozen_many(
+        FIX / "brief.qmd",
+        [(p, f"b{i}", {"title": f"T{i}"}, r) for i, (p, r) in enumerate(zip(params, recs))],
+        "html,pdf",
+        tmp_path / "many",
+        workers=2,
+    )
     calls = [json.loads(ln) for ln in log.read_text().splitlines()]
     assert sorted(c[1] == ["render"] for c in calls) == [True, True]  # two batches, the project each
     assert sorted(d for c in calls for d in c[2]) == ["b0.ipynb", "b1.ipynb", "b2.ipynb"]
@@ -404,7 +443,7 @@ def test_frozen_record_becomes_the_notebook_quarto_would_execute(kernel, tmp_pat
     from analysis.render.notebook import frozen_notebook
 
     params = {"case": "Libya 2011", "threshold": 10}
-    rec, = R.execute_many([(FIX / "brief.qmd", params, "libya")], tmp_path / "frozen", kernel=kernel)
+    (rec,) = R.execute_many([(FIX / "brief.qmd", params, "libya")], tmp_path / "frozen", kernel=kernel)
     nb = frozen_notebook(FIX / "brief.qmd", rec, params, {"title": "Brief\\: Libya"})
     raw, *cells = nb.cells
     assert raw.cell_type == "raw" and "title: 'Brief\\: Libya'" in raw.source
@@ -416,8 +455,12 @@ def test_frozen_record_becomes_the_notebook_quarto_would_execute(kernel, tmp_pat
     assert any(c.source.startswith("#| label: fig-decades") for c in code)
     text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
     assert "`{python}" not in text and "This brief covers Libya 2011. The data record 48" in text
-    charts = [o["data"]["text/markdown"] for c in code for o in c.outputs
-              if "r2p-vega" in o.get("data", {}).get("text/markdown", "")]
+    charts = [
+        o["data"]["text/markdown"]
+        for c in code
+        for o in c.outputs
+        if "r2p-vega" in o.get("data", {}).get("text/markdown", "")
+    ]
     assert len(charts) == 1 and 'id="r2p-vega-1"' in charts[0]
     assert charts[0].count("<script>") == 2  # the first chart carries the Vega libraries, then its own call
     assert "```{=typst}" in charts[0]
@@ -432,19 +475,45 @@ def test_cli_converts_every_frozen_record_into_one_directory(kernel, tmp_path):
     data.mkdir()
     for case in ("Libya 2011", "Kosovo 1999"):
         (data / f"{case.split()[0].lower()}.json").write_text(json.dumps({"title": f"Brief: {case}"}))
-    recs = R.execute_many([(FIX / "brief.qmd", {"case": v}, v) for v in ("kosovo", "libya")], tmp_path / "frozen",
-                          kernel=kernel)
+    recs = R.execute_many(
+        [(FIX / "brief.qmd", {"case": v}, v) for v in ("kosovo", "libya")], tmp_path / "frozen", kernel=kernel
+    )
     out = tmp_path / "out"
-    argv = [sys.executable, "-m", "analysis", "render", str(FIX / "brief.qmd"), "--each", f"case:@{data}",
-            "--from-frozen", str(tmp_path / "frozen"), "--out-dir", str(out), "--engine", "builtin"]
-    r = subprocess.run(argv + ["--each-metadata", "title=title", "--jobs", "2"], cwd=ROOT, capture_output=True, text=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "render",
+        str(FIX / "brief.qmd"),
+        "--each",
+        f"case:@{data}",
+        "--from-frozen",
+        str(tmp_path / "frozen"),
+        "--out-dir",
+        str(out),
+        "--engine",
+        "builtin",
+    ]
+    r = subprocess.run(
+        argv + ["--each-metadata", "title=title", "--jobs", "2"], cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["kosovo.html", "kosovo.pdf", "libya.html", "libya.pdf"]
-    one = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path / "one", params={"case": "libya"}, engine="builtin",
-                   output_name="libya", metadata={"title": "Brief\\: Libya 2011"}, frozen=recs[1])
+    one = R.render(
+        FIX / "brief.qmd",
+        ("html", "pdf"),
+        tmp_path / "one",
+        params={"case": "libya"},
+        engine="builtin",
+        output_name="libya",
+        metadata={"title": "Brief\\: Libya 2011"},
+        frozen=recs[1],
+    )
     assert [p.read_bytes() for p in one] == [(out / p.name).read_bytes() for p in one]
-    for bad, msg in ((["--each-metadata", "title"], "expects KEY=FIELD"),
-                     (["--each-metadata", "title=nope"], "has no field 'nope'")):
+    for bad, msg in (
+        (["--each-metadata", "title"], "expects KEY=FIELD"),
+        (["--each-metadata", "title=nope"], "has no field 'nope'"),
+    ):
         r = subprocess.run(argv + bad, cwd=ROOT, capture_output=True, text=True)
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["kosovo.html", "kosovo.pdf", "libya.html", "libya.pdf"]
@@ -456,20 +525,34 @@ def test_cli_converts_every_frozen_record_into_one_directory(kernel, tmp_path):
 def test_frozen_execution_converts_to_the_same_bytes(brief, kernel, tmp_path):
     """execute_many + render(frozen=...) gives what a direct render gives, without a kernel."""
     params = {"case": "Libya 2011", "threshold": 10}
-    direct = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path / "direct", params=params, kernel=kernel,
-                      engine="builtin", output_name="libya")
-    rec, = R.execute_many([(FIX / "brief.qmd", params, "libya")], tmp_path / "frozen", kernel=kernel)
+    direct = R.render(
+        FIX / "brief.qmd",
+        ("html", "pdf"),
+        tmp_path / "direct",
+        params=params,
+        kernel=kernel,
+        engine="builtin",
+        output_name="libya",
+    )
+    (rec,) = R.execute_many([(FIX / "brief.qmd", params, "libya")], tmp_path / "frozen", kernel=kernel)
     assert rec.name == "libya.json"
     before = kernel.documents
-    thawed = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path / "thawed", params=params, engine="builtin",
-                      output_name="libya", frozen=rec)
+    thawed = R.render(
+        FIX / "brief.qmd",
+        ("html", "pdf"),
+        tmp_path / "thawed",
+        params=params,
+        engine="builtin",
+        output_name="libya",
+        frozen=rec,
+    )
     assert kernel.documents == before  # nothing executed
     for a, b in zip(direct, thawed):
         assert a.read_bytes() == b.read_bytes()
 
 
 def test_stale_frozen_execution_is_an_error_and_writes_nothing(kernel, tmp_path):
-    rec, = R.execute_many([(FIX / "brief.qmd", {"case": "Libya 2011"}, "b")], tmp_path / "frozen", kernel=kernel)
+    (rec,) = R.execute_many([(FIX / "brief.qmd", {"case": "Libya 2011"}, "b")], tmp_path / "frozen", kernel=kernel)
     out = tmp_path / "out"
     with pytest.raises(R.RenderError, match="stale: parameters differ"):
         R.render(FIX / "brief.qmd", "html", out, params={"case": "Kosovo 1999"}, engine="builtin", frozen=rec)
@@ -479,8 +562,7 @@ def test_stale_frozen_execution_is_an_error_and_writes_nothing(kernel, tmp_path)
             shutil.copyfile(f, tmp_path / f.name)
         elif f.name in ("_extensions", "charts"):
             shutil.copytree(f, tmp_path / f.name)
-    doc.write_text((FIX / "brief.qmd").read_text(encoding="utf-8").replace("This brief", "The brief"),
-                   encoding="utf-8")
+    doc.write_text((FIX / "brief.qmd").read_text(encoding="utf-8").replace("This brief", "The brief"), encoding="utf-8")
     with pytest.raises(R.RenderError, match="stale: the document changed"):
         R.render(doc, "html", out, params={"case": "Libya 2011"}, engine="builtin", frozen=rec)
     with pytest.raises(R.RenderError, match="does not exist"):
@@ -490,8 +572,15 @@ def test_stale_frozen_execution_is_an_error_and_writes_nothing(kernel, tmp_path)
 
 def test_metadata_overrides_the_title_and_is_escaped(kernel, tmp_path):
     title = R.md_escape("Brief: <script>alert(1)</script> #set page(fill: red) *x*")
-    html, pdf = R.render(FIX / "brief.qmd", ("html", "pdf"), tmp_path, params={"case": "Libya 2011"},
-                         kernel=kernel, engine="builtin", metadata={"title": str(title)})
+    html, pdf = R.render(
+        FIX / "brief.qmd",
+        ("html", "pdf"),
+        tmp_path,
+        params={"case": "Libya 2011"},
+        kernel=kernel,
+        engine="builtin",
+        metadata={"title": str(title)},
+    )
     raw = html.read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in raw
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw

@@ -16,12 +16,29 @@ EVIL = "<script>alert(1)</script> #set page(fill: red) $x$ @label *bold*"
 
 def _case(**kw) -> pd.Series:
     base = dict(
-        case_id=EVIL, slug="evil-case", target_country="Atlantis <b>", target_area=None, gwcode=620,
-        start_date=pd.Timestamp("2011-03-19"), end_date=pd.Timestamp("2011-10-23"), ongoing=False,
-        start_year=2011, end_year=2011, duration_days=218, interveners=["NATO", "#strong[Qatar]"], p5=True,
-        p5_members=[], mandate=True, unsc_label="mandate or approval", target_label="against government",
-        regime_change=True, status_label="clear case", regional_org_label="yes", saving=True,
-        source_file="prif-hmi-0.3/x.xlsx", source_row=25,
+        case_id=EVIL,
+        slug="evil-case",
+        target_country="Atlantis <b>",
+        target_area=None,
+        gwcode=620,
+        start_date=pd.Timestamp("2011-03-19"),
+        end_date=pd.Timestamp("2011-10-23"),
+        ongoing=False,
+        start_year=2011,
+        end_year=2011,
+        duration_days=218,
+        interveners=["NATO", "#strong[Qatar]"],
+        p5=True,
+        p5_members=[],
+        mandate=True,
+        unsc_label="mandate or approval",
+        target_label="against government",
+        regime_change=True,
+        status_label="clear case",
+        regional_org_label="yes",
+        saving=True,
+        source_file="prif-hmi-0.3/x.xlsx",
+        source_row=25,
     )
     base.update(kw)
     return pd.Series(base)
@@ -29,23 +46,50 @@ def _case(**kw) -> pd.Series:
 
 def _cy() -> pd.DataFrame:
     years = list(range(2006, 2016))
-    return pd.DataFrame({"year": years, "battle_deaths_best": [0.0] * 5 + [3762.0, 0, 305, 0, 0],
-                         "osv_gov_best": [0.0] * 5 + [152.0, 0, 0, 0, 0], "osv_nonstate_best": [0.0] * 10})
+    return pd.DataFrame(
+        {
+            "year": years,
+            "battle_deaths_best": [0.0] * 5 + [3762.0, 0, 305, 0, 0],
+            "osv_gov_best": [0.0] * 5 + [152.0, 0, 0, 0, 0],
+            "osv_nonstate_best": [0.0] * 10,
+        }
+    )
 
 
 def _osv() -> pd.DataFrame:
-    return pd.DataFrame({"year": [2011, 2011, 1990], "actor_name": [EVIL, "Government of Libya", "Old"],
-                         "is_government_actor": [False, True, True], "best": [30.0, 152.0, 99.0],
-                         "gwno_location_list": [["620"], ["620"], ["620"]]})
+    return pd.DataFrame(
+        {
+            "year": [2011, 2011, 1990],
+            "actor_name": [EVIL, "Government of Libya", "Old"],
+            "is_government_actor": [False, True, True],
+            "best": [30.0, 152.0, 99.0],
+            "gwno_location_list": [["620"], ["620"], ["620"]],
+        }
+    )
 
 
-def _checklist(case_id: str = EVIL, values=("met", "met", "met", "not met", "cannot be coded from these data")) -> pd.DataFrame:
+def _checklist(
+    case_id: str = EVIL, values=("met", "met", "met", "not met", "cannot be coded from these data")
+) -> pd.DataFrame:
     """A checklist table (the schema's columns) for one intervention, built in code."""
     basis = ["source", "source", "by construction", "source", "source"]
-    rows = [{"case_id": case_id, "slug": "evil-case", "condition": n, "short": f"short {n}", "value": v,
-             "basis": b, "counts_as_evidence": b == "source" and v != "cannot be coded from these data",
-             "timing": "at the start", "source": f"PRIF {EVIL}", "rule": "r", "resolution": 1973 if n == 1 else None,
-             "note": f"note {n} {EVIL}"} for n, (v, b) in enumerate(zip(values, basis), start=1)]
+    rows = [
+        {
+            "case_id": case_id,
+            "slug": "evil-case",
+            "condition": n,
+            "short": f"short {n}",
+            "value": v,
+            "basis": b,
+            "counts_as_evidence": b == "source" and v != "cannot be coded from these data",
+            "timing": "at the start",
+            "source": f"PRIF {EVIL}",
+            "rule": "r",
+            "resolution": 1973 if n == 1 else None,
+            "note": f"note {n} {EVIL}",
+        }
+        for n, (v, b) in enumerate(zip(values, basis), start=1)
+    ]
     df = pd.DataFrame(rows)
     df["resolution"] = df["resolution"].astype("Int64")
     return df
@@ -58,8 +102,13 @@ def test_case_brief_numbers_and_checklist():
     assert fat["3 years before"]["osv_gov_best"] == 0
     assert [p["actor"] for p in b["perpetrators"]] == ["Government of Libya", EVIL]  # 1990 is outside the window
     cells = {c["n"]: (c["value"], c["evidence"]) for c in b["checklist"]}
-    assert cells == {1: ("met", True), 2: ("met", True), 3: ("met", False), 4: ("not met", True),
-                     5: ("cannot be coded from these data", False)}
+    assert cells == {
+        1: ("met", True),
+        2: ("met", True),
+        3: ("met", False),
+        4: ("not met", True),
+        5: ("cannot be coded from these data", False),
+    }
     assert b["checklist"][0]["resolution"] == 1973
     # an intervention the checklist does not hold (not in PRIF v0.3) has no cells
     assert checklist("elsewhere", _checklist()) == []
@@ -68,17 +117,31 @@ def test_case_brief_numbers_and_checklist():
 def test_fatalities_outside_ucdp_coverage_are_not_stated():
     cy = _cy().assign(year=lambda d: d.year - 30)  # 1976-1985: before UCDP coverage
     cy[["battle_deaths_best", "osv_gov_best", "osv_nonstate_best"]] = float("nan")
-    b = case_brief(_case(start_year=1979, end_year=1979, start_date=pd.Timestamp("1979-01-01"),
-                         end_date=pd.Timestamp("1979-06-01")), cy, _osv(), ["0.3"], 2024, _checklist())
+    b = case_brief(
+        _case(
+            start_year=1979, end_year=1979, start_date=pd.Timestamp("1979-01-01"), end_date=pd.Timestamp("1979-06-01")
+        ),
+        cy,
+        _osv(),
+        ["0.3"],
+        2024,
+        _checklist(),
+    )
     assert all(f["battle_deaths_best"] is None for f in b["fatalities"])
 
 
 def test_conditions_summary_counts():
-    hmi = pd.DataFrame([
-        dict(_case(), release="0.3", regional_org=1, start_year=2011),
-        dict(_case(case_id="B", mandate=False, regime_change=False), release="0.3", regional_org=0, start_year=1990),
-    ])
-    table = pd.concat([_checklist(), _checklist("B", ("not met", "cannot be coded from these data", "met", "met", "met"))])
+    hmi = pd.DataFrame(
+        [
+            dict(_case(), release="0.3", regional_org=1, start_year=2011),
+            dict(
+                _case(case_id="B", mandate=False, regime_change=False), release="0.3", regional_org=0, start_year=1990
+            ),
+        ]
+    )
+    table = pd.concat(
+        [_checklist(), _checklist("B", ("not met", "cannot be coded from these data", "met", "met", "met"))]
+    )
     s = conditions_summary(hmi, table, load_rules())
     per = {p["n"]: p for p in s["per_condition"]}
     assert (per[1]["met"], per[1]["not_met"], per[1]["counted_as_evidence"]) == (1, 1, 2)
@@ -105,8 +168,13 @@ def test_brief_escapes_dataset_strings(tmp_path):
     shutil.copyfile(fixture / "decades.vl.json", figs / "evil-case.vl.json")
     shutil.copyfile(fixture / "decades.svg", figs / "evil-case.svg")
     out = tmp_path / "out"
-    paths = render(ROOT / "reports" / "brief.qmd", to=("html", "pdf"), out_dir=out,
-                   params={"slug": "evil-case", "results": str(res)}, engine="builtin")
+    paths = render(
+        ROOT / "reports" / "brief.qmd",
+        to=("html", "pdf"),
+        out_dir=out,
+        params={"slug": "evil-case", "results": str(res)},
+        engine="builtin",
+    )
     html = (out / "brief.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -125,8 +193,12 @@ def test_citations_inside_callouts_are_formatted_in_both_formats(tmp_path):
 
     from analysis.render import render
 
-    render(ROOT / "tests" / "fixtures" / "render" / "callout-cite.qmd", to=("html", "pdf"), out_dir=tmp_path,
-           engine="builtin")
+    render(
+        ROOT / "tests" / "fixtures" / "render" / "callout-cite.qmd",
+        to=("html", "pdf"),
+        out_dir=tmp_path,
+        engine="builtin",
+    )
     text = " ".join(PdfReader(tmp_path / "callout-cite.pdf").pages[0].extract_text().split())
     assert "Gromes and Dembinski (2019; see also Brozus 2012)" in text
     html = (tmp_path / "callout-cite.html").read_text(encoding="utf-8")

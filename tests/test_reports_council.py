@@ -21,8 +21,13 @@ ENTRIES = ROOT / "notes" / "council_claims.yaml"
 @pytest.fixture(scope="module")
 def processed(table, tmp_path_factory):
     d = tmp_path_factory.mktemp("council_reports")
-    for name in ("unsc_resolutions_coded", "unsc_outcomes", "unsc_outcome_vetoes", "unsc_meetings_join_report",
-                 "hmi_cases"):
+    for name in (
+        "unsc_resolutions_coded",
+        "unsc_outcomes",
+        "unsc_outcome_vetoes",
+        "unsc_meetings_join_report",
+        "hmi_cases",
+    ):
         write_parquet(table(name), d / f"{name}.parquet")
     samples = unsc_coding.read_samples(ROOT / unsc_coding.SAMPLE, ROOT / unsc_coding.HOLDOUT)
     write_csv(unsc_coding.validate_coding(table("unsc_resolutions_coded"), samples), d / "unsc_coding_validation.csv")
@@ -37,8 +42,12 @@ def results(processed):
     out = {}
     for cid, fn in funcs.items():
         o = fn(Claim(cid, entries[cid], 0.05, 0.8), Data(processed))
-        out[cid] = {"id": cid, "primary_specification": entries[cid]["primary"],
-                    "primary_detail": o.primary_detail, "details": o.details}
+        out[cid] = {
+            "id": cid,
+            "primary_specification": entries[cid]["primary"],
+            "primary_detail": o.primary_detail,
+            "details": o.details,
+        }
     return out
 
 
@@ -59,8 +68,10 @@ def test_consensus_chart_counts_what_lb2_counts(processed, results):
     y2011 = d[(d["year"] == 2011) & (d["category"] == "votes against or abstentions")]["count"].item()
     assert y2011 >= 1
     spec = chart.to_dict()
-    assert spec["usermeta"]["r2p"]["inputs"] == ["data/processed/unsc_outcomes.parquet",
-                                                 "data/processed/unsc_resolutions_coded.parquet"]
+    assert spec["usermeta"]["r2p"]["inputs"] == [
+        "data/processed/unsc_outcomes.parquet",
+        "data/processed/unsc_resolutions_coded.parquet",
+    ]
     assert "tally" in spec["description"]
 
 
@@ -82,7 +93,10 @@ def test_regional_chart_counts_what_ro1_counts(results):
     d = _data(chart).set_index(["label", "period"])
     r = ro["primary_detail"]["result"]
     assert d.loc[("any organisation", "1992-2010"), ["k", "n"]].tolist() == [r["k_before"], r["n_before"]]
-    assert d.loc[("any organisation", "2011-2015 (after Res. 1973)"), ["k", "n"]].tolist() == [r["k_after"], r["n_after"]]
+    assert d.loc[("any organisation", "2011-2015 (after Res. 1973)"), ["k", "n"]].tolist() == [
+        r["k_after"],
+        r["n_after"],
+    ]
     named = ro["details"]["organisations_named"]
     assert d.loc[("African Union", "2011-2015 (after Res. 1973)"), "k"] == named["after"]["AU"]
     assert d.loc[("Arab League", "1992-2010"), "k"] == named["before"]["LAS"]
@@ -118,7 +132,9 @@ def test_join_summary_adds_up(processed):
     j = CR.join_summary(processed / "unsc_outcomes.parquet", processed / "unsc_meetings_join_report.parquet")
     assert j["texts"] == 2259  # S/RES/1 to S/RES/2259
     assert (j["first_year"], j["last_year"]) == (1946, 2019)
-    assert j["adopted"] == j["adopted_joined"] + j["adopted_after_texts"] + j["adopted_not_in_archive"] + j["listed_twice"]
+    assert (
+        j["adopted"] == j["adopted_joined"] + j["adopted_after_texts"] + j["adopted_not_in_archive"] + j["listed_twice"]
+    )
     assert j["adopted_after_texts"] == 244  # S/RES/2260 (2016) to S/RES/2503 (2019)
     assert j["listed_twice"] == 3  # 663, 701, 1996
     assert j["vetoed"] == j["vetoed_joined"] + j["vetoed_not_in_list"]

@@ -61,11 +61,16 @@ _CHECKER = textwrap.dedent(
 
 
 def declared(snakefile: Path, workdir: Path) -> dict[str, dict]:
-    res = subprocess.run([sys.executable, "-c", _CHECKER, str(snakefile), str(workdir)], cwd=workdir,
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", _CHECKER, str(snakefile), str(workdir)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     line = [ln for ln in res.stdout.splitlines() if ln.startswith("RULES")][-1]
-    return json.loads(line[len("RULES"):])
+    return json.loads(line[len("RULES") :])
 
 
 def lacking(rules: dict[str, dict]) -> dict[str, list[str]]:
@@ -83,8 +88,9 @@ def lacking(rules: dict[str, dict]) -> dict[str, list[str]]:
 def test_the_check_finds_a_rule_without_resources(tmp_path):
     # a fixture workflow: one rule declares everything, one nothing, one lacks runtime; a
     # target rule (no job) needs nothing
-    (tmp_path / "Snakefile").write_text(textwrap.dedent(
-        """
+    (tmp_path / "Snakefile").write_text(
+        textwrap.dedent(
+            """
         rule all:
             input: "a", "b", "c"
 
@@ -108,7 +114,8 @@ def test_the_check_finds_a_rule_without_resources(tmp_path):
             run:
                 open(output[0], "w").close()
         """
-    ))
+        )
+    )
     rules = declared(tmp_path / "Snakefile", tmp_path)
     assert set(rules) == {"all", "full", "bare", "no_runtime"}
     assert lacking(rules) == {"bare": ["threads", "mem_mb", "runtime"], "no_runtime": ["runtime"]}
@@ -135,11 +142,16 @@ def test_the_declared_figures_are_measured_for_every_rule_and_positive():
 
 def test_a_job_asks_for_its_rules_measured_figures():
     # what Snakemake would request for a job (a dry run prints the job's resources)
-    res = subprocess.run(["snakemake", "-n", "--forceall", "data/processed/hmi_release_diff.csv"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        ["snakemake", "-n", "--forceall", "data/processed/hmi_release_diff.csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     fig = yaml.safe_load((ROOT / "config" / "resources.yaml").read_text(encoding="utf-8"))["rules"]["hmi_release_diff"]
     text = res.stdout + res.stderr
-    block = text[text.index("rule hmi_release_diff:"):]
-    block = block[:block.index("resources:") + 300]
+    block = text[text.index("rule hmi_release_diff:") :]
+    block = block[: block.index("resources:") + 300]
     assert f"runtime={fig['runtime']}," in block and f"mem_mb={fig['mem_mb']}," in block

@@ -29,10 +29,15 @@ except ImportError:
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(bool(_missing), reason=f"Slurm is not installed here ({', '.join(_missing)} missing): "
-                       "apt-get install slurmctld slurmd slurm-client munge (the cluster step of .ci/run does)"),
+    pytest.mark.skipif(
+        bool(_missing),
+        reason=f"Slurm is not installed here ({', '.join(_missing)} missing): "
+        "apt-get install slurmctld slurmd slurm-client munge (the cluster step of .ci/run does)",
+    ),
     pytest.mark.skipif(os.geteuid() != 0, reason="the test cluster runs its daemons as root"),
-    pytest.mark.skipif(not _plugin, reason="snakemake-executor-plugin-slurm is not installed (pip install -e '.[cluster]')"),
+    pytest.mark.skipif(
+        not _plugin, reason="snakemake-executor-plugin-slurm is not installed (pip install -e '.[cluster]')"
+    ),
 ]
 
 
@@ -57,13 +62,31 @@ def cluster(tmp_path_factory):
         down = subprocess.run([str(SCRIPT), "down", str(d)], capture_output=True, text=True, timeout=120)
         assert down.returncode == 0, down.stderr
         for name, pid in pids.items():  # no daemon left behind
-            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower(), name
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower(), (
+                name
+            )
 
 
 def snakemake(wd: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
     # the plugin ignores SIGTERM when it hangs: a hard limit
-    return subprocess.run(["timeout", "-s", "KILL", "600", "snakemake", "--profile", str(ROOT / "profiles" / "slurm"),
-                           "--latency-wait", "5", *args], cwd=wd, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            "timeout",
+            "-s",
+            "KILL",
+            "600",
+            "snakemake",
+            "--profile",
+            str(ROOT / "profiles" / "slurm"),
+            "--latency-wait",
+            "5",
+            *args,
+        ],
+        cwd=wd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_the_cluster_is_up_with_one_idle_node_and_memory_enforcement(cluster):
@@ -84,8 +107,9 @@ def test_a_second_cluster_needs_a_fresh_directory(cluster):
 
 def test_a_chain_of_jobs_and_a_group_run_through_the_profile(cluster, tmp_path):
     _, env = cluster
-    (tmp_path / "Snakefile").write_text(textwrap.dedent(
-        """
+    (tmp_path / "Snakefile").write_text(
+        textwrap.dedent(
+            """
         rule all:
             input: "b.txt", expand("brief/{i}.txt", i=range(3))
 
@@ -108,7 +132,8 @@ def test_a_chain_of_jobs_and_a_group_run_through_the_profile(cluster, tmp_path):
             resources: mem_mb=200, runtime=5
             shell: "echo $SLURM_JOB_ID > {output}"
         """
-    ))
+        )
+    )
     res = snakemake(tmp_path, env)
     assert res.returncode == 0, res.stderr[-4000:]
     a, b = (tmp_path / "b.txt").read_text().split()
@@ -119,8 +144,9 @@ def test_a_chain_of_jobs_and_a_group_run_through_the_profile(cluster, tmp_path):
 
 def test_a_job_over_its_memory_is_killed_and_a_rerun_with_more_memory_completes(cluster, tmp_path):
     _, env = cluster
-    (tmp_path / "Snakefile").write_text(textwrap.dedent(
-        """
+    (tmp_path / "Snakefile").write_text(
+        textwrap.dedent(
+            """
         rule hog:
             output: "hog.txt"
             threads: 1
@@ -129,7 +155,8 @@ def test_a_job_over_its_memory_is_killed_and_a_rerun_with_more_memory_completes(
                 "python3 -c 'import time; a = bytearray(700 * 2**20); a[::4096] = b\\"x\\" * len(a[::4096]); "
                 "time.sleep(4); open(\\"{output}\\", \\"w\\").write(\\"ok\\")'"
         """
-    ))
+        )
+    )
     res = snakemake(tmp_path, env, "--retries", "0")
     assert res.returncode != 0
     assert not (tmp_path / "hog.txt").exists()

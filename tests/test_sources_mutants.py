@@ -84,8 +84,10 @@ def test_fetch_all_returns_the_raw_paths_not_the_mirror(tmp_path):
     got = fetch_all(files, raw, mirror, log=logs.append)
     assert got == [raw / "test-src" / "a.csv", raw / "other-src" / "b.csv"]
     assert [p.read_bytes() for p in got] == [PAYLOAD, b"x\n1\n"]
-    assert logs == [f"[fetch] test-src/a.csv: copied from mirror {mirror / 'test-src' / 'a.csv'}",
-                    f"[fetch] other-src/b.csv: copied from mirror {mirror / 'other-src' / 'b.csv'}"]
+    assert logs == [
+        f"[fetch] test-src/a.csv: copied from mirror {mirror / 'test-src' / 'a.csv'}",
+        f"[fetch] other-src/b.csv: copied from mirror {mirror / 'other-src' / 'b.csv'}",
+    ]
     # second time: present and verified, the mirror is not needed
     logs.clear()
     assert fetch_all(files, raw, None, log=logs.append) == got
@@ -117,15 +119,28 @@ def test_registry_fields_are_read_as_written():
     for s in raw:
         r = registry[s["id"]]
         assert (r.title, r.version, r.unit, r.page, r.citation, r.terms, r.note) == (
-            s["title"], str(s["version"]), s["unit"], s["page"], s["citation"], s["terms"], s.get("note"))
+            s["title"],
+            str(s["version"]),
+            s["unit"],
+            s["page"],
+            s["citation"],
+            s["terms"],
+            s.get("note"),
+        )
         cov = s["coverage"]
-        assert (r.coverage.first, r.coverage.last, r.coverage.last_date) == (cov["first"], cov["last"], cov.get("last_date"))
+        assert (r.coverage.first, r.coverage.last, r.coverage.last_date) == (
+            cov["first"],
+            cov["last"],
+            cov.get("last_date"),
+        )
         assert r.years == f"{cov['first']}-{cov['last']}"
         assert {t: c.span for t, c in r.table_coverage.items()} == {
-            t: (c["first"], c["last"]) for t, c in (cov.get("tables") or {}).items()}
+            t: (c["first"], c["last"]) for t, c in (cov.get("tables") or {}).items()
+        }
         assert [(f.source, f.name, f.bytes, f.sha256, f.url, f.origin) for f in r.files] == [
             (s["id"], f["name"], int(f["bytes"]), f["sha256"].lower(), f.get("url"), f.get("origin", {}))
-            for f in s["files"]]
+            for f in s["files"]
+        ]
         assert r.file(s["files"][0]["name"]).relpath == f"{s['id']}/{s['files'][0]['name']}"
     s0 = registry[raw[0]["id"]]
     with pytest.raises(KeyError, match="has no file 'nope'"):
@@ -216,7 +231,11 @@ def test_verify_raw_errors_name_source_and_file(tmp_path):
     reg = {"test-src": src.Source("test-src", "T", "1", "2000", "row", "p", "c", "t", (f,))}
     with pytest.raises(DataError) as ei:
         verify_raw(["test-src/t.csv"], tmp_path, reg)
-    assert "raw file missing from" in str(ei.value) and "source test-src" in str(ei.value) and "file t.csv" in str(ei.value)
+    assert (
+        "raw file missing from" in str(ei.value)
+        and "source test-src" in str(ei.value)
+        and "file t.csv" in str(ei.value)
+    )
     with pytest.raises(DataError, match="file not in the source registry"):
         verify_raw(["test-src/other.csv"], tmp_path, reg)
     with pytest.raises(DataError, match="file not in the source registry"):
@@ -267,7 +286,8 @@ def test_verify_raw_names_the_source_in_every_error(tmp_path):
     bad = hashlib.sha256(PAYLOAD.replace(b"20", b"21")).hexdigest()
     assert str(ei.value).endswith(
         f"raw file {tmp_path / 'test-src' / 't.csv'} is not the registered version: sha256 {bad}, expected {f.sha256}; "
-        "delete it and rerun the workflow to fetch the registered file again")
+        "delete it and rerun the workflow to fetch the registered file again"
+    )
     assert "source test-src" in str(ei.value) and "file t.csv" in str(ei.value)
     (tmp_path / "test-src" / "t.csv").unlink()
     with pytest.raises(DataError) as ei:
@@ -339,7 +359,10 @@ def test_a_short_body_is_an_incomplete_read_and_the_default_timeout_is_60s(monke
     with pytest.raises(DataError) as ei:
         fetch_file(_sf("http://example.invalid/t.csv"), tmp_path, None, log=lambda m: None)
     assert seen["timeout"] == 60.0
-    assert f"url http://example.invalid/t.csv: IncompleteRead: IncompleteRead(0 bytes read, {len(PAYLOAD) - 10} more expected)" in str(ei.value)
+    assert (
+        f"url http://example.invalid/t.csv: IncompleteRead: IncompleteRead(0 bytes read, {len(PAYLOAD) - 10} more expected)"
+        in str(ei.value)
+    )
 
 
 def test_network_errors_are_named_by_type_and_reason(tmp_path):
@@ -357,9 +380,11 @@ def test_network_errors_are_named_by_type_and_reason(tmp_path):
 def test_the_full_message_when_nothing_is_found(tmp_path):
     with pytest.raises(DataError) as ei:
         fetch_file(_sf(None), tmp_path / "raw", None, log=lambda m: None)
-    assert ei.value.message == ("no verified copy found; looked in:\n"
-                                "  - mirror: none configured (set R2P_DATA_MIRROR or the config key 'mirror')\n"
-                                "  - url: none registered for this file")
+    assert ei.value.message == (
+        "no verified copy found; looked in:\n"
+        "  - mirror: none configured (set R2P_DATA_MIRROR or the config key 'mirror')\n"
+        "  - url: none registered for this file"
+    )
     assert (ei.value.source, ei.value.file) == ("test-src", "t.csv")
     with pytest.raises(DataError) as ei:
         load_registry(tmp_path / "none.yaml")
@@ -378,7 +403,10 @@ def test_yaml_errors_give_line_column_and_row(tmp_path):
         mark, problem = e.problem_mark, e.problem
     with pytest.raises(DataError) as ei:
         load_registry(p)
-    assert ei.value.message == f"source registry is not valid YAML (line {mark.line + 1}, column {mark.column + 1}): {problem}"
+    assert (
+        ei.value.message
+        == f"source registry is not valid YAML (line {mark.line + 1}, column {mark.column + 1}): {problem}"
+    )
     assert (ei.value.file, ei.value.row) == (str(p), mark.line + 1)
 
 
@@ -408,9 +436,11 @@ def test_schema_errors_are_listed_with_path_and_source(tmp_path):
         load_registry(p)
     schema = json.loads((ROOT / "config" / "schemas" / "sources.schema.json").read_text())
     e2, e3 = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
-    assert ei.value.message == ("source registry failed validation:\n"
-                                f"  sources/2/files/0/sha256 (source {data['sources'][2]['id']}): {e2.message}\n"
-                                f"  sources/3/files/0/sha256 (source {data['sources'][3]['id']}): {e3.message}")
+    assert ei.value.message == (
+        "source registry failed validation:\n"
+        f"  sources/2/files/0/sha256 (source {data['sources'][2]['id']}): {e2.message}\n"
+        f"  sources/3/files/0/sha256 (source {data['sources'][3]['id']}): {e3.message}"
+    )
     assert ei.value.file == str(p)
     # an error outside any source: no source named
     p.write_text("other: 1\n")

@@ -47,8 +47,16 @@ def binom_lower_tail(k: int, n: int, p: float) -> float:  # P(X <= k)
 
 def cp_by_hand(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Clopper-Pearson by solving the two binomial tail equations (no beta function)."""
-    lo = 0.0 if k == 0 else optimize.brentq(lambda p: binom_upper_tail(k, n, p) - alpha / 2, 1e-12, 1 - 1e-12, xtol=1e-14)
-    hi = 1.0 if k == n else optimize.brentq(lambda p: binom_lower_tail(k, n, p) - alpha / 2, 1e-12, 1 - 1e-12, xtol=1e-14)
+    lo = (
+        0.0
+        if k == 0
+        else optimize.brentq(lambda p: binom_upper_tail(k, n, p) - alpha / 2, 1e-12, 1 - 1e-12, xtol=1e-14)
+    )
+    hi = (
+        1.0
+        if k == n
+        else optimize.brentq(lambda p: binom_lower_tail(k, n, p) - alpha / 2, 1e-12, 1 - 1e-12, xtol=1e-14)
+    )
     return lo, hi
 
 
@@ -65,9 +73,9 @@ def test_clopper_pearson_hand_cases():
     # 0/10 and 10/10 have closed forms: 1 - (alpha/2)^(1/n) and (alpha/2)^(1/n)
     r0 = S.proportion(0, 10)
     assert r0.estimate == 0 and r0.ci_low == 0
-    assert r0.ci_high == pytest.approx(1 - 0.025 ** 0.1, abs=1e-12)  # 0.308497
+    assert r0.ci_high == pytest.approx(1 - 0.025**0.1, abs=1e-12)  # 0.308497
     r10 = S.proportion(10, 10)
-    assert r10.ci_low == pytest.approx(0.025 ** 0.1, abs=1e-12) and r10.ci_high == 1  # 0.691503
+    assert r10.ci_low == pytest.approx(0.025**0.1, abs=1e-12) and r10.ci_high == 1  # 0.691503
     r = S.proportion(6, 41)
     lo, hi = cp_by_hand(6, 41)
     assert (r.ci_low, r.ci_high) == pytest.approx((lo, hi), abs=1e-10)
@@ -245,9 +253,14 @@ def test_rate_ratio_exact_conditional():
     for alt in ("greater", "less"):
         ra = S.rate_ratio(k1, t1, k2, t2, alternative=alt)
         assert ra.p_value == pytest.approx(
-            sm_test_poisson_2indep(k1, t1, k2, t2, method="exact-cond", alternative="larger" if alt == "greater" else "smaller").pvalue,
-            rel=1e-10)
-    assert S.rate_ratio(10, 100, 3, 120, alternative="greater").p_value == pytest.approx(binom_upper_tail(10, 13, pi0), rel=1e-10)
+            sm_test_poisson_2indep(
+                k1, t1, k2, t2, method="exact-cond", alternative="larger" if alt == "greater" else "smaller"
+            ).pvalue,
+            rel=1e-10,
+        )
+    assert S.rate_ratio(10, 100, 3, 120, alternative="greater").p_value == pytest.approx(
+        binom_upper_tail(10, 13, pi0), rel=1e-10
+    )
 
 
 def test_rate_ratio_zero_counts():
@@ -328,7 +341,8 @@ def test_logitdata_shares_fit_across_terms_and_clusterings(panel):
     assert r1.estimate == r2.estimate and r1["se"] != r2["se"] and r2["n_clusters"] == 6
     assert r2.warnings  # few clusters
     ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(
-        cov_type="cluster", cov_kwds={"groups": region}, tol=1e-12)
+        cov_type="cluster", cov_kwds={"groups": region}, tol=1e-12
+    )
     assert r2["se"] == pytest.approx(ref.bse["d"], rel=1e-6)
     assert data.fit("x1").estimate == pytest.approx(ref.params["x1"], rel=1e-6)
 
@@ -509,8 +523,9 @@ def test_spec_curve_order_ids_and_seeds():
     assert len(m) == 6 and (m["estimate"] == m["estimate_2"]).all()
     grown = S.spec_curve({"sample": ["all", "post1990", "pre1990"], "k": [3, 5, 8]}, fn, key="TEST")
     assert set(df["spec_id"]) <= set(grown["spec_id"])
-    assert list(df["ci_low"]) == [r.ci_low for r in (S.proportion(k, 20 if s == "all" else 10)
-                                                     for s in ("all", "post1990") for k in (3, 5, 8))]
+    assert list(df["ci_low"]) == [
+        r.ci_low for r in (S.proportion(k, 20 if s == "all" else 10) for s in ("all", "post1990") for k in (3, 5, 8))
+    ]
     # the curve carries numbers only: the registry's one rule classifies it
     assert "supports" not in df.columns and "outcome" not in df.columns
 
@@ -547,7 +562,7 @@ def test_spec_curve_errors_reasons_cache_and_batch():
     boom = df[df["k"] == "boom"]
     assert boom["error"].str.contains("RuntimeError").all() and boom["estimate"].isna().all()
     assert df.loc[(df["size"] == 0) & (df["k"] == 0), "reason"].notna().all()
-    assert df.loc[(df["size"] == 10) & (df["k"] == 0), "p_value"].item() == pytest.approx(0.5 ** 10)
+    assert df.loc[(df["size"] == 10) & (df["k"] == 0), "p_value"].item() == pytest.approx(0.5**10)
     recs = S.curve_records(df)
     json.dumps(recs, allow_nan=False)
     with pytest.raises(RuntimeError):
@@ -560,13 +575,21 @@ def test_spec_curve_errors_reasons_cache_and_batch():
 
     def batch(grid):
         lo, hi = S.proportion_ci_many(grid["k"], grid["size"])
-        return pd.DataFrame({"estimate": grid["k"] / grid["size"], "ci_low": lo, "ci_high": hi,
-                             "n": grid["size"], "method": "proportion, Clopper-Pearson exact interval"})
+        return pd.DataFrame(
+            {
+                "estimate": grid["k"] / grid["size"],
+                "ci_low": lo,
+                "ci_high": hi,
+                "n": grid["size"],
+                "method": "proportion, Clopper-Pearson exact interval",
+            }
+        )
 
     fast = S.spec_curve(dims, batch_fn=batch)
     slow = S.spec_curve(dims, lambda k, size: S.proportion(k, size))
-    pd.testing.assert_frame_equal(fast.drop(columns=["p_value"]), slow.drop(columns=["p_value"]),
-                                  check_dtype=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        fast.drop(columns=["p_value"]), slow.drop(columns=["p_value"]), check_dtype=False, rtol=1e-12
+    )
 
 
 def test_spec_curve_logit_fast_path_equals_statsmodels(panel):
@@ -579,15 +602,16 @@ def test_spec_curve_logit_fast_path_equals_statsmodels(panel):
     def fast(sample, controls_, cluster, cache):
         def build():
             sub = df[samples[sample]]
-            return S.LogitData(sub["y"], sub[["d"] + controls[controls_]],
-                               {"g": sub["g"], "g10": sub["g"] // 10})
+            return S.LogitData(sub["y"], sub[["d"] + controls[controls_]], {"g": sub["g"], "g10": sub["g"] // 10})
+
         return cache.get((sample, controls_), build).fit("d", cluster=cluster)
 
     def slow(sample, controls_, cluster):
         sub = df[samples[sample]]
         groups = sub["g"] if cluster == "g" else sub["g"] // 10
-        r = sm.GLM(sub["y"], sm.add_constant(sub[["d"] + controls[controls_]]),
-                   family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        r = sm.GLM(sub["y"], sm.add_constant(sub[["d"] + controls[controls_]]), family=sm.families.Binomial()).fit(
+            cov_type="cluster", cov_kwds={"groups": groups}
+        )
         lo, hi = r.conf_int().loc["d"]
         return {"estimate": r.params["d"], "ci_low": lo, "ci_high": hi, "p_value": r.pvalues["d"], "n": int(r.nobs)}
 
@@ -671,8 +695,10 @@ def test_numpy_count_fits_equal_statsmodels_glm():
     t = np.arange(n) / 10.0
     X = np.column_stack([np.ones(n), t, (np.arange(n) >= 30).astype(float)])
     off = np.log(rng.integers(50, 150, n).astype(float))
-    for y in (rng.negative_binomial(3, 3 / (3 + np.exp(-2 + 0.1 * t + off))).astype(float),  # overdispersed
-              rng.poisson(np.exp(-3 + off)).astype(float)):  # Poisson: alpha at the lower bound
+    for y in (
+        rng.negative_binomial(3, 3 / (3 + np.exp(-2 + 0.1 * t + off))).astype(float),  # overdispersed
+        rng.poisson(np.exp(-3 + off)).astype(float),
+    ):  # Poisson: alpha at the lower bound
         pf = _count_fit_numpy(y, X, off)
         ref = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(tol=1e-12)
         np.testing.assert_allclose(pf.params, ref.params, rtol=1e-9)
@@ -700,8 +726,10 @@ def test_binom_test_vs_and_proportion_equal_scipy_binomtest(alt):
         r = binom_test_vs(k, n, p0, alternative=alt)
         assert r.p_value == pytest.approx(ref.pvalue, rel=1e-10, abs=1e-15)
         assert (r.ci_low, r.ci_high) == (pytest.approx(ci.low, abs=1e-12), pytest.approx(ci.high, abs=1e-12))
-        assert (r.extra["ci2_low"], r.extra["ci2_high"]) == (pytest.approx(ci2.low, abs=1e-12),
-                                                              pytest.approx(ci2.high, abs=1e-12))
+        assert (r.extra["ci2_low"], r.extra["ci2_high"]) == (
+            pytest.approx(ci2.low, abs=1e-12),
+            pytest.approx(ci2.high, abs=1e-12),
+        )
         pr = proportion(k, n)
         assert (pr.ci_low, pr.ci_high) == (pytest.approx(ci2.low, abs=1e-12), pytest.approx(ci2.high, abs=1e-12))
 

@@ -50,17 +50,20 @@ def test_a_zero_cell_is_separation_and_a_count_of_one_is_not():
 
 def test_each_zero_cell_of_the_column_by_outcome_table_is_flagged():
     # x=1 rows all non-events (the other zero cell), and x=0 rows all events / non-events
-    for y, x in (([0, 0, 0, 1, 1, 0, 1, 0], [1, 1, 1, 0, 0, 0, 0, 0]),   # x=1: no events
-                 ([1, 1, 0, 1, 0, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1, 1]),   # x=1: no non-events
-                 ([1, 1, 1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1]),   # x=0: no non-events
-                 ([0, 0, 0, 1, 0, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1, 1])):  # x=0: no events
+    for y, x in (
+        ([0, 0, 0, 1, 1, 0, 1, 0], [1, 1, 1, 0, 0, 0, 0, 0]),  # x=1: no events
+        ([1, 1, 0, 1, 0, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1, 1]),  # x=1: no non-events
+        ([1, 1, 1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1]),  # x=0: no non-events
+        ([0, 0, 0, 1, 0, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1, 1]),
+    ):  # x=0: no events
         d = S.LogitData(np.array(y, float), {"x": np.array(x, float)})
         assert d._checks["separated"] == ["x"], (y, x)
         r = d.fit("x")
         assert "separates the outcome" in (r.reason or "")
     # without a constant only the x = 1 cells can separate
-    d = S.LogitData(np.array([1, 1, 0, 1, 0, 1, 1, 1], float), {"x": np.array([1, 1, 1, 1, 0, 0, 0, 0], float)},
-                    add_const=False)
+    d = S.LogitData(
+        np.array([1, 1, 0, 1, 0, 1, 1, 1], float), {"x": np.array([1, 1, 1, 1, 0, 0, 0, 0], float)}, add_const=False
+    )
     assert d._checks["separated"] == []
 
 
@@ -111,8 +114,7 @@ def test_clustered_se_at_the_two_cluster_boundary_equals_statsmodels(G):
     y, x, g = _cluster_data(G)
     r = S.logit_clustered(y, {"x": x}, g, "x")
     assert r.ok and r["n_clusters"] == G
-    ref = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial()).fit(cov_type="cluster",
-                                                                           cov_kwds={"groups": g})
+    ref = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": g})
     assert r.estimate == pytest.approx(ref.params[1], rel=1e-7)
     assert r["se"] == pytest.approx(ref.bse[1], rel=1e-6)  # includes G/(G-1) * (N-1)/(N-K)
     assert r.p_value == pytest.approx(ref.pvalues[1], rel=1e-6)
@@ -178,16 +180,31 @@ def test_nb_vs_poisson_likelihood_ratio_p_value_equals_statsmodels():
     rng = np.random.default_rng(1)
     yp = rng.poisson(np.full(40, 5.0))
     rp = S.poisson_or_nb_break(yp, np.arange(1980, 2020), 2000)
-    llf_pp = sm.Poisson(yp, np.column_stack([np.ones(40), np.arange(1980, 2020) - 2000.0,
-                                             (np.arange(1980, 2020) >= 2000).astype(float)])).fit(disp=0).llf
+    llf_pp = (
+        sm.Poisson(
+            yp,
+            np.column_stack(
+                [np.ones(40), np.arange(1980, 2020) - 2000.0, (np.arange(1980, 2020) >= 2000).astype(float)]
+            ),
+        )
+        .fit(disp=0)
+        .llf
+    )
     assert rp["alternatives"]["negbin"]["rr"] == pytest.approx(rp["alternatives"]["poisson"]["rr"], rel=1e-4)
     if rp["nb_lr_p"] < 1.0:
         assert rp["nb_lr_p"] >= 0.25  # at most a tiny LR: half a chi2 tail close to 0.5
     assert rp["dispersion"] < 1.5 and rp["model_used"] == "poisson" and rp.warnings == []
     assert rp["params"]["post"] == pytest.approx(
-        sm.Poisson(yp, np.column_stack([np.ones(40), np.arange(1980, 2020) - 2000.0,
-                                        (np.arange(1980, 2020) >= 2000).astype(float)])).fit(disp=0).params[2],
-        rel=1e-6)
+        sm.Poisson(
+            yp,
+            np.column_stack(
+                [np.ones(40), np.arange(1980, 2020) - 2000.0, (np.arange(1980, 2020) >= 2000).astype(float)]
+            ),
+        )
+        .fit(disp=0)
+        .params[2],
+        rel=1e-6,
+    )
     assert llf_pp < 0
 
 
@@ -217,8 +234,10 @@ def test_a_failing_negative_binomial_fit_is_named_in_the_result(monkeypatch):
     assert r["negbin_error"] == "LinAlgError: Singular matrix"
     assert r["alternatives"]["negbin"]["converged"] is False
     assert "LinAlgError: Singular matrix" in r["alternatives"]["negbin"]["note"]
-    assert any("negative binomial its fit failed (LinAlgError: Singular matrix)" in w
-               or "LinAlgError: Singular matrix" in w for w in r.warnings)
+    assert any(
+        "negative binomial its fit failed (LinAlgError: Singular matrix)" in w or "LinAlgError: Singular matrix" in w
+        for w in r.warnings
+    )
     assert any("Poisson" in w for w in r.warnings)
     # asked for negbin explicitly: no estimate, and the reason says so
     rn = S.poisson_or_nb_break(y, years, 2005, model="negbin")
@@ -265,8 +284,9 @@ def test_fisher_p_many_is_nan_where_a_row_or_column_has_no_cases():
         p = S.fisher_p_many(a, b, c, d, alternative=alt)
         assert np.isnan(p[:4]).all(), (alt, p)
         for i in range(4, 7):
-            assert p[i] == pytest.approx(sps.fisher_exact([[a[i], b[i]], [c[i], d[i]]], alternative=alt)[1],
-                                         rel=1e-9), (alt, i)
+            assert p[i] == pytest.approx(
+                sps.fisher_exact([[a[i], b[i]], [c[i], d[i]]], alternative=alt)[1], rel=1e-9
+            ), (alt, i)
     with S.plain_loop():
         pl = S.fisher_p_many(a, b, c, d)
         pg = S.fisher_p_many(a, b, c, d, alternative="greater")
@@ -357,14 +377,27 @@ def test_break_input_errors_in_full_and_the_engines():
     assert plain["nb_lr_p"] == sm_["nb_lr_p"]
 
 
-@pytest.mark.parametrize("counts,years,kw,msg", [
-    ([1, 2, float("nan"), 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
-    ([1, 2, -1, 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
-    ([1, 2, 2.5, 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
-    ([1, 2, 3, 4, 5, 6], [2000, 2001, 2001, 2003, 2004, 2005], {}, "years must be unique (one count per year)"),
-    ([1, 2, 3, 4, 5, 6], range(2000, 2006), {"exposure": [1, 1, 0, 1, 1, 1]}, "exposure must be positive, one per year"),
-    ([1, 2, 3, 4, 5, 6], range(2000, 2006), {"exposure": [1, 1, 1]}, "exposure must be positive, one per year"),
-])
+@pytest.mark.parametrize(
+    "counts,years,kw,msg",
+    [
+        (
+            [1, 2, float("nan"), 4, 5, 6],
+            range(2000, 2006),
+            {},
+            "counts must be non-negative integers (no missing values)",
+        ),
+        ([1, 2, -1, 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
+        ([1, 2, 2.5, 4, 5, 6], range(2000, 2006), {}, "counts must be non-negative integers (no missing values)"),
+        ([1, 2, 3, 4, 5, 6], [2000, 2001, 2001, 2003, 2004, 2005], {}, "years must be unique (one count per year)"),
+        (
+            [1, 2, 3, 4, 5, 6],
+            range(2000, 2006),
+            {"exposure": [1, 1, 0, 1, 1, 1]},
+            "exposure must be positive, one per year",
+        ),
+        ([1, 2, 3, 4, 5, 6], range(2000, 2006), {"exposure": [1, 1, 1]}, "exposure must be positive, one per year"),
+    ],
+)
 def test_break_bad_counts_years_and_exposure(counts, years, kw, msg):
     with pytest.raises(ValueError) as ei:
         S.poisson_or_nb_break(counts, list(years), 2003, **kw)

@@ -13,6 +13,7 @@ import pytest
 
 from analysis import ROOT
 
+
 def _snakefmt() -> str:
     """snakefmt beside this interpreter (the test extra installs it there), else on PATH."""
     beside = Path(sys.executable).with_name("snakefmt")
@@ -36,10 +37,16 @@ def test_the_checks_can_fail(tmp_path):
     """Each tool, given a file that breaks its rules, exits non-zero (the test above is not vacuous)."""
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nx=( 1,2 )\n", encoding="utf-8")
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "F401",
-                           str(bad)], capture_output=True, text=True)
-    fmt = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "--isolated", str(bad)],
-                         capture_output=True, text=True)
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "F401", str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    fmt = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "--isolated", str(bad)],
+        capture_output=True,
+        text=True,
+    )
     assert lint.returncode == 1 and "F401" in lint.stdout
     assert fmt.returncode == 1
     smk = tmp_path / "Snakefile"

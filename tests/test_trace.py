@@ -95,8 +95,12 @@ def test_cli_trace_prints_and_refuses_unknown_claims_and_fields(audit_root, caps
 
 
 def test_cli_trace_runs_as_a_program(audit_root):
-    p = subprocess.run([sys.executable, "-m", "analysis", "trace", "LB1.n", "--root", str(audit_root)],
-                       cwd=ROOT, capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "analysis", "trace", "LB1.n", "--root", str(audit_root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith(f"LB1.primary.n = {_result(audit_root, 'LB1')['primary']['n']}")
 
@@ -105,8 +109,11 @@ def test_cli_trace_runs_as_a_program(audit_root):
 
 
 def test_resolve_field_rules():
-    r = {"id": "X1", "primary": {"estimate": 0.25, "n": 8},
-         "primary_detail": {"periods": [{"period": "before", "k": 1}, {"period": "2011", "k": 2}]}}
+    r = {
+        "id": "X1",
+        "primary": {"estimate": 0.25, "n": 8},
+        "primary_detail": {"periods": [{"period": "before", "k": 1}, {"period": "2011", "k": 2}]},
+    }
     assert resolve_field(r, "estimate") == (["primary", "estimate"], 0.25)
     assert resolve_field(r, None) == (["primary", "estimate"], 0.25)
     assert resolve_field(r, "primary_detail.periods.1.k")[1] == 2
@@ -120,7 +127,7 @@ def test_resolve_field_rules():
 # ------------------------------------------------------------------ --list
 
 
-DOC = '''---
+DOC = """---
 title: "t"
 ---
 
@@ -148,7 +155,7 @@ In 2011 `{python} dep["2011"]["k"]`; `{python} len(pre)` pre-declared; `{python}
 ```{python}
 section("MH1")
 ```
-'''
+"""
 
 
 def test_scan_document_finds_fields_sections_and_lines(tmp_path):
@@ -157,14 +164,20 @@ def test_scan_document_finds_fields_sections_and_lines(tmp_path):
     got = {(u.field, u.section, u.line) for u in scan_document(doc, ["RC1", "MH1", "LB1"])}
     one, two = "First part", "Second part"
     assert got == {
-        ("RC1.primary.estimate", one, 20), ("RC1.primary.ci_low", one, 20), ("RC1.primary.ci_high", one, 20),
+        ("RC1.primary.estimate", one, 20),
+        ("RC1.primary.ci_low", one, 20),
+        ("RC1.primary.ci_high", one, 20),
         ("RC1.primary.n", one, 20),
-        ("RC1.primary_detail.against_government.k", one, 20), ("RC1.primary_detail.against_government.n", one, 20),
+        ("RC1.primary_detail.against_government.k", one, 20),
+        ("RC1.primary_detail.against_government.n", one, 20),
         ("RC1.primary_detail.periods.2011.k", two, 24),
         # len(pre): the number is a count of the claims not marked exploratory
-        ("RC1.exploratory", two, 24), ("MH1.exploratory", two, 24), ("LB1.exploratory", two, 24),
+        ("RC1.exploratory", two, 24),
+        ("MH1.exploratory", two, 24),
+        ("LB1.exploratory", two, 24),
         ("LB1.primary.n", two, 24),
-        ("MH1.hypothesis", two, 27), ("MH1.primary.p_value", two, 27),
+        ("MH1.hypothesis", two, 27),
+        ("MH1.primary.p_value", two, 27),
     }
 
 

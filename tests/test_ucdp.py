@@ -288,4 +288,3 @@ def test_missing_raw_file(tmp_path):
     with pytest.raises(DataError) as e:
         build("ucdp_brd", tmp_path)
     assert e.value.source == "ucdp-brd-25.1"
-

@@ -42,7 +42,11 @@ def test_veto_totals_per_member(table):
     long = table("unsc_vetoes_by_member")
     assert len(long) == 265
     assert long.member.value_counts().to_dict() == {
-        "Russia": 121, "United States": 82, "United Kingdom": 29, "China": 17, "France": 16,
+        "Russia": 121,
+        "United States": 82,
+        "United Kingdom": 29,
+        "China": 17,
+        "France": 16,
     }
     assert long.member_raw.value_counts()[["USSR", "Russia"]].tolist() == [90, 31]
     assert long[long.member_raw == "USSR"].date.max() < pd.Timestamp("1991-12-26")
@@ -153,7 +157,9 @@ def test_votes_counts_and_key(table):
     # ISO2 code missing for three historical states only
     na = votes[votes.country_code.isna()]
     assert na.country.value_counts().to_dict() == {
-        "Yemen Arab Republic": 3291, "Federal Republic of Germany": 2151, "Zanzibar": 2,
+        "Yemen Arab Republic": 3291,
+        "Federal Republic of Germany": 2151,
+        "Zanzibar": 2,
     }
     # every code names one country and vice versa
     coded = votes.dropna(subset=["country_code"])
@@ -172,8 +178,14 @@ def test_roll_calls_and_issues(table):
     assert rc.unres.isna().sum() == 159
     iss = table("unga_roll_call_issues")
     assert len(iss) == 5745
-    assert iss.short_name.value_counts().to_dict() == {"di": 1092, "me": 1061, "hr": 1015, "co": 957, "nu": 855,
-                                                       "ec": 765}
+    assert iss.short_name.value_counts().to_dict() == {
+        "di": 1092,
+        "me": 1061,
+        "hr": 1015,
+        "co": 957,
+        "nu": 855,
+        "ec": 765,
+    }
     assert set(iss.rcid) <= set(rc.rcid)
 
 
@@ -189,8 +201,20 @@ def test_ga_resolution_66_253_syria(table):
     assert v.vote.value_counts().to_dict() == {"yes": 137, "abstain": 17, "no": 12}  # published 137-12-17
     no = set(v[v.vote == "no"].country)
     assert {"China", "Russia", "Cuba", "Nicaragua", "Venezuela"} <= no
-    assert no == {"Belarus", "Bolivia", "China", "Cuba", "Ecuador", "Iran", "Nicaragua", "North Korea", "Russia",
-                  "Syria", "Venezuela", "Zimbabwe"}
+    assert no == {
+        "Belarus",
+        "Bolivia",
+        "China",
+        "Cuba",
+        "Ecuador",
+        "Iran",
+        "Nicaragua",
+        "North Korea",
+        "Russia",
+        "Syria",
+        "Venezuela",
+        "Zimbabwe",
+    }
     # not a "situation of human rights" resolution, and untagged in the issue table
     assert not r.country_specific_hr
     assert 5180 not in set(table("unga_roll_call_issues").rcid)
@@ -198,15 +222,169 @@ def test_ga_resolution_66_253_syria(table):
 
 #: Every roll call flagged as a country-specific human-rights resolution (163).
 CSHR_RCIDS = (
-    145, 146, 147, 176, 471, 472, 473, 474, 584, 771, 909, 1555, 1624, 1708, 1803, 1924, 1925, 1926, 2051, 2168,
-    2171, 2300, 2330, 2454, 2455, 2456, 2609, 2610, 2611, 2758, 2759, 2760, 2865, 2866, 2867, 2868, 2869, 3073,
-    3074, 3075, 3076, 3077, 3199, 3200, 3205, 3357, 3360, 3487, 3578, 3653, 3654, 3729, 3730, 3731, 3732, 3792,
-    3793, 3794, 3795, 3865, 3866, 3867, 3868, 3869, 3870, 3955, 3956, 3957, 3958, 3959, 3960, 3961, 4006, 4007,
-    4008, 4009, 4010, 4011, 4012, 4096, 4097, 4098, 4099, 4100, 4101, 4102, 4163, 4164, 4165, 4166, 4228, 4229,
-    4230, 4231, 4232, 4233, 4279, 4280, 4281, 4282, 4361, 4362, 4363, 4364, 4439, 4440, 4441, 4455, 4456, 4457,
-    4527, 4528, 4529, 4602, 4603, 4604, 4605, 4606, 4723, 4724, 4725, 4749, 4807, 4813, 4814, 4820, 4882, 4889,
-    4902, 5029, 5030, 5043, 5108, 5110, 5133, 5134, 5135, 5145, 5240, 5241, 5291, 5303, 5377, 5378, 5379, 5458,
-    5459, 5465, 5487, 5488, 5489, 5556, 5558, 5575, 5593, 6124, 6133, 6155, 6158, 9111, 9121, 9124, 9131,
+    145,
+    146,
+    147,
+    176,
+    471,
+    472,
+    473,
+    474,
+    584,
+    771,
+    909,
+    1555,
+    1624,
+    1708,
+    1803,
+    1924,
+    1925,
+    1926,
+    2051,
+    2168,
+    2171,
+    2300,
+    2330,
+    2454,
+    2455,
+    2456,
+    2609,
+    2610,
+    2611,
+    2758,
+    2759,
+    2760,
+    2865,
+    2866,
+    2867,
+    2868,
+    2869,
+    3073,
+    3074,
+    3075,
+    3076,
+    3077,
+    3199,
+    3200,
+    3205,
+    3357,
+    3360,
+    3487,
+    3578,
+    3653,
+    3654,
+    3729,
+    3730,
+    3731,
+    3732,
+    3792,
+    3793,
+    3794,
+    3795,
+    3865,
+    3866,
+    3867,
+    3868,
+    3869,
+    3870,
+    3955,
+    3956,
+    3957,
+    3958,
+    3959,
+    3960,
+    3961,
+    4006,
+    4007,
+    4008,
+    4009,
+    4010,
+    4011,
+    4012,
+    4096,
+    4097,
+    4098,
+    4099,
+    4100,
+    4101,
+    4102,
+    4163,
+    4164,
+    4165,
+    4166,
+    4228,
+    4229,
+    4230,
+    4231,
+    4232,
+    4233,
+    4279,
+    4280,
+    4281,
+    4282,
+    4361,
+    4362,
+    4363,
+    4364,
+    4439,
+    4440,
+    4441,
+    4455,
+    4456,
+    4457,
+    4527,
+    4528,
+    4529,
+    4602,
+    4603,
+    4604,
+    4605,
+    4606,
+    4723,
+    4724,
+    4725,
+    4749,
+    4807,
+    4813,
+    4814,
+    4820,
+    4882,
+    4889,
+    4902,
+    5029,
+    5030,
+    5043,
+    5108,
+    5110,
+    5133,
+    5134,
+    5135,
+    5145,
+    5240,
+    5241,
+    5291,
+    5303,
+    5377,
+    5378,
+    5379,
+    5458,
+    5459,
+    5465,
+    5487,
+    5488,
+    5489,
+    5556,
+    5558,
+    5575,
+    5593,
+    6124,
+    6133,
+    6155,
+    6158,
+    9111,
+    9121,
+    9124,
+    9131,
 )
 
 
@@ -229,15 +407,17 @@ def test_country_specific_hr_flag(table):
 
 
 def test_country_specific_hr_regex_cases():
-    s = pd.Series([
-        "Situation of human rights in the Islamic Republic of Iran : resolution",
-        "Question of human rights and fundamental freedoms in Afghanistan",
-        "Situation of human rights of Rohingya Muslims and other minorities in Myanmar",
-        "Human rights situation in Kosovo",
-        "Israeli practices affecting the human rights of the Palestinian people in the Occupied Palestinian Territory",
-        "Human rights and unilateral coercive measures : resolution",
-        "Human rights in the occupied Palestinian territory",
-    ])
+    s = pd.Series(
+        [
+            "Situation of human rights in the Islamic Republic of Iran : resolution",
+            "Question of human rights and fundamental freedoms in Afghanistan",
+            "Situation of human rights of Rohingya Muslims and other minorities in Myanmar",
+            "Human rights situation in Kosovo",
+            "Israeli practices affecting the human rights of the Palestinian people in the Occupied Palestinian Territory",
+            "Human rights and unilateral coercive measures : resolution",
+            "Human rights in the occupied Palestinian territory",
+        ]
+    )
     got = unga.country_specific_hr_rule(pd.Series(range(1, 8)), pd.Series([None] * 7, dtype="string"), s)
     assert got.notna().tolist() == [True, True, True, True, False, False, False]
 
@@ -250,12 +430,14 @@ def _write_rda(tmp_path, name: str, obj: str, df: pd.DataFrame):
 
 
 def test_unknown_vote_value_names_column_and_row(tmp_path):
-    df = pd.DataFrame({
-        "rcid": [3.0, 3.0, 4.0],
-        "country": ["United States", "Canada", "Cuba"],
-        "country_code": ["US", "CA", "CU"],
-        "vote": ["yes", "no", "absent"],
-    })
+    df = pd.DataFrame(
+        {
+            "rcid": [3.0, 3.0, 4.0],
+            "country": ["United States", "Canada", "Cuba"],
+            "country_code": ["US", "CA", "CU"],
+            "vote": ["yes", "no", "absent"],
+        }
+    )
     root = _write_rda(tmp_path, unga.VOTES_FILE, "un_votes", df)
     with pytest.raises(DataError) as e:
         clean.build(clean.registry()["unga_votes"], root)
@@ -270,12 +452,19 @@ def test_fractional_rcid_and_bad_flag_fail(tmp_path):
         clean.build(clean.registry()["unga_votes"], root)
     assert e.value.column == "rcid" and e.value.row == 2
 
-
-    rc = pd.DataFrame({
-        "rcid": [3, 4], "session": [1.0, 1.0], "importantvote": [0.0, 2.0],
-        "date": [dt.date(1946, 1, 1), dt.date(1946, 1, 2)], "unres": ["R/1/66", ""], "amend": [1.0, None],
-        "para": [0.0, None], "short": ["A", "B"], "descr": ["x", "y"],
-    })
+    rc = pd.DataFrame(
+        {
+            "rcid": [3, 4],
+            "session": [1.0, 1.0],
+            "importantvote": [0.0, 2.0],
+            "date": [dt.date(1946, 1, 1), dt.date(1946, 1, 2)],
+            "unres": ["R/1/66", ""],
+            "amend": [1.0, None],
+            "para": [0.0, None],
+            "short": ["A", "B"],
+            "descr": ["x", "y"],
+        }
+    )
     root = _write_rda(tmp_path, unga.ROLL_CALLS_FILE, "un_roll_calls", rc)
     with pytest.raises(DataError) as e:
         clean.build(clean.registry()["unga_roll_calls"], root)

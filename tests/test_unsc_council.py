@@ -63,15 +63,19 @@ def test_text_repair_and_paragraphs():
     assert resolutions.fix_mojibake("the illegal rÃ©gime") == "the illegal régime"
     assert resolutions.fix_mojibake("plain Windows-1252 text: café") == "plain Windows-1252 text: café"
     # a Latin-1 reading upstream left C1 controls for Windows-1252 punctuation (U+0085 for "…")
-    assert resolutions.clean_text("the word \"Request\x85\",\n\x95 that all") == "the word \"Request…\",\n• that all"
-    text = ("Resolution 9 (1999)\nAdopted by the Security Council at its 4000th meeting, on 1 June 1999\n"
-            "The Security Council,\nRecalling 2 (1946),\n1. Decides to do this; 2. Requests that; 3. Decides to remain seized.")
+    assert resolutions.clean_text('the word "Request\x85",\n\x95 that all') == 'the word "Request…",\n• that all'
+    text = (
+        "Resolution 9 (1999)\nAdopted by the Security Council at its 4000th meeting, on 1 June 1999\n"
+        "The Security Council,\nRecalling 2 (1946),\n1. Decides to do this; 2. Requests that; 3. Decides to remain seized."
+    )
     paras, numbered = resolutions.operative_paragraphs(text)
     assert numbered and paras == ["Decides to do this;", "Requests that;", "Decides to remain seized."]
     h = resolutions.parse_header(text)
     assert (h["date_text"], h["meeting"]) == (pd.Timestamp("1999-06-01"), 4000)
     # OCR repairs: I for 1, a misspelt month
-    assert resolutions.parse_header("Resolution 735 (1992) of 29 Janunry I992")["date_text"] == pd.Timestamp("1992-01-29")
+    assert resolutions.parse_header("Resolution 735 (1992) of 29 Janunry I992")["date_text"] == pd.Timestamp(
+        "1992-01-29"
+    )
 
 
 # ============================================================== coding and its validation
@@ -109,8 +113,10 @@ def test_coding_precision_recall_on_the_committed_sample(table):
     """The measured figures (data/processed/unsc_coding_validation.csv), from the committed sample."""
     v = coding.validate_coding(table("unsc_resolutions_coded"), coding.read_sample(ROOT / coding.SAMPLE))
     a = v[v.subset == "all"].set_index("feature")
-    got = {f: (int(a.loc[f, "tp"]), int(a.loc[f, "fp"]), int(a.loc[f, "fn"]), int(a.loc[f, "tn"]))
-           for f in ("chapter7", "force_auth", "report_req", "r2p_doctrine", "r2p_any", "poc", "any regional org")}
+    got = {
+        f: (int(a.loc[f, "tp"]), int(a.loc[f, "fp"]), int(a.loc[f, "fn"]), int(a.loc[f, "tn"]))
+        for f in ("chapter7", "force_auth", "report_req", "r2p_doctrine", "r2p_any", "poc", "any regional org")
+    }
     assert got == {
         "chapter7": (49, 0, 0, 54),
         "force_auth": (39, 0, 1, 63),
@@ -188,7 +194,8 @@ def test_join_report(table):
 def test_parse_result_cells():
     outs, rest = meetings.parse_result("S/RES/1973 (2011)\n10-0-5", 1, 2011)
     assert rest == "" and [(o["outcome_type"], o["resolution"], o["yes"], o["no"], o["abstain"]) for o in outs] == [
-        ("resolution_adopted", 1973, 10, 0, 5)]
+        ("resolution_adopted", 1973, 10, 0, 5)
+    ]
     outs, _ = meetings.parse_result("Draft resolution S/2011/612 vetoed by China and Russian Federation 9-2-4", 1, 2011)
     assert outs[0]["outcome_type"] == "draft_vetoed" and outs[0]["vetoed_by"] == ["China", "Russia"]
     assert outs[0]["symbol"] == "S/2011/612" and (outs[0]["yes"], outs[0]["no"], outs[0]["abstain"]) == (9, 2, 4)
@@ -218,8 +225,12 @@ def _tar(path: Path, members: dict[str, bytes]) -> None:
 def unsc_raw(raw_root, tmp_path):
     """A private raw tree with copies of the real files of the three Council sources."""
     raw = tmp_path / "raw"
-    for rel in ("unsc-resolutions/all_resolutions_date.dta", "unsc-resolutions/unsc_resolutions_1946-2015.tar.gz",
-                "unsc-meetings/sample_1946_2019.xlsx", "unsc-vetoes/unsc_vetoes_1946_sept2022.csv"):
+    for rel in (
+        "unsc-resolutions/all_resolutions_date.dta",
+        "unsc-resolutions/unsc_resolutions_1946-2015.tar.gz",
+        "unsc-meetings/sample_1946_2019.xlsx",
+        "unsc-vetoes/unsc_vetoes_1946_sept2022.csv",
+    ):
         (raw / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(raw_root / rel, raw / rel)
     out = tmp_path / "processed"
@@ -241,16 +252,17 @@ TEXT = b"Resolution 1 (1946)\nAdopted by the Security Council at its 1st meeting
 
 def test_undecodable_text_file(unsc_raw, capsys):
     raw, out = unsc_raw
-    _tar(raw / resolutions.SOURCE / resolutions.TAR,
-         {"texts/S-RES-1(1946).txt": TEXT, "texts/S-RES-2(1946).txt": TEXT.replace(b"Decides", b"Decides \x81")})
+    _tar(
+        raw / resolutions.SOURCE / resolutions.TAR,
+        {"texts/S-RES-1(1946).txt": TEXT, "texts/S-RES-2(1946).txt": TEXT.replace(b"Decides", b"Decides \x81")},
+    )
     err = _fails("unsc_resolutions", raw, out, capsys)
     assert "S-RES-2(1946).txt" in err and "Windows-1252" in err and f"file {resolutions.TAR}" in err
 
 
 def test_resolution_number_twice_in_texts(unsc_raw, capsys):
     raw, out = unsc_raw
-    _tar(raw / resolutions.SOURCE / resolutions.TAR,
-         {"texts/S-RES-1(1946).txt": TEXT, "texts/S-RES-1(1947).txt": TEXT})
+    _tar(raw / resolutions.SOURCE / resolutions.TAR, {"texts/S-RES-1(1946).txt": TEXT, "texts/S-RES-1(1947).txt": TEXT})
     err = _fails("unsc_resolutions", raw, out, capsys)
     assert "more than one file" in err and "S-RES-1(1946).txt" in err and "S-RES-1(1947).txt" in err
 
@@ -262,8 +274,13 @@ def _meetings_xlsx(raw: Path, rows: list[tuple]) -> None:
 
 def test_unparseable_tally(unsc_raw, capsys):
     raw, out = unsc_raw
-    _meetings_xlsx(raw, [(2011, "17 March", "Libya", "S/RES/1973 (2011)\n10-0-5"),
-                         (2011, "4 October", "Syria", "S/RES/2010 (2011)\n10-5")])
+    _meetings_xlsx(
+        raw,
+        [
+            (2011, "17 March", "Libya", "S/RES/1973 (2011)\n10-0-5"),
+            (2011, "4 October", "Syria", "S/RES/2010 (2011)\n10-5"),
+        ],
+    )
     err = _fails("unsc_outcomes", raw, out, capsys)
     assert "tally cannot be read" in err and "row 2" in err and "column 'result'" in err
 
@@ -284,9 +301,14 @@ def test_unknown_vetoing_member(unsc_raw, capsys):
 
 def test_resolution_listed_twice_in_meetings(unsc_raw, capsys):
     raw, out = unsc_raw
-    _meetings_xlsx(raw, [(2011, "17 March", "Libya", "S/RES/1973 (2011)\n10-0-5"),
-                         (2011, "18 March", "Libya", "--"),
-                         (2011, "19 March", "Libya", "S/RES/1973 (2011)\n15-0-0")])
+    _meetings_xlsx(
+        raw,
+        [
+            (2011, "17 March", "Libya", "S/RES/1973 (2011)\n10-0-5"),
+            (2011, "18 March", "Libya", "--"),
+            (2011, "19 March", "Libya", "S/RES/1973 (2011)\n15-0-0"),
+        ],
+    )
     err = _fails("unsc_outcomes", raw, out, capsys)
     assert "resolution 1973 is listed as adopted twice" in err and "rows 1, 3" in err
 
@@ -309,10 +331,18 @@ def test_coding_on_the_holdout_sample(table):
     assert (samples["sample"] == "holdout").sum() == 30
     v = coding.validate_coding(table("unsc_resolutions_coded"), samples)
     h = v[v.subset == "holdout"].set_index("feature")
-    got = {f: (int(h.loc[f, "tp"]), int(h.loc[f, "fp"]), int(h.loc[f, "fn"]))
-           for f in ("chapter7", "force_auth", "report_req", "r2p_any", "poc", "any regional org")}
-    assert got == {"chapter7": (12, 0, 0), "force_auth": (2, 0, 1), "report_req": (1, 0, 0), "r2p_any": (1, 0, 1),
-                   "poc": (2, 0, 1), "any regional org": (14, 0, 0)}
+    got = {
+        f: (int(h.loc[f, "tp"]), int(h.loc[f, "fp"]), int(h.loc[f, "fn"]))
+        for f in ("chapter7", "force_auth", "report_req", "r2p_any", "poc", "any regional org")
+    }
+    assert got == {
+        "chapter7": (12, 0, 0),
+        "force_auth": (2, 0, 1),
+        "report_req": (1, 0, 0),
+        "r2p_any": (1, 0, 1),
+        "poc": (2, 0, 1),
+        "any regional org": (14, 0, 0),
+    }
     # the first sample's figures are unchanged by adding the hold-out
     a = v[v.subset == "all"].set_index("feature")
     assert int(a.loc["force_auth", "n"]) == 103
@@ -321,9 +351,18 @@ def test_coding_on_the_holdout_sample(table):
     assert not c.loc[1574, "poc"]  # "Civilian Protection Monitoring Team": missed
 
 
-@pytest.mark.parametrize("name", ["unsc_resolutions", "unsc_resolution_date_report", "unsc_resolutions_coded",
-                                  "unsc_meetings", "unsc_outcomes", "unsc_outcome_vetoes",
-                                  "unsc_meetings_join_report"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unsc_resolutions",
+        "unsc_resolution_date_report",
+        "unsc_resolutions_coded",
+        "unsc_meetings",
+        "unsc_outcomes",
+        "unsc_outcome_vetoes",
+        "unsc_meetings_join_report",
+    ],
+)
 def test_each_table_reads_only_its_declared_sources(name, raw_root, tmp_path):
     """Snakemake gives a clean job only the raw files the table declares: the build must not need others."""
     from analysis import clean

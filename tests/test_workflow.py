@@ -53,15 +53,24 @@ def two_runs(tmp_path_factory):
 
 def _all_hashes(wd: Path, sub: str) -> dict[str, str]:
     root = wd / sub
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_data_target_builds_every_contract_table(two_runs):
     processed = two_runs[0] / "data" / "processed"
     names = {p.name for p in processed.iterdir()}
-    for required in ("hmi_cases.parquet", "hmi_release_diff.csv", "imi_interventions.parquet",
-                     "country_year.parquet", "crosswalk_report.csv", "datapackage.json"):
+    for required in (
+        "hmi_cases.parquet",
+        "hmi_release_diff.csv",
+        "imi_interventions.parquet",
+        "country_year.parquet",
+        "crosswalk_report.csv",
+        "datapackage.json",
+    ):
         assert required in names
     # every rule wrote its log
     assert any((two_runs[0] / "logs" / "clean").iterdir())
@@ -99,15 +108,23 @@ def test_published_documents_look_complete(two_runs):
     flat = re.sub(r"\s+", " ", text_html)
     for heading in ("The Council after Libya", "Accountability of the mandate-taker", "Regional organisations"):
         assert heading in flat and heading in text, heading
-    for title in ("Consensus on Chapter VII resolutions", "Reporting duties in force authorisations",
-                  "Regional organisations named in resolutions"):
+    for title in (
+        "Consensus on Chapter VII resolutions",
+        "Reporting duties in force authorisations",
+        "Regional organisations named in resolutions",
+    ):
         assert title in html, title
     assert "Resolution 1973 passed 10-0-5" in flat
     assert flat.count("exploratory (declared after its result had been seen)") >= 3
     appendix = re.sub(r"<[^>]+>", " ", (out / "appendix.html").read_text(encoding="utf-8")).replace("\xa0", " ")
     appendix = re.sub(r"\s+", " ", appendix)
-    for cell in ("Sample (n = 103)", "Hold-out (n = 30)", "force authorised (force_auth)",
-                 "1.00 / 0.97 (39 of 40, 0 false)", "adopted resolution not in the texts"):
+    for cell in (
+        "Sample (n = 103)",
+        "Hold-out (n = 30)",
+        "force authorised (force_auth)",
+        "1.00 / 0.97 (39 of 40, 0 false)",
+        "adopted resolution not in the texts",
+    ):
         assert cell in appendix, cell
     brief = "".join(p.extract_text() for p in PdfReader(out / "briefs" / "libya-2011.pdf").pages)
     assert "Intervention brief: Libya 2011" in brief and "NATO" in brief
@@ -126,16 +143,37 @@ def test_snakemake_report_holds_the_annotated_outputs(two_runs):
         names = z.namelist()
         page = z.read("report/report.html").decode("utf-8")
     files = [Path(n).name for n in names if n.startswith("report/data/raw/")]
-    assert {"verdicts.csv", "verdicts.html", "spec_curve.parquet", "findings.json", "RC1.json", "spec_curve_RC1.svg",
-            "hmi_timeline.svg", "rc1_breakdown.svg", "policy-paper.html", "policy-paper.pdf", "appendix.html",
-            "appendix.pdf", "libya-2011.html", "libya-2011.pdf", "datapackage.json"} <= set(files)
+    assert {
+        "verdicts.csv",
+        "verdicts.html",
+        "spec_curve.parquet",
+        "findings.json",
+        "RC1.json",
+        "spec_curve_RC1.svg",
+        "hmi_timeline.svg",
+        "rc1_breakdown.svg",
+        "policy-paper.html",
+        "policy-paper.pdf",
+        "appendix.html",
+        "appendix.pdf",
+        "libya-2011.html",
+        "libya-2011.pdf",
+        "datapackage.json",
+    } <= set(files)
     n_claims = len(list((wd / "results" / "claims" / "curves").glob("*.parquet")))
     assert sum(f.startswith("spec_curve_") and f.endswith(".svg") for f in files) == n_claims
     assert sum(f.endswith(".svg") for f in files) >= n_claims + 41 + 4  # curves, per-intervention, data charts
     assert sum(f.endswith(".pdf") for f in files) == 41 + 2
     assert [f for f in files if f.endswith(".parquet")] == ["spec_curve.parquet"]
-    for text in ("Per-claim results", "Specification curves", "Intervention briefs", "Processed data",
-                 "r2p-evidence: a record of the run", "The verdict table: one row per claim", "figures_claims"):
+    for text in (
+        "Per-claim results",
+        "Specification curves",
+        "Intervention briefs",
+        "Processed data",
+        "r2p-evidence: a record of the run",
+        "The verdict table: one row per claim",
+        "figures_claims",
+    ):
         assert text in page, text
 
 
@@ -163,8 +201,13 @@ def test_rerun_does_nothing_and_one_raw_change_reruns_only_dependents(two_runs):
     jobs = set(re.findall(r"wildcards: table=(\w+)", out))
     # the veto list also feeds the meetings outcomes joined to it (issue 17), and the panel's
     # crosswalk report maps the vetoing members named there; nothing else reruns
-    assert jobs == {"unsc_vetoes", "unsc_vetoes_by_member", "unsc_outcomes", "unsc_outcome_vetoes",
-                    "unsc_meetings_join_report"}, out[-3000:]
+    assert jobs == {
+        "unsc_vetoes",
+        "unsc_vetoes_by_member",
+        "unsc_outcomes",
+        "unsc_outcome_vetoes",
+        "unsc_meetings_join_report",
+    }, out[-3000:]
     assert "rule country_year" in out and "rule hmi_release_diff" not in out
     assert "rule datapackage" in out
 
@@ -172,8 +215,18 @@ def test_rerun_does_nothing_and_one_raw_change_reruns_only_dependents(two_runs):
 # ------------------------------------------------------------------ the documents say no more than the verdicts
 
 #: words that claim more than an inconclusive verdict allows (the claims issue's list)
-OVERSTATEMENTS = ("stands out", " shows", "proves", "confirms", "the exception", "have the numbers on their side",
-                  "rarely set out to", "under the registry's decision rule", "is supported", "is contradicted")
+OVERSTATEMENTS = (
+    "stands out",
+    " shows",
+    "proves",
+    "confirms",
+    "the exception",
+    "have the numbers on their side",
+    "rarely set out to",
+    "under the registry's decision rule",
+    "is supported",
+    "is contradicted",
+)
 
 
 def _fabricate(src: Path, dest: Path, verdict: str, finding: str) -> Path:
@@ -196,9 +249,28 @@ def _fabricate(src: Path, dest: Path, verdict: str, finding: str) -> Path:
 
 def _render_text(wd: Path, doc: str, results: Path, out: Path) -> str:
     env = dict(os.environ, R2P_DATA_MIRROR=str(resolve_mirror()))
-    res = subprocess.run(["python", "-m", "analysis", "render", f"reports/{doc}.qmd", "--to", "html", "--engine", "builtin",
-                          "--out-dir", str(out), "-P", f"results:{results}"], cwd=wd, env=env, capture_output=True,
-                         text=True, timeout=900)
+    res = subprocess.run(
+        [
+            "python",
+            "-m",
+            "analysis",
+            "render",
+            f"reports/{doc}.qmd",
+            "--to",
+            "html",
+            "--engine",
+            "builtin",
+            "--out-dir",
+            str(out),
+            "-P",
+            f"results:{results}",
+        ],
+        cwd=wd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     html = (out / f"{doc}.html").read_text(encoding="utf-8")
     text = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
@@ -239,8 +311,13 @@ def test_frictionless_validates_the_data_package(two_runs):
 
     wd = two_runs[0] / "data" / "processed"
     exe = Path(sys.executable).with_name("frictionless")
-    res = subprocess.run([str(exe) if exe.exists() else "frictionless", "validate", "--json", "datapackage.json"],
-                         cwd=wd, capture_output=True, text=True, timeout=3600)
+    res = subprocess.run(
+        [str(exe) if exe.exists() else "frictionless", "validate", "--json", "datapackage.json"],
+        cwd=wd,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     report = json.loads(res.stdout)
     bad = [(t["name"], e["type"], e.get("fieldName"), e["note"]) for t in report["tasks"] for e in t["errors"]][:10]
     assert res.returncode == 0 and report["valid"], bad or res.stderr[-2000:]

@@ -53,18 +53,29 @@ def in_after(dates: pd.Series, period: str) -> pd.Series:
     return (dates >= start) & (dates <= pd.Timestamp(f"{b}-12-31"))
 
 
-def compare_shares(flag: pd.Series, dates: pd.Series, before: str, after: str, alpha: float,
-                   last_date: pd.Timestamp = TEXTS_END) -> StatResult:
+def compare_shares(
+    flag: pd.Series, dates: pd.Series, before: str, after: str, alpha: float, last_date: pd.Timestamp = TEXTS_END
+) -> StatResult:
     """Risk ratio of the share of `flag` among rows adopted `after` vs `before`."""
     if pd.Timestamp(f"{parse_period(after)[1]}-12-31") > last_date:
-        return StatResult(method="risk ratio, log (Katz) interval", reason=(
-            f"after-period {after} runs past the data ({last_date.date()})"))
+        return StatResult(
+            method="risk ratio, log (Katz) interval",
+            reason=(f"after-period {after} runs past the data ({last_date.date()})"),
+        )
     b, a = in_before(dates, before), in_after(dates, after)
     k_a, n_a = int((flag & a).sum()), int(a.sum())
     k_b, n_b = int((flag & b).sum()), int(b.sum())
     res = risk_ratio(k_a, n_a, k_b, n_b, alpha=alpha)
-    res.extra.update(share_after=k_a / n_a if n_a else None, share_before=k_b / n_b if n_b else None,
-                     k_after=k_a, n_after=n_a, k_before=k_b, n_before=n_b, before=before, after=after)
+    res.extra.update(
+        share_after=k_a / n_a if n_a else None,
+        share_before=k_b / n_b if n_b else None,
+        k_after=k_a,
+        n_after=n_a,
+        k_before=k_b,
+        n_before=n_b,
+        before=before,
+        after=after,
+    )
     return res
 
 
@@ -94,9 +105,15 @@ def coding_quality(data: Data, features: list[str]) -> dict:
     """Precision and recall of the features used, from the coding's validation table."""
     v = data.csv("unsc_coding_validation.csv")
     v = v[v["feature"].isin(features)]
-    return {f"{r.subset}:{r.feature}": {"precision": r.precision, "recall": r.recall, "n": int(r.n),
-                                        "n_hand_positive": None if pd.isna(r.n_hand_positive) else int(r.n_hand_positive)}
-            for r in v.itertuples()}
+    return {
+        f"{r.subset}:{r.feature}": {
+            "precision": r.precision,
+            "recall": r.recall,
+            "n": int(r.n),
+            "n_hand_positive": None if pd.isna(r.n_hand_positive) else int(r.n_hand_positive),
+        }
+        for r in v.itertuples()
+    }
 
 
 # ----------------------------------------------------------------------------- AC
@@ -120,26 +137,50 @@ def ac_reporting(claim: Claim, data: Data) -> ClaimOutput:
     p = claim.primary
     prim = spec(**p)
     rows = fa[in_before(fa["adoption_date"], p["before"]) | in_after(fa["adoption_date"], p["after"])]
-    listed = [{"resolution": int(r.resolution), "date": str(r.adoption_date.date()),
-               "period": "after" if r.adoption_date > LIBYA else "before", "force_to": list(r.force_to),
-               "report_req": bool(r.report_req), "report_to": None if pd.isna(r.report_to) else str(r.report_to),
-               "report_freq": str(r.report_freq), "report_specificity": int(r.report_specificity)}
-              for r in rows.itertuples()]
-    by_year = (fa.assign(y=fa["adoption_date"].dt.year)
-               .groupby("y").agg(n=("resolution", "size"), report_req=("report_req", "sum"),
-                                 regular_or_interval=("report_specificity", lambda s: int((s >= 2).sum())))
-               .reset_index().rename(columns={"y": "year"}))
+    listed = [
+        {
+            "resolution": int(r.resolution),
+            "date": str(r.adoption_date.date()),
+            "period": "after" if r.adoption_date > LIBYA else "before",
+            "force_to": list(r.force_to),
+            "report_req": bool(r.report_req),
+            "report_to": None if pd.isna(r.report_to) else str(r.report_to),
+            "report_freq": str(r.report_freq),
+            "report_specificity": int(r.report_specificity),
+        }
+        for r in rows.itertuples()
+    ]
+    by_year = (
+        fa.assign(y=fa["adoption_date"].dt.year)
+        .groupby("y")
+        .agg(
+            n=("resolution", "size"),
+            report_req=("report_req", "sum"),
+            regular_or_interval=("report_specificity", lambda s: int((s >= 2).sum())),
+        )
+        .reset_index()
+        .rename(columns={"y": "year"})
+    )
     primary_detail = json_safe({"result": prim.to_dict(), "force_authorisations": listed})
-    details = json_safe({
-        "per_year": by_year.to_dict("records"),
-        "coding_quality": coding_quality(data, ["force_auth", "report_req", "report_freq", "report_specificity"]),
-        "resolution_1973": {"report_req": bool(c.set_index("resolution").loc[1973, "report_req"]),
-                            "report_freq": str(c.set_index("resolution").loc[1973, "report_freq"])},
-    })
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details=details, limitations=[
-        "The resolution texts end in December 2015: 'after' covers under five years, mostly "
-        "renewals of authorisations that began before 2011 (AMISOM, EUFOR Althea, piracy, ISAF).",
-    ])
+    details = json_safe(
+        {
+            "per_year": by_year.to_dict("records"),
+            "coding_quality": coding_quality(data, ["force_auth", "report_req", "report_freq", "report_specificity"]),
+            "resolution_1973": {
+                "report_req": bool(c.set_index("resolution").loc[1973, "report_req"]),
+                "report_freq": str(c.set_index("resolution").loc[1973, "report_freq"]),
+            },
+        }
+    )
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details=details,
+        limitations=[
+            "The resolution texts end in December 2015: 'after' covers under five years, mostly "
+            "renewals of authorisations that began before 2011 (AMISOM, EUFOR Althea, piracy, ISAF).",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- LB2
@@ -181,32 +222,59 @@ def lb2_consensus(claim: Claim, data: Data) -> ClaimOutput:
         w = v[(v["year"] >= a) & (v["year"] <= b)]
         return {str(k): int(n) for k, n in w["member"].value_counts().sort_index().items()}
 
-    details = json_safe({
-        "resolution_1973": {"yes": int(r1973["yes"]), "no": int(r1973["no"]), "abstain": int(r1973["abstain"]),
-                            "force_authorisations_1990_2015": int(len(fa)),
-                            "with_as_many_abstentions_or_more": more["resolution"].astype(int).tolist(),
-                            "with_as_few_yes_votes_or_fewer": fewer_yes["resolution"].astype(int).tolist(),
-                            "share_of_force_authorisations_non_unanimous": float(fa["non_unanimous"].mean())},
-        "contested_force_authorisations_1990_2015": [
-            {"resolution": int(r.resolution), "date": str(r.adoption_date.date()), "yes": int(r.yes),
-             "no": int(r.no), "abstain": int(r.abstain)} for r in contested.itertuples()],
-        "vetoes_by_member": {"2001-2010": veto_counts(2001, 2010), "2011-2019": veto_counts(2011, 2019),
-                             "1992-2010": veto_counts(1992, 2010)},
-        "vetoed_drafts_per_year_2001_2019": {int(y): int(n) for y, n in
-                                             drafts[drafts["year"].between(2001, 2019)]["year"].value_counts()
-                                             .sort_index().items()},
-        "coding_quality": coding_quality(data, ["chapter7", "force_auth", "poc"]),
-    })
+    details = json_safe(
+        {
+            "resolution_1973": {
+                "yes": int(r1973["yes"]),
+                "no": int(r1973["no"]),
+                "abstain": int(r1973["abstain"]),
+                "force_authorisations_1990_2015": int(len(fa)),
+                "with_as_many_abstentions_or_more": more["resolution"].astype(int).tolist(),
+                "with_as_few_yes_votes_or_fewer": fewer_yes["resolution"].astype(int).tolist(),
+                "share_of_force_authorisations_non_unanimous": float(fa["non_unanimous"].mean()),
+            },
+            "contested_force_authorisations_1990_2015": [
+                {
+                    "resolution": int(r.resolution),
+                    "date": str(r.adoption_date.date()),
+                    "yes": int(r.yes),
+                    "no": int(r.no),
+                    "abstain": int(r.abstain),
+                }
+                for r in contested.itertuples()
+            ],
+            "vetoes_by_member": {
+                "2001-2010": veto_counts(2001, 2010),
+                "2011-2019": veto_counts(2011, 2019),
+                "1992-2010": veto_counts(1992, 2010),
+            },
+            "vetoed_drafts_per_year_2001_2019": {
+                int(y): int(n)
+                for y, n in drafts[drafts["year"].between(2001, 2019)]["year"].value_counts().sort_index().items()
+            },
+            "coding_quality": coding_quality(data, ["chapter7", "force_auth", "poc"]),
+        }
+    )
     primary_detail = json_safe({"result": prim.to_dict()})
-    comparisons = [{"what": "Resolution 1973 tally (yes-no-abstain)", "published": "10-0-5",
-                    "ours": f"{int(r1973['yes'])}-{int(r1973['no'])}-{int(r1973['abstain'])}",
-                    "source": "published-anchors.md (Security Council and General Assembly)",
-                    "note": "meetings tables; the abstainers (Brazil, China, Germany, India, Russia) are not in our data"}]
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details=details, comparisons=comparisons,
-                       limitations=[
-                           "Tallies count abstentions but do not name the abstainers on adopted resolutions; "
-                           "only vetoes are attributed to members.",
-                       ])
+    comparisons = [
+        {
+            "what": "Resolution 1973 tally (yes-no-abstain)",
+            "published": "10-0-5",
+            "ours": f"{int(r1973['yes'])}-{int(r1973['no'])}-{int(r1973['abstain'])}",
+            "source": "published-anchors.md (Security Council and General Assembly)",
+            "note": "meetings tables; the abstainers (Brazil, China, Germany, India, Russia) are not in our data",
+        }
+    ]
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details=details,
+        comparisons=comparisons,
+        limitations=[
+            "Tallies count abstentions but do not name the abstainers on adopted resolutions; "
+            "only vetoes are attributed to members.",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- RO
@@ -237,11 +305,18 @@ def ro_regional_orgs(claim: Claim, data: Data) -> ClaimOutput:
     prim = spec(**p)
     s = c[RO_SETS[p["resolutions"]](c)]
     counts = {}
-    for per, mask in (("before", in_before(s["adoption_date"], p["before"])),
-                      ("after", in_after(s["adoption_date"], p["after"]))):
+    for per, mask in (
+        ("before", in_before(s["adoption_date"], p["before"])),
+        ("after", in_after(s["adoption_date"], p["after"])),
+    ):
         w = s[mask]
-        counts[per] = {"n": int(len(w)), **{code: int(w["regional_orgs"].map(lambda v, k=code: k in v).sum())
-                                            for code in ("AU", "LAS", "ECOWAS", "EU", "NATO", "OAS", "ECCAS")}}
+        counts[per] = {
+            "n": int(len(w)),
+            **{
+                code: int(w["regional_orgs"].map(lambda v, k=code: k in v).sum())
+                for code in ("AU", "LAS", "ECOWAS", "EU", "NATO", "OAS", "ECCAS")
+            },
+        }
 
     # PRIF HMI: interventions with a regional organisation among the interveners vs without
     h = data.table("hmi_cases")
@@ -255,17 +330,34 @@ def ro_regional_orgs(claim: Claim, data: Data) -> ClaimOutput:
             ok = y.notna()
             yy = y[ok].astype(bool)
             r = ro[ok]
-            res = fisher_2x2(int((yy & r).sum()), int((~yy & r).sum()), int((yy & ~r).sum()), int((~yy & ~r).sum()),
-                             alpha=claim.alpha)
-            out[outcome] = {"with_regional_org": {"events": int((yy & r).sum()), "n": int(r.sum())},
-                            "without": {"events": int((yy & ~r).sum()), "n": int((~r).sum())},
-                            "result": res.to_dict()}
+            res = fisher_2x2(
+                int((yy & r).sum()),
+                int((~yy & r).sum()),
+                int((yy & ~r).sum()),
+                int((~yy & ~r).sum()),
+                alpha=claim.alpha,
+            )
+            out[outcome] = {
+                "with_regional_org": {"events": int((yy & r).sum()), "n": int(r.sum())},
+                "without": {"events": int((yy & ~r).sum()), "n": int((~r).sum())},
+                "result": res.to_dict(),
+            }
         prif[str(rel)] = out
-    details = json_safe({"organisations_named": counts, "prif_regional_org_outcomes": prif,
-                         "coding_quality": coding_quality(data, ["force_auth", "poc", "any regional org",
-                                                                 "regional_orgs (pooled)", "org:AU", "org:LAS"])})
-    return ClaimOutput(curve=curve, primary_detail=json_safe({"result": prim.to_dict()}), details=details,
-                       limitations=[
-                           "Naming an organisation in a resolution is not its participation or its weight in the "
-                           "decision; PRIF's outcome comparison is descriptive (41 interventions, no adjustment).",
-                       ])
+    details = json_safe(
+        {
+            "organisations_named": counts,
+            "prif_regional_org_outcomes": prif,
+            "coding_quality": coding_quality(
+                data, ["force_auth", "poc", "any regional org", "regional_orgs (pooled)", "org:AU", "org:LAS"]
+            ),
+        }
+    )
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe({"result": prim.to_dict()}),
+        details=details,
+        limitations=[
+            "Naming an organisation in a resolution is not its participation or its weight in the "
+            "decision; PRIF's outcome comparison is descriptive (41 interventions, no adjustment).",
+        ],
+    )

@@ -56,15 +56,31 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 GROUP_NAMES = {"A": "rejectionists", "B": "IBSA", "C": "Western P3"}
 COUNTRY_NAMES: dict[str, str] = {
-    "CN": "China", "RU": "Russia", "CU": "Cuba", "NI": "Nicaragua", "VE": "Venezuela",
-    "BR": "Brazil", "IN": "India", "ZA": "South Africa",
-    "FR": "France", "GB": "United Kingdom", "US": "United States",
+    "CN": "China",
+    "RU": "Russia",
+    "CU": "Cuba",
+    "NI": "Nicaragua",
+    "VE": "Venezuela",
+    "BR": "Brazil",
+    "IN": "India",
+    "ZA": "South Africa",
+    "FR": "France",
+    "GB": "United Kingdom",
+    "US": "United States",
 }
 #: ISO2 -> Correlates-of-War code (unga_idealpoints.cowcode); iso3 checked at run time.
 COWCODES: dict[str, tuple[int, str]] = {
-    "CN": (710, "CHN"), "RU": (365, "RUS"), "CU": (40, "CUB"), "NI": (93, "NIC"), "VE": (101, "VEN"),
-    "BR": (140, "BRA"), "IN": (750, "IND"), "ZA": (560, "ZAF"),
-    "FR": (220, "FRA"), "GB": (200, "GBR"), "US": (2, "USA"),
+    "CN": (710, "CHN"),
+    "RU": (365, "RUS"),
+    "CU": (40, "CUB"),
+    "NI": (93, "NIC"),
+    "VE": (101, "VEN"),
+    "BR": (140, "BRA"),
+    "IN": (750, "IND"),
+    "ZA": (560, "ZAF"),
+    "FR": (220, "FRA"),
+    "GB": (200, "GBR"),
+    "US": (2, "USA"),
 }
 AB = GROUPS["A"] + GROUPS["B"]
 ALL = AB + GROUPS["C"]
@@ -73,8 +89,7 @@ ALL = AB + GROUPS["C"]
 SYRIA_RE = re.compile(r"\bsyria\b|\bsyrian\s+arab\s+republic\b", re.IGNORECASE)
 #: ... and is not about the Israeli-occupied Golan / territories, nor a procedural
 #: text that names the Syrian delegate.
-SYRIA_EXCLUDE_RE = re.compile(r"golan|occupied|israel|palestin|representative\s+of\s+the\s+syrian",
-                              re.IGNORECASE)
+SYRIA_EXCLUDE_RE = re.compile(r"golan|occupied|israel|palestin|representative\s+of\s+the\s+syrian", re.IGNORECASE)
 GA_66_253_RCID = 5180
 
 CODINGS: dict[str, dict[str, float]] = {
@@ -231,9 +246,14 @@ def exact_permutation(D: np.ndarray, n_a: int, observed: float) -> dict:
     tol = 1e-12 * max(1.0, abs(observed))
     n_ext = int(np.sum(s >= observed - tol))
     n_low = int(np.sum(s <= observed + tol))
-    return {"p_value": n_ext / len(s), "p_value_lower": n_low / len(s), "n_relabellings": len(s),
-            "n_at_least_observed": n_ext,
-            "perm_mean": float(np.mean(s)), "perm_max": float(np.max(s))}
+    return {
+        "p_value": n_ext / len(s),
+        "p_value_lower": n_low / len(s),
+        "n_relabellings": len(s),
+        "n_at_least_observed": n_ext,
+        "perm_mean": float(np.mean(s)),
+        "perm_max": float(np.max(s)),
+    }
 
 
 def exact_permutation_three(D: np.ndarray, sizes: tuple[int, ...], observed: float) -> dict:
@@ -270,8 +290,14 @@ def bootstrap_separation(X: np.ndarray, is_a: np.ndarray, n_boot: int, seed: int
         ok = ~np.isnan(s)
         s = s[ok]
         lo, hi = np.quantile(s, [alpha / 2, 1 - alpha / 2]) if len(s) else (np.nan, np.nan)
-        return {"ci_low": float(lo), "ci_high": float(hi), "n_boot": int(n_boot), "n_boot_used": int(ok.sum()),
-                "seed": int(seed), "boot_sd": float(np.std(s)) if len(s) else None}
+        return {
+            "ci_low": float(lo),
+            "ci_high": float(hi),
+            "n_boot": int(n_boot),
+            "n_boot_used": int(ok.sum()),
+            "seed": int(seed),
+            "boot_sd": float(np.std(s)) if len(s) else None,
+        }
     W = np.zeros((n_boot, R))
     np.add.at(W, (np.repeat(np.arange(n_boot), R), idx.ravel()), 1.0)
     num, den = W @ ad.T, W @ bm.T
@@ -283,8 +309,14 @@ def bootstrap_separation(X: np.ndarray, is_a: np.ndarray, n_boot: int, seed: int
     ok = ~np.isnan(dist).any(axis=1)
     s = s[ok]
     lo, hi = np.quantile(s, [alpha / 2, 1 - alpha / 2]) if len(s) else (np.nan, np.nan)
-    return {"ci_low": float(lo), "ci_high": float(hi), "n_boot": int(n_boot), "n_boot_used": int(ok.sum()),
-            "seed": int(seed), "boot_sd": float(np.std(s)) if len(s) else None}
+    return {
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "n_boot": int(n_boot),
+        "n_boot_used": int(ok.sum()),
+        "seed": int(seed),
+        "boot_sd": float(np.std(s)) if len(s) else None,
+    }
 
 
 # --------------------------------------------------------------------------- three groups
@@ -306,8 +338,14 @@ def three_group_picture(X: pd.DataFrame) -> dict:
     gm = {g: float(np.mean([means[c] for c in cs if means[c] is not None])) for g, cs in GROUPS.items()}
     span = gm["C"] - gm["A"]
     rel = (gm["B"] - gm["A"]) / span if span != 0 else None
-    dist = {"A-B": between("A", "B"), "A-C": between("A", "C"), "B-C": between("B", "C"),
-            "within A": within("A"), "within B": within("B"), "within C": within("C")}
+    dist = {
+        "A-B": between("A", "B"),
+        "A-C": between("A", "C"),
+        "B-C": between("B", "C"),
+        "within A": within("A"),
+        "within B": within("B"),
+        "within C": within("C"),
+    }
     lab = [g for g in GROUPS for _ in GROUPS[g]]
     s3 = separation_multi(D, lab)
     return {
@@ -371,9 +409,15 @@ def _matrix_maker(votes: pd.DataFrame, rc: pd.DataFrame, ideal: pd.DataFrame, ca
         if plain_loop_active():  # the reference loop: each specification's matrix from the votes
             return position_matrix(votes, sel, ALL, coding)
         # shared: one countries x roll calls matrix per coding, columns picked per specification
-        wide = cache.get(("wide", coding), lambda: recode(
-            cache.get("wide-yes-abstain-no", lambda: position_matrix(votes, sorted(rc["rcid"]), ALL, "yes-abstain-no")),
-            coding))
+        wide = cache.get(
+            ("wide", coding),
+            lambda: recode(
+                cache.get(
+                    "wide-yes-abstain-no", lambda: position_matrix(votes, sorted(rc["rcid"]), ALL, "yes-abstain-no")
+                ),
+                coding,
+            ),
+        )
         return wide.reindex(columns=sel)
 
     return matrix
@@ -388,9 +432,11 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     pictures: dict[tuple, dict] = {}
 
     def spec(measure: str, coding: str, period: str, seed: int) -> StatResult:
-        method = ("separation S (mean A-B distance minus mean within-group distance); percentile bootstrap "
-                  f"over {'sessions' if measure == 'ideal-points' else 'roll calls'}; exact permutation p over "
-                  "the 56 relabellings of the 8 A+B countries")
+        method = (
+            "separation S (mean A-B distance minus mean within-group distance); percentile bootstrap "
+            f"over {'sessions' if measure == 'ideal-points' else 'roll calls'}; exact permutation p over "
+            "the 56 relabellings of the 8 A+B countries"
+        )
         if measure == "ideal-points":
             coding = "yes-abstain-no"  # ideal points carry no vote coding: the row duplicates the other
         X = matrix(measure, coding, period)
@@ -407,10 +453,20 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
         perm = exact_permutation(D, int(is_a.sum()), s)
         boot = bootstrap_separation(Xab, is_a, N_BOOT, seed, alpha)
         pictures[(measure, coding, period)] = three_group_picture(X)
-        return StatResult(method=method, estimate=s, ci_low=boot["ci_low"], ci_high=boot["ci_high"],
-                          p_value=perm["p_value"], n=n,
-                          extra={"permutation": perm, "bootstrap": boot, "p_value_contradict": perm["p_value_lower"],
-                                 "sample_key": _sample_key(measure, coding, X.columns)})
+        return StatResult(
+            method=method,
+            estimate=s,
+            ci_low=boot["ci_low"],
+            ci_high=boot["ci_high"],
+            p_value=perm["p_value"],
+            n=n,
+            extra={
+                "permutation": perm,
+                "bootstrap": boot,
+                "p_value_contradict": perm["p_value_lower"],
+                "sample_key": _sample_key(measure, coding, X.columns),
+            },
+        )
 
     curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
 
@@ -431,13 +487,17 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     ip_row = curve[(curve["measure"] == ip_key[0]) & (curve["coding"] == ip_key[1]) & (curve["period"] == ip_key[2])]
 
     def describe(pc: dict) -> str:
-        return (f"B at {pc['B_relative_position_on_A_to_C']:.2f} of the way from A to C "
-                f"({'between' if pc['B_between_A_and_C_by_position'] else 'not between'} A and C by mean position), "
-                f"closer to {pc['B_closer_to']} by distance (A-B {pc['distances']['A-B']:.3f}, "
-                f"B-C {pc['distances']['B-C']:.3f}, A-C {pc['distances']['A-C']:.3f})")
+        return (
+            f"B at {pc['B_relative_position_on_A_to_C']:.2f} of the way from A to C "
+            f"({'between' if pc['B_between_A_and_C_by_position'] else 'not between'} A and C by mean position), "
+            f"closer to {pc['B_closer_to']} by distance (A-B {pc['distances']['A-B']:.3f}, "
+            f"B-C {pc['distances']['B-C']:.3f}, A-C {pc['distances']['A-C']:.3f})"
+        )
 
-    agree = (pic["B_between_A_and_C_by_position"] == ip_pic["B_between_A_and_C_by_position"]
-             and pic["B_closer_to"] == ip_pic["B_closer_to"])
+    agree = (
+        pic["B_between_A_and_C_by_position"] == ip_pic["B_between_A_and_C_by_position"]
+        and pic["B_closer_to"] == ip_pic["B_closer_to"]
+    )
     ip_res = spec(*ip_key, seed=int(ip_row["seed"].iloc[0])) if not ip_row.empty else None
     sep_v = pres.p_value is not None and pres.p_value <= alpha
     sep_i = ip_res is not None and ip_res.p_value is not None and ip_res.p_value <= alpha
@@ -445,79 +505,119 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     def sep_text(name: str, r: StatResult | None) -> str:
         if r is None or r.estimate is None:
             return f"{name}: not estimable"
-        return (f"{name}: S = {r.estimate:.3f} (bootstrap 95% CI {r.ci_low:.3f} to {r.ci_high:.3f}, "
-                f"exact permutation p = {r.p_value:.3f})")
+        return (
+            f"{name}: S = {r.estimate:.3f} (bootstrap 95% CI {r.ci_low:.3f} to {r.ci_high:.3f}, "
+            f"exact permutation p = {r.p_value:.3f})"
+        )
 
     contrast_text = (
         f"Votes ({p['measure']}, {p['coding']}, {p['period']}): {describe(pic)}. "
         f"Ideal points ({p['period']}): {describe(ip_pic)}. "
-        + ("The two measures agree on where IBSA sits relative to A and C. " if agree else
-           "The measures disagree on where IBSA sits relative to A and C. ")
+        + (
+            "The two measures agree on where IBSA sits relative to A and C. "
+            if agree
+            else "The measures disagree on where IBSA sits relative to A and C. "
+        )
         + f"A-B separation -- {sep_text('votes', pres)}; {sep_text('ideal points', ip_res)}: "
-        + ("both measures separate the two camps (permutation p <= alpha)." if sep_v and sep_i else
-           "only the votes separate the two camps (permutation p <= alpha); in ideal points the mean "
-           f"distance within A is {ip_pic['distances']['within A']:.3f} and between A and B "
-           f"{ip_pic['distances']['A-B']:.3f}." if sep_v and not sep_i else
-           "only the ideal points separate the two camps (permutation p <= alpha)." if sep_i else
-           "neither measure separates the two camps at permutation p <= alpha.")
+        + (
+            "both measures separate the two camps (permutation p <= alpha)."
+            if sep_v and sep_i
+            else "only the votes separate the two camps (permutation p <= alpha); in ideal points the mean "
+            f"distance within A is {ip_pic['distances']['within A']:.3f} and between A and B "
+            f"{ip_pic['distances']['A-B']:.3f}."
+            if sep_v and not sep_i
+            else "only the ideal points separate the two camps (permutation p <= alpha)."
+            if sep_i
+            else "neither measure separates the two camps at permutation p <= alpha."
+        )
         + " Ideal points measure alignment with the US-led order across all votes, not positions on "
-          "intervention (Bailey, Strezhnev & Voeten 2017)."
+        "intervention (Bailey, Strezhnev & Voeten 2017)."
     )
     rel_v, rel_i = pic["B_relative_position_on_A_to_C"], ip_pic["B_relative_position_on_A_to_C"]
-    primary_detail = json_safe({
-        "result": pres.to_dict(),
-        "groups": {g: {"name": GROUP_NAMES[g], "members": {c: COUNTRY_NAMES[c] for c in cs}}
-                   for g, cs in GROUPS.items()},
-        "definition": {
-            "distance": "mean absolute difference of coded positions over roll calls both countries voted in",
-            "S": "mean over the 15 A-B pairs minus mean over the 13 within-group pairs (10 in A, 3 in B, pooled)",
-            "within_group_means": {"A": pic["distances"]["within A"], "B": pic["distances"]["within B"]},
-        },
-        "three_groups": _strip(pic),
-        "three_group_permutation": {
-            **perm3, "statistic": "mean between-group minus mean within-group distance over all 11 countries",
-            "observed": pic["separation_three_groups"],
-            "note": "exact enumeration of all assignments of the 11 countries to groups of sizes 5, 3, 3"},
-        "ideal_points_contrast": {
-            "three_groups": _strip(ip_pic),
-            "separation_A_B": None if ip_row.empty else float(ip_row["estimate"].iloc[0]),
-            "B_relative_position_votes": rel_v,
-            "B_relative_position_ideal_points": rel_i,
-            "measures_agree_on_IBSA_placement": agree,
-            "separation_permutation_p_votes": pres.p_value,
-            "separation_permutation_p_ideal_points": None if ip_res is None else ip_res.p_value,
-            "measures_agree_on_separation": bool(sep_v == sep_i),
-            "text": contrast_text,
-        },
-        "roll_calls": [
-            {"rcid": int(r.rcid), "date": str(pd.Timestamp(r.date).date()),
-             "unres": None if pd.isna(r.unres) else str(r.unres),
-             "title": str(r.descr if isinstance(r.descr, str) else r.short)[:160]}
-            for r in (select_roll_calls(rc, p["measure"], p["period"]).itertuples()
-                      if p["measure"] != "ideal-points" else [])
-        ],
-    })
+    primary_detail = json_safe(
+        {
+            "result": pres.to_dict(),
+            "groups": {
+                g: {"name": GROUP_NAMES[g], "members": {c: COUNTRY_NAMES[c] for c in cs}} for g, cs in GROUPS.items()
+            },
+            "definition": {
+                "distance": "mean absolute difference of coded positions over roll calls both countries voted in",
+                "S": "mean over the 15 A-B pairs minus mean over the 13 within-group pairs (10 in A, 3 in B, pooled)",
+                "within_group_means": {"A": pic["distances"]["within A"], "B": pic["distances"]["within B"]},
+            },
+            "three_groups": _strip(pic),
+            "three_group_permutation": {
+                **perm3,
+                "statistic": "mean between-group minus mean within-group distance over all 11 countries",
+                "observed": pic["separation_three_groups"],
+                "note": "exact enumeration of all assignments of the 11 countries to groups of sizes 5, 3, 3",
+            },
+            "ideal_points_contrast": {
+                "three_groups": _strip(ip_pic),
+                "separation_A_B": None if ip_row.empty else float(ip_row["estimate"].iloc[0]),
+                "B_relative_position_votes": rel_v,
+                "B_relative_position_ideal_points": rel_i,
+                "measures_agree_on_IBSA_placement": agree,
+                "separation_permutation_p_votes": pres.p_value,
+                "separation_permutation_p_ideal_points": None if ip_res is None else ip_res.p_value,
+                "measures_agree_on_separation": bool(sep_v == sep_i),
+                "text": contrast_text,
+            },
+            "roll_calls": [
+                {
+                    "rcid": int(r.rcid),
+                    "date": str(pd.Timestamp(r.date).date()),
+                    "unres": None if pd.isna(r.unres) else str(r.unres),
+                    "title": str(r.descr if isinstance(r.descr, str) else r.short)[:160],
+                }
+                for r in (
+                    select_roll_calls(rc, p["measure"], p["period"]).itertuples()
+                    if p["measure"] != "ideal-points"
+                    else []
+                )
+            ],
+        }
+    )
 
     # ---------------------------------------------------------------- details
     syr = rc[rc["_syria"]].sort_values("rcid")
-    details = json_safe({
-        "syria_regex": {"include": SYRIA_RE.pattern, "exclude": SYRIA_EXCLUDE_RE.pattern,
-                        "searched": "short and descr (case-insensitive)"},
-        "syria_roll_calls": [
-            {"rcid": int(r.rcid), "date": str(pd.Timestamp(r.date).date()),
-             "unres": None if pd.isna(r.unres) else str(r.unres),
-             "country_specific_hr": bool(r.country_specific_hr),
-             "title": str(r.descr if isinstance(r.descr, str) else r.short)[:160]}
-            for r in syr.itertuples()
-        ],
-        "three_groups_by_spec": [
-            {"measure": k[0], "coding": k[1], "period": k[2],
-             **{kk: v for kk, v in _strip(pc).items() if kk != "distance_matrix"}}
-            for k, pc in sorted(pictures.items())
-        ],
-        "country_codes": {c: {"name": COUNTRY_NAMES[c], "cowcode": COWCODES[c][0], "iso3": COWCODES[c][1],
-                              "group": next(g for g, cs in GROUPS.items() if c in cs)} for c in ALL},
-    })
+    details = json_safe(
+        {
+            "syria_regex": {
+                "include": SYRIA_RE.pattern,
+                "exclude": SYRIA_EXCLUDE_RE.pattern,
+                "searched": "short and descr (case-insensitive)",
+            },
+            "syria_roll_calls": [
+                {
+                    "rcid": int(r.rcid),
+                    "date": str(pd.Timestamp(r.date).date()),
+                    "unres": None if pd.isna(r.unres) else str(r.unres),
+                    "country_specific_hr": bool(r.country_specific_hr),
+                    "title": str(r.descr if isinstance(r.descr, str) else r.short)[:160],
+                }
+                for r in syr.itertuples()
+            ],
+            "three_groups_by_spec": [
+                {
+                    "measure": k[0],
+                    "coding": k[1],
+                    "period": k[2],
+                    **{kk: v for kk, v in _strip(pc).items() if kk != "distance_matrix"},
+                }
+                for k, pc in sorted(pictures.items())
+            ],
+            "country_codes": {
+                c: {
+                    "name": COUNTRY_NAMES[c],
+                    "cowcode": COWCODES[c][0],
+                    "iso3": COWCODES[c][1],
+                    "group": next(g for g, cs in GROUPS.items() if c in cs),
+                }
+                for c in ALL
+            },
+        }
+    )
 
     # ---------------------------------------------------------------- comparisons
     all253 = data.table("unga_votes")
@@ -526,24 +626,37 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     five = all253[all253["country_code"].isin(list(GROUPS["A"]))].sort_values("country_code")
     src = "published-anchors.md, Security Council and General Assembly"
     comparisons = [
-        {"what": "GA resolution 66/253 on Syria (16 Feb 2012): yes-no-abstain",
-         "published": "137-12-17",
-         "ours": f"{int(tally.get('yes', 0))}-{int(tally.get('no', 0))}-{int(tally.get('abstain', 0))}",
-         "source": src, "note": f"unga_votes rcid {GA_66_253_RCID}; absent members are not in the data"},
-        {"what": "GA 66/253: votes of China, Russia, Cuba, Nicaragua, Venezuela",
-         "published": {"CN": "no", "RU": "no", "CU": "no", "NI": "no", "VE": "no"},
-         "ours": {str(r.country_code): str(r.vote) for r in five.itertuples()},
-         "source": src, "note": f"unga_votes rcid {GA_66_253_RCID}"},
-        {"what": "GA 66/253: votes of Brazil, India, South Africa (context)",
-         "published": None,
-         "ours": {str(r.country_code): str(r.vote) for r in
-                  all253[all253["country_code"].isin(list(GROUPS["B"]))].sort_values("country_code").itertuples()},
-         "source": src, "note": "not given in the anchors; shown for the two-camps reading"},
-        {"what": "Ideal points as a measure",
-         "published": "one dimension: position towards the US-led liberal order, not positions on intervention",
-         "ours": contrast_text,
-         "source": src + " (Bailey, Strezhnev & Voeten 2017)",
-         "note": "the ideal-points specifications are a contrast, not a measure of views on R2P"},
+        {
+            "what": "GA resolution 66/253 on Syria (16 Feb 2012): yes-no-abstain",
+            "published": "137-12-17",
+            "ours": f"{int(tally.get('yes', 0))}-{int(tally.get('no', 0))}-{int(tally.get('abstain', 0))}",
+            "source": src,
+            "note": f"unga_votes rcid {GA_66_253_RCID}; absent members are not in the data",
+        },
+        {
+            "what": "GA 66/253: votes of China, Russia, Cuba, Nicaragua, Venezuela",
+            "published": {"CN": "no", "RU": "no", "CU": "no", "NI": "no", "VE": "no"},
+            "ours": {str(r.country_code): str(r.vote) for r in five.itertuples()},
+            "source": src,
+            "note": f"unga_votes rcid {GA_66_253_RCID}",
+        },
+        {
+            "what": "GA 66/253: votes of Brazil, India, South Africa (context)",
+            "published": None,
+            "ours": {
+                str(r.country_code): str(r.vote)
+                for r in all253[all253["country_code"].isin(list(GROUPS["B"]))].sort_values("country_code").itertuples()
+            },
+            "source": src,
+            "note": "not given in the anchors; shown for the two-camps reading",
+        },
+        {
+            "what": "Ideal points as a measure",
+            "published": "one dimension: position towards the US-led liberal order, not positions on intervention",
+            "ours": contrast_text,
+            "source": src + " (Bailey, Strezhnev & Voeten 2017)",
+            "note": "the ideal-points specifications are a contrast, not a measure of views on R2P",
+        },
     ]
 
     n_syr = int(len(select_roll_calls(rc, "syria-votes", "2000-2019")))
@@ -561,8 +674,13 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
         "The ideal-points x yes-share specification is not applicable (ideal points carry no vote coding) "
         "and is reported as not estimable.",
     ]
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details=details,
-                       comparisons=json_safe(comparisons), limitations=limitations)
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details=details,
+        comparisons=json_safe(comparisons),
+        limitations=limitations,
+    )
 
 
 # --------------------------------------------------------------------------- CC2: is IBSA a camp?
@@ -586,8 +704,10 @@ def cc2_ibsa_coherence(claim: Claim, data: Data) -> ClaimOutput:
     in_b = np.array([c in GROUPS["B"] for c in AB])
     matrix = _matrix_maker(votes, rc, ideal, DesignCache())
 
-    method = ("T = mean IBSA-rejectionist distance minus mean within-IBSA distance; exact permutation p over the 56 "
-              "ways of labelling three of the eight countries as IBSA")
+    method = (
+        "T = mean IBSA-rejectionist distance minus mean within-IBSA distance; exact permutation p over the 56 "
+        "ways of labelling three of the eight countries as IBSA"
+    )
 
     def spec(measure: str, coding: str, period: str) -> StatResult:
         if measure == "ideal-points":
@@ -600,28 +720,46 @@ def cc2_ibsa_coherence(claim: Claim, data: Data) -> ClaimOutput:
         if np.isnan(D[np.triu_indices(len(AB), 1)]).any():
             return StatResult(method=method, n=n, reason="a pair of countries shares no roll call")
         T = camp_coherence(D, in_b)
-        vals = np.array([camp_coherence(D, np.isin(np.arange(len(AB)), combo))
-                         for combo in itertools.combinations(range(len(AB)), 3)])
+        vals = np.array(
+            [
+                camp_coherence(D, np.isin(np.arange(len(AB)), combo))
+                for combo in itertools.combinations(range(len(AB)), 3)
+            ]
+        )
         tol = 1e-12 * max(1.0, abs(T))
         p_hi, p_lo = float(np.mean(vals >= T - tol)), float(np.mean(vals <= T + tol))
         iu = np.triu_indices(len(AB), 1)
         d = D[iu]
         bb = in_b[iu[0]] & in_b[iu[1]]
         between = in_b[iu[0]] ^ in_b[iu[1]]
-        return StatResult(method=method, estimate=T, p_value=p_hi, n=n,
-                          extra={"p_value_contradict": p_lo, "mean_within_ibsa": float(np.mean(d[bb])),
-                                 "mean_ibsa_rejectionists": float(np.mean(d[between])),
-                                 "sample_key": _sample_key(measure, coding, X.columns)})
+        return StatResult(
+            method=method,
+            estimate=T,
+            p_value=p_hi,
+            n=n,
+            extra={
+                "p_value_contradict": p_lo,
+                "mean_within_ibsa": float(np.mean(d[bb])),
+                "mean_ibsa_rejectionists": float(np.mean(d[between])),
+                "sample_key": _sample_key(measure, coding, X.columns),
+            },
+        )
 
     curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
     p = claim.primary
     prim = spec(**p)
     primary_detail = json_safe({"result": prim.to_dict()})
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details={},
-                       limitations=["Eight countries: the exact permutation distribution has 56 labellings, so the "
-                                    "smallest possible p is 1/56 (0.018).",
-                                    "Distances in votes on country-specific human-rights resolutions measure how "
-                                    "states vote, not their reasons."])
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details={},
+        limitations=[
+            "Eight countries: the exact permutation distribution has 56 labellings, so the "
+            "smallest possible p is 1/56 (0.018).",
+            "Distances in votes on country-specific human-rights resolutions measure how "
+            "states vote, not their reasons.",
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- CC4: one country left out
@@ -639,8 +777,10 @@ def cc4_leave_one_out(claim: Claim, data: Data) -> ClaimOutput:
         countries = [c for c in AB if c != left_out]
         is_a = np.array([c in GROUPS["A"] for c in countries])
         k_rel = math.comb(len(countries), int(is_a.sum()))
-        method = (f"separation S on {len(countries)} countries; percentile bootstrap over roll calls; exact "
-                  f"permutation p over the {k_rel} relabellings")
+        method = (
+            f"separation S on {len(countries)} countries; percentile bootstrap over roll calls; exact "
+            f"permutation p over the {k_rel} relabellings"
+        )
         if measure == "ideal-points":
             coding = "yes-abstain-no"
         X = matrix(measure, coding, period)
@@ -657,10 +797,19 @@ def cc4_leave_one_out(claim: Claim, data: Data) -> ClaimOutput:
         s = separation(D, is_a)
         perm = exact_permutation(D, int(is_a.sum()), s)
         boot = bootstrap_separation(Xs, is_a, N_BOOT, seed, claim.alpha)
-        return StatResult(method=method, estimate=s, ci_low=boot["ci_low"], ci_high=boot["ci_high"],
-                          p_value=perm["p_value"], n=n,
-                          extra={"permutation": perm, "p_value_contradict": perm["p_value_lower"],
-                                 "sample_key": _sample_key(f"{measure}|without:{left_out}", coding, X.columns)})
+        return StatResult(
+            method=method,
+            estimate=s,
+            ci_low=boot["ci_low"],
+            ci_high=boot["ci_high"],
+            p_value=perm["p_value"],
+            n=n,
+            extra={
+                "permutation": perm,
+                "p_value_contradict": perm["p_value_lower"],
+                "sample_key": _sample_key(f"{measure}|without:{left_out}", coding, X.columns),
+            },
+        )
 
     curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
     prow = curve
@@ -669,17 +818,29 @@ def cc4_leave_one_out(claim: Claim, data: Data) -> ClaimOutput:
     prim = spec(**claim.primary, seed=int(prow["seed"].iloc[0]))
     rows = []
     for r in curve.itertuples():
-        rows.append({"left_out": r.left_out, "country": COUNTRY_NAMES.get(r.left_out, "none"),
-                     "separation": r.estimate, "p_value": r.p_value,
-                     "n_relabellings": math.comb(len(AB) - (r.left_out != "none"),
-                                                 len(GROUPS["A"]) - (r.left_out in GROUPS["A"]))})
+        rows.append(
+            {
+                "left_out": r.left_out,
+                "country": COUNTRY_NAMES.get(r.left_out, "none"),
+                "separation": r.estimate,
+                "p_value": r.p_value,
+                "n_relabellings": math.comb(
+                    len(AB) - (r.left_out != "none"), len(GROUPS["A"]) - (r.left_out in GROUPS["A"])
+                ),
+            }
+        )
     primary_detail = json_safe({"result": prim.to_dict(), "by_country_left_out": rows})
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details={}, limitations=[
-        "With seven countries the exact permutation distribution has 35 relabellings (a rejectionist "
-        "left out) or 21 (an IBSA state left out): p can be no smaller than 0.029 or 0.048, so a "
-        "specification decides only when Brozus's grouping separates best or second best (of 35) or "
-        "best (of 21).",
-    ])
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details={},
+        limitations=[
+            "With seven countries the exact permutation distribution has 35 relabellings (a rejectionist "
+            "left out) or 21 (an IBSA state left out): p can be no smaller than 0.029 or 0.048, so a "
+            "specification decides only when Brozus's grouping separates best or second best (of 35) or "
+            "best (of 21).",
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- CC3: double standards
@@ -700,8 +861,12 @@ def cc3_double_standards(claim: Claim, data: Data) -> ClaimOutput:
     def spec(interveners: str, period: str, unit: str, direction: str) -> StatResult:
         codes = list(REJECTIONIST_COW.values()) if interveners == "all-five" else [710, 365]
         a, b = parse_period(period)
-        d = imi[imi["intervener_cowcode"].isin(codes) & imi["start_year"].between(a, b)
-                & imi["direction"].notna() & ~imi["target_is_io"].astype(bool)]
+        d = imi[
+            imi["intervener_cowcode"].isin(codes)
+            & imi["start_year"].between(a, b)
+            & imi["direction"].notna()
+            & ~imi["target_is_io"].astype(bool)
+        ]
         against = {"oppose-government-or-support-rebels": (3, 4), "oppose-government": (3,)}[direction]
         y = d["direction"].isin(against)
         if unit == "operation":
@@ -719,19 +884,39 @@ def cc3_double_standards(claim: Claim, data: Data) -> ClaimOutput:
     prim = spec(**p)
     d = imi[imi["intervener_cowcode"].isin(list(REJECTIONIST_COW.values())) & imi["direction"].isin([3, 4])]
     name = {v: k for k, v in REJECTIONIST_COW.items()}
-    cases = [{"intervener": name[int(r.intervener_cowcode)], "target_cowcode": int(r.target_cowcode),
-              "start_date": str(pd.Timestamp(r.start_date).date()) if pd.notna(r.start_date) else None,
-              "direction": int(r.direction)} for r in d.sort_values(["start_date", "intervention_id"]).itertuples()]
+    cases = [
+        {
+            "intervener": name[int(r.intervener_cowcode)],
+            "target_cowcode": int(r.target_cowcode),
+            "start_date": str(pd.Timestamp(r.start_date).date()) if pd.notna(r.start_date) else None,
+            "direction": int(r.direction),
+        }
+        for r in d.sort_values(["start_date", "intervention_id"]).itertuples()
+    ]
     hmi = data.table("hmi_cases")
-    prif = [{"case_id": str(r.case_id), "interveners": list(r.interveners), "target": str(r.target_label)}
-            for r in hmi[hmi["release"] == "0.3"].itertuples()
-            if any(("Russia" in str(x)) or ("China" in str(x)) or ("Cuba" in str(x)) for x in r.interveners)]
+    prif = [
+        {"case_id": str(r.case_id), "interveners": list(r.interveners), "target": str(r.target_label)}
+        for r in hmi[hmi["release"] == "0.3"].itertuples()
+        if any(("Russia" in str(x)) or ("China" in str(x)) or ("Cuba" in str(x)) for x in r.interveners)
+    ]
     by = {}
     for c, code in REJECTIONIST_COW.items():
         dd = imi[(imi["intervener_cowcode"] == code) & imi["direction"].notna()]
         by[c] = {"interventions": int(len(dd)), "against_government": int(dd["direction"].isin([3, 4]).sum())}
-    primary_detail = json_safe({"result": prim.to_dict(), "by_intervener": by, "against_government_cases": cases,
-                                "prif_cases_with_a_rejectionist_among_interveners": prif})
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details={},
-                       limitations=[f"{len(cases)} IMI interventions by the five states opposed a government or backed "
-                                    "its armed opposition (listed in the primary detail)."])
+    primary_detail = json_safe(
+        {
+            "result": prim.to_dict(),
+            "by_intervener": by,
+            "against_government_cases": cases,
+            "prif_cases_with_a_rejectionist_among_interveners": prif,
+        }
+    )
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details={},
+        limitations=[
+            f"{len(cases)} IMI interventions by the five states opposed a government or backed "
+            "its armed opposition (listed in the primary detail)."
+        ],
+    )

@@ -85,8 +85,9 @@ def classify(ci_low: float | None, ci_high: float | None, decision: dict) -> str
     return "neither"
 
 
-def classify_p(estimate: float | None, p_support: float | None, p_contradict: float | None,
-               decision: dict, alpha: float) -> str | None:
+def classify_p(
+    estimate: float | None, p_support: float | None, p_contradict: float | None, decision: dict, alpha: float
+) -> str | None:
     """Classification by a declared test's p-values (see the module docstring)."""
     if _nan(estimate) or (_nan(p_support) and _nan(p_contradict)):
         return None
@@ -110,8 +111,12 @@ def _key(row: dict) -> tuple:
         # the test names the sample: the same sample and estimate are one specification, even where a
         # resampled interval differs by its seed
         return (sk, r(row.get("estimate")), r(row.get("n")), row.get("reason") or None, row.get("error") or None)
-    return (None, *(r(row.get(c)) for c in ("estimate", "ci_low", "ci_high", "p_value", "n")),
-            row.get("reason") or None, row.get("error") or None)
+    return (
+        None,
+        *(r(row.get(c)) for c in ("estimate", "ci_low", "ci_high", "p_value", "n")),
+        row.get("reason") or None,
+        row.get("error") or None,
+    )
 
 
 def mark_duplicates(curve: pd.DataFrame) -> pd.Series:
@@ -139,15 +144,30 @@ def classify_curve(curve: pd.DataFrame, claim: Claim) -> pd.DataFrame:
     stat = claim.decided_by.get("statistic", "interval")
     pc = curve["p_value_contradict"] if "p_value_contradict" in curve else pd.Series(np.nan, index=curve.index)
     out = []
-    for lo, hi, est, p, p2, reason, err, n in zip(curve["ci_low"], curve["ci_high"], curve["estimate"], curve["p_value"],
-                                                  pc, curve["reason"], curve["error"], curve["n"]):
+    for lo, hi, est, p, p2, reason, err, n in zip(
+        curve["ci_low"],
+        curve["ci_high"],
+        curve["estimate"],
+        curve["p_value"],
+        pc,
+        curve["reason"],
+        curve["error"],
+        curve["n"],
+    ):
         if (isinstance(err, str) and err) or (isinstance(reason, str) and reason):
             out.append(None)
         elif pd.isna(n) or int(n) < claim.min_n:
             out.append(None)
         elif stat == "p_value":
-            out.append(classify_p(None if pd.isna(est) else float(est), None if pd.isna(p) else float(p),
-                                  None if pd.isna(p2) else float(p2), claim.decision, claim.alpha))
+            out.append(
+                classify_p(
+                    None if pd.isna(est) else float(est),
+                    None if pd.isna(p) else float(p),
+                    None if pd.isna(p2) else float(p2),
+                    claim.decision,
+                    claim.alpha,
+                )
+            )
         else:
             out.append(classify(None if pd.isna(lo) else float(lo), None if pd.isna(hi) else float(hi), claim.decision))
     curve["outcome"] = pd.array(out, dtype="string")
@@ -221,35 +241,62 @@ def verdict(primary: pd.Series, curve: pd.DataFrame, claim: Claim, checks: dict 
         if isinstance(v, str) and v:
             return "inconclusive", f"the primary specification could not be estimated: {v}", rob
     if pd.isna(n) or int(n) < claim.min_n:
-        return "inconclusive", (f"data too thin: n = {0 if pd.isna(n) else int(n)} is below the declared minimum "
-                                f"of {claim.min_n}"), rob
+        return (
+            "inconclusive",
+            (f"data too thin: n = {0 if pd.isna(n) else int(n)} is below the declared minimum of {claim.min_n}"),
+            rob,
+        )
     for decl, res in failed_checks(checks or {}, claim):
         on_fail = decl.get("on_fail")
         if on_fail is None:
-            return "inconclusive", (f"the declared design check '{decl['id']}' failed ({res.get('detail', 'no detail')}): "
-                                    f"{decl['description']}"), rob
+            return (
+                "inconclusive",
+                (
+                    f"the declared design check '{decl['id']}' failed ({res.get('detail', 'no detail')}): "
+                    f"{decl['description']}"
+                ),
+                rob,
+            )
     outcome = primary["outcome"]
     nd, k, ne = rob["n_deciding"], claim.robust_share, rob["n_estimable"]
-    tail = (f" ({rob['n_supporting']} of {rob['n_distinct']} distinct specifications support, "
-            f"{rob['n_contradicting']} contradict, {rob['n_neither']} are too imprecise to decide, "
-            f"{rob['n_not_estimable']} cannot be estimated or fall below the minimum n)")
-    for side, word, verdict_word, n_side in (("supports", "supporting", "supported", rob["n_supporting"]),
-                                             ("contradicts", "contradicting", "contradicted", rob["n_contradicting"])):
+    tail = (
+        f" ({rob['n_supporting']} of {rob['n_distinct']} distinct specifications support, "
+        f"{rob['n_contradicting']} contradict, {rob['n_neither']} are too imprecise to decide, "
+        f"{rob['n_not_estimable']} cannot be estimated or fall below the minimum n)"
+    )
+    for side, word, verdict_word, n_side in (
+        ("supports", "supporting", "supported", rob["n_supporting"]),
+        ("contradicts", "contradicting", "contradicted", rob["n_contradicting"]),
+    ):
         if outcome != side:
             continue
         agree = rob[f"agreement_{word}"]
         if agree is not None and agree >= k and 2 * n_side > ne:
-            return verdict_word, (f"the primary specification {side} the claim under the declared rule; "
-                                  f"{agree:.0%} of the {nd} distinct specifications that decide agree, and they are "
-                                  f"{n_side} of the {ne} distinct estimable specifications" + tail), rob
-        why = (f"only {agree:.0%} of the {nd} distinct specifications that decide agree (at least {k:.0%} required)"
-               if agree is None or agree < k else
-               f"only {n_side} of the {ne} distinct estimable specifications agree (more than half required)")
+            return (
+                verdict_word,
+                (
+                    f"the primary specification {side} the claim under the declared rule; "
+                    f"{agree:.0%} of the {nd} distinct specifications that decide agree, and they are "
+                    f"{n_side} of the {ne} distinct estimable specifications" + tail
+                ),
+                rob,
+            )
+        why = (
+            f"only {agree:.0%} of the {nd} distinct specifications that decide agree (at least {k:.0%} required)"
+            if agree is None or agree < k
+            else f"only {n_side} of the {ne} distinct estimable specifications agree (more than half required)"
+        )
         return "inconclusive", f"not robust: the primary specification {side} the claim but {why}" + tail, rob
     stat = claim.decided_by.get("statistic", "interval")
     if stat == "p_value":
-        return "inconclusive", ("the declared test of the primary specification is not significant at "
-                                f"alpha = {claim.alpha}: the data cannot decide" + tail), rob
+        return (
+            "inconclusive",
+            (
+                "the declared test of the primary specification is not significant at "
+                f"alpha = {claim.alpha}: the data cannot decide" + tail
+            ),
+            rob,
+        )
     return "inconclusive", "the primary interval straddles the declared bounds: the data cannot decide" + tail, rob
 
 
@@ -267,21 +314,27 @@ def decision_rule_text(claim: Claim) -> str:
     stat = claim.decided_by.get("statistic", "interval")
     test = claim.decided_by.get("test")
     if stat == "p_value":
-        how_s = (f"the declared test ({test}) is significant at alpha = {claim.alpha} with the estimate "
-                 f"{_bound_text(d['support'])}")
+        how_s = (
+            f"the declared test ({test}) is significant at alpha = {claim.alpha} with the estimate "
+            f"{_bound_text(d['support'])}"
+        )
         how_c = f"the opposite test is significant with the estimate {_bound_text(d['contradict'])}"
     else:
         how_s = f"entire 95% interval is {_bound_text(d['support'])}" + (f" ({test})" if test else "")
         how_c = f"entire 95% interval is {_bound_text(d['contradict'])}"
-    checks = "".join(f"; inconclusive if the design check '{c['id']}' fails" for c in claim.design_checks
-                     if c.get("on_fail") is None)
-    return (f"supported if the primary specification's {how_s} and at least {k} of the distinct specifications "
-            f"that decide agree; contradicted if its {how_c} and at least {k} of them agree; inconclusive "
-            f"otherwise, or when n < {claim.min_n}{checks}.")
+    checks = "".join(
+        f"; inconclusive if the design check '{c['id']}' fails" for c in claim.design_checks if c.get("on_fail") is None
+    )
+    return (
+        f"supported if the primary specification's {how_s} and at least {k} of the distinct specifications "
+        f"that decide agree; contradicted if its {how_c} and at least {k} of them agree; inconclusive "
+        f"otherwise, or when n < {claim.min_n}{checks}."
+    )
 
 
-def combine_finding(finding: dict, verdicts: dict[str, str], exploratory: set[str],
-                    revised: set[str] = frozenset()) -> dict:
+def combine_finding(
+    finding: dict, verdicts: dict[str, str], exploratory: set[str], revised: set[str] = frozenset()
+) -> dict:
     """One finding for a sentence from the verdicts of the claims that test it (rule 5)."""
     members = [c for c in finding["claims"] if c not in exploratory]
     vs = [verdicts[c] for c in members]
@@ -293,11 +346,18 @@ def combine_finding(finding: dict, verdicts: dict[str, str], exploratory: set[st
     elif n_con * 2 > len(vs):
         v, why = "contradicted", f"{n_con} of {len(vs)} tests contradict the sentence and none supports it"
     else:
-        v, why = "inconclusive", (f"{n_sup} of {len(vs)} tests support, {n_con} contradict, "
-                                  f"{vs.count('inconclusive')} are inconclusive")
+        v, why = (
+            "inconclusive",
+            (f"{n_sup} of {len(vs)} tests support, {n_con} contradict, {vs.count('inconclusive')} are inconclusive"),
+        )
     return {
-        "id": finding["id"], "sentence": finding["sentence"], "source": finding.get("source"),
-        "claims": members, "exploratory_claims": [c for c in finding["claims"] if c in exploratory],
-        "verdicts": {c: verdicts[c] for c in finding["claims"]}, "finding": v, "reason": why,
+        "id": finding["id"],
+        "sentence": finding["sentence"],
+        "source": finding.get("source"),
+        "claims": members,
+        "exploratory_claims": [c for c in finding["claims"] if c in exploratory],
+        "verdicts": {c: verdicts[c] for c in finding["claims"]},
+        "finding": v,
+        "reason": why,
         "revised_after_results": [c for c in members if c in revised],
     }

@@ -93,8 +93,14 @@ def osv_country_year(osv: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
     gov_best, gov_high, ns_best, ns_high (zero where an actor type has no deaths).
     """
     d = osv_vars(osv, mapper)
-    d = d.rename(columns={"osv_gov_best": "gov_best", "osv_gov_high": "gov_high",
-                          "osv_nonstate_best": "ns_best", "osv_nonstate_high": "ns_high"})
+    d = d.rename(
+        columns={
+            "osv_gov_best": "gov_best",
+            "osv_gov_high": "gov_high",
+            "osv_nonstate_best": "ns_best",
+            "osv_nonstate_high": "ns_high",
+        }
+    )
     for c in ("gov_best", "gov_high", "ns_best", "ns_high"):
         d[c] = pd.to_numeric(d[c]).fillna(0.0).astype(float)
     d["gwcode"] = d["gwcode"].astype("int64")
@@ -136,10 +142,14 @@ def releases_note(hmi: pd.DataFrame, claim_id: str) -> str:
     b = hmi.loc[hmi["release"] == "2019", cols].astype(str).apply(tuple, axis=1)
     diff = set(a) ^ set(b)
     if not diff:
-        return (f"PRIF releases 0.3 and 2019 agree on the cases, target countries, start years and targets used here "
-                f"({len(set(a))} interventions), so the release dimension does not change {claim_id}.")
-    return (f"PRIF releases 0.3 and 2019 differ in {len(diff)} (case, country, start year, target) records; the "
-            "release dimension gives the effect.")
+        return (
+            f"PRIF releases 0.3 and 2019 agree on the cases, target countries, start years and targets used here "
+            f"({len(set(a))} interventions), so the release dimension does not change {claim_id}."
+        )
+    return (
+        f"PRIF releases 0.3 and 2019 differ in {len(diff)} (case, country, start year, target) records; the "
+        "release dimension gives the effect."
+    )
 
 
 def _result(method: str, reason: str | None = None, **kw: Any) -> StatResult:
@@ -158,9 +168,16 @@ def _records(df: pd.DataFrame) -> list[dict]:
 # =========================================================================== MH1
 
 
-def mh1_case_table(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_start: bool,
-                   estimate: str, first: int = UCDP_OSV_FIRST, last: int = 2024,
-                   first_start: int = MH1_FIRST_START) -> pd.DataFrame:
+def mh1_case_table(
+    cases: pd.DataFrame,
+    osv_cy: pd.DataFrame,
+    k: int,
+    include_start: bool,
+    estimate: str,
+    first: int = UCDP_OSV_FIRST,
+    last: int = 2024,
+    first_start: int = MH1_FIRST_START,
+) -> pd.DataFrame:
     """Per-HMI government and non-state one-sided deaths before the start.
 
     Window: s-k .. s-1 (or s-k .. s with `include_start`). `covered` is True when the
@@ -177,13 +194,21 @@ def mh1_case_table(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, include_st
     gov[covered] = _window_sums(osv_cy, f"gov_{estimate}", gw[covered], y0[covered], y1[covered])
     ns[covered] = _window_sums(osv_cy, f"ns_{estimate}", gw[covered], y0[covered], y1[covered])
     tgt = [None if pd.isna(t) else int(t) for t in cases["target"]]
-    return pd.DataFrame({
-        "case_id": cases["case_id"].to_numpy(), "target": pd.array(tgt, dtype=object),
-        "target_label": [TARGET_LABELS.get(t) for t in tgt], "gwcode": gw, "start_year": s,
-        "window": [f"{a}-{b}" for a, b in zip(y0.tolist(), y1.tolist())], "covered": covered,
-        "gov_deaths": gov, "nonstate_deaths": ns,
-        "mainly_nonstate": covered & (ns > gov), "zero_osv": covered & (gov == 0) & (ns == 0),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": cases["case_id"].to_numpy(),
+            "target": pd.array(tgt, dtype=object),
+            "target_label": [TARGET_LABELS.get(t) for t in tgt],
+            "gwcode": gw,
+            "start_year": s,
+            "window": [f"{a}-{b}" for a, b in zip(y0.tolist(), y1.tolist())],
+            "covered": covered,
+            "gov_deaths": gov,
+            "nonstate_deaths": ns,
+            "mainly_nonstate": covered & (ns > gov),
+            "zero_osv": covered & (gov == 0) & (ns == 0),
+        }
+    )
 
 
 CASE_COLUMNS = ["case_id", "target", "gwcode", "start_year"]
@@ -199,8 +224,9 @@ def _window_sums(osv_cy: pd.DataFrame, col: str, gw: np.ndarray, y0: np.ndarray,
     country x year grid (memoised with the `_osv_index` of the same table); the plain
     loop sums each window by filtering the table (`window_sum`)."""
     if plain_loop_active():
-        return np.array([window_sum(osv_cy, g, a, b, col) for g, a, b in zip(gw.tolist(), y0.tolist(), y1.tolist())],
-                        dtype=float)
+        return np.array(
+            [window_sum(osv_cy, g, a, b, col) for g, a, b in zip(gw.tolist(), y0.tolist(), y1.tolist())], dtype=float
+        )
     idx = _osv_index(osv_cy)
     key = ("_grid", col)
     if key not in idx:
@@ -220,7 +246,6 @@ def _window_sums(osv_cy: pd.DataFrame, col: str, gw: np.ndarray, y0: np.ndarray,
     return np.where(known, out, 0.0)
 
 
-
 # =========================================================================== MH2
 
 ONSET_COLS = {
@@ -229,6 +254,7 @@ ONSET_COLS = {
     ("intrastate", "new"): "intra3_onset_new",
     ("intrastate", "new-or-recurrence"): "intra3_onset_any",
 }
+
 
 def parse_years(years: str) -> tuple[int, int]:
     a, b = years.split("-")
@@ -240,8 +266,7 @@ def world_onset_series(cy: pd.DataFrame, col: str, y0: int, y1: int) -> pd.DataF
     d = cy.loc[(cy["year"] >= y0) & (cy["year"] <= y1), ["year", col]]
     d = d.assign(_on=d[col].fillna(False).astype(bool).astype("int64"))
     g = d.groupby("year")
-    out = pd.DataFrame({"onsets": g["_on"].sum().astype("int64"),
-                        "members": g.size().astype("int64")}).reset_index()
+    out = pd.DataFrame({"onsets": g["_on"].sum().astype("int64"), "members": g.size().astype("int64")}).reset_index()
     return out.sort_values("year").reset_index(drop=True)
 
 
@@ -264,9 +289,16 @@ def count_model_result(full: StatResult, model: str) -> StatResult:
     if alt["rr"] is None:
         return StatResult(method=method, n=full.n, reason=f"{model} fit did not converge", extra=extra)
     warns = [f"negative binomial alpha at its lower bound: NB = Poisson ({alt['note']})"] if alt.get("note") else []
-    return StatResult(method=method, estimate=alt["rr"], ci_low=alt["ci_low"], ci_high=alt["ci_high"],
-                      p_value=alt["p_value"], n=full.n, warnings=warns, extra=extra)
-
+    return StatResult(
+        method=method,
+        estimate=alt["rr"],
+        ci_low=alt["ci_low"],
+        ci_high=alt["ci_high"],
+        p_value=alt["p_value"],
+        n=full.n,
+        warnings=warns,
+        extra=extra,
+    )
 
 
 def logit_or(ld: LogitData, term: str, alpha: float) -> StatResult:
@@ -276,10 +308,19 @@ def logit_or(ld: LogitData, term: str, alpha: float) -> StatResult:
     if r.reason is not None:
         return StatResult(method=method, n=r.n, reason=r.reason, warnings=r.warnings, extra=r.extra)
     ex = lambda v: math.exp(v) if abs(v) < 700 else None  # noqa: E731
-    extra = dict(r.extra, log_odds=r.estimate, log_odds_ci_low=r.ci_low, log_odds_ci_high=r.ci_high,
-                 n_events=int(ld.y.sum()))
-    return StatResult(method=method, estimate=ex(r.estimate), ci_low=ex(r.ci_low), ci_high=ex(r.ci_high),
-                      p_value=r.p_value, n=r.n, warnings=r.warnings, extra=extra)
+    extra = dict(
+        r.extra, log_odds=r.estimate, log_odds_ci_low=r.ci_low, log_odds_ci_high=r.ci_high, n_events=int(ld.y.sum())
+    )
+    return StatResult(
+        method=method,
+        estimate=ex(r.estimate),
+        ci_low=ex(r.ci_low),
+        ci_high=ex(r.ci_high),
+        p_value=r.p_value,
+        n=r.n,
+        warnings=r.warnings,
+        extra=extra,
+    )
 
 
 # =========================================================================== MH3
@@ -304,8 +345,15 @@ def exposure_sets(cy: pd.DataFrame, cases: pd.DataFrame, window: int) -> tuple[n
         x = (gw == r.gwcode) & (yr >= s) & (yr <= s + window)
         exposed |= e
         excluded |= x
-        rows.append({"case_id": r.case_id, "gwcode": int(r.gwcode), "region": r.region_gw, "start_year": s,
-                     "exposed_country_years": int(e.sum())})
+        rows.append(
+            {
+                "case_id": r.case_id,
+                "gwcode": int(r.gwcode),
+                "region": r.region_gw,
+                "start_year": s,
+                "exposed_country_years": int(e.sum()),
+            }
+        )
     return exposed & ~excluded, excluded, pd.DataFrame(rows)
 
 
@@ -323,8 +371,15 @@ def exposure_episodes(cy: pd.DataFrame, cases: pd.DataFrame, window: int) -> np.
     return ep
 
 
-def cluster_bootstrap_rr(y: np.ndarray, exposed: np.ndarray, cluster_exposed: np.ndarray,
-                         cluster_unexposed: np.ndarray, n_boot: int, seed: int, alpha: float) -> dict:
+def cluster_bootstrap_rr(
+    y: np.ndarray,
+    exposed: np.ndarray,
+    cluster_exposed: np.ndarray,
+    cluster_unexposed: np.ndarray,
+    n_boot: int,
+    seed: int,
+    alpha: float,
+) -> dict:
     """Percentile interval of the risk ratio (exposed vs unexposed) from a cluster bootstrap:
     exposed rows resampled by their exposure episode, unexposed rows by country, each
     stratum with replacement (so the interval reflects how few episodes carry the exposure)."""
@@ -377,8 +432,10 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
         return h.reset_index(drop=True)
 
     def exposure(release, interventions, window):
-        return cache.get(("exp", release, interventions, window),
-                         lambda: exposure_sets(cy, cases(release, interventions), int(window)))
+        return cache.get(
+            ("exp", release, interventions, window),
+            lambda: exposure_sets(cy, cases(release, interventions), int(window)),
+        )
 
     def outcome_y(outcome):
         return cache.get(("y", outcome), lambda: mh3_outcome(cy, outcome).to_numpy())
@@ -399,24 +456,50 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
         e, u = keep & exposed, keep & ~exposed
         a, n1, c, n2 = int(y[e].sum()), int(e.sum()), int(y[u].sum()), int(u.sum())
         r = risk_ratio(a, n1, c, n2, alpha=claim.alpha)
-        extra = dict(r.extra, n_total=n1 + n2, n_exposed=n1, sample_last_year=last,
-                     sample_first_year=int(cy["year"].to_numpy()[keep].min()) if keep.any() else None)
+        extra = dict(
+            r.extra,
+            n_total=n1 + n2,
+            n_exposed=n1,
+            sample_last_year=last,
+            sample_first_year=int(cy["year"].to_numpy()[keep].min()) if keep.any() else None,
+        )
         if n1 == 0:
             return StatResult(method=r.method, n=0, reason="no exposed country-years", extra=extra)
-        ep = cache.get(("episodes", release, interventions, int(window)),
-                       lambda: exposure_episodes(cy, cases(release, interventions), int(window)))
+        ep = cache.get(
+            ("episodes", release, interventions, int(window)),
+            lambda: exposure_episodes(cy, cases(release, interventions), int(window)),
+        )
         import hashlib
 
-        skey = hashlib.sha256(b"|".join([outcome_measure.encode(), np.packbits(keep).tobytes(),
-                                         np.packbits(exposed & keep).tobytes(), ep[keep].tobytes()])).hexdigest()[:16]
-        boot = cluster_bootstrap_rr(y[keep], exposed[keep], ep[keep], gwc[keep], MH3_N_BOOT,
-                                    step_seed(claim.id, "cluster", skey), claim.alpha)
+        skey = hashlib.sha256(
+            b"|".join(
+                [
+                    outcome_measure.encode(),
+                    np.packbits(keep).tobytes(),
+                    np.packbits(exposed & keep).tobytes(),
+                    ep[keep].tobytes(),
+                ]
+            )
+        ).hexdigest()[:16]
+        boot = cluster_bootstrap_rr(
+            y[keep], exposed[keep], ep[keep], gwc[keep], MH3_N_BOOT, step_seed(claim.id, "cluster", skey), claim.alpha
+        )
         extra.update(katz_ci_low=r.ci_low, katz_ci_high=r.ci_high, cluster_bootstrap=boot, sample_key=skey)
-        method = ("risk ratio on country-year counts; 95% percentile interval from a cluster bootstrap (exposed "
-                  "country-years resampled by exposure episode, unexposed by country)")
-        return StatResult(method=method, estimate=r.estimate, ci_low=boot.get("ci_low"), ci_high=boot.get("ci_high"),
-                          p_value=r.p_value, n=n1, reason=r.reason or boot.get("reason"), warnings=r.warnings,
-                          extra=extra)
+        method = (
+            "risk ratio on country-year counts; 95% percentile interval from a cluster bootstrap (exposed "
+            "country-years resampled by exposure episode, unexposed by country)"
+        )
+        return StatResult(
+            method=method,
+            estimate=r.estimate,
+            ci_low=boot.get("ci_low"),
+            ci_high=boot.get("ci_high"),
+            p_value=r.p_value,
+            n=n1,
+            reason=r.reason or boot.get("reason"),
+            warnings=r.warnings,
+            extra=extra,
+        )
 
     curve = run_curve(claim, fn, extra_cols=["sample_key"])
     p = claim.primary
@@ -429,14 +512,22 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
     lg = logit_or(LogitData(yy, X, cy["gwcode"].to_numpy()[keep]), "exposed", claim.alpha)
     _, _, per_case = exposure(p["release"], p["interventions"], p["window"])
     placebo = fn(**dict(p, interventions="hmi-against-rebels-placebo"))
-    checks = {"placebo": {
-        "passed": None if placebo.ci_low is None else bool(placebo.ci_low <= 1.0 <= placebo.ci_high),
-        "detail": (f"placebo risk ratio {placebo.estimate:.2f} (cluster-bootstrap 95% interval {placebo.ci_low:.2f} to "
-                   f"{placebo.ci_high:.2f}; with country-years treated as independent, Katz interval "
-                   f"{placebo.extra['katz_ci_low']:.2f} to {placebo.extra['katz_ci_high']:.2f}; primary "
-                   f"{prim.estimate:.2f})" if placebo.ci_low is not None else
-                   f"placebo not estimable: {placebo.reason}"),
-        "estimate": placebo.estimate, "ci_low": placebo.ci_low, "ci_high": placebo.ci_high}}
+    checks = {
+        "placebo": {
+            "passed": None if placebo.ci_low is None else bool(placebo.ci_low <= 1.0 <= placebo.ci_high),
+            "detail": (
+                f"placebo risk ratio {placebo.estimate:.2f} (cluster-bootstrap 95% interval {placebo.ci_low:.2f} to "
+                f"{placebo.ci_high:.2f}; with country-years treated as independent, Katz interval "
+                f"{placebo.extra['katz_ci_low']:.2f} to {placebo.extra['katz_ci_high']:.2f}; primary "
+                f"{prim.estimate:.2f})"
+                if placebo.ci_low is not None
+                else f"placebo not estimable: {placebo.reason}"
+            ),
+            "estimate": placebo.estimate,
+            "ci_low": placebo.ci_low,
+            "ci_high": placebo.ci_high,
+        }
+    }
     # The placebo beside the curve (registry revision of 2026-11-25): the same window,
     # outcome and release choices with interventions against rebels; not counted.
     placebo_dims = {d: list(o) for d, o in claim.dims.items()}
@@ -445,34 +536,46 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
     primary_detail = {
         "result": _dict(prim),
         "exposure_rule": f"exposed = country-years in years s+1 .. s+{p['window']} after the start s of an HMI against a "
-                         "government whose target is in the same region (GW-code regions), the target itself excluded; "
-                         "the target's own years s .. s+window are dropped from the sample",
+        "government whose target is in the same region (GW-code regions), the target itself excluded; "
+        "the target's own years s .. s+window are dropped from the sample",
         "sample": f"country-years with the outcome observed up to {last} (last HMI start in the release + window)",
-        "estimator": ("risk ratio on country-year counts; percentile interval from a cluster bootstrap (exposed "
-                      "country-years by exposure episode, unexposed by country); the Katz interval, which treats "
-                      "country-years as independent, is kept in the extras"),
+        "estimator": (
+            "risk ratio on country-year counts; percentile interval from a cluster bootstrap (exposed "
+            "country-years by exposure episode, unexposed by country); the Katz interval, which treats "
+            "country-years as independent, is kept in the extras"
+        ),
         "risk_set_no_conflict_previous_year": _dict(risk_set),
         "clustered_logit_exposed_with_trend": _dict(lg),
         "placebo_against_rebels_same_choices": _dict(placebo),
         "placebo_curve": {
             "note": "Interventions against rebels (PRIF target = rebels) in place of those against governments, over "
-                    "the curve's other choices. A demonstration effect specific to interventions against governments "
-                    "predicts no comparable rise here. Not counted in the robustness share.",
+            "the curve's other choices. A demonstration effect specific to interventions against governments "
+            "predicts no comparable rise here. Not counted in the robustness share.",
             "specifications": [
-                {**{d: r[d] for d in placebo_dims}, "estimate": r["estimate"], "ci_low": r["ci_low"],
-                 "ci_high": r["ci_high"], "n": r["n"], "reason": r["reason"]}
-                for r in curve_records(placebo_curve)],
+                {
+                    **{d: r[d] for d in placebo_dims},
+                    "estimate": r["estimate"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "n": r["n"],
+                    "reason": r["reason"],
+                }
+                for r in curve_records(placebo_curve)
+            ],
         },
     }
     details = {"exposure_per_intervention_primary": _records(per_case)}
-    comparisons = [{
-        "what": "Demonstration effect of interventions against governments on rebellion onset nearby",
-        "published": "none: no published quantitative estimate was found (MH2 and MH3 are new evidence)",
-        "ours": f"risk ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), {prim.n} exposed country-years"
-                if prim.estimate is not None else f"not estimable: {prim.reason}",
-        "source": SRC_ANCHORS,
-        "note": "MH3 is new evidence, not a replication.",
-    }]
+    comparisons = [
+        {
+            "what": "Demonstration effect of interventions against governments on rebellion onset nearby",
+            "published": "none: no published quantitative estimate was found (MH2 and MH3 are new evidence)",
+            "ours": f"risk ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), {prim.n} exposed country-years"
+            if prim.estimate is not None
+            else f"not estimable: {prim.reason}",
+            "source": SRC_ANCHORS,
+            "note": "MH3 is new evidence, not a replication.",
+        }
+    ]
     lim = [
         f"Exposure comes from {len(per_case)} HMIs against governments; the interval resamples exposure episodes, "
         "so it is wide: few episodes carry the comparison.",
@@ -481,15 +584,22 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
         "design picks up regional or period confounding and the verdict is inconclusive.",
         releases_note(hmi, claim.id),
     ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
-                       comparisons=json_safe(comparisons), limitations=lim, checks=json_safe(checks))
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details=details,
+        comparisons=json_safe(comparisons),
+        limitations=lim,
+        checks=json_safe(checks),
+    )
 
 
 # =========================================================================== MH4
 
 
-def event_windows(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, col: str,
-                  first: int = UCDP_OSV_FIRST, last: int = 2024) -> pd.DataFrame:
+def event_windows(
+    cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, col: str, first: int = UCDP_OSV_FIRST, last: int = 2024
+) -> pd.DataFrame:
     """Per HMI with coverage (s >= first + 1, s - k >= first, s + 1 <= last): deaths and
     years in the k years before (s-k .. s-1) and after (s+1 .. min(s+k, last))."""
     rows = []
@@ -498,10 +608,18 @@ def event_windows(cases: pd.DataFrame, osv_cy: pd.DataFrame, k: int, col: str,
         if s < first + 1 or s - k < first or s + 1 > last:
             continue
         a1 = min(s + k, last)
-        rows.append({"case_id": r.case_id, "target": None if pd.isna(r.target) else int(r.target),
-                     "gwcode": int(r.gwcode), "start_year": s,
-                     "before": window_sum(osv_cy, int(r.gwcode), s - k, s - 1, col), "years_before": k,
-                     "after": window_sum(osv_cy, int(r.gwcode), s + 1, a1, col), "years_after": a1 - s})
+        rows.append(
+            {
+                "case_id": r.case_id,
+                "target": None if pd.isna(r.target) else int(r.target),
+                "gwcode": int(r.gwcode),
+                "start_year": s,
+                "before": window_sum(osv_cy, int(r.gwcode), s - k, s - 1, col),
+                "years_before": k,
+                "after": window_sum(osv_cy, int(r.gwcode), s + 1, a1, col),
+                "years_after": a1 - s,
+            }
+        )
     cols = ["case_id", "target", "gwcode", "start_year", "before", "years_before", "after", "years_after"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -535,8 +653,12 @@ def bootstrap_ratio(before, yb, after, ya, n_boot: int, seed: int, alpha: float)
     ok = ~np.isnan(r)
     rv = np.sort(r[ok])
     m = len(rv)
-    out = {"n_boot": n_boot, "seed": int(seed), "n_dropped_zero_zero": int((~ok).sum()),
-           "n_infinite": int(np.isinf(rv).sum())}
+    out = {
+        "n_boot": n_boot,
+        "seed": int(seed),
+        "n_dropped_zero_zero": int((~ok).sum()),
+        "n_infinite": int(np.isinf(rv).sum()),
+    }
     if m == 0:
         return dict(out, ci_low=None, ci_high=None, p_value=None)
 
@@ -561,9 +683,17 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
     cache = DesignCache()
 
     def windows(k, ucdp_estimate, release):
-        return cache.get(("w", k, ucdp_estimate, release),
-                         lambda: event_windows(cache.get(("cases", release), lambda: release_cases(hmi, release)),
-                                               osv, int(k), f"ns_{ucdp_estimate}", first, last))
+        return cache.get(
+            ("w", k, ucdp_estimate, release),
+            lambda: event_windows(
+                cache.get(("cases", release), lambda: release_cases(hmi, release)),
+                osv,
+                int(k),
+                f"ns_{ucdp_estimate}",
+                first,
+                last,
+            ),
+        )
 
     def select(w, targets):
         code = {"against-government": 1, "against-rebels": 2, "impartial": 0}.get(targets)
@@ -576,12 +706,19 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
     def rebel_windows(k, ucdp_estimate, release):
         """Event windows of the deaths caused by actors coded `rebel` for the case (the committed
         coding table config/coding/ucdp_osv_actor_sides.csv), instead of all non-state actors."""
+
         def build():
             from ..actor_sides import case_actor_years, case_table, load_actor_sides, with_sides
 
-            sides = cache.get("sides", lambda: load_actor_sides(ROOT / "config" / "coding" / "ucdp_osv_actor_sides.csv"))
-            linked = cache.get("linked", lambda: with_sides(
-                case_actor_years(case_table(data.table("hmi_cases"), mapper), {"25.1": raw}, mapper), sides))
+            sides = cache.get(
+                "sides", lambda: load_actor_sides(ROOT / "config" / "coding" / "ucdp_osv_actor_sides.csv")
+            )
+            linked = cache.get(
+                "linked",
+                lambda: with_sides(
+                    case_actor_years(case_table(data.table("hmi_cases"), mapper), {"25.1": raw}, mapper), sides
+                ),
+            )
             reb = linked[linked["side"] == "rebel"]
             per = reb.groupby(["case_id", "year"])[ucdp_estimate].sum()
             cases = cache.get(("cases", release), lambda: release_cases(hmi, release))
@@ -591,18 +728,34 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
                 if s < first + 1 or s - int(k) < first or s + 1 > last:
                     continue
                 a1 = min(s + int(k), last)
+
                 def tot(y0, y1, cid=r.case_id):
                     return float(sum(per.get((cid, y), 0.0) for y in range(y0, y1 + 1)))
-                rows.append({"case_id": r.case_id, "target": None if pd.isna(r.target) else int(r.target),
-                             "gwcode": int(r.gwcode), "start_year": s, "before": tot(s - int(k), s - 1),
-                             "years_before": int(k), "after": tot(s + 1, a1), "years_after": a1 - s})
-            return pd.DataFrame(rows, columns=["case_id", "target", "gwcode", "start_year", "before", "years_before",
-                                               "after", "years_after"])
+
+                rows.append(
+                    {
+                        "case_id": r.case_id,
+                        "target": None if pd.isna(r.target) else int(r.target),
+                        "gwcode": int(r.gwcode),
+                        "start_year": s,
+                        "before": tot(s - int(k), s - 1),
+                        "years_before": int(k),
+                        "after": tot(s + 1, a1),
+                        "years_after": a1 - s,
+                    }
+                )
+            return pd.DataFrame(
+                rows,
+                columns=["case_id", "target", "gwcode", "start_year", "before", "years_before", "after", "years_after"],
+            )
+
         return cache.get(("rw", k, ucdp_estimate, release), build)
 
-    method = (f"ratio of yearly non-state one-sided death rates, k years before / after the start (start year "
-              f"excluded), summed over interventions; percentile interval from {N_BOOT} intervention-level bootstrap "
-              "resamples (seeded by the spec seed)")
+    method = (
+        f"ratio of yearly non-state one-sided death rates, k years before / after the start (start year "
+        f"excluded), summed over interventions; percentile interval from {N_BOOT} intervention-level bootstrap "
+        "resamples (seeded by the spec seed)"
+    )
 
     def fn(k, ucdp_estimate, release, targets, seed, actors="non-state"):
         if actors == "rebel-coded":
@@ -613,25 +766,50 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
             raise ValueError(f"unknown actors option {actors!r}")
         n = len(w)
         label = "rebel" if actors == "rebel-coded" else "non-state"
-        extra = {"total_before": float(w["before"].sum()), "total_after": float(w["after"].sum()),
-                 "n_zero_before": int((w["before"] == 0).sum()), "n_zero_after": int((w["after"] == 0).sum())}
+        extra = {
+            "total_before": float(w["before"].sum()),
+            "total_after": float(w["after"].sum()),
+            "n_zero_before": int((w["before"] == 0).sum()),
+            "n_zero_after": int((w["after"] == 0).sum()),
+        }
         if n == 0:
             return _result(method, "no HMI with UCDP coverage", n=0, extra=extra)
         est = before_after_ratio(*(w[c].to_numpy(float) for c in ("before", "years_before", "after", "years_after")))
         if math.isnan(est):
             return _result(method, f"no {label} one-sided deaths before or after any start", n=n, extra=extra)
         if math.isinf(est):
-            return _result(method, f"no {label} one-sided deaths after the starts: the ratio is infinite", n=n, extra=extra)
+            return _result(
+                method, f"no {label} one-sided deaths after the starts: the ratio is infinite", n=n, extra=extra
+            )
         if est == 0:
-            return _result(method, f"no {label} one-sided deaths before the starts: the ratio is 0 and the bootstrap "
-                           "interval degenerate", n=n, estimate=0.0, extra=extra)
+            return _result(
+                method,
+                f"no {label} one-sided deaths before the starts: the ratio is 0 and the bootstrap interval degenerate",
+                n=n,
+                estimate=0.0,
+                extra=extra,
+            )
         bs = bootstrap_ratio(w["before"], w["years_before"], w["after"], w["years_after"], N_BOOT, seed, claim.alpha)
         extra.update(bootstrap=bs)
         if bs["ci_high"] is None or math.isinf(bs["ci_high"]):
-            return _result(method, "bootstrap upper bound infinite (resamples without deaths after the start)",
-                           n=n, estimate=est, ci_low=bs["ci_low"], extra=extra)
-        return _result(method, None, estimate=est, ci_low=bs["ci_low"], ci_high=bs["ci_high"],
-                       p_value=bs["p_value"], n=n, extra=extra)
+            return _result(
+                method,
+                "bootstrap upper bound infinite (resamples without deaths after the start)",
+                n=n,
+                estimate=est,
+                ci_low=bs["ci_low"],
+                extra=extra,
+            )
+        return _result(
+            method,
+            None,
+            estimate=est,
+            ci_low=bs["ci_low"],
+            ci_high=bs["ci_high"],
+            p_value=bs["p_value"],
+            n=n,
+            extra=extra,
+        )
 
     curve = run_curve(claim, fn)
     p = claim.primary
@@ -649,34 +827,60 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
             yr = r.start_year + t
             if first <= yr <= last:
                 vals.append(window_sum(osv, r.gwcode, yr, yr, f"ns_{p['ucdp_estimate']}"))
-        prof.append({"event_time": t, "n_interventions": len(vals), "mean_deaths": float(np.mean(vals)) if vals else None,
-                     "median_deaths": float(np.median(vals)) if vals else None, "total_deaths": float(np.sum(vals))})
+        prof.append(
+            {
+                "event_time": t,
+                "n_interventions": len(vals),
+                "mean_deaths": float(np.mean(vals)) if vals else None,
+                "median_deaths": float(np.median(vals)) if vals else None,
+                "total_deaths": float(np.sum(vals)),
+            }
+        )
     loo = []
     arr = {c: w[c].to_numpy(float) for c in ("before", "years_before", "after", "years_after")}
     for i, r in enumerate(w.itertuples(index=False)):
         keep = np.arange(len(w)) != i
-        loo.append({"left_out": r.case_id, "ratio": before_after_ratio(*(arr[c][keep] for c in
-                                                                        ("before", "years_before", "after", "years_after")))})
+        loo.append(
+            {
+                "left_out": r.case_id,
+                "ratio": before_after_ratio(
+                    *(arr[c][keep] for c in ("before", "years_before", "after", "years_after"))
+                ),
+            }
+        )
     by_target = []
     wall = wfun(p["k"], p["ucdp_estimate"], p["release"])
     for tg in (0, 1, 2):
         sub = wall[wall["target"] == tg]
-        by_target.append({"target": tg, "target_label": TARGET_LABELS[tg], "n": len(sub),
-                          "before": float(sub["before"].sum()), "after": float(sub["after"].sum()),
-                          "ratio": before_after_ratio(*(sub[c].to_numpy(float) for c in
-                                                        ("before", "years_before", "after", "years_after")))
-                          if len(sub) else None})
+        by_target.append(
+            {
+                "target": tg,
+                "target_label": TARGET_LABELS[tg],
+                "n": len(sub),
+                "before": float(sub["before"].sum()),
+                "after": float(sub["after"].sum()),
+                "ratio": before_after_ratio(
+                    *(sub[c].to_numpy(float) for c in ("before", "years_before", "after", "years_after"))
+                )
+                if len(sub)
+                else None,
+            }
+        )
     primary_detail = {
         "result": _dict(prim),
         "interval": "percentile bootstrap over interventions (2,000 resamples, seed = the spec seed)",
-        "n_zero_before": int((w["before"] == 0).sum()), "n_zero_after": int((w["after"] == 0).sum()),
+        "n_zero_before": int((w["before"] == 0).sum()),
+        "n_zero_after": int((w["after"] == 0).sum()),
         "n_zero_both": int(((w["before"] == 0) & (w["after"] == 0)).sum()),
         "largest_share_of_before": float(w["before"].max() / w["before"].sum()) if w["before"].sum() else None,
         "largest_share_of_after": float(w["after"].max() / w["after"].sum()) if w["after"].sum() else None,
         "leave_one_out_ratios": json_safe(loo),
     }
-    details = {"per_intervention_primary": _records(w), "event_time_profile_primary": json_safe(prof),
-               "by_target_primary": json_safe(by_target)}
+    details = {
+        "per_intervention_primary": _records(w),
+        "event_time_profile_primary": json_safe(prof),
+        "by_target_primary": json_safe(by_target),
+    }
     bt = {b["target"]: b for b in by_target}
 
     def rt(b):
@@ -686,21 +890,26 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
         return "infinite (no deaths after)" if math.isinf(v) else f"{v:.2f}"
 
     comparisons = [
-        {"what": "Direction of rebel one-sided violence around biased interventions",
-         "published": "Wood, Kathman & Gent (2012), intrastate conflicts 1989-2005: a biased intervention lowers "
-                      "violence against civilians by the side it backs and raises it by the side it opposes",
-         "ours": f"before/after ratio of non-state one-sided deaths ({k} years): against governments (rebels backed) "
-                 f"{rt(bt[1])} (n = {bt[1]['n']}); against rebels (rebels opposed) {rt(bt[2])} (n = {bt[2]['n']}); "
-                 f"impartial {rt(bt[0])} (n = {bt[0]['n']})",
-         "source": "Wood, Kathman & Gent (2012), Journal of Peace Research 49(5); " + SRC_ANCHORS,
-         "note": "WKG predict ratio > 1 for interventions backing rebels and < 1 for those opposing them; different "
-                 "universe (all biased interventions) and design (conflict-year regressions)."},
-        {"what": "Rebel-incited atrocities before interventions (moral hazard)",
-         "published": "Kuperman (2008): qualitative argument from Bosnia and Kosovo; no statistical figure",
-         "ours": f"before/after ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), n = {prim.n}"
-                 if prim.ci_high is not None else f"ratio {prim.estimate}, {prim.reason}",
-         "source": "Kuperman (2008), International Studies Quarterly 52(1); " + SRC_ANCHORS,
-         "note": "No published figure; UCDP one-sided violence by non-state actors is only one form provocation could take."},
+        {
+            "what": "Direction of rebel one-sided violence around biased interventions",
+            "published": "Wood, Kathman & Gent (2012), intrastate conflicts 1989-2005: a biased intervention lowers "
+            "violence against civilians by the side it backs and raises it by the side it opposes",
+            "ours": f"before/after ratio of non-state one-sided deaths ({k} years): against governments (rebels backed) "
+            f"{rt(bt[1])} (n = {bt[1]['n']}); against rebels (rebels opposed) {rt(bt[2])} (n = {bt[2]['n']}); "
+            f"impartial {rt(bt[0])} (n = {bt[0]['n']})",
+            "source": "Wood, Kathman & Gent (2012), Journal of Peace Research 49(5); " + SRC_ANCHORS,
+            "note": "WKG predict ratio > 1 for interventions backing rebels and < 1 for those opposing them; different "
+            "universe (all biased interventions) and design (conflict-year regressions).",
+        },
+        {
+            "what": "Rebel-incited atrocities before interventions (moral hazard)",
+            "published": "Kuperman (2008): qualitative argument from Bosnia and Kosovo; no statistical figure",
+            "ours": f"before/after ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), n = {prim.n}"
+            if prim.ci_high is not None
+            else f"ratio {prim.estimate}, {prim.reason}",
+            "source": "Kuperman (2008), International Studies Quarterly 52(1); " + SRC_ANCHORS,
+            "note": "No published figure; UCDP one-sided violence by non-state actors is only one form provocation could take.",
+        },
     ]
     lim = [
         f"{len(w)} interventions in the primary specification; "
@@ -709,8 +918,13 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
         "bootstrap interval is wide and can be unbounded when few interventions carry deaths after the start.",
         releases_note(hmi, claim.id),
     ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=details,
-                       comparisons=json_safe(comparisons), limitations=lim)
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details=details,
+        comparisons=json_safe(comparisons),
+        limitations=lim,
+    )
 
 
 # =========================================================================== MH1 (the order of events)
@@ -742,10 +956,12 @@ def mh1_order(claim: Claim, data: Data) -> ClaimOutput:
     def government_years() -> dict:
         """(UCDP version, case) -> the years with government-side one-sided killing (the design:
         shared on the fast path, rebuilt per specification in the plain loop)."""
+
         def build() -> dict:
             linked = with_sides(case_actor_years(case_table(data.table("hmi_cases"), mapper), osv, mapper), sides)
             gov = linked[linked["side"].isin(["government", "pro_government"])]
             return gov.groupby(["version", "case_id"])["year"].apply(lambda s: sorted(set(int(y) for y in s))).to_dict()
+
         return cache.get("government-years", build)
 
     def table(k: int, start_year: str, osv_version: str, release: str, targets: str) -> pd.DataFrame:
@@ -761,82 +977,133 @@ def mh1_order(claim: Claim, data: Data) -> ClaimOutput:
                     continue
                 hi = s if start_year == "include" else s - 1
                 ys = [y for y in gov_years.get((osv_version, r.case_id), []) if s - int(k) <= y <= hi]
-                row = {"case_id": r.case_id, "target": tgt, "gwcode": int(r.gwcode), "start_year": s,
-                       "first_government_killing": ys[0] if ys else None}
+                row = {
+                    "case_id": r.case_id,
+                    "target": tgt,
+                    "gwcode": int(r.gwcode),
+                    "start_year": s,
+                    "first_government_killing": ys[0] if ys else None,
+                }
                 if not ys:
                     row["order"] = "no government killing in the window"
                 else:
                     f = ys[0]
                     prior, same = active.get((int(r.gwcode), f - 1), False), active.get((int(r.gwcode), f), False)
-                    row["order"] = ("armed challenge first" if prior else
-                                    "same year: cannot be ordered" if same else "government killing without a prior armed challenge")
+                    row["order"] = (
+                        "armed challenge first"
+                        if prior
+                        else "same year: cannot be ordered"
+                        if same
+                        else "government killing without a prior armed challenge"
+                    )
                 rows.append(row)
-            return pd.DataFrame(rows, columns=["case_id", "target", "gwcode", "start_year", "first_government_killing", "order"])
+            return pd.DataFrame(
+                rows, columns=["case_id", "target", "gwcode", "start_year", "first_government_killing", "order"]
+            )
+
         return cache.get((int(k), start_year, osv_version, release, targets), build)
 
-    method = ("share of cases where an armed challenge (UCDP/PRIO conflict activity in the year before) preceded the "
-              "government side's first one-sided killing in the window; exact Clopper-Pearson interval; p: exact "
-              "binomial test vs 0.5 (H1: p < 0.5)")
+    method = (
+        "share of cases where an armed challenge (UCDP/PRIO conflict activity in the year before) preceded the "
+        "government side's first one-sided killing in the window; exact Clopper-Pearson interval; p: exact "
+        "binomial test vs 0.5 (H1: p < 0.5)"
+    )
 
     def fn(k, start_year, osv_version, release, targets) -> StatResult:
         t = table(k, start_year, osv_version, release, targets)
         orderable = t[t["order"].isin(["armed challenge first", "government killing without a prior armed challenge"])]
         first = orderable["order"] == "armed challenge first"
         counts = t["order"].value_counts().to_dict()
-        extra = {"k": int(first.sum()), "counts": {str(a): int(b) for a, b in counts.items()},
-                 "sample_key": "|".join(f"{c}:{o}" for c, o in zip(t["case_id"], t["order"]))}
+        extra = {
+            "k": int(first.sum()),
+            "counts": {str(a): int(b) for a, b in counts.items()},
+            "sample_key": "|".join(f"{c}:{o}" for c, o in zip(t["case_id"], t["order"])),
+        }
         if len(orderable) == 0:
-            return _result(method, "no case can be ordered: yearly data cannot order the government's first killing "
-                                   "and the armed challenge (or there was no government killing)", n=0, extra=extra)
+            return _result(
+                method,
+                "no case can be ordered: yearly data cannot order the government's first killing "
+                "and the armed challenge (or there was no government killing)",
+                n=0,
+                extra=extra,
+            )
         lo, hi = proportion_ci_many(int(first.sum()), len(orderable), alpha)
         p = binom_test_many(int(first.sum()), len(orderable), 0.5, alternative="less")
-        return _result(method, None, estimate=float(first.mean()), ci_low=float(np.ravel(lo)[0]),
-                       ci_high=float(np.ravel(hi)[0]), p_value=float(np.ravel(p)[0]), n=len(orderable), extra=extra)
+        return _result(
+            method,
+            None,
+            estimate=float(first.mean()),
+            ci_low=float(np.ravel(lo)[0]),
+            ci_high=float(np.ravel(hi)[0]),
+            p_value=float(np.ravel(p)[0]),
+            n=len(orderable),
+            extra=extra,
+        )
 
     curve = run_curve(claim, fn, extra_cols=["sample_key"])
     p = claim.primary
     prim = fn(**p)
     t = table(**p)
     counts = t["order"].value_counts().to_dict()
-    primary_detail = {"result": _dict(prim), "cases": _records(t),
-                      "order_counts": {str(a): int(b) for a, b in counts.items()},
-                      "what_each_outcome_favours": {
-                          "armed challenge first": "required by moral hazard (Kuperman 2008) but also what ordinary "
-                                                   "counter-insurgency produces: consistent with both readings",
-                          "government killing without a prior armed challenge": "against the moral-hazard mechanism in "
-                                                                                 "that case (no rebel provocation came first)",
-                          "same year: cannot be ordered": "yearly data cannot tell; the daily order (UCDP GED) can",
-                          "no government killing in the window": "nothing to order"}}
+    primary_detail = {
+        "result": _dict(prim),
+        "cases": _records(t),
+        "order_counts": {str(a): int(b) for a, b in counts.items()},
+        "what_each_outcome_favours": {
+            "armed challenge first": "required by moral hazard (Kuperman 2008) but also what ordinary "
+            "counter-insurgency produces: consistent with both readings",
+            "government killing without a prior armed challenge": "against the moral-hazard mechanism in "
+            "that case (no rebel provocation came first)",
+            "same year: cannot be ordered": "yearly data cannot tell; the daily order (UCDP GED) can",
+            "no government killing in the window": "nothing to order",
+        },
+    }
     n_same = int(counts.get("same year: cannot be ordered", 0))
     n_none = int(counts.get("no government killing in the window", 0))
     lim = [
-        (f"Primary: {len(t)} interventions in the window's coverage; {n_none} had no government-side one-sided killing "
-         f"in the window and {n_same} cannot be ordered with yearly data (the conflict and the killing began in the "
-         "same year); only the rest enter n."),
-        ("UCDP/PRIO conflict activity records an armed challenge of at least 25 battle deaths a year; it does not say "
-         "who initiated the fighting (and GED does not code initiation either)."),
+        (
+            f"Primary: {len(t)} interventions in the window's coverage; {n_none} had no government-side one-sided killing "
+            f"in the window and {n_same} cannot be ordered with yearly data (the conflict and the killing began in the "
+            "same year); only the rest enter n."
+        ),
+        (
+            "UCDP/PRIO conflict activity records an armed challenge of at least 25 battle deaths a year; it does not say "
+            "who initiated the fighting (and GED does not code initiation either)."
+        ),
         releases_note(hmi, claim.id),
     ]
-    comparisons = [{
-        "what": "Order of the rebels' armed challenge and the government's killing of civilians",
-        "published": ("Kuperman (2008), Bosnia and Kosovo (qualitative): the challenge came first; Cederman, Hug, "
-                      "Schubiger & Villamil (2020): state targeting of an ethnic group's civilians raises its chance "
-                      "of entering civil war (the reverse order)"),
-        "ours": (f"{int(counts.get('armed challenge first', 0))} challenge first, "
-                 f"{int(counts.get('government killing without a prior armed challenge', 0))} government first, "
-                 f"{n_same} same year, {n_none} without government killing (primary specification)"),
-        "source": "Kuperman (2008), International Studies Quarterly 52(1); Cederman et al. (2020), JCR; " + SRC_ANCHORS,
-        "note": "Different designs and universes; no published cross-national figure for interventions to compare with.",
-    }]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details={},
-                       comparisons=json_safe(comparisons), limitations=lim)
+    comparisons = [
+        {
+            "what": "Order of the rebels' armed challenge and the government's killing of civilians",
+            "published": (
+                "Kuperman (2008), Bosnia and Kosovo (qualitative): the challenge came first; Cederman, Hug, "
+                "Schubiger & Villamil (2020): state targeting of an ethnic group's civilians raises its chance "
+                "of entering civil war (the reverse order)"
+            ),
+            "ours": (
+                f"{int(counts.get('armed challenge first', 0))} challenge first, "
+                f"{int(counts.get('government killing without a prior armed challenge', 0))} government first, "
+                f"{n_same} same year, {n_none} without government killing (primary specification)"
+            ),
+            "source": "Kuperman (2008), International Studies Quarterly 52(1); Cederman et al. (2020), JCR; "
+            + SRC_ANCHORS,
+            "note": "Different designs and universes; no published cross-national figure for interventions to compare with.",
+        }
+    ]
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details={},
+        comparisons=json_safe(comparisons),
+        limitations=lim,
+    )
 
 
 # =========================================================================== onsets against the pre-period's projection
 
 #: onset option -> (country_year column given the conflicts option, years the source covers)
 PROJECTED_ONSETS = {
-    "mk-onset": ("mk_onset", (1946, 2024)),          # Early Warning Project mass-killing onsets
+    "mk-onset": ("mk_onset", (1946, 2024)),  # Early Warning Project mass-killing onsets
     "genocide-onset": ("genocide_onset", (1955, 2014)),  # PITF genocide/politicide onsets
 }
 
@@ -861,10 +1128,15 @@ def onset_break_projected(claim: Claim, data: Data) -> ClaimOutput:
         y0, y1 = parse_years(years)
         y0, y1 = max(y0, c0), min(y1, c1)
         s = cache.get(("series", col, y0, y1), lambda: world_onset_series(cy, col, y0, y1))
-        r = projected_break(s["onsets"].to_numpy(), s["year"].to_numpy(), int(break_year),
-                            exposure=s["members"].to_numpy(), trend=trend == "pre-period-linear", alpha=claim.alpha)
-        r.extra.update(onset_column=col, sample_years=f"{y0}-{y1}",
-                       sample_key=f"{col}|{y0}-{y1}|{break_year}|{trend}")
+        r = projected_break(
+            s["onsets"].to_numpy(),
+            s["year"].to_numpy(),
+            int(break_year),
+            exposure=s["members"].to_numpy(),
+            trend=trend == "pre-period-linear",
+            alpha=claim.alpha,
+        )
+        r.extra.update(onset_column=col, sample_years=f"{y0}-{y1}", sample_key=f"{col}|{y0}-{y1}|{break_year}|{trend}")
         return r
 
     curve = run_curve(claim, fn, extra_cols=["sample_key"])
@@ -873,21 +1145,38 @@ def onset_break_projected(claim: Claim, data: Data) -> ClaimOutput:
     col, (c0, c1) = column(p["onset"], p["conflicts"])
     y0, y1 = parse_years(p["years"])
     s = world_onset_series(cy, col, max(y0, c0), min(y1, c1))
-    primary_detail = {"result": _dict(prim), "world_series": _records(s),
-                      "dispersion_check": {"threshold": 1.5, "dispersion": prim.extra.get("dispersion"),
-                                           "model_used": prim.extra.get("model_used"),
-                                           "nb_lr_p": prim.extra.get("nb_lr_p")}}
+    primary_detail = {
+        "result": _dict(prim),
+        "world_series": _records(s),
+        "dispersion_check": {
+            "threshold": 1.5,
+            "dispersion": prim.extra.get("dispersion"),
+            "model_used": prim.extra.get("model_used"),
+            "nb_lr_p": prim.extra.get("nb_lr_p"),
+        },
+    }
     lim = [
         "A world-level break cannot separate R2P from other changes around the same time; the comparison is with the "
         "pre-period's own projection, so a change of trend that began earlier is not a break.",
         f"Onset column {col}, covered {c0}-{c1}.",
     ]
-    comparisons = [{
-        "what": f"Change in {('mass-killing' if 'mk' in col or 'genocide' in col else 'rebellion')} onsets after {p['break_year']}",
-        "published": "none: no published quantitative estimate of a break after 1999, 2005 or 2011 was found",
-        "ours": (f"observed / projected {prim.estimate:.2f} (95% interval {prim.ci_low:.2f} to {prim.ci_high:.2f})"
-                 if prim.ci_low is not None else f"not estimable: {prim.reason}"),
-        "source": SRC_ANCHORS, "note": "New evidence, not a replication.",
-    }]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details={},
-                       comparisons=json_safe(comparisons), limitations=lim)
+    comparisons = [
+        {
+            "what": f"Change in {('mass-killing' if 'mk' in col or 'genocide' in col else 'rebellion')} onsets after {p['break_year']}",
+            "published": "none: no published quantitative estimate of a break after 1999, 2005 or 2011 was found",
+            "ours": (
+                f"observed / projected {prim.estimate:.2f} (95% interval {prim.ci_low:.2f} to {prim.ci_high:.2f})"
+                if prim.ci_low is not None
+                else f"not estimable: {prim.reason}"
+            ),
+            "source": SRC_ANCHORS,
+            "note": "New evidence, not a replication.",
+        }
+    ]
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details={},
+        comparisons=json_safe(comparisons),
+        limitations=lim,
+    )

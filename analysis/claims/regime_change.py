@@ -99,14 +99,20 @@ def share_vs_majority(k: int, n: int, alpha: float = 0.05, **extra: Any) -> Stat
     k, n = int(k), int(n)
     if k < 0 or n < 0 or k > n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    method = ("share, Clopper-Pearson exact two-sided interval; p: exact one-sided binomial test "
-              "vs 0.5 (H1: p < 0.5)")
+    method = "share, Clopper-Pearson exact two-sided interval; p: exact one-sided binomial test vs 0.5 (H1: p < 0.5)"
     if n == 0:
         return StatResult(method=method, n=0, reason="n = 0: no observations", extra={"k": k, **extra})
     lo, hi = proportion_ci_many(k, n, alpha)
     pval = binom_test_many(k, n, 0.5, alternative="less")
-    return StatResult(method=method, estimate=k / n, ci_low=float(lo), ci_high=float(hi),
-                      p_value=float(pval[0]), n=n, extra={"k": k, **extra})
+    return StatResult(
+        method=method,
+        estimate=k / n,
+        ci_low=float(lo),
+        ci_high=float(hi),
+        p_value=float(pval[0]),
+        n=n,
+        extra={"k": k, **extra},
+    )
 
 
 def sample_key(ids: Any, *parts: Any) -> str:
@@ -118,8 +124,9 @@ def sample_key(ids: Any, *parts: Any) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def share_null_draws(samples: Sequence[Any], p0: float, alternative: str
-                     ) -> Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]:
+def share_null_draws(
+    samples: Sequence[Any], p0: float, alternative: str
+) -> Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]:
     """Null draws for the specification-curve test of a share claim.
 
     `samples[j]` lists the unit ids in specification j. Under the null each unit's outcome
@@ -159,8 +166,18 @@ def rarely_sensitivity(prim: StatResult, gov: StatResult) -> list[dict]:
                 cls = None
             else:
                 cls = "supports" if r.ci_high < b else "contradicts" if r.ci_low > b else "neither"
-            out.append({"meaning_of_rarely": label, "bound": b, "sample": name, "estimate": r.estimate,
-                        "ci_low": r.ci_low, "ci_high": r.ci_high, "n": r.n, "classification": cls})
+            out.append(
+                {
+                    "meaning_of_rarely": label,
+                    "bound": b,
+                    "sample": name,
+                    "estimate": r.estimate,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "n": r.n,
+                    "classification": cls,
+                }
+            )
     return out
 
 
@@ -202,7 +219,7 @@ def freeman_halton_rx2(events: Sequence[int], totals: Sequence[int]) -> float | 
                 if lp <= lobs + math.log(1 + 1e-7):
                     total += math.exp(lp)
             return
-        rest_cap = sum(tot[i + 1:])
+        rest_cap = sum(tot[i + 1 :])
         for x in range(max(0, remaining - rest_cap), min(tot[i], remaining) + 1):
             rec(i + 1, remaining - x, acc + [x])
 
@@ -218,23 +235,38 @@ def group_breakdown(flag: pd.Series, groups: pd.Series, variable: str, alpha: fl
     K, N = int(d["y"].sum()), len(d)
     overall_p = None
     if len(levels) > 2:
-        overall_p = freeman_halton_rx2([int(d.loc[d.g == g, "y"].sum()) for g in levels],
-                                       [int((d.g == g).sum()) for g in levels])
+        overall_p = freeman_halton_rx2(
+            [int(d.loc[d.g == g, "y"].sum()) for g in levels], [int((d.g == g).sum()) for g in levels]
+        )
     for g in levels:
         m = d["g"] == g
         k, n = int(d.loc[m, "y"].sum()), int(m.sum())
         pr = proportion(k, n, alpha)
         # group vs the rest: Fisher's two-sided p and the Newcombe risk difference (as `fisher_2x2`
         # reports them; its odds-ratio interval is not used here)
-        reason = ("a group (table row) is empty" if n == 0 or N - n == 0 else
-                  "no variation in outcome (a table column is empty)" if K == 0 or K == N else None)
+        reason = (
+            "a group (table row) is empty"
+            if n == 0 or N - n == 0
+            else "no variation in outcome (a table column is empty)"
+            if K == 0 or K == N
+            else None
+        )
         fp = None if reason else float(fisher_p_many(k, n - k, K - k, (N - n) - (K - k))[0])
         row = {
-            "variable": variable, "group": g, "k": k, "n": n, "share": pr.estimate,
-            "ci_low": pr.ci_low, "ci_high": pr.ci_high,
-            "rest_k": K - k, "rest_n": N - n,
-            "rd_vs_rest": None, "rd_ci_low": None, "rd_ci_high": None,
-            "fisher_p_two_sided": fp, "fisher_reason": reason,
+            "variable": variable,
+            "group": g,
+            "k": k,
+            "n": n,
+            "share": pr.estimate,
+            "ci_low": pr.ci_low,
+            "ci_high": pr.ci_high,
+            "rest_k": K - k,
+            "rest_n": N - n,
+            "rd_vs_rest": None,
+            "rd_ci_low": None,
+            "rd_ci_high": None,
+            "fisher_p_two_sided": fp,
+            "fisher_reason": reason,
         }
         if n > 0 and N - n > 0:
             rd, lo, hi = newcombe_diff_ci_many(k, n, K - k, N - n, alpha)
@@ -267,8 +299,9 @@ def _spec_kwargs(choices: dict) -> dict:
 # --------------------------------------------------------------------------- RC1
 
 
-def rc1_subset(hmi: pd.DataFrame, release: str, cases: str, period: str, libya: str,
-               target: str = "all") -> pd.DataFrame:
+def rc1_subset(
+    hmi: pd.DataFrame, release: str, cases: str, period: str, libya: str, target: str = "all"
+) -> pd.DataFrame:
     """The HMIs of one RC1 specification (rows of `hmi_cases`)."""
     d = hmi[hmi["release"].astype(str) == str(release)]
     if target == "against-government":
@@ -301,8 +334,7 @@ def _rc1_breakdowns(h: pd.DataFrame, alpha: float) -> list[dict]:
     p5 = h["p5"].map({True: "P5 member among interveners", False: "no P5 member"})
     cw = np.where(h["start_year"].astype(float) < COLD_WAR_END, "start before 1990 (Cold War)", "start 1990 or later")
     rows = []
-    for var, g in (("target", target), ("unsc_mandate", unsc), ("p5", p5),
-                   ("cold_war", pd.Series(cw, index=h.index))):
+    for var, g in (("target", target), ("unsc_mandate", unsc), ("p5", p5), ("cold_war", pd.Series(cw, index=h.index))):
         rows += group_breakdown(y, g, var, alpha)
     return rows
 
@@ -317,20 +349,34 @@ def _rc1_libya_periods(h: pd.DataFrame, alpha: float) -> dict:
         m = per == p
         k, n = int(y[m].sum()), int(m.sum())
         pr = proportion(k, n, alpha)
-        rows.append({"period": p, "k": k, "n": n, "share": pr.estimate, "ci_low": pr.ci_low, "ci_high": pr.ci_high,
-                     "regime_change_cases": sorted(h.loc[m & y.to_numpy(), "case_id"].astype(str)),
-                     "cases": sorted(h.loc[m, "case_id"].astype(str))})
+        rows.append(
+            {
+                "period": p,
+                "k": k,
+                "n": n,
+                "share": pr.estimate,
+                "ci_low": pr.ci_low,
+                "ci_high": pr.ci_high,
+                "regime_change_cases": sorted(h.loc[m & y.to_numpy(), "case_id"].astype(str)),
+                "cases": sorted(h.loc[m, "case_id"].astype(str)),
+            }
+        )
     b = rows[0]
     a = rows[1]
     fi = fisher_2x2(a["k"], a["n"] - a["k"], b["k"], b["n"] - b["k"], alpha=alpha)
-    return json_safe({
-        "periods": rows,
-        "test_2011_vs_before": {
-            "fisher_p_two_sided": fi.p_value, "rd": fi.extra.get("rd"), "rd_ci_low": fi.extra.get("rd_ci_low"),
-            "rd_ci_high": fi.extra.get("rd_ci_high"), "reason": fi.reason,
-        },
-        "freeman_halton_p_three_periods": freeman_halton_rx2([r["k"] for r in rows], [r["n"] for r in rows]),
-    })
+    return json_safe(
+        {
+            "periods": rows,
+            "test_2011_vs_before": {
+                "fisher_p_two_sided": fi.p_value,
+                "rd": fi.extra.get("rd"),
+                "rd_ci_low": fi.extra.get("rd_ci_low"),
+                "rd_ci_high": fi.extra.get("rd_ci_high"),
+                "reason": fi.reason,
+            },
+            "freeman_halton_p_three_periods": freeman_halton_rx2([r["k"] for r in rows], [r["n"] for r in rows]),
+        }
+    )
 
 
 def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
@@ -346,9 +392,14 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
         d = d[d["regime_change"].notna()]
         y = d["regime_change"].astype(bool)
         rc_cases = sorted(d.loc[y.to_numpy(), "case_id"].astype(str))
-        return share_vs_majority(int(y.sum()), len(d), alpha, n_missing_regime=n_missing,
-                                 regime_change_cases=rc_cases,
-                                 sample_key=sample_key(d["case_id"], rc_cases))
+        return share_vs_majority(
+            int(y.sum()),
+            len(d),
+            alpha,
+            n_missing_regime=n_missing,
+            regime_change_cases=rc_cases,
+            sample_key=sample_key(d["case_id"], rc_cases),
+        )
 
     curve = run_curve(claim, spec, extra_cols=["sample_key"])
 
@@ -366,8 +417,14 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
         "against_government": gov.to_dict(),
         "rarely_sensitivity": rarely_sensitivity(prim, gov),
         "regime_change_cases": [
-            {"case_id": str(r.case_id), "start_year": int(r.start_year), "target": str(r.target_label),
-             "unsc": str(r.unsc_label), "p5": bool(r.p5), "status": int(r.status)}
+            {
+                "case_id": str(r.case_id),
+                "start_year": int(r.start_year),
+                "target": str(r.target_label),
+                "unsc": str(r.unsc_label),
+                "p5": bool(r.p5),
+                "status": int(r.status),
+            }
             for r in rc_cases.sort_values(["start_year", "case_id"]).itertuples()
         ],
         "breakdowns": _rc1_breakdowns(prim_d, alpha),
@@ -385,69 +442,102 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
         details["breakdowns"] += [dict(r, release=rel) for r in _rc1_breakdowns(h, alpha)]
         details["libya_departure"][rel] = _rc1_libya_periods(h, alpha)
         hh = h[h["regime_change"].notna()]
-        details["releases"].append({
-            "release": rel, "n": len(hh), "k": int(hh["regime_change"].astype(bool).sum()),
-            "n_clear": int((hh["status"] == 2).sum()),
-            "k_clear": int((hh["regime_change"].astype(bool) & (hh["status"] == 2)).sum()),
-        })
-    details["cases"] = json_safe([
-        {"release": str(r.release), "case_id": str(r.case_id), "start_year": None if pd.isna(r.start_year) else int(r.start_year),
-         "regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
-         "target": str(r.target_label), "unsc": str(r.unsc_label), "p5": bool(r.p5), "status": int(r.status)}
-        for r in hmi.sort_values(["release", "start_year", "case_id"]).itertuples()
-    ])
+        details["releases"].append(
+            {
+                "release": rel,
+                "n": len(hh),
+                "k": int(hh["regime_change"].astype(bool).sum()),
+                "n_clear": int((hh["status"] == 2).sum()),
+                "k_clear": int((hh["regime_change"].astype(bool) & (hh["status"] == 2)).sum()),
+            }
+        )
+    details["cases"] = json_safe(
+        [
+            {
+                "release": str(r.release),
+                "case_id": str(r.case_id),
+                "start_year": None if pd.isna(r.start_year) else int(r.start_year),
+                "regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
+                "target": str(r.target_label),
+                "unsc": str(r.unsc_label),
+                "p5": bool(r.p5),
+                "status": int(r.status),
+            }
+            for r in hmi.sort_values(["release", "start_year", "case_id"]).itertuples()
+        ]
+    )
 
     # comparisons
     cy = data.table("country_year")
     h03 = hmi[hmi["release"].astype(str) == str(p["release"])]
     n_4705 = int(h03["start_year"].between(1947, 2005).fillna(False).sum())
     ly = cy[(cy["gwcode"] == 620) & (cy["year"] == 2011)]
-    bd_best = float(ly["battle_deaths_best"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_best"].iloc[0]) else None
-    bd_high = float(ly["battle_deaths_high"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_high"].iloc[0]) else None
+    bd_best = (
+        float(ly["battle_deaths_best"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_best"].iloc[0]) else None
+    )
+    bd_high = (
+        float(ly["battle_deaths_high"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_high"].iloc[0]) else None
+    )
     comparisons = [
         {
             "what": "share of HMIs with regime-change activity (PRIF REGIME)",
             "published": None,
             "ours": {"k": k, "n": n, "share": prim.estimate, "ci_low": prim.ci_low, "ci_high": prim.ci_high},
             "source": "Gromes & Dembinski (2019), International Interactions 45(6), doi:10.1080/03050629.2019.1638374",
-            "note": ("The data set paper's own shares (mandate, target, regime change) are not quoted in the "
-                     "published anchors: this share is computed from the v0.3 file, not checked against the paper."),
+            "note": (
+                "The data set paper's own shares (mandate, target, regime change) are not quoted in the "
+                "published anchors: this share is computed from the v0.3 file, not checked against the paper."
+            ),
         },
         {
             "what": "number of HMIs starting 1947-2005",
             "published": 31,
             "ours": n_4705,
             "source": "PRIF, HSFK-Report 2/2013",
-            "note": ("The earlier report used an earlier case list; the v0.3 data set revised and extended it "
-                     "(41 interventions 1960-2014), so counts for the same years can differ by inclusion rules."),
+            "note": (
+                "The earlier report used an earlier case list; the v0.3 data set revised and extended it "
+                "(41 interventions 1960-2014), so counts for the same years can differ by inclusion rules."
+            ),
         },
         {
             "what": "deaths in Libya 2011 (Kuperman: about 1,000 before the 19 March intervention, at least 7,000 more after)",
             "published": {"before_intervention": 1000, "after_intervention_at_least": 7000, "total_at_least": 8000},
             "ours": {"ucdp_battle_deaths_2011_best": bd_best, "ucdp_battle_deaths_2011_high": bd_high},
             "source": "Kuperman (2013), International Security 38(1); UCDP battle-related deaths 25.1 (country_year)",
-            "note": ("UCDP's yearly battle deaths cannot be split at 19 March 2011 and count only battle-related "
-                     "deaths in state-based conflict (not all deaths); Kuperman's figures include other deaths and "
-                     "are his own estimates. Relevant to the claim that Libya departed from the pattern: PRIF codes "
-                     "Libya 2011 as regime change."),
+            "note": (
+                "UCDP's yearly battle deaths cannot be split at 19 March 2011 and count only battle-related "
+                "deaths in state-based conflict (not all deaths); Kuperman's figures include other deaths and "
+                "are his own estimates. Relevant to the claim that Libya departed from the pattern: PRIF codes "
+                "Libya 2011 as regime change."
+            ),
         },
     ]
 
     # run-time limitations
     against = rc_cases["target"] == 1
     limitations = [
-        (f"In the primary specification {k} of {n} HMIs ({k / n:.1%}) are coded REGIME = 1: "
-         f"{', '.join(sorted(rc_cases['case_id'].astype(str)))}. REGIME records what interveners did, so "
-         f"cases where regime change became a goal only during the mission (Libya 2011 is the example the "
-         f"claim itself names) count as regime change, and plans never acted on do not; {int(against.sum())} of "
-         f"the {k} are coded by PRIF as directed against the government (target)."),
-        (f"Subgroups are small: {int((prim_d['target'] == 1).sum())} interventions against a government, "
-         f"{int((prim_d['start_year'].astype(float) < COLD_WAR_END).sum())} starting before 1990, "
-         f"{int((prim_d['start_year'].astype(float) >= 2011).sum())} starting in 2011 or later."),
+        (
+            f"In the primary specification {k} of {n} HMIs ({k / n:.1%}) are coded REGIME = 1: "
+            f"{', '.join(sorted(rc_cases['case_id'].astype(str)))}. REGIME records what interveners did, so "
+            f"cases where regime change became a goal only during the mission (Libya 2011 is the example the "
+            f"claim itself names) count as regime change, and plans never acted on do not; {int(against.sum())} of "
+            f"the {k} are coded by PRIF as directed against the government (target)."
+        ),
+        (
+            f"Subgroups are small: {int((prim_d['target'] == 1).sum())} interventions against a government, "
+            f"{int((prim_d['start_year'].astype(float) < COLD_WAR_END).sum())} starting before 1990, "
+            f"{int((prim_d['start_year'].astype(float) >= 2011).sum())} starting in 2011 or later."
+        ),
         _release_note(hmi),
     ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=json_safe(details),
-                       comparisons=json_safe(comparisons), limitations=limitations, null_draws=null_draws)
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details=json_safe(details),
+        comparisons=json_safe(comparisons),
+        limitations=limitations,
+        null_draws=null_draws,
+    )
 
 
 def release_differences(hmi: pd.DataFrame, col: str) -> list[str]:
@@ -464,9 +554,11 @@ def release_differences(hmi: pd.DataFrame, col: str) -> list[str]:
 def _release_note(hmi: pd.DataFrame) -> str:
     reg = release_differences(hmi, "regime_change")
     sta = release_differences(hmi, "status")
-    return (f"PRIF releases: REGIME differs between releases for {len(reg)} case(s)"
-            f"{' (' + ', '.join(reg) + ')' if reg else ''}; status (clear/borderline) differs for {len(sta)}"
-            f"{' (' + ', '.join(sta) + ')' if sta else ''}, so the release choice matters only through these cases.")
+    return (
+        f"PRIF releases: REGIME differs between releases for {len(reg)} case(s)"
+        f"{' (' + ', '.join(reg) + ')' if reg else ''}; status (clear/borderline) differs for {len(sta)}"
+        f"{' (' + ', '.join(sta) + ')' if sta else ''}, so the release choice matters only through these cases."
+    )
 
 
 # --------------------------------------------------------------------------- RC2
@@ -490,7 +582,8 @@ def leader_exits_within(starts: pd.DataFrame, archigos: pd.DataFrame, window: in
     s["gw"] = s["gw"].astype("int64")
     s["stop"] = s["start_date"] + pd.DateOffset(years=int(window))
     a = archigos[["gwcode", "start_date", "end_date", "irregular_exit", "foreign_imposed", "still_in_office"]].rename(
-        columns={"gwcode": "gw", "start_date": "l_start", "end_date": "l_end"})
+        columns={"gwcode": "gw", "start_date": "l_start", "end_date": "l_end"}
+    )
     a = a.assign(gw=a["gw"].astype("int64"))
     m = s.merge(a, on="gw", how="inner")
     cov = m[(m["l_start"] <= m["start_date"]) & (m["l_end"] >= m["start_date"])].groupby("row_id").size() > 0
@@ -528,11 +621,32 @@ def _rc2_frame(data: Data) -> tuple[pd.DataFrame, dict]:
     arch = data.table("archigos")
     cy = data.table("country_year")
     mapper = mapper_from_data(data)
-    iv = imi[["intervention_id", "humanitarian", "direction", "against_government", "target_cowcode", "start_date",
-              "start_year", "intervener_is_io", "target_is_io"]].copy().reset_index(drop=True)
+    iv = (
+        imi[
+            [
+                "intervention_id",
+                "humanitarian",
+                "direction",
+                "against_government",
+                "target_cowcode",
+                "start_date",
+                "start_year",
+                "intervener_is_io",
+                "target_is_io",
+            ]
+        ]
+        .copy()
+        .reset_index(drop=True)
+    )
     iv["row_id"] = np.arange(len(iv))
-    iv["gw"] = mapper.to_gw(iv["target_cowcode"].where(~iv["target_is_io"].astype(bool)), "cow", iv["start_year"],
-                            source="imi_interventions", column="target_cowcode", special=IMI_SPECIAL_CODES)
+    iv["gw"] = mapper.to_gw(
+        iv["target_cowcode"].where(~iv["target_is_io"].astype(bool)),
+        "cow",
+        iv["start_year"],
+        source="imi_interventions",
+        column="target_cowcode",
+        special=IMI_SPECIAL_CODES,
+    )
     a = archigos_gw(arch, mapper)
     info = {"n_interventions": len(iv), "n_target_unmapped": int(iv["gw"].isna().sum())}
     exits = {}
@@ -549,8 +663,12 @@ def _rc2_frame(data: Data) -> tuple[pd.DataFrame, dict]:
     # controls for the comparison: region from the GW code, regime type in the start year
     iv["region"] = region_of(iv["gw"].astype("Float64")).astype(object).where(iv["gw"].notna(), "unknown")
     c = cy[["gwcode", "year", "polity2", "gwf_autocracy"]].rename(columns={"gwcode": "gw", "year": "start_year"})
-    j = iv[["row_id", "gw", "start_year"]].dropna().astype({"gw": "int64", "start_year": "int64"}).merge(
-        c.astype({"gw": "int64", "start_year": "int64"}), on=["gw", "start_year"], how="left")
+    j = (
+        iv[["row_id", "gw", "start_year"]]
+        .dropna()
+        .astype({"gw": "int64", "start_year": "int64"})
+        .merge(c.astype({"gw": "int64", "start_year": "int64"}), on=["gw", "start_year"], how="left")
+    )
     band = regime_band_polity(j["polity2"], j["gwf_autocracy"])
     iv["regime"] = iv["row_id"].map(pd.Series(band.to_numpy(), index=j["row_id"].to_numpy())).fillna("unknown")
     iv["cold_war"] = iv["start_year"].astype(float) < COLD_WAR_END
@@ -598,12 +716,24 @@ def _design(d: pd.DataFrame, period: str) -> pd.DataFrame:
     return X[keep]
 
 
-def rc2_comparison(iv: pd.DataFrame, outcome: str, window: int, sample: str, intervener: str,
-                   alpha: float, seed: int | None = None, n_perm: int = 9999) -> dict:
+def rc2_comparison(
+    iv: pd.DataFrame,
+    outcome: str,
+    window: int,
+    sample: str,
+    intervener: str,
+    alpha: float,
+    seed: int | None = None,
+    n_perm: int = 9999,
+) -> dict:
     """Humanitarian vs other interventions on one outcome: Fisher, clustered logits, permutation test."""
     y = rc2_outcome(iv, outcome, window)
-    m = (rc2_sample(iv, sample, intervener) & iv["humanitarian"].isin([0, 1]).fillna(False) & y.notna()
-         & iv["start_year"].notna())
+    m = (
+        rc2_sample(iv, sample, intervener)
+        & iv["humanitarian"].isin([0, 1]).fillna(False)
+        & y.notna()
+        & iv["start_year"].notna()
+    )
     d = iv[m.to_numpy()].copy()
     d["y"] = y[m.to_numpy()].astype(bool).to_numpy()
     hum = (d["humanitarian"] == 1).to_numpy()
@@ -612,8 +742,12 @@ def rc2_comparison(iv: pd.DataFrame, outcome: str, window: int, sample: str, int
     fi = fisher_2x2(a, n1 - a, c, n2 - c, alpha=alpha)
     cl = d["gw"].astype("Float64").fillna(-d["target_cowcode"].astype(float)).astype(float).to_numpy()
     out: dict[str, Any] = {
-        "outcome": outcome, "window": window, "sample": sample, "intervener": intervener,
-        "humanitarian": {"k": a, "n": n1}, "other": {"k": c, "n": n2},
+        "outcome": outcome,
+        "window": window,
+        "sample": sample,
+        "intervener": intervener,
+        "humanitarian": {"k": a, "n": n1},
+        "other": {"k": c, "n": n2},
         "fisher": fi.to_dict(),
     }
     for period in ("cold_war", "decade"):
@@ -633,11 +767,15 @@ def rc2_comparison(iv: pd.DataFrame, outcome: str, window: int, sample: str, int
         def stat(lab: np.ndarray, _: Any) -> float:
             return float(yy @ lab) - expected
 
-        pt = permutation_test(stat, hum.astype(float), None, n_perm=n_perm, seed=seed, alternative="two-sided",
-                              strata=strata)
+        pt = permutation_test(
+            stat, hum.astype(float), None, n_perm=n_perm, seed=seed, alternative="two-sided", strata=strata
+        )
         out["permutation_within_cold_war_strata"] = dict(
-            pt.to_dict(), statistic="events among humanitarian interventions minus their expectation within "
-                                    "Cold War strata (observed - expected)", expected_events=expected)
+            pt.to_dict(),
+            statistic="events among humanitarian interventions minus their expectation within "
+            "Cold War strata (observed - expected)",
+            expected_events=expected,
+        )
     return json_safe(out)
 
 
@@ -663,12 +801,24 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
             raise ValueError(f"unknown denominator {denominator!r}")
         return b
 
-    def spec_(outcome: str, window: int, sample: str, intervener: str, denominator: str = "all-humanitarian",
-              unit: str = "intervener-target-pair") -> StatResult:
+    def spec_(
+        outcome: str,
+        window: int,
+        sample: str,
+        intervener: str,
+        denominator: str = "all-humanitarian",
+        unit: str = "intervener-target-pair",
+    ) -> StatResult:
         # shared: the outcome per (outcome, window), the sample per (sample, intervener), as arrays
-        yv, yobs = cache.get(("y", outcome, int(window)), lambda: (
-            lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(rc2_outcome(iv, outcome, window)))
-        base = cache.get(("sample", sample, intervener, denominator), lambda: base_mask(sample, intervener, denominator))
+        yv, yobs = cache.get(
+            ("y", outcome, int(window)),
+            lambda: (lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(
+                rc2_outcome(iv, outcome, window)
+            ),
+        )
+        base = cache.get(
+            ("sample", sample, intervener, denominator), lambda: base_mask(sample, intervener, denominator)
+        )
         obs = base & yobs
         if unit == "operation":
             # an operation has the outcome when any of its coded pairs has it
@@ -686,9 +836,12 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
         """Units of one specification for the curve test: each pair names its operation, so
         that pairs of one operation share the null draw (a pair-level spec counts them all)."""
         ch = _spec_kwargs(row)
-        _, yobs = cache.get(("y", ch["outcome"], int(ch["window"])), lambda: (
-            lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(
-                rc2_outcome(iv, ch["outcome"], ch["window"])))
+        _, yobs = cache.get(
+            ("y", ch["outcome"], int(ch["window"])),
+            lambda: (lambda y: (y.fillna(False).to_numpy(dtype=bool), y.notna().to_numpy()))(
+                rc2_outcome(iv, ch["outcome"], ch["window"])
+            ),
+        )
         obs = base_mask(ch["sample"], ch["intervener"], ch.get("denominator", "all-humanitarian")) & yobs
         ops = op[obs]
         return [str(o) for o in (np.unique(ops) if ch.get("unit") == "operation" else ops)]
@@ -697,35 +850,49 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
         return spec_(**_spec_kwargs(choices))
 
     curve = run_curve(claim, spec, extra_cols=["sample_key"])
-    null_draws = share_null_draws([samples_for_null(r) for r in curve[list(claim.dims)].to_dict("records")],
-                                  0.5, "less")
+    null_draws = share_null_draws(
+        [samples_for_null(r) for r in curve[list(claim.dims)].to_dict("records")], 0.5, "less"
+    )
     p = _spec_kwargs(claim.primary)
     prim = spec_(**p)
     y = rc2_outcome(iv, p["outcome"], p["window"])
     base = base_mask(p["sample"], p["intervener"], p.get("denominator", "all-humanitarian"))
     obs = base & y.notna().to_numpy()
-    comp = rc2_comparison(iv, p["outcome"], int(p["window"]), p["sample"], p["intervener"], alpha,
-                          step_seed(claim.id, "permutation", p["outcome"], p["window"], p["sample"], p["intervener"]))
+    comp = rc2_comparison(
+        iv,
+        p["outcome"],
+        int(p["window"]),
+        p["sample"],
+        p["intervener"],
+        alpha,
+        step_seed(claim.id, "permutation", p["outcome"], p["window"], p["sample"], p["intervener"]),
+    )
     primary_detail = {
         "result": prim.to_dict(),
         "binomial_test_vs_majority": binom_test_vs(prim.extra.get("k", 0), prim.n or 0, 0.5, "less", alpha).to_dict()
-        if prim.n else None,
+        if prim.n
+        else None,
         "n_humanitarian_coded_yes": int(hum_all.fillna(False).sum()),
         "n_humanitarian_not_coded": int(iv["humanitarian"].isna().sum()),
         "n_direction_not_coded_among_humanitarian": int((base & ~obs).sum()),
         "humanitarian_vs_other": comp,
-        "cases_with_outcome": json_safe([
-            {"intervention_id": int(r.intervention_id), "target_cowcode": int(r.target_cowcode),
-             "start_date": str(r.start_date.date()), "intervener_is_io": bool(r.intervener_is_io)}
-            for r in iv[obs & y.fillna(False).astype(bool).to_numpy()].sort_values("intervention_id").itertuples()
-        ]),
+        "cases_with_outcome": json_safe(
+            [
+                {
+                    "intervention_id": int(r.intervention_id),
+                    "target_cowcode": int(r.target_cowcode),
+                    "start_date": str(r.start_date.date()),
+                    "intervener_is_io": bool(r.intervener_is_io),
+                }
+                for r in iv[obs & y.fillna(False).astype(bool).to_numpy()].sort_values("intervention_id").itertuples()
+            ]
+        ),
     }
     # details: comparison for every outcome at the primary window / sample, and per-outcome counts
     details: dict[str, Any] = {"humanitarian_vs_other": [], "mapping": info}
     for oc in RC2_OUTCOMES:
-        for w in ((1, 2, 3) if oc != "against-government" else (int(p["window"]),)):
-            details["humanitarian_vs_other"].append(
-                rc2_comparison(iv, oc, w, "all", "any", alpha))
+        for w in (1, 2, 3) if oc != "against-government" else (int(p["window"]),):
+            details["humanitarian_vs_other"].append(rc2_comparison(iv, oc, w, "all", "any", alpha))
     # comparisons: Archigos foreign-removal exits vs Downes & Monten / Downes
     arch = data.table("archigos")
     ex = arch[~arch["still_in_office"].astype(bool)]
@@ -737,50 +904,71 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
         {
             "what": "foreign-imposed regime changes in the 20th century (1900-1999)",
             "published": 70,
-            "ours": {"archigos_exit_foreign_1900_1999": int((fr & ey.between(1900, 1999)).sum()),
-                     "archigos_foreign_imposed_incl_foreign_supported_1900_1999": int((fi & ey.between(1900, 1999)).sum())},
+            "ours": {
+                "archigos_exit_foreign_1900_1999": int((fr & ey.between(1900, 1999)).sum()),
+                "archigos_foreign_imposed_incl_foreign_supported_1900_1999": int((fi & ey.between(1900, 1999)).sum()),
+            },
             "source": "Downes & Monten (2013), International Security 37(4)",
-            "note": ("Archigos counts leaders removed by another state (exit 'Foreign'); foreign-imposed regime change "
-                     "lists count changes of regime, include covert and indirect cases and exclude some removals of a "
-                     "single leader. Archigos is only a partial proxy for these lists."),
+            "note": (
+                "Archigos counts leaders removed by another state (exit 'Foreign'); foreign-imposed regime change "
+                "lists count changes of regime, include covert and indirect cases and exclude some removals of a "
+                "single leader. Archigos is only a partial proxy for these lists."
+            ),
         },
         {
             "what": "foreign-imposed regime changes 1816-2008",
             "published": "about 100",
-            "ours": {"archigos_exit_foreign": int((fr & ey.between(1816, 2008)).sum()),
-                     "archigos_years_covered": f"{a_first}-{min(a_last, 2008)}",
-                     "archigos_foreign_imposed_incl_foreign_supported": int((fi & ey.between(1816, 2008)).sum())},
+            "ours": {
+                "archigos_exit_foreign": int((fr & ey.between(1816, 2008)).sum()),
+                "archigos_years_covered": f"{a_first}-{min(a_last, 2008)}",
+                "archigos_foreign_imposed_incl_foreign_supported": int((fi & ey.between(1816, 2008)).sum()),
+            },
             "source": "Downes (2010)",
             "note": (f"Archigos leader exits start in {a_first}, not 1816; same partial-proxy caveat as above."),
         },
     ]
     limitations = [
-        (f"n = {prim.n} humanitarian-motive interventions with the direction coded ({int((base & ~obs).sum())} of "
-         f"{int(base.sum())} not coded); {int(iv['humanitarian'].isna().sum())} IMI interventions have the "
-         f"humanitarian motive not coded (9) and are excluded; "
-         f"{int((hum_all.fillna(False) & iv['intervener_is_io'].astype(bool)).sum())} humanitarian interventions are "
-         "by international organisations."),
-        (f"Leader-exit outcomes: {info['n_not_covered_by_archigos']} of {info['n_interventions']} IMI interventions "
-         f"could not be linked to an Archigos spell at the start date ({info['n_target_unmapped']} targets not "
-         "mapped to a GW state); they are left out of n for those outcomes."),
-        (f"IMI counts intervener-target pairs: several interveners in one operation are separate interventions. "
-         f"The primary counts operations ({n_ops} target-start-date groups among all IMI interventions; an operation "
-         f"is against the government when any of its coded pairs is), so multilateral operations are not weighted by "
-         f"their number of interveners; the pair-level specifications are reported beside it, and the comparison "
-         f"logit clusters by target."),
-        (f"Of the {int(hum_all.fillna(False).sum())} humanitarian-motive interventions, {int((hum_all.fillna(False).to_numpy() & neutral).sum())} "
-         f"are coded neutral (direction 0: relief, evacuation, observer missions), for which action against the "
-         f"government is excluded by definition; the primary denominator leaves them out."),
+        (
+            f"n = {prim.n} humanitarian-motive interventions with the direction coded ({int((base & ~obs).sum())} of "
+            f"{int(base.sum())} not coded); {int(iv['humanitarian'].isna().sum())} IMI interventions have the "
+            f"humanitarian motive not coded (9) and are excluded; "
+            f"{int((hum_all.fillna(False) & iv['intervener_is_io'].astype(bool)).sum())} humanitarian interventions are "
+            "by international organisations."
+        ),
+        (
+            f"Leader-exit outcomes: {info['n_not_covered_by_archigos']} of {info['n_interventions']} IMI interventions "
+            f"could not be linked to an Archigos spell at the start date ({info['n_target_unmapped']} targets not "
+            "mapped to a GW state); they are left out of n for those outcomes."
+        ),
+        (
+            f"IMI counts intervener-target pairs: several interveners in one operation are separate interventions. "
+            f"The primary counts operations ({n_ops} target-start-date groups among all IMI interventions; an operation "
+            f"is against the government when any of its coded pairs is), so multilateral operations are not weighted by "
+            f"their number of interveners; the pair-level specifications are reported beside it, and the comparison "
+            f"logit clusters by target."
+        ),
+        (
+            f"Of the {int(hum_all.fillna(False).sum())} humanitarian-motive interventions, {int((hum_all.fillna(False).to_numpy() & neutral).sum())} "
+            f"are coded neutral (direction 0: relief, evacuation, observer missions), for which action against the "
+            f"government is excluded by definition; the primary denominator leaves them out."
+        ),
     ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details=json_safe(details),
-                       comparisons=json_safe(comparisons), limitations=limitations, null_draws=null_draws)
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details=json_safe(details),
+        comparisons=json_safe(comparisons),
+        limitations=limitations,
+        null_draws=null_draws,
+    )
 
 
 # --------------------------------------------------------------------------- RC3
 
 
-def mantel_haenszel_rr(a: Sequence[float], n1: Sequence[float], c: Sequence[float], n0: Sequence[float],
-                       alpha: float = 0.05) -> StatResult:
+def mantel_haenszel_rr(
+    a: Sequence[float], n1: Sequence[float], c: Sequence[float], n0: Sequence[float], alpha: float = 0.05
+) -> StatResult:
     """Mantel-Haenszel pooled risk ratio with the Greenland-Robins (1985) variance of its log.
 
     Per stratum i: a events among n1 treated, c events among n0 controls, N = n1 + n0.
@@ -799,9 +987,14 @@ def mantel_haenszel_rr(a: Sequence[float], n1: Sequence[float], c: Sequence[floa
     method = "Mantel-Haenszel risk ratio, Greenland-Robins variance, Wald interval"
     use = (n1 > 0) & (n0 > 0)
     extra: dict[str, Any] = {
-        "n_strata": int(len(a)), "n_strata_used": int(use.sum()),
-        "treated_in_unused_strata": int(n1[~use].sum()), "controls_in_unused_strata": int(n0[~use].sum()),
-        "a": int(a[use].sum()), "n1": int(n1[use].sum()), "c": int(c[use].sum()), "n0": int(n0[use].sum()),
+        "n_strata": int(len(a)),
+        "n_strata_used": int(use.sum()),
+        "treated_in_unused_strata": int(n1[~use].sum()),
+        "controls_in_unused_strata": int(n0[~use].sum()),
+        "a": int(a[use].sum()),
+        "n1": int(n1[use].sum()),
+        "c": int(c[use].sum()),
+        "n0": int(n0[use].sum()),
         "alpha": alpha,
     }
     n = int(n1[use].sum())
@@ -812,12 +1005,20 @@ def mantel_haenszel_rr(a: Sequence[float], n1: Sequence[float], c: Sequence[floa
     R = float(np.sum(a * n0 / N))
     S = float(np.sum(c * n1 / N))
     if R == 0:
-        return StatResult(method=method, n=n, reason="no events among the treated in matched strata: log risk ratio undefined",
-                          extra=extra)
+        return StatResult(
+            method=method,
+            n=n,
+            reason="no events among the treated in matched strata: log risk ratio undefined",
+            extra=extra,
+        )
     if S == 0:
-        return StatResult(method=method, n=n, reason="no events among the controls in matched strata: risk ratio infinite",
-                          extra=extra)
-    P = float(np.sum((n1 * n0 * (a + c) - a * c * N) / N ** 2))
+        return StatResult(
+            method=method,
+            n=n,
+            reason="no events among the controls in matched strata: risk ratio infinite",
+            extra=extra,
+        )
+    P = float(np.sum((n1 * n0 * (a + c) - a * c * N) / N**2))
     rr = R / S
     var = P / (R * S)
     se = math.sqrt(var) if var > 0 else float("nan")
@@ -825,8 +1026,15 @@ def mantel_haenszel_rr(a: Sequence[float], n1: Sequence[float], c: Sequence[floa
     lrr = math.log(rr)
     pval = float(2 * special.ndtr(-abs(lrr) / se)) if se > 0 else None
     extra.update(log_rr=lrr, se_log_rr=se)
-    return StatResult(method=method, estimate=rr, ci_low=math.exp(lrr - z * se), ci_high=math.exp(lrr + z * se),
-                      p_value=pval, n=n, extra=extra)
+    return StatResult(
+        method=method,
+        estimate=rr,
+        ci_low=math.exp(lrr - z * se),
+        ci_high=math.exp(lrr + z * se),
+        p_value=pval,
+        n=n,
+        extra=extra,
+    )
 
 
 def window_any(df: pd.DataFrame, col: str, window: int, last_year: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -865,12 +1073,19 @@ def regime_band_v2x(v2x: pd.Series, polity2: pd.Series) -> pd.Series:
     return out
 
 
-def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int = LAST_PANEL_YEAR) -> tuple[pd.DataFrame, pd.DataFrame]:
+def hmi_country_years(
+    hmi: pd.DataFrame, gw: pd.Series, release: str, last: int = LAST_PANEL_YEAR
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(starts, ongoing) for one release: starts = gwcode, year, case_ids; ongoing = gwcode, year."""
     h = hmi.assign(gw=gw)
     h = h[(h["release"].astype(str) == str(release)) & h["gw"].notna() & h["start_year"].notna()]
-    hs = pd.DataFrame({"gwcode": h["gw"].astype("int64").to_numpy(), "year": h["start_year"].astype("int64").to_numpy(),
-                       "case_ids": h["case_id"].astype(str).to_numpy()}).sort_values(["gwcode", "year", "case_ids"])
+    hs = pd.DataFrame(
+        {
+            "gwcode": h["gw"].astype("int64").to_numpy(),
+            "year": h["start_year"].astype("int64").to_numpy(),
+            "case_ids": h["case_id"].astype(str).to_numpy(),
+        }
+    ).sort_values(["gwcode", "year", "case_ids"])
     starts = hs.groupby(["gwcode", "year"], sort=True)["case_ids"].agg(list).reset_index()
     rows = []
     for r in h[["gw", "start_year", "end_year"]].itertuples(index=False):
@@ -879,7 +1094,6 @@ def hmi_country_years(hmi: pd.DataFrame, gw: pd.Series, release: str, last: int 
             rows.append((int(r.gw), y))
     ongoing = pd.DataFrame(rows, columns=["gwcode", "year"]).drop_duplicates().sort_values(["gwcode", "year"])
     return starts.sort_values(["gwcode", "year"]).reset_index(drop=True), ongoing.reset_index(drop=True)
-
 
 
 def forward_any(flags: np.ndarray, groups: np.ndarray, window: int) -> np.ndarray:
@@ -891,15 +1105,12 @@ def forward_any(flags: np.ndarray, groups: np.ndarray, window: int) -> np.ndarra
     return out
 
 
-
-
 def archigos_gw(archigos: pd.DataFrame, mapper: Mapper) -> pd.DataFrame:
     """Archigos with its GW codes checked for the exit year (raw code kept where the check fails)."""
     a = archigos.copy()
     m = mapper.to_gw(a["gwcode"], "gw", a["end_date"].dt.year, source="archigos", column="gwcode")
     a["gwcode"] = m.fillna(a["gwcode"]).astype("int64")
     return a
-
 
 
 # --------------------------------------------------------------------------- RC3 (the frequency after an HMI)
@@ -915,7 +1126,9 @@ def hmi_exit_frame(hmi: pd.DataFrame, gw: pd.Series, archigos: pd.DataFrame) -> 
     h = hmi.assign(gw=gw).reset_index(drop=True)
     h["row_id"] = np.arange(len(h))
     last = archigos["end_date"].max()
-    out = h[["row_id", "release", "case_id", "gw", "start_date", "start_year", "target", "regime_change", "status"]].copy()
+    out = h[
+        ["row_id", "release", "case_id", "gw", "start_date", "start_year", "target", "regime_change", "status"]
+    ].copy()
     for w in (1, 2, 3):
         e = leader_exits_within(h[["row_id", "gw", "start_date"]], archigos, w).set_index("row_id")
         late = (h["start_date"] + pd.DateOffset(years=w) > last).to_numpy()
@@ -941,8 +1154,16 @@ def rc3_share_outcome(f: pd.DataFrame, outcome: str, window: int) -> pd.Series:
     raise ValueError(f"unknown outcome {outcome!r}")
 
 
-def rc3_comparison(data: Data, f: pd.DataFrame, gw_imi: pd.Series, release: str, window: int, alpha: float,
-                   seed: int, n_boot: int = 999) -> dict:
+def rc3_comparison(
+    data: Data,
+    f: pd.DataFrame,
+    gw_imi: pd.Series,
+    release: str,
+    window: int,
+    alpha: float,
+    seed: int,
+    n_boot: int = 999,
+) -> dict:
     """Context, not the decision: leader exits after HMIs vs after other military interventions.
 
     Controls are IMI operations without a humanitarian motive (IMI 1946-2005; intervener-target
@@ -958,8 +1179,12 @@ def rc3_comparison(data: Data, f: pd.DataFrame, gw_imi: pd.Series, release: str,
     cy = data.table("country_year")
     c = imi.assign(gw=gw_imi)
     c = c[(c["humanitarian"] == 0).fillna(False) & c["gw"].notna() & ~c["target_is_io"].astype(bool)]
-    c = (c.assign(gw=c["gw"].astype("int64")).groupby(["gw", "start_date"])
-         .agg(start_year=("start_year", "first")).reset_index())
+    c = (
+        c.assign(gw=c["gw"].astype("int64"))
+        .groupby(["gw", "start_date"])
+        .agg(start_year=("start_year", "first"))
+        .reset_index()
+    )
     act = cy[["gwcode", "year", "intra_active"]].rename(columns={"gwcode": "gw", "year": "start_year"})
     c = c.merge(act.astype({"gw": "int64", "start_year": "int64"}), on=["gw", "start_year"], how="left")
     c = c[c["intra_active"].fillna(False).astype(bool)].copy()
@@ -973,8 +1198,10 @@ def rc3_comparison(data: Data, f: pd.DataFrame, gw_imi: pd.Series, release: str,
     c["y"] = c["y"].astype("boolean")
     c.loc[(c["start_date"] + pd.DateOffset(years=int(window)) > arch["end_date"].max()).to_numpy(), "y"] = pd.NA
     t = t.assign(y=t[f"iof_{int(window)}"])
-    both = pd.concat([t[["gw", "start_year", "y"]].assign(treated=True), c[["gw", "start_year", "y"]].assign(treated=False)],
-                     ignore_index=True)
+    both = pd.concat(
+        [t[["gw", "start_year", "y"]].assign(treated=True), c[["gw", "start_year", "y"]].assign(treated=False)],
+        ignore_index=True,
+    )
     both = both[both["y"].notna()].copy()
     both["gw"] = both["gw"].astype("int64")
     prev = cy[["gwcode", "year", "polity2", "gwf_autocracy"]].rename(columns={"gwcode": "gw"})
@@ -1015,19 +1242,30 @@ def rc3_comparison(data: Data, f: pd.DataFrame, gw_imi: pd.Series, release: str,
     W = rng.multinomial(len(countries), np.full(len(countries), 1 / len(countries)), size=n_boot).astype(float)
     boots = mh_rr(W @ A, W @ N1, W @ Cc, W @ N0)
     boots = boots[np.isfinite(boots) & (boots > 0)]
-    lo, hi = (np.quantile(boots, [alpha / 2, 1 - alpha / 2]) if len(boots) >= 100 else (np.nan, np.nan))
-    return json_safe({
-        "method": ("Mantel-Haenszel risk ratio of an irregular or foreign-imposed leader exit strictly after the start "
-                   f"and within {window} year(s): HMIs vs non-humanitarian IMI operations in conflict states, strata "
-                   "Cold War x regime type at t-1; percentile interval from a cluster bootstrap over target countries"),
-        "estimate": est, "ci_low": float(lo), "ci_high": float(hi), "n_boot_used": len(boots),
-        "mantel_haenszel_model_based": res,
-        "treated": int(both["treated"].sum()), "treated_events": int((both["treated"] & both["y"]).sum()),
-        "controls": int((~both["treated"]).sum()), "control_events": int((~both["treated"] & both["y"]).sum()),
-        "countries": int(len(countries)),
-        "note": ("Controls end in 2005 (IMI); HMIs run to 2014 within Archigos's coverage (to 2015). Descriptive "
-                 "context for the share, which decides: no causal reading."),
-    })
+    lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2]) if len(boots) >= 100 else (np.nan, np.nan)
+    return json_safe(
+        {
+            "method": (
+                "Mantel-Haenszel risk ratio of an irregular or foreign-imposed leader exit strictly after the start "
+                f"and within {window} year(s): HMIs vs non-humanitarian IMI operations in conflict states, strata "
+                "Cold War x regime type at t-1; percentile interval from a cluster bootstrap over target countries"
+            ),
+            "estimate": est,
+            "ci_low": float(lo),
+            "ci_high": float(hi),
+            "n_boot_used": len(boots),
+            "mantel_haenszel_model_based": res,
+            "treated": int(both["treated"].sum()),
+            "treated_events": int((both["treated"] & both["y"]).sum()),
+            "controls": int((~both["treated"]).sum()),
+            "control_events": int((~both["treated"] & both["y"]).sum()),
+            "countries": int(len(countries)),
+            "note": (
+                "Controls end in 2005 (IMI); HMIs run to 2014 within Archigos's coverage (to 2015). Descriptive "
+                "context for the share, which decides: no causal reading."
+            ),
+        }
+    )
 
 
 def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
@@ -1060,9 +1298,14 @@ def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
         yy = y[m].astype(bool)
         ids = f.loc[m, "case_id"].astype(str)
         hit = sorted(ids[yy.to_numpy()])
-        return share_vs_majority(int(yy.sum()), int(m.sum()), alpha, cases_with_exit=hit,
-                                 n_not_observable=int((subset(release, cases) & y.isna()).sum()),
-                                 sample_key=sample_key(ids, hit))
+        return share_vs_majority(
+            int(yy.sum()),
+            int(m.sum()),
+            alpha,
+            cases_with_exit=hit,
+            n_not_observable=int((subset(release, cases) & y.isna()).sum()),
+            sample_key=sample_key(ids, hit),
+        )
 
     def spec(**choices: Any) -> StatResult:
         return spec_(**_spec_kwargs(choices))
@@ -1081,18 +1324,38 @@ def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
     rel = f[f["release"].astype(str) == str(p["release"])]
     y = rc3_share_outcome(rel, p["outcome"], p["window"])
     rows = []
-    for r, yy in zip(rel.sort_values(["start_year", "case_id"]).itertuples(), y.loc[rel.sort_values(["start_year", "case_id"]).index]):
-        rows.append({"case_id": str(r.case_id), "start_date": str(r.start_date.date()), "target": None if pd.isna(r.target) else int(r.target),
-                     "prif_regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
-                     "exit_after_start": None if pd.isna(yy) else bool(yy)})
+    for r, yy in zip(
+        rel.sort_values(["start_year", "case_id"]).itertuples(), y.loc[rel.sort_values(["start_year", "case_id"]).index]
+    ):
+        rows.append(
+            {
+                "case_id": str(r.case_id),
+                "start_date": str(r.start_date.date()),
+                "target": None if pd.isna(r.target) else int(r.target),
+                "prif_regime_change": None if pd.isna(r.regime_change) else bool(r.regime_change),
+                "exit_after_start": None if pd.isna(yy) else bool(yy),
+            }
+        )
     xt = pd.DataFrame(rows).dropna(subset=["exit_after_start", "prif_regime_change"])
-    split = {f"prif_regime_change={rc}, exit_after_start={ex}": int(((xt.prif_regime_change == rc) & (xt.exit_after_start == ex)).sum())
-             for rc in (True, False) for ex in (True, False)}
+    split = {
+        f"prif_regime_change={rc}, exit_after_start={ex}": int(
+            ((xt.prif_regime_change == rc) & (xt.exit_after_start == ex)).sum()
+        )
+        for rc in (True, False)
+        for ex in (True, False)
+    }
     imi = data.table("imi_interventions")
-    gw_imi = mapper.to_gw(imi["target_cowcode"].where(~imi["target_is_io"].astype(bool)), "cow", imi["start_year"],
-                          source="imi_interventions", column="target_cowcode", special=IMI_SPECIAL_CODES)
-    comparison = rc3_comparison(data, f, gw_imi, p["release"], int(p["window"]), alpha,
-                                step_seed(claim.id, "comparison-bootstrap"))
+    gw_imi = mapper.to_gw(
+        imi["target_cowcode"].where(~imi["target_is_io"].astype(bool)),
+        "cow",
+        imi["start_year"],
+        source="imi_interventions",
+        column="target_cowcode",
+        special=IMI_SPECIAL_CODES,
+    )
+    comparison = rc3_comparison(
+        data, f, gw_imi, p["release"], int(p["window"]), alpha, step_seed(claim.id, "comparison-bootstrap")
+    )
     primary_detail = {
         "result": prim.to_dict(),
         "window_definition": "leader exits strictly after the start date and at most `window` years after it (Archigos dates)",
@@ -1105,33 +1368,57 @@ def rc3_exit_share(claim: Claim, data: Data) -> ClaimOutput:
     yg = y[gov & y.notna()].astype(bool)
     primary_detail["against_government"] = {"k": int(yg.sum()), "n": int(len(yg))}
     limitations = [
-        (f"{int(y.isna().sum())} of {len(rel)} interventions (release {p['release']}) cannot be observed for the "
-         f"{p['window']}-year window: no Archigos spell at the start date or the window runs past Archigos's end "
-         "(2015-12-31)."),
-        ("Archigos codes how a leader left office (irregular: coup, assassination, rebellion; foreign-imposed: removed "
-         "by another state or irregularly with foreign support), not who caused it; the 'interveners-brought-about' "
-         "option adds PRIF's REGIME code (the interveners engaged in regime change), the closest these data come to "
-         "separating exits the interveners brought about from others."),
-        ("The comparison with non-humanitarian interventions (primary_detail.comparison_with_other_interventions) is "
-         "descriptive context with its own limits (IMI ends in 2005; selection into intervention is not removed); it "
-         "decides nothing and supports no causal reading."),
+        (
+            f"{int(y.isna().sum())} of {len(rel)} interventions (release {p['release']}) cannot be observed for the "
+            f"{p['window']}-year window: no Archigos spell at the start date or the window runs past Archigos's end "
+            "(2015-12-31)."
+        ),
+        (
+            "Archigos codes how a leader left office (irregular: coup, assassination, rebellion; foreign-imposed: removed "
+            "by another state or irregularly with foreign support), not who caused it; the 'interveners-brought-about' "
+            "option adds PRIF's REGIME code (the interveners engaged in regime change), the closest these data come to "
+            "separating exits the interveners brought about from others."
+        ),
+        (
+            "The comparison with non-humanitarian interventions (primary_detail.comparison_with_other_interventions) is "
+            "descriptive context with its own limits (IMI ends in 2005; selection into intervention is not removed); it "
+            "decides nothing and supports no causal reading."
+        ),
     ]
-    return ClaimOutput(curve=curve, primary_detail=json_safe(primary_detail), details={}, comparisons=[],
-                       limitations=limitations, null_draws=null_draws)
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(primary_detail),
+        details={},
+        comparisons=[],
+        limitations=limitations,
+        null_draws=null_draws,
+    )
 
 
 # --------------------------------------------------------------------------- 2x2 comparisons among HMIs
 
 #: comparison -> (label of group A, label of group B, function of the frame -> (A mask, B mask))
 HMI_COMPARISONS = {
-    "2011-vs-before": ("starting in 2011", "starting before 2011",
-                       lambda h: (h["start_year"] == 2011, h["start_year"] < 2011)),
-    "regime-change-vs-not": ("with regime change (PRIF REGIME)", "without regime change",
-                             lambda h: (h["regime_change"] == True, h["regime_change"] == False)),  # noqa: E712
-    "mandate-vs-none": ("with a Security Council mandate or approval", "without a mandate",
-                        lambda h: (h["unsc"] == 2, h["unsc"] == 0)),
-    "stopped-short-vs-regime-change": ("that stopped short of regime change", "with regime change",
-                                       lambda h: (h["regime_change"] == False, h["regime_change"] == True)),  # noqa: E712
+    "2011-vs-before": (
+        "starting in 2011",
+        "starting before 2011",
+        lambda h: (h["start_year"] == 2011, h["start_year"] < 2011),
+    ),
+    "regime-change-vs-not": (
+        "with regime change (PRIF REGIME)",
+        "without regime change",
+        lambda h: (h["regime_change"] == True, h["regime_change"] == False),  # noqa: E712
+    ),
+    "mandate-vs-none": (
+        "with a Security Council mandate or approval",
+        "without a mandate",
+        lambda h: (h["unsc"] == 2, h["unsc"] == 0),
+    ),
+    "stopped-short-vs-regime-change": (
+        "that stopped short of regime change",
+        "with regime change",
+        lambda h: (h["regime_change"] == False, h["regime_change"] == True),  # noqa: E712
+    ),
 }
 #: outcome -> (column of hmi_cases, description)
 HMI_OUTCOMES = {
@@ -1155,8 +1442,14 @@ def hmi_two_by_two(claim: Claim, data: Data) -> ClaimOutput:
         if cases not in ("all", "clear", "against-government"):
             raise ValueError(f"unknown cases option {cases!r}")
         # RC1's subset: `against-government` is its target filter, `clear` its cases filter
-        return rc1_subset(hmi, release, "clear" if cases == "clear" else "all", "all", libya,
-                          "against-government" if cases == "against-government" else "all")
+        return rc1_subset(
+            hmi,
+            release,
+            "clear" if cases == "clear" else "all",
+            "all",
+            libya,
+            "against-government" if cases == "against-government" else "all",
+        )
 
     def table(release: str, cases: str, libya: str, comparison: str, outcome: str) -> dict:
         if comparison not in HMI_COMPARISONS:
@@ -1172,18 +1465,25 @@ def hmi_two_by_two(claim: Claim, data: Data) -> ClaimOutput:
         yy = y.fillna(False).to_numpy(dtype=bool)
         a_ids = sorted(h.loc[ma & coded, "case_id"].astype(str))
         b_ids = sorted(h.loc[mb & coded, "case_id"].astype(str))
-        return {"a": int((yy & ma & coded).sum()), "n1": int((ma & coded).sum()),
-                "c": int((yy & mb & coded).sum()), "n2": int((mb & coded).sum()),
-                "n_outcome_missing": int(((ma | mb) & ~coded).sum()),
-                "a_cases": a_ids, "b_cases": b_ids,
-                "a_events": sorted(h.loc[ma & coded & yy, "case_id"].astype(str)),
-                "b_events": sorted(h.loc[mb & coded & yy, "case_id"].astype(str))}
+        return {
+            "a": int((yy & ma & coded).sum()),
+            "n1": int((ma & coded).sum()),
+            "c": int((yy & mb & coded).sum()),
+            "n2": int((mb & coded).sum()),
+            "n_outcome_missing": int(((ma | mb) & ~coded).sum()),
+            "a_cases": a_ids,
+            "b_cases": b_ids,
+            "a_events": sorted(h.loc[ma & coded & yy, "case_id"].astype(str)),
+            "b_events": sorted(h.loc[mb & coded & yy, "case_id"].astype(str)),
+        }
 
     def spec(release: str, cases: str, libya: str, comparison: str, outcome_measure: str) -> StatResult:
         t = table(release, cases, libya, comparison, outcome_measure)
-        method = (f"risk difference ({HMI_COMPARISONS[comparison][0]} minus {HMI_COMPARISONS[comparison][1]}) of: "
-                  f"{HMI_OUTCOMES[outcome_measure][1]}; Newcombe 95% interval; Fisher's exact test, one-sided "
-                  f"({alt_s} for support, {alt_c} for contradiction)")
+        method = (
+            f"risk difference ({HMI_COMPARISONS[comparison][0]} minus {HMI_COMPARISONS[comparison][1]}) of: "
+            f"{HMI_OUTCOMES[outcome_measure][1]}; Newcombe 95% interval; Fisher's exact test, one-sided "
+            f"({alt_s} for support, {alt_c} for contradiction)"
+        )
         n = t["n1"] + t["n2"]
         key = sample_key(t["a_cases"] + ["|"] + t["b_cases"], t["a_events"], t["b_events"])
         if t["n1"] == 0 or t["n2"] == 0:
@@ -1194,9 +1494,16 @@ def hmi_two_by_two(claim: Claim, data: Data) -> ClaimOutput:
         reason = None
         if np.isnan(ps):
             reason = "no variation in the outcome (every intervention has it, or none)"
-        return StatResult(method=method, estimate=float(rd), ci_low=float(lo), ci_high=float(hi),
-                          p_value=None if np.isnan(ps) else float(ps), n=n, reason=reason,
-                          extra={**t, "p_value_contradict": None if np.isnan(pc) else float(pc), "sample_key": key})
+        return StatResult(
+            method=method,
+            estimate=float(rd),
+            ci_low=float(lo),
+            ci_high=float(hi),
+            p_value=None if np.isnan(ps) else float(ps),
+            n=n,
+            reason=reason,
+            extra={**t, "p_value_contradict": None if np.isnan(pc) else float(pc), "sample_key": key},
+        )
 
     curve = run_curve(claim, spec, extra_cols=["p_value_contradict", "sample_key"])
     prim = spec(**claim.primary)
@@ -1204,9 +1511,18 @@ def hmi_two_by_two(claim: Claim, data: Data) -> ClaimOutput:
     per = {}
     for rel in claim.dims["release"]:
         per[rel] = table(rel, "all", "include", p["comparison"], p["outcome_measure"])
-    return ClaimOutput(curve=curve, primary_detail=json_safe({"result": prim.to_dict(),
-                                                              "groups": list(HMI_COMPARISONS[p["comparison"]][:2]),
-                                                              "outcome": HMI_OUTCOMES[p["outcome_measure"]][1]}),
-                       details=json_safe({"tables_by_release": per}),
-                       limitations=[f"{prim.extra.get('n_outcome_missing', 0)} intervention(s) in the compared groups "
-                                    "have the outcome not coded by PRIF and are left out."])
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=json_safe(
+            {
+                "result": prim.to_dict(),
+                "groups": list(HMI_COMPARISONS[p["comparison"]][:2]),
+                "outcome": HMI_OUTCOMES[p["outcome_measure"]][1],
+            }
+        ),
+        details=json_safe({"tables_by_release": per}),
+        limitations=[
+            f"{prim.extra.get('n_outcome_missing', 0)} intervention(s) in the compared groups "
+            "have the outcome not coded by PRIF and are left out."
+        ],
+    )

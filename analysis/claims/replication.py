@@ -39,8 +39,11 @@ from .regime_change import rc1_subset
 RELEASE = "0.3"
 INTRASTATE = (3, 4)
 UCDP_FIRST, UCDP_LAST = 1989, 2024  # UCDP one-sided violence and the ACD's last year
-PRIF_2013 = {"universe": "31 interventions 1947-2005", "source": "gromes2013hsfk",
-             "note": "HSFK-Report 2/2013; findings as summarised in ../shared/context/published-anchors.md"}
+PRIF_2013 = {
+    "universe": "31 interventions 1947-2005",
+    "source": "gromes2013hsfk",
+    "note": "HSFK-Report 2/2013; findings as summarised in ../shared/context/published-anchors.md",
+}
 PERIOD_END = {"all": None, "1947-2005": 2005}
 
 
@@ -67,8 +70,9 @@ def hmi_conflict_links(h: pd.DataFrame) -> pd.DataFrame:
         ids = [] if r.ucdp_ids is None else list(r.ucdp_ids)
         last = UCDP_LAST if (bool(r.ongoing) or pd.isna(r.end_year)) else int(r.end_year)
         for cid in ids:
-            rows.append({"case_id": r.case_id, "conflict_id": int(cid), "start_year": int(r.start_year),
-                         "last_year": last})
+            rows.append(
+                {"case_id": r.case_id, "conflict_id": int(cid), "start_year": int(r.start_year), "last_year": last}
+            )
     return pd.DataFrame(rows, columns=["case_id", "conflict_id", "start_year", "last_year"])
 
 
@@ -92,14 +96,16 @@ def acd_episode_years(acd: pd.DataFrame) -> pd.DataFrame:
 def episodes(ey: pd.DataFrame) -> pd.DataFrame:
     """One row per episode: episode, conflict_id, ep_start_year, last_year, ended, war_episode, loc."""
     g = ey.groupby("episode", sort=True)
-    out = pd.DataFrame({
-        "conflict_id": g["conflict_id"].first(),
-        "ep_start_year": g["ep_start_year"].first(),
-        "last_year": g["year"].max(),
-        "ended": g["ended"].any(),
-        "war_episode": g["war_episode"].first(),
-        "loc": g["loc"].agg(lambda s: tuple(sorted(set().union(*map(set, s))))),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "conflict_id": g["conflict_id"].first(),
+            "ep_start_year": g["ep_start_year"].first(),
+            "last_year": g["year"].max(),
+            "ended": g["ended"].any(),
+            "war_episode": g["war_episode"].first(),
+            "loc": g["loc"].agg(lambda s: tuple(sorted(set().union(*map(set, s))))),
+        }
+    ).reset_index()
     return out
 
 
@@ -108,15 +114,25 @@ def link_episodes(ep: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     conflict: it started by the episode's last year and had not ended before the episode began."""
     m = ep.merge(links, on="conflict_id", how="inner")
     m = m[(m["start_year"] <= m["last_year_x"]) & (m["last_year_y"] >= m["ep_start_year"])]
-    return m.rename(columns={"last_year_y": "hmi_last_year"})[["episode", "case_id", "start_year", "hmi_last_year"]] \
-        .sort_values(["episode", "start_year", "case_id"], kind="mergesort").reset_index(drop=True)
+    return (
+        m.rename(columns={"last_year_y": "hmi_last_year"})[["episode", "case_id", "start_year", "hmi_last_year"]]
+        .sort_values(["episode", "start_year", "case_id"], kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------- RP1
 
 
-def rp1_frame(acd: pd.DataFrame, hmi: pd.DataFrame, period: str, cases: str, conflicts: str,
-              exposure: str, ey: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+def rp1_frame(
+    acd: pd.DataFrame,
+    hmi: pd.DataFrame,
+    period: str,
+    cases: str,
+    conflicts: str,
+    exposure: str,
+    ey: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Episode-years of one RP1 specification with `exposed` and `ended` (and what was dropped).
     `ey`: `acd_episode_years(acd)` when already built (it is the same for every specification)."""
     keep, other = hmi_subset(hmi, cases, period)
@@ -140,39 +156,58 @@ def rp1_frame(acd: pd.DataFrame, hmi: pd.DataFrame, period: str, cases: str, con
     else:
         raise ValueError(f"unknown exposure option {exposure!r}")
     exp_ = x.assign(hit=hit.fillna(False).astype(bool)).groupby(["episode", "year"], sort=False)["hit"].any()
-    ey["exposed"] = exp_.reindex(pd.MultiIndex.from_arrays([ey["episode"], ey["year"]]), fill_value=False) \
-        .to_numpy(dtype=bool)
+    ey["exposed"] = exp_.reindex(pd.MultiIndex.from_arrays([ey["episode"], ey["year"]]), fill_value=False).to_numpy(
+        dtype=bool
+    )
     linked = sorted(set(lk["case_id"]))
     unlinked = sorted(set(keep["case_id"]) - set(linked))
-    return ey.reset_index(drop=True), {"dropped_episodes_other_cases": len(drop), "interventions_linked": len(linked),
-                                       "interventions_not_linked": unlinked}
+    return ey.reset_index(drop=True), {
+        "dropped_episodes_other_cases": len(drop),
+        "interventions_linked": len(linked),
+        "interventions_not_linked": unlinked,
+    }
 
 
 def rp1_estimate(ey: pd.DataFrame, alpha: float = 0.05) -> StatResult:
     n_ep = int(ey.loc[ey["exposed"], "episode"].nunique())
-    X = pd.DataFrame({"exposed": ey["exposed"].astype(float).to_numpy(),
-                      "log_t": np.log1p(ey["t"].astype(float).to_numpy())})
-    r = logit_clustered(ey["ended"].astype(float).to_numpy(), X, ey["conflict_id"].to_numpy(), "exposed",
-                        alpha=alpha)
+    X = pd.DataFrame(
+        {"exposed": ey["exposed"].astype(float).to_numpy(), "log_t": np.log1p(ey["t"].astype(float).to_numpy())}
+    )
+    r = logit_clustered(ey["ended"].astype(float).to_numpy(), X, ey["conflict_id"].to_numpy(), "exposed", alpha=alpha)
     method = "discrete-time logit of an episode ending, exposed + log(t + 1), CRV1 by conflict; odds ratio"
-    extra = {"episode_years": int(len(ey)), "exposed_years": int(ey["exposed"].sum()),
-             "episodes": int(ey["episode"].nunique()), "exposed_episodes": n_ep,
-             "ended_exposed_years": int((ey["exposed"] & ey["ended"]).sum()),
-             "ended_unexposed_years": int((~ey["exposed"] & ey["ended"]).sum()), "log_odds_ratio": r.estimate}
+    extra = {
+        "episode_years": int(len(ey)),
+        "exposed_years": int(ey["exposed"].sum()),
+        "episodes": int(ey["episode"].nunique()),
+        "exposed_episodes": n_ep,
+        "ended_exposed_years": int((ey["exposed"] & ey["ended"]).sum()),
+        "ended_unexposed_years": int((~ey["exposed"] & ey["ended"]).sum()),
+        "log_odds_ratio": r.estimate,
+    }
     if not r.ok:
         return StatResult(method=method, n=n_ep, reason=r.reason, extra=extra)
-    return StatResult(method=method, estimate=math.exp(r.estimate), ci_low=math.exp(r.ci_low),
-                      ci_high=math.exp(r.ci_high), p_value=r.p_value, n=n_ep, extra=extra)
+    return StatResult(
+        method=method,
+        estimate=math.exp(r.estimate),
+        ci_low=math.exp(r.ci_low),
+        ci_high=math.exp(r.ci_high),
+        p_value=r.p_value,
+        n=n_ep,
+        extra=extra,
+    )
 
 
 def _durations(ey: pd.DataFrame) -> dict:
     """Median length in years (last year - start year + 1) of ended episodes, with and without an intervention."""
-    g = ey.groupby("episode").agg(ended=("ended", "any"), exposed=("exposed", "any"),
-                                  start=("ep_start_year", "first"), last=("year", "max"))
+    g = ey.groupby("episode").agg(
+        ended=("ended", "any"), exposed=("exposed", "any"), start=("ep_start_year", "first"), last=("year", "max")
+    )
     g = g[g["ended"]]
     dur = g["last"] - g["start"] + 1
-    return {k: {"ended_episodes": int(m.sum()), "median_years": float(dur[m].median()) if m.any() else None}
-            for k, m in (("with_intervention", g["exposed"]), ("without", ~g["exposed"]))}
+    return {
+        k: {"ended_episodes": int(m.sum()), "median_years": float(dur[m].median()) if m.any() else None}
+        for k, m in (("with_intervention", g["exposed"]), ("without", ~g["exposed"]))
+    }
 
 
 def rp1_war_duration(claim: Claim, data: Data) -> ClaimOutput:
@@ -188,13 +223,22 @@ def rp1_war_duration(claim: Claim, data: Data) -> ClaimOutput:
     ey, info = rp1_frame(acd, hmi, p["period"], p["cases"], p["conflicts"], p["exposure"], ey=ey_all)
     prim = rp1_estimate(ey, claim.alpha)
     detail = {**prim.to_dict(), **info, "durations_ended_episodes": _durations(ey)}
-    comparisons = [{"what": "effect of interventions on the duration of wars",
-                    "published": "neither shortened nor lengthened wars or genocides (31 interventions 1947-2005)",
-                    "ours": _fmt_ratio(prim, "odds ratio of an episode ending"), "source": PRIF_2013["note"],
-                    "note": "PRIF's 2013 data and method are not at hand: the report's cases, its war data and its "
-                            "comparison may differ from UCDP ACD 25.1 episodes"}]
-    return ClaimOutput(curve=curve, primary_detail=detail, comparisons=comparisons,
-                       details={"universe": {"published": PRIF_2013["universe"]}})
+    comparisons = [
+        {
+            "what": "effect of interventions on the duration of wars",
+            "published": "neither shortened nor lengthened wars or genocides (31 interventions 1947-2005)",
+            "ours": _fmt_ratio(prim, "odds ratio of an episode ending"),
+            "source": PRIF_2013["note"],
+            "note": "PRIF's 2013 data and method are not at hand: the report's cases, its war data and its "
+            "comparison may differ from UCDP ACD 25.1 episodes",
+        }
+    ]
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=detail,
+        comparisons=comparisons,
+        details={"universe": {"published": PRIF_2013["universe"]}},
+    )
 
 
 # --------------------------------------------------------------------------- RP2
@@ -259,13 +303,20 @@ def geometric_mean_ratio(ratios: pd.Series, alpha: float = 0.05) -> StatResult:
     m, se = float(x.mean()), float(x.std(ddof=1) / math.sqrt(n))
     q = float(sps.t.ppf(1 - alpha / 2, n - 1))
     p = float(sps.t.sf(abs(m) / se, n - 1) * 2) if se > 0 else None
-    return StatResult(method=method, estimate=math.exp(m), ci_low=math.exp(m - q * se), ci_high=math.exp(m + q * se),
-                      p_value=p, n=n, extra={"mean_log_ratio": m, "se_log": se,
-                                             "n_fell": int((x < 0).sum()), "n_rose": int((x > 0).sum())})
+    return StatResult(
+        method=method,
+        estimate=math.exp(m),
+        ci_low=math.exp(m - q * se),
+        ci_high=math.exp(m + q * se),
+        p_value=p,
+        n=n,
+        extra={"mean_log_ratio": m, "se_log": se, "n_fell": int((x < 0).sum()), "n_rose": int((x > 0).sum())},
+    )
 
 
-def rp2_benchmark(h: pd.DataFrame, cases: pd.DataFrame, deaths: dict, panel: pd.DataFrame, k: int,
-                  alpha: float = 0.05) -> dict:
+def rp2_benchmark(
+    h: pd.DataFrame, cases: pd.DataFrame, deaths: dict, panel: pd.DataFrame, k: int, alpha: float = 0.05
+) -> dict:
     """Beside the verdict, deciding nothing: each measured intervention's ratio against the median ratio of
     its comparison countries over the same years (PC1's declared rule, `analysis.oda.comparison_countries`:
     same region, an intrastate conflict in the start year, no intervention in the windows), after the end
@@ -285,12 +336,22 @@ def rp2_benchmark(h: pd.DataFrame, cases: pd.DataFrame, deaths: dict, panel: pd.
                 a = sum(deaths[(g, y)] for y in after)
                 logs.append(math.log((a + 1.0) / (b + 1.0)))
         if logs:
-            rows.append({"case_id": r.case_id, "n_comparison": len(logs), "comparison_median_ratio": math.exp(float(np.median(logs))),
-                         "relative_ratio": float(c.ratio) / math.exp(float(np.median(logs)))})
+            rows.append(
+                {
+                    "case_id": r.case_id,
+                    "n_comparison": len(logs),
+                    "comparison_median_ratio": math.exp(float(np.median(logs))),
+                    "relative_ratio": float(c.ratio) / math.exp(float(np.median(logs))),
+                }
+            )
     rel = geometric_mean_ratio(pd.Series([x["relative_ratio"] for x in rows], dtype=float), alpha)
     comp = geometric_mean_ratio(pd.Series([x["comparison_median_ratio"] for x in rows], dtype=float), alpha)
-    return {"rule": "PC1's comparison rule (analysis.oda.MATCHING_RULE), windows as the primary's; decides nothing",
-            "relative": rel.to_dict(), "comparison_only": comp.to_dict(), "cases": rows}
+    return {
+        "rule": "PC1's comparison rule (analysis.oda.MATCHING_RULE), windows as the primary's; decides nothing",
+        "relative": rel.to_dict(),
+        "comparison_only": comp.to_dict(),
+        "cases": rows,
+    }
 
 
 def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
@@ -317,26 +378,47 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
     prim = geometric_mean_ratio(c["ratio"], claim.alpha)
     detail = {**prim.to_dict(), "cases": c.to_dict("records")}
     if p["window"] == "after-end" and p["measure"] != "prif-daily":
-        detail["benchmark"] = rp2_benchmark(subset(p["cases"], p["period"]), c, deaths[p["measure"]], cy, int(p["k"]),
-                                            claim.alpha)
-    comparisons = [{"what": "killing after interventions",
-                    "published": "at most weak evidence of less killing afterwards (31 interventions 1947-2005)",
-                    "ours": _fmt_ratio(prim, "geometric mean ratio after/before"), "source": PRIF_2013["note"],
-                    "note": "UCDP one-sided violence starts in 1989, so the project's primary covers only the "
-                            "post-Cold War interventions; the report's measure of killing is not at hand"}]
+        detail["benchmark"] = rp2_benchmark(
+            subset(p["cases"], p["period"]), c, deaths[p["measure"]], cy, int(p["k"]), claim.alpha
+        )
+    comparisons = [
+        {
+            "what": "killing after interventions",
+            "published": "at most weak evidence of less killing afterwards (31 interventions 1947-2005)",
+            "ours": _fmt_ratio(prim, "geometric mean ratio after/before"),
+            "source": PRIF_2013["note"],
+            "note": "UCDP one-sided violence starts in 1989, so the project's primary covers only the "
+            "post-Cold War interventions; the report's measure of killing is not at hand",
+        }
+    ]
     measured = c[c["why_not"].isna()]
-    limits = [f"{int((measured['after'] == 0).sum())} of the {len(measured)} interventions the primary measures have no "
-              "recorded one-sided deaths in the years after: UCDP records an actor's killing of civilians only from 25 "
-              "deaths in a year, so 'none' means fewer than 25 by each actor, and the +1 then makes the ratio very small."]
-    return ClaimOutput(curve=curve, primary_detail=detail, comparisons=comparisons, limitations=limits,
-                       details={"universe": {"published": PRIF_2013["universe"]}})
+    limits = [
+        f"{int((measured['after'] == 0).sum())} of the {len(measured)} interventions the primary measures have no "
+        "recorded one-sided deaths in the years after: UCDP records an actor's killing of civilians only from 25 "
+        "deaths in a year, so 'none' means fewer than 25 by each actor, and the +1 then makes the ratio very small."
+    ]
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=detail,
+        comparisons=comparisons,
+        limitations=limits,
+        details={"universe": {"published": PRIF_2013["universe"]}},
+    )
 
 
 # --------------------------------------------------------------------------- RP3
 
 
-def rp3_frame(acd: pd.DataFrame, hmi: pd.DataFrame, years: int, relapse: str, period: str,
-              cases: str, ey: pd.DataFrame | None = None, ep: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+def rp3_frame(
+    acd: pd.DataFrame,
+    hmi: pd.DataFrame,
+    years: int,
+    relapse: str,
+    period: str,
+    cases: str,
+    ey: pd.DataFrame | None = None,
+    ep: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Ended intrastate episodes of one RP3 specification with `treated` and `relapsed`.
     `ey`, `ep`: `acd_episode_years(acd)` and `episodes(ey)` when already built."""
     keep, other = hmi_subset(hmi, cases, period)
@@ -363,21 +445,30 @@ def rp3_frame(acd: pd.DataFrame, hmi: pd.DataFrame, years: int, relapse: str, pe
         elif relapse == "any-in-country":
             # the same conflict again, or a conflict in the same state that was not already active in the end year
             hit = any((int(c), y) in active for y in window) or any(
-                y in window and (c2, int(e)) not in active for g in loc for c2, y in by_loc.get(int(g), []))
+                y in window and (c2, int(e)) not in active for g in loc for c2, y in by_loc.get(int(g), [])
+            )
             out.append(bool(hit))
         else:
             raise ValueError(f"unknown relapse option {relapse!r}")
     ep["relapsed"] = out
-    return ep.reset_index(drop=True), {"dropped_episodes_other_cases": len(drop),
-                                       "interventions_linked": int(lk["case_id"].nunique())}
+    return ep.reset_index(drop=True), {
+        "dropped_episodes_other_cases": len(drop),
+        "interventions_linked": int(lk["case_id"].nunique()),
+    }
 
 
 def rp3_estimate(ep: pd.DataFrame, alpha: float = 0.05) -> StatResult:
     t, u = ep[ep["treated"]], ep[~ep["treated"]]
     a, n1, c, n2 = int(t["relapsed"].sum()), len(t), int(u["relapsed"].sum()), len(u)
     method = "risk difference (with minus without an intervention), Newcombe hybrid score interval"
-    extra = {"relapsed_with": a, "episodes_with": n1, "relapsed_without": c, "episodes_without": n2,
-             "share_with": a / n1 if n1 else None, "share_without": c / n2 if n2 else None}
+    extra = {
+        "relapsed_with": a,
+        "episodes_with": n1,
+        "relapsed_without": c,
+        "episodes_without": n2,
+        "share_with": a / n1 if n1 else None,
+        "share_without": c / n2 if n2 else None,
+    }
     if n1 == 0 or n2 == 0:
         return StatResult(method=method, n=n1, reason="no episode in one of the groups", extra=extra)
     d, lo, hi = (float(v[0]) for v in newcombe_diff_ci_many([a], [n1], [c], [n2], alpha))
@@ -399,15 +490,26 @@ def rp3_relapse(claim: Claim, data: Data) -> ClaimOutput:
     prim = rp3_estimate(ep, claim.alpha)
     treated = ep[ep["treated"]][["episode", "conflict_id", "ep_start_year", "last_year", "relapsed"]]
     detail = {**prim.to_dict(), **info, "episodes_with_intervention": treated.to_dict("records")}
-    comparisons = [{"what": "relapse into war after interventions",
-                    "published": "did not lower the risk of relapse into war (31 interventions 1947-2005)",
-                    "ours": (f"risk difference {prim.estimate:+.2f} [{prim.ci_low:+.2f}, {prim.ci_high:+.2f}]"
-                             if prim.ok else f"not estimable: {prim.reason}"),
-                    "source": PRIF_2013["note"],
-                    "note": "relapse here is renewed UCDP armed conflict within the declared years; the report's "
-                            "definition and follow-up are not at hand"}]
-    return ClaimOutput(curve=curve, primary_detail=detail, comparisons=comparisons,
-                       details={"universe": {"published": PRIF_2013["universe"]}})
+    comparisons = [
+        {
+            "what": "relapse into war after interventions",
+            "published": "did not lower the risk of relapse into war (31 interventions 1947-2005)",
+            "ours": (
+                f"risk difference {prim.estimate:+.2f} [{prim.ci_low:+.2f}, {prim.ci_high:+.2f}]"
+                if prim.ok
+                else f"not estimable: {prim.reason}"
+            ),
+            "source": PRIF_2013["note"],
+            "note": "relapse here is renewed UCDP armed conflict within the declared years; the report's "
+            "definition and follow-up are not at hand",
+        }
+    ]
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=detail,
+        comparisons=comparisons,
+        details={"universe": {"published": PRIF_2013["universe"]}},
+    )
 
 
 def _fmt_ratio(r: StatResult, what: str) -> str:

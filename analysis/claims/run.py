@@ -53,14 +53,19 @@ class Data:
         self.processed = Path(processed)
         self._cache: dict[str, pd.DataFrame] = {}
         self.inputs: dict[str, str] = {}
-        self._declared = None if declared is None else (
-            {f"{t}.parquet" for t in declared.get("tables", {})} | set(declared.get("files", [])))
+        self._declared = (
+            None
+            if declared is None
+            else ({f"{t}.parquet" for t in declared.get("tables", {})} | set(declared.get("files", [])))
+        )
 
     def _path(self, filename: str) -> Path:
         if self._declared is not None and filename not in self._declared:
-            raise DataError("the claim reads an input its data contract does not declare "
-                            f"(add it to data.tables or data.files in the registry): {filename}",
-                            file=str(self.processed / filename))
+            raise DataError(
+                "the claim reads an input its data contract does not declare "
+                f"(add it to data.tables or data.files in the registry): {filename}",
+                file=str(self.processed / filename),
+            )
         p = self.processed / filename
         if not p.exists():
             raise DataError("processed input missing (run `snakemake data` first)", file=str(p))
@@ -155,28 +160,33 @@ def curve_test(curve: pd.DataFrame, claim: Claim, draws: Callable | None) -> dic
     null_sig, null_med = stats(np.asarray(est0, float), np.asarray(p0, float))
     p_sig = (1 + int((null_sig >= obs_sig).sum())) / (1 + R)
     p_med = (1 + int(((null_med <= obs_med) if below else (null_med >= obs_med)).sum())) / (1 + R)
-    return json_safe({
-        "method": ("specification-curve test (Simonsohn, Simmons & Nelson 2020): the observed curve against "
-                   f"{R} resampled curves with the effect removed (null at the declared bound {bound})"),
-        "null_model": decl.get("null_model", f"the estimand equals the support bound {bound}"),
-        "resamples": R,
-        "n_specs_tested": int(keep.sum()),
-        "observed_significant": int(obs_sig),
-        "null_significant_median": float(np.median(null_sig)),
-        "p_significant": p_sig,
-        "observed_median_estimate": float(obs_med),
-        "null_median_estimate_median": float(np.nanmedian(null_med)),
-        "p_median": p_med,
-        "decides": False,
-    })
+    return json_safe(
+        {
+            "method": (
+                "specification-curve test (Simonsohn, Simmons & Nelson 2020): the observed curve against "
+                f"{R} resampled curves with the effect removed (null at the declared bound {bound})"
+            ),
+            "null_model": decl.get("null_model", f"the estimand equals the support bound {bound}"),
+            "resamples": R,
+            "n_specs_tested": int(keep.sum()),
+            "observed_significant": int(obs_sig),
+            "null_significant_median": float(np.median(null_sig)),
+            "p_significant": p_sig,
+            "observed_median_estimate": float(obs_med),
+            "null_median_estimate_median": float(np.nanmedian(null_med)),
+            "p_median": p_med,
+            "decides": False,
+        }
+    )
 
 
 def _row_dict(row: pd.Series, dims: list[str]) -> dict:
     keys = ["spec_id", *dims, "estimate", "ci_low", "ci_high", "p_value", "n", "method", "reason", "outcome"]
     if "p_value_contradict" in row:
         keys.insert(keys.index("n"), "p_value_contradict")
-    return json_safe({k: (None if pd.isna(row[k]) else row[k]) if not isinstance(row[k], (list, dict)) else row[k]
-                      for k in keys})
+    return json_safe(
+        {k: (None if pd.isna(row[k]) else row[k]) if not isinstance(row[k], (list, dict)) else row[k] for k in keys}
+    )
 
 
 def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
@@ -185,9 +195,12 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
     curve = D.classify_curve(out.curve, claim)
     rob_max = curve["n"].dropna()
     if len(rob_max) and int(rob_max.max()) < claim.min_n:
-        raise RegistryError(f"claim {claim.id}: field 'min_n': {claim.min_n} exceeds the largest n any specification "
-                            f"of the design contains ({int(rob_max.max())}): the claim could never be decided",
-                            file=str(REGISTRY_PATH), column="min_n")
+        raise RegistryError(
+            f"claim {claim.id}: field 'min_n': {claim.min_n} exceeds the largest n any specification "
+            f"of the design contains ({int(rob_max.max())}): the claim could never be decided",
+            file=str(REGISTRY_PATH),
+            column="min_n",
+        )
     dims = list(claim.dims)
     prim = D.primary_row(curve, claim)
     v, reason, robustness = D.verdict(prim, curve, claim, out.checks)
@@ -204,8 +217,11 @@ def run_claim(claim: Claim, processed: str | Path) -> tuple[dict, pd.DataFrame]:
         "hypothesis": claim.hypothesis,
         "estimand": claim.estimand,
         "unit": claim.unit,
-        "data": {"tables": claim.data["tables"], **({"files": claim.data["files"]} if claim.data.get("files") else {}),
-                 "inputs_sha256": dict(sorted(data.inputs.items()))},
+        "data": {
+            "tables": claim.data["tables"],
+            **({"files": claim.data["files"]} if claim.data.get("files") else {}),
+            "inputs_sha256": dict(sorted(data.inputs.items())),
+        },
         "test": claim.test,
         "alpha": claim.alpha,
         "min_n": claim.min_n,
@@ -258,7 +274,9 @@ def tidy_curve(curve: pd.DataFrame, claim: Claim) -> pd.DataFrame:
             "spec_index": curve["spec_index"].astype("int64"),
             "spec_id": curve["spec_id"].astype("string"),
             "is_primary": np.zeros(len(curve), dtype=bool),
-            "choices": [json.dumps({d: curve[d].iloc[i] for d in dims}, sort_keys=True, default=str) for i in range(len(curve))],
+            "choices": [
+                json.dumps({d: curve[d].iloc[i] for d in dims}, sort_keys=True, default=str) for i in range(len(curve))
+            ],
             "estimate": curve["estimate"].astype(float),
             "ci_low": curve["ci_low"].astype(float),
             "ci_high": curve["ci_high"].astype(float),
@@ -277,7 +295,9 @@ def tidy_curve(curve: pd.DataFrame, claim: Claim) -> pd.DataFrame:
     return df
 
 
-def write_claim(claim_id: str, processed: str | Path, out_dir: str | Path, registry: str | Path = REGISTRY_PATH) -> None:
+def write_claim(
+    claim_id: str, processed: str | Path, out_dir: str | Path, registry: str | Path = REGISTRY_PATH
+) -> None:
     claims = load_claims(registry, processed, only=claim_id)
     if claim_id not in claims:
         raise RegistryError(f"no claim {claim_id!r} in the registry", file=str(registry))
@@ -299,8 +319,16 @@ def verdicts_html(verdicts: pd.DataFrame) -> str:
     body = []
     for r in verdicts.itertuples(index=False):
         verdict = f"{r.verdict} (exploratory)" if r.exploratory else r.verdict
-        cells = [r.claim_id, r.title, verdict, f"{num(r.estimate)} [{num(r.ci_low)}, {num(r.ci_high)}]",
-                 num(r.p_value), "" if pd.isna(r.n) else str(int(r.n)), str(int(r.n_distinct)), r.verdict_reason]
+        cells = [
+            r.claim_id,
+            r.title,
+            verdict,
+            f"{num(r.estimate)} [{num(r.ci_low)}, {num(r.ci_high)}]",
+            num(r.p_value),
+            "" if pd.isna(r.n) else str(int(r.n)),
+            str(int(r.n_distinct)),
+            r.verdict_reason,
+        ]
         body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Verdicts</title>'
@@ -309,7 +337,11 @@ def verdicts_html(verdicts: pd.DataFrame) -> str:
         "td:nth-child(8){font-size:11px;max-width:40em}</style></head><body>\n"
         "<h1>Verdicts under the rule declared in advance</h1>\n"
         "<p>One row per claim (results/claims/verdicts.csv); each claim's full result is results/claims/&lt;id&gt;.json.</p>\n"
-        "<table>\n<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>\n" + "\n".join(body) + "\n</table>\n</body></html>\n"
+        "<table>\n<tr>"
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr>\n"
+        + "\n".join(body)
+        + "\n</table>\n</body></html>\n"
     )
 
 
@@ -350,9 +382,17 @@ def write_summary(out_dir: str | Path, claim_ids: list[str], registry: str | Pat
     write_parquet(pd.concat(curves, ignore_index=True), out_dir / "spec_curve.parquet")
     verdicts = {c: r["verdict"] for c, r in results.items()}
     exploratory = {c for c, r in results.items() if r.get("exploratory")}
-    revised = {c for c, r in results.items()
-               if any(v.get("after_results") and v.get("affects_verdict") for v in r.get("revisions", []))}
-    findings = [D.combine_finding(f, verdicts, exploratory, revised) for f in load_findings(registry)
-                if all(c in verdicts for c in f["claims"])]
-    write_json({"rule": D.__doc__.split("5. ", 1)[1].strip() if "5. " in (D.__doc__ or "") else "",
-                "findings": findings}, out_dir / "findings.json")
+    revised = {
+        c
+        for c, r in results.items()
+        if any(v.get("after_results") and v.get("affects_verdict") for v in r.get("revisions", []))
+    }
+    findings = [
+        D.combine_finding(f, verdicts, exploratory, revised)
+        for f in load_findings(registry)
+        if all(c in verdicts for c in f["claims"])
+    ]
+    write_json(
+        {"rule": D.__doc__.split("5. ", 1)[1].strip() if "5. " in (D.__doc__ or "") else "", "findings": findings},
+        out_dir / "findings.json",
+    )

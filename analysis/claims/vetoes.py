@@ -82,8 +82,7 @@ def _member_rows(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str) -> 
     raise ValueError(f"unknown vetoer {vetoer!r}; known: {VETOERS}")
 
 
-def count_vetoes(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, counting: str,
-                 period: str) -> int:
+def count_vetoes(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, counting: str, period: str) -> int:
     """Number of vetoes by `vetoer` in the inclusive year range `period` under `counting`."""
     return _in_period(vetoes_per_year(vetoes, by_member, vetoer, counting), period)
 
@@ -104,9 +103,18 @@ def vetoes_per_year(vetoes: pd.DataFrame, by_member: pd.DataFrame, vetoer: str, 
     return {int(y): int(n) for y, n in yrs.astype(int).value_counts().items()}
 
 
-def veto_rate_ratio(vetoes: pd.DataFrame, by_member: pd.DataFrame, *, vetoer: str, before: str,
-                    after: str, counting: str, alpha: float = 0.05,
-                    alternative: str = "two-sided", per_year: dict[int, int] | None = None) -> StatResult:
+def veto_rate_ratio(
+    vetoes: pd.DataFrame,
+    by_member: pd.DataFrame,
+    *,
+    vetoer: str,
+    before: str,
+    after: str,
+    counting: str,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+    per_year: dict[int, int] | None = None,
+) -> StatResult:
     """Rate ratio of vetoes per year, `after` vs `before` (exact conditional).
 
     `per_year` (from `vetoes_per_year` for the same vetoer and counting) shares the
@@ -114,33 +122,46 @@ def veto_rate_ratio(vetoes: pd.DataFrame, by_member: pd.DataFrame, *, vetoer: st
     for per in (before, after):
         a, b = parse_period(per)
         if b > LAST_COMPLETE_YEAR or a < FIRST_YEAR:
-            return StatResult(method="Poisson rate ratio", reason=(
-                f"period {per} is not fully covered by the veto list (complete years "
-                f"{FIRST_YEAR}-{LAST_COMPLETE_YEAR}; the list ends {DATA_END.date()})"))
+            return StatResult(
+                method="Poisson rate ratio",
+                reason=(
+                    f"period {per} is not fully covered by the veto list (complete years "
+                    f"{FIRST_YEAR}-{LAST_COMPLETE_YEAR}; the list ends {DATA_END.date()})"
+                ),
+            )
     if parse_period(before)[1] >= parse_period(after)[0]:
         raise ValueError(f"before {before} overlaps after {after}")
     if per_year is None:
         per_year = vetoes_per_year(vetoes, by_member, vetoer, counting)
     k_after, k_before = _in_period(per_year, after), _in_period(per_year, before)
-    res = rate_ratio(k_after, period_years(after), k_before, period_years(before), alpha=alpha,
-                     alternative=alternative)
-    res.extra.update(vetoes_after=k_after, years_after=period_years(after), vetoes_before=k_before,
-                     years_before=period_years(before), vetoer=vetoer, counting=counting)
+    res = rate_ratio(k_after, period_years(after), k_before, period_years(before), alpha=alpha, alternative=alternative)
+    res.extra.update(
+        vetoes_after=k_after,
+        years_after=period_years(after),
+        vetoes_before=k_before,
+        years_before=period_years(before),
+        vetoer=vetoer,
+        counting=counting,
+    )
     if counting == "per-member-veto" and vetoer in ("russia-or-china", "russia-and-china-jointly"):
-        res.warnings.append("a joint Russia-China veto counts twice: the two vetoes are not "
-                            "independent events, so the interval is too narrow")
+        res.warnings.append(
+            "a joint Russia-China veto counts twice: the two vetoes are not "
+            "independent events, so the interval is too narrow"
+        )
     return res
 
 
-def yearly_counts(vetoes: pd.DataFrame, by_member: pd.DataFrame, first: int = FIRST_YEAR,
-                  last: int = DATA_END.year) -> pd.DataFrame:
+def yearly_counts(
+    vetoes: pd.DataFrame, by_member: pd.DataFrame, first: int = FIRST_YEAR, last: int = DATA_END.year
+) -> pd.DataFrame:
     """Per year: vetoed drafts, vetoes cast by each member, Russia/China drafts, Syria drafts."""
     years = pd.Index(range(first, last + 1), name="year")
     out = pd.DataFrame(index=years)
     out["drafts_vetoed"] = vetoes.groupby("year").size().reindex(years, fill_value=0)
     for m in MEMBERS:
         out[f"vetoes_{m.lower().replace(' ', '_')}"] = (
-            by_member[by_member["member"] == m].groupby("year").size().reindex(years, fill_value=0))
+            by_member[by_member["member"] == m].groupby("year").size().reindex(years, fill_value=0)
+        )
     rc = _draft_mask(vetoes, "russia-or-china")
     joint = _draft_mask(vetoes, "russia-and-china-jointly")
     syr = vetoes["syria_conflict"].astype(bool)
@@ -177,15 +198,21 @@ def lb1_veto_rate(claim: Claim, data: Data) -> ClaimOutput:
         if situations == "all":
             return vetoes, by_member
         if situations == "without-syria":  # leave one situation out: the drafts on the Syrian conflict
-            return cache.get("no-syria", lambda: (vetoes[~vetoes["syria_conflict"].astype(bool)],
-                                                  by_member[~by_member["syria_conflict"].astype(bool)]))
+            return cache.get(
+                "no-syria",
+                lambda: (
+                    vetoes[~vetoes["syria_conflict"].astype(bool)],
+                    by_member[~by_member["syria_conflict"].astype(bool)],
+                ),
+            )
         raise ValueError(f"unknown situations option {situations!r}")
 
     def spec(vetoer: str, before: str, after: str, counting: str, situations: str = "all") -> StatResult:
         v, bm = tables(situations)
         per_year = cache.get((vetoer, counting, situations), lambda: vetoes_per_year(v, bm, vetoer, counting))
-        return veto_rate_ratio(v, bm, vetoer=vetoer, before=before, after=after,
-                               counting=counting, alpha=alpha, per_year=per_year)
+        return veto_rate_ratio(
+            v, bm, vetoer=vetoer, before=before, after=after, counting=counting, alpha=alpha, per_year=per_year
+        )
 
     curve = run_curve(claim, spec)
 
@@ -205,86 +232,146 @@ def lb1_veto_rate(claim: Claim, data: Data) -> ClaimOutput:
     mask = _draft_mask(vetoes, p["vetoer"])
     listed = vetoes[mask & (vetoes["year"].between(b0, b1) | vetoes["year"].between(a0, a1))]
     drafts = [
-        {"date": str(r.date.date()), "draft": str(r.draft), "members": sorted(str(m) for m in r.members_list),
-         "crisis_topic": None if pd.isna(r.crisis_topic) else str(r.crisis_topic),
-         "syria_conflict": bool(r.syria_conflict), "period": "after" if a0 <= r.year <= a1 else "before"}
+        {
+            "date": str(r.date.date()),
+            "draft": str(r.draft),
+            "members": sorted(str(m) for m in r.members_list),
+            "crisis_topic": None if pd.isna(r.crisis_topic) else str(r.crisis_topic),
+            "syria_conflict": bool(r.syria_conflict),
+            "period": "after" if a0 <= r.year <= a1 else "before",
+        }
         for r in listed.itertuples()
     ]
-    primary_detail = json_safe({
-        "result": two.to_dict(),
-        "one_sided_increase": {"p_value": one.p_value, "alternative": "greater",
-                               "method": one.method + " (one-sided p for an increase)"},
-        "excluding_syria_conflict_drafts": {
-            "result": ex_syria.to_dict(), "one_sided_p_increase": ex_syria_one.p_value,
-            "note": "drafts on the Syrian conflict removed from both periods (crisis_topic Syria or agenda "
-                    "item naming Syria): the declared `situations: without-syria` specification"},
-        "counting_convention": "per vetoed draft resolution (Dag Hammarskjold Library list); "
-                               "per-member-veto counts each vetoing member's veto",
-        "drafts_counted": drafts,
-    })
+    primary_detail = json_safe(
+        {
+            "result": two.to_dict(),
+            "one_sided_increase": {
+                "p_value": one.p_value,
+                "alternative": "greater",
+                "method": one.method + " (one-sided p for an increase)",
+            },
+            "excluding_syria_conflict_drafts": {
+                "result": ex_syria.to_dict(),
+                "one_sided_p_increase": ex_syria_one.p_value,
+                "note": "drafts on the Syrian conflict removed from both periods (crisis_topic Syria or agenda "
+                "item naming Syria): the declared `situations: without-syria` specification",
+            },
+            "counting_convention": "per vetoed draft resolution (Dag Hammarskjold Library list); "
+            "per-member-veto counts each vetoing member's veto",
+            "drafts_counted": drafts,
+        }
+    )
 
     # ---------------------------------------------------------------- details
     yc = yearly_counts(vetoes, by_member)
     syria_rows = vetoes[vetoes["syria_conflict"].astype(bool)]
     syria_list = [
-        {"date": str(r.date.date()), "year": int(r.year), "draft": str(r.draft),
-         "members": sorted(str(m) for m in r.members_list)}
+        {
+            "date": str(r.date.date()),
+            "year": int(r.year),
+            "draft": str(r.draft),
+            "members": sorted(str(m) for m in r.members_list),
+        }
         for r in syria_rows.itertuples()
     ]
-    syria_per_year = yc.loc[yc["year"] >= 2011, ["year", "drafts_syria_conflict",
-                                                  "drafts_syria_conflict_russia_or_china", "partial_year"]]
+    syria_per_year = yc.loc[
+        yc["year"] >= 2011, ["year", "drafts_syria_conflict", "drafts_syria_conflict_russia_or_china", "partial_year"]
+    ]
     s612 = _members_on(vetoes, "S/2011/612")
     context_2011 = [
-        {"event": "Resolution 1973 on Libya adopted, 17 March 2011",
-         "fact": "10 in favour, none against, 5 abstentions (Brazil, China, Germany, India, Russia); "
-                 "South Africa in favour",
-         "source": "published-anchors.md (Security Council and General Assembly)",
-         "in_our_data": False,
-         "note": "not in our data: the veto list records only vetoed drafts, not adopted resolutions"},
-        {"event": "Draft S/2011/612 on Syria, 4 October 2011",
-         "fact": "vetoed by China and Russia; Brazil, India, Lebanon and South Africa abstained",
-         "source": "published-anchors.md (Security Council and General Assembly)",
-         "in_our_data": s612 is not None,
-         "ours_vetoing_members": s612,
-         "note": "the vetoing members are in our data; the abstentions are not in our data"},
+        {
+            "event": "Resolution 1973 on Libya adopted, 17 March 2011",
+            "fact": "10 in favour, none against, 5 abstentions (Brazil, China, Germany, India, Russia); "
+            "South Africa in favour",
+            "source": "published-anchors.md (Security Council and General Assembly)",
+            "in_our_data": False,
+            "note": "not in our data: the veto list records only vetoed drafts, not adopted resolutions",
+        },
+        {
+            "event": "Draft S/2011/612 on Syria, 4 October 2011",
+            "fact": "vetoed by China and Russia; Brazil, India, Lebanon and South Africa abstained",
+            "source": "published-anchors.md (Security Council and General Assembly)",
+            "in_our_data": s612 is not None,
+            "ours_vetoing_members": s612,
+            "note": "the vetoing members are in our data; the abstentions are not in our data",
+        },
     ]
-    details = json_safe({
-        "yearly_counts_1946_2022": yc.to_dict("records"),
-        "syria_vetoes_per_year_2011_2022": syria_per_year.to_dict("records"),
-        "syria_conflict_vetoed_drafts": syria_list,
-        "context_2011": context_2011,
-        "all_time_vetoes_by_member": {
-            m: int((by_member["member"] == m).sum()) for m in MEMBERS},
-        "all_time_vetoed_drafts": int(len(vetoes)),
-    })
+    details = json_safe(
+        {
+            "yearly_counts_1946_2022": yc.to_dict("records"),
+            "syria_vetoes_per_year_2011_2022": syria_per_year.to_dict("records"),
+            "syria_conflict_vetoed_drafts": syria_list,
+            "context_2011": context_2011,
+            "all_time_vetoes_by_member": {m: int((by_member["member"] == m).sum()) for m in MEMBERS},
+            "all_time_vetoed_drafts": int(len(vetoes)),
+        }
+    )
 
     # ---------------------------------------------------------------- comparisons
     src = "published-anchors.md, Security Council and General Assembly"
-    note_conv = ("our counts: rows of unsc_vetoes_by_member (one per vetoing member per vetoed draft, "
-                 "Dag Hammarskjold Library list, USSR and Russia one member)")
+    note_conv = (
+        "our counts: rows of unsc_vetoes_by_member (one per vetoing member per vetoed draft, "
+        "Dag Hammarskjold Library list, USSR and Russia one member)"
+    )
     comparisons = [
-        {"what": "Russian vetoes, 1 Jan 2011 - 31 Dec 2019", "published": 19,
-         "ours": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31"), "source": src, "note": note_conv},
-        {"what": "Russian vetoes on Syria, 1 Jan 2011 - 31 Dec 2019", "published": 14,
-         "ours": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31", syria=True), "source": src,
-         "note": note_conv + "; Syria = drafts on the Syrian conflict (syria_conflict)"},
-        {"what": "Russian vetoes, 1 Jan 2011 - 31 Aug 2020", "published": 21,
-         "ours": _member_count(by_member, "Russia", "2011-01-01", "2020-08-31"), "source": src, "note": note_conv},
-        {"what": "Chinese vetoes, 1 Jan 2011 - 31 Aug 2020", "published": 11,
-         "ours": _member_count(by_member, "China", "2011-01-01", "2020-08-31"), "source": src, "note": note_conv},
-        {"what": "US vetoes, 1 Jan 2011 - 31 Aug 2020", "published": 4,
-         "ours": _member_count(by_member, "United States", "2011-01-01", "2020-08-31"), "source": src,
-         "note": note_conv},
-        {"what": "Members vetoing draft S/2011/612 (4 Oct 2011)", "published": ["China", "Russia"],
-         "ours": s612, "source": src, "note": "members_list of the draft in unsc_vetoes"},
-        {"what": "Resolution 1973 (17 March 2011) vote", "published": "10-0-5",
-         "ours": None, "source": src,
-         "note": "not in our data (adopted resolutions are not in the veto list); context only"},
-        {"what": "All-time vetoes by member (1946 - 15 Sept 2022)", "published": None,
-         "ours": {m: int((by_member["member"] == m).sum()) for m in MEMBERS}, "source": src,
-         "note": "all-time totals in other sources differ because they count differently (e.g. per "
-                 "vote rather than per draft, or including the Republic of China's 1955 veto); "
-                 "the anchors advise comparing post-2011 counts only"},
+        {
+            "what": "Russian vetoes, 1 Jan 2011 - 31 Dec 2019",
+            "published": 19,
+            "ours": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31"),
+            "source": src,
+            "note": note_conv,
+        },
+        {
+            "what": "Russian vetoes on Syria, 1 Jan 2011 - 31 Dec 2019",
+            "published": 14,
+            "ours": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31", syria=True),
+            "source": src,
+            "note": note_conv + "; Syria = drafts on the Syrian conflict (syria_conflict)",
+        },
+        {
+            "what": "Russian vetoes, 1 Jan 2011 - 31 Aug 2020",
+            "published": 21,
+            "ours": _member_count(by_member, "Russia", "2011-01-01", "2020-08-31"),
+            "source": src,
+            "note": note_conv,
+        },
+        {
+            "what": "Chinese vetoes, 1 Jan 2011 - 31 Aug 2020",
+            "published": 11,
+            "ours": _member_count(by_member, "China", "2011-01-01", "2020-08-31"),
+            "source": src,
+            "note": note_conv,
+        },
+        {
+            "what": "US vetoes, 1 Jan 2011 - 31 Aug 2020",
+            "published": 4,
+            "ours": _member_count(by_member, "United States", "2011-01-01", "2020-08-31"),
+            "source": src,
+            "note": note_conv,
+        },
+        {
+            "what": "Members vetoing draft S/2011/612 (4 Oct 2011)",
+            "published": ["China", "Russia"],
+            "ours": s612,
+            "source": src,
+            "note": "members_list of the draft in unsc_vetoes",
+        },
+        {
+            "what": "Resolution 1973 (17 March 2011) vote",
+            "published": "10-0-5",
+            "ours": None,
+            "source": src,
+            "note": "not in our data (adopted resolutions are not in the veto list); context only",
+        },
+        {
+            "what": "All-time vetoes by member (1946 - 15 Sept 2022)",
+            "published": None,
+            "ours": {m: int((by_member["member"] == m).sum()) for m in MEMBERS},
+            "source": src,
+            "note": "all-time totals in other sources differ because they count differently (e.g. per "
+            "vote rather than per draft, or including the Republic of China's 1955 veto); "
+            "the anchors advise comparing post-2011 counts only",
+        },
     ]
 
     limitations = [
@@ -298,6 +385,12 @@ def lb1_veto_rate(claim: Claim, data: Data) -> ClaimOutput:
         limitations.append(
             f"Without the Syrian-conflict drafts the primary rate ratio is {ex_syria.estimate:.2f} "
             f"(95% CI {ex_syria.ci_low:.2f}-{'inf' if ex_syria.ci_high is None else f'{ex_syria.ci_high:.2f}'}): "
-            "compare it with the primary estimate to see how much of the change the Syria drafts carry.")
-    return ClaimOutput(curve=curve, primary_detail=primary_detail, details=details,
-                       comparisons=json_safe(comparisons), limitations=limitations)
+            "compare it with the primary estimate to see how much of the change the Syria drafts carry."
+        )
+    return ClaimOutput(
+        curve=curve,
+        primary_detail=primary_detail,
+        details=details,
+        comparisons=json_safe(comparisons),
+        limitations=limitations,
+    )

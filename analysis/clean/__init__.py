@@ -81,9 +81,11 @@ def validate(table: Table, df: pd.DataFrame) -> pd.DataFrame:
         check = first.get("check")
         value = first.get("failure_case")
         raise DataError(
-            f"table {table.name} failed check {check!r} with value {value!r}"
-            f" ({len(fc)} failure(s) in all)",
-            source=source, file=file, column=col, row=row,
+            f"table {table.name} failed check {check!r} with value {value!r} ({len(fc)} failure(s) in all)",
+            source=source,
+            file=file,
+            column=col,
+            row=row,
         ) from None
     check_unique(df, table.key, source, file)
     return df
@@ -95,6 +97,7 @@ def _resolver(table: Table, raw_root: str | Path, tables=None, processed: str | 
     From `tables` (a callable, e.g. the test session's cache) if given, else from
     `processed/<name>.parquet` (the Snakemake input), else built from the raw files.
     """
+
     def get(name: str) -> pd.DataFrame:
         if name not in table.tables:
             raise RuntimeError(f"table {table.name} reads {name!r} but does not declare it in Table.tables")
@@ -116,8 +119,11 @@ def build(table: Table, raw_root: str | Path, tables=None, processed: str | Path
     df = table.build(RawFiles(raw_root, _resolver(table, raw_root, tables, processed)))
     if len(df) == 0:  # a header-only file, or every row filtered out: never a valid source table
         src = table.sources[0].split("/", 1)
-        raise DataError(f"table {table.name} has no rows (the raw file holds no data records)",
-                        source=src[0], file=src[1] if len(src) == 2 else None)
+        raise DataError(
+            f"table {table.name} has no rows (the raw file holds no data records)",
+            source=src[0],
+            file=src[1] if len(src) == 2 else None,
+        )
     df = validate(table, df)
     return df.sort_values(list(table.key), kind="mergesort").reset_index(drop=True)
 

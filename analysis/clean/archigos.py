@@ -67,16 +67,16 @@ EXITCODE_VALUES = [
     *FOREIGN_SUPPORT_CODES,
 ]
 
-RAW = ["obsid", "gwcode", "leadid", "leader", "yrborn", "gender", "startdate", "enddate",
-       "entry", "exit", "exitcode"]
+RAW = ["obsid", "gwcode", "leadid", "leader", "yrborn", "gender", "startdate", "enddate", "entry", "exit", "exitcode"]
 
 
 def _check_values(df: pd.DataFrame, col: str, allowed) -> None:
     bad = df[col].isna() | ~df[col].isin(list(allowed))
     if bad.any():
         i = bad.idxmax()
-        raise DataError(f"unknown value {df.loc[i, col]!r}", source=SOURCE, file=FILE, column=col,
-                        row=int(df.loc[i, "source_row"]))
+        raise DataError(
+            f"unknown value {df.loc[i, col]!r}", source=SOURCE, file=FILE, column=col, row=int(df.loc[i, "source_row"])
+        )
 
 
 def _to_int(df: pd.DataFrame, col: str, nullable: bool) -> pd.Series:
@@ -86,8 +86,13 @@ def _to_int(df: pd.DataFrame, col: str, nullable: bool) -> pd.Series:
         bad |= num.isna()
     if bad.any():
         i = bad.idxmax()
-        raise DataError(f"not an integer: {df.loc[i, col]!r}", source=SOURCE, file=FILE, column=col,
-                        row=int(df.loc[i, "source_row"]))
+        raise DataError(
+            f"not an integer: {df.loc[i, col]!r}",
+            source=SOURCE,
+            file=FILE,
+            column=col,
+            row=int(df.loc[i, "source_row"]),
+        )
     return num.astype("Int64")
 
 
@@ -123,37 +128,49 @@ def build(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "obsid": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}-\d{4}(-\d+)?$"), unique=True),
-        "leadid": pa.Column("string", pa.Check.str_matches(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
-        "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
-        "leader": pa.Column("string"),
-        "yrborn": pa.Column("Int64", pa.Check.in_range(1750, 2000), nullable=True),
-        "gender": pa.Column("string", pa.Check.isin(["M", "F"])),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), coverage(SOURCE).end)),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), coverage(SOURCE).end)),
-        "entry": pa.Column("string", pa.Check.isin(ENTRY_VALUES)),
-        "exit": pa.Column("string", pa.Check.isin(list(EXIT_LABELS))),
-        "exit_label": pa.Column("string", pa.Check.isin(list(EXIT_LABELS.values()))),
-        "exitcode": pa.Column("string", pa.Check.isin(EXITCODE_VALUES)),
-        "irregular_exit": pa.Column("bool"),
-        "foreign_removed": pa.Column("bool"),
-        "foreign_supported": pa.Column("bool"),
-        "foreign_imposed": pa.Column("bool"),
-        "still_in_office": pa.Column("bool"),
-        "entry_foreign_imposed": pa.Column("bool"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(lambda d: (d["end_date"] >= d["start_date"]).all(), name="end_after_start"),
-        pa.Check(lambda d: ((d["exit"] == "Still in Office") == (d["exitcode"] == "Still in Office")).all(),
-                 name="still_in_office_consistent"),
-        pa.Check(lambda d: (~d["exitcode"].eq("Removed through Threat of Foreign Force") | d["foreign_removed"]).all(),
-                 name="threat_of_foreign_force_is_foreign_exit"),
-    ],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "obsid": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}-\d{4}(-\d+)?$"), unique=True),
+            "leadid": pa.Column(
+                "string", pa.Check.str_matches(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+            ),
+            "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
+            "leader": pa.Column("string"),
+            "yrborn": pa.Column("Int64", pa.Check.in_range(1750, 2000), nullable=True),
+            "gender": pa.Column("string", pa.Check.isin(["M", "F"])),
+            "start_date": pa.Column(
+                "datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), coverage(SOURCE).end)
+            ),
+            "end_date": pa.Column(
+                "datetime64[ns]", pa.Check.in_range(pd.Timestamp("1800-01-01"), coverage(SOURCE).end)
+            ),
+            "entry": pa.Column("string", pa.Check.isin(ENTRY_VALUES)),
+            "exit": pa.Column("string", pa.Check.isin(list(EXIT_LABELS))),
+            "exit_label": pa.Column("string", pa.Check.isin(list(EXIT_LABELS.values()))),
+            "exitcode": pa.Column("string", pa.Check.isin(EXITCODE_VALUES)),
+            "irregular_exit": pa.Column("bool"),
+            "foreign_removed": pa.Column("bool"),
+            "foreign_supported": pa.Column("bool"),
+            "foreign_imposed": pa.Column("bool"),
+            "still_in_office": pa.Column("bool"),
+            "entry_foreign_imposed": pa.Column("bool"),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(lambda d: (d["end_date"] >= d["start_date"]).all(), name="end_after_start"),
+            pa.Check(
+                lambda d: ((d["exit"] == "Still in Office") == (d["exitcode"] == "Still in Office")).all(),
+                name="still_in_office_consistent",
+            ),
+            pa.Check(
+                lambda d: (~d["exitcode"].eq("Removed through Threat of Foreign Force") | d["foreign_removed"]).all(),
+                name="threat_of_foreign_force_is_foreign_exit",
+            ),
+        ],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

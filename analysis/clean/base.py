@@ -133,7 +133,9 @@ def _check_truncated_csv(p: Path, df: pd.DataFrame, source: str, name: str, sep:
     if n_last < n_header:
         raise DataError(
             f"last record has {n_last} of {n_header} fields: file truncated?",
-            source=source, file=name, row=len(df),
+            source=source,
+            file=name,
+            row=len(df),
         )
 
 
@@ -192,7 +194,9 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], source: str, file:
     if missing:
         raise DataError(
             f"required column missing (found: {', '.join(map(str, df.columns[:40]))})",
-            source=source, file=file, column=missing[0],
+            source=source,
+            file=file,
+            column=missing[0],
         )
 
 
@@ -274,5 +278,8 @@ def check_unique(df: pd.DataFrame, key: Iterable[str], source: str, file: str) -
         first = df.loc[dup, key].iloc[0].to_dict()
         raise DataError(
             f"duplicate key {first} ({int(dup.sum())} rows share a key)",
-            source=source, file=file, column=",".join(key), rows=rows,
+            source=source,
+            file=file,
+            column=",".join(key),
+            rows=rows,
         )

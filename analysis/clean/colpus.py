@@ -57,16 +57,39 @@ COUP_TYPE = {
 COUP_TYPE2 = {"CH": "regime change", "SH": "reshuffling"}
 MILCOUP = {"Military Coup": True, "Non-Military Coup": False}
 FLAGS = ["srofficial", "jrofficer", "sameeth", "anyethclaim", "relative", "anyoutsidesupport"]
-RAW_COLUMNS = ["id", "ccode", "date", "statenme", "year", "gwf_casename", "coup", "milcoup", "nonmilcoup",
-               "success", "type", "cwc_coding", "type2", "cwc_coding2", "coupleadereth", "relationship",
-               "outsidesupporters", "ambiguous", "staged"] + FLAGS
+RAW_COLUMNS = [
+    "id",
+    "ccode",
+    "date",
+    "statenme",
+    "year",
+    "gwf_casename",
+    "coup",
+    "milcoup",
+    "nonmilcoup",
+    "success",
+    "type",
+    "cwc_coding",
+    "type2",
+    "cwc_coding2",
+    "coupleadereth",
+    "relationship",
+    "outsidesupporters",
+    "ambiguous",
+    "staged",
+] + FLAGS
 
 
 def _fail(df: pd.DataFrame, mask: pd.Series, column: str, message: str) -> None:
     if mask.any():
         i = mask.idxmax()
-        raise DataError(f"{message}: {df.loc[i, column]!r}", source=SOURCE, file=FILE, column=column,
-                        row=int(df.loc[i, "source_row"]))
+        raise DataError(
+            f"{message}: {df.loc[i, column]!r}",
+            source=SOURCE,
+            file=FILE,
+            column=column,
+            row=int(df.loc[i, "source_row"]),
+        )
 
 
 def _decode(df: pd.DataFrame, column: str, mapping: dict) -> pd.Series:
@@ -116,10 +139,18 @@ def transform(raw_df: pd.DataFrame) -> pd.DataFrame:
     outcome = out["success"].map({True: "successful", False: "failed"})
     for raw_col, label_col in (("cwc_coding", "coup_type_label"), ("cwc_coding2", "coup_type2_label")):
         expected = outcome + " " + out[label_col].astype(str) + " coup"
-        _fail(df, df[raw_col].astype("string").ne(expected).fillna(True), raw_col,
-              "disagrees with success and type codes")
-    expected_id = (out["cowcode"].astype(str) + "-" + date.dt.year.astype(str) + "-" + date.dt.month.astype(str)
-                   + "-" + date.dt.day.astype(str))
+        _fail(
+            df, df[raw_col].astype("string").ne(expected).fillna(True), raw_col, "disagrees with success and type codes"
+        )
+    expected_id = (
+        out["cowcode"].astype(str)
+        + "-"
+        + date.dt.year.astype(str)
+        + "-"
+        + date.dt.month.astype(str)
+        + "-"
+        + date.dt.day.astype(str)
+    )
     _fail(df, out["coup_id"].ne(expected_id).fillna(True), "id", "id is not <ccode>-<year>-<month>-<day> of the row")
     out["regime_change"] = out["coup_type2"].eq("CH").fillna(False).astype("bool")
 
@@ -130,7 +161,9 @@ def transform(raw_df: pd.DataFrame) -> pd.DataFrame:
     sup = df["outsidesupporters"].map(lambda v: str(v).strip() if pd.notna(v) else pd.NA)
     sup = sup.mask(sup.eq("0").fillna(False))
     out["outsidesupporters"] = sup.astype("string")
-    out["outsidesupporters_list"] = split_list(sup.map(lambda v: re.sub(r"\s*;\s*", ",", v) if isinstance(v, str) else v))
+    out["outsidesupporters_list"] = split_list(
+        sup.map(lambda v: re.sub(r"\s*;\s*", ",", v) if isinstance(v, str) else v)
+    )
     out["ambiguous"] = _flag(df, "ambiguous", blank_is_false=True)
     out["staged"] = _flag(df, "staged", blank_is_false=True)
     return out[COLUMNS]
@@ -141,40 +174,70 @@ def build(raw: RawFiles) -> pd.DataFrame:
 
 
 COLUMNS = [
-    "coup_id", "cowcode", "country", "date", "year", "gwf_casename", "success", "military",
-    "coup_type", "coup_type_label", "coup_type2", "coup_type2_label", "regime_change",
-    "srofficial", "jrofficer", "relative", "relationship", "sameeth", "anyethclaim", "coupleadereth",
-    "anyoutsidesupport", "outsidesupporters", "outsidesupporters_list", "ambiguous", "staged", "source_row",
+    "coup_id",
+    "cowcode",
+    "country",
+    "date",
+    "year",
+    "gwf_casename",
+    "success",
+    "military",
+    "coup_type",
+    "coup_type_label",
+    "coup_type2",
+    "coup_type2_label",
+    "regime_change",
+    "srofficial",
+    "jrofficer",
+    "relative",
+    "relationship",
+    "sameeth",
+    "anyethclaim",
+    "coupleadereth",
+    "anyoutsidesupport",
+    "outsidesupporters",
+    "outsidesupporters_list",
+    "ambiguous",
+    "staged",
+    "source_row",
 ]
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "coup_id": pa.Column("string", pa.Check.str_matches(r"^\d{1,3}-\d{4}-\d{1,2}-\d{1,2}$"), unique=True),
-        "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
-        "country": pa.Column("string"),
-        "date": pa.Column("datetime64[ns]", pa.Check.in_range(coverage(SOURCE).start, coverage(SOURCE).end)),
-        "year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span)),
-        "gwf_casename": pa.Column("string", nullable=True),
-        "success": pa.Column("bool"),
-        "military": pa.Column("bool"),
-        "coup_type": pa.Column("string", pa.Check.isin(list(COUP_TYPE))),
-        "coup_type_label": pa.Column("string", pa.Check.isin(list(COUP_TYPE.values()))),
-        "coup_type2": pa.Column("string", pa.Check.isin(list(COUP_TYPE2))),
-        "coup_type2_label": pa.Column("string", pa.Check.isin(list(COUP_TYPE2.values()))),
-        "regime_change": pa.Column("bool"),
-        **{c: pa.Column("boolean", nullable=True) for c in FLAGS},
-        "relationship": pa.Column("string", nullable=True),
-        "coupleadereth": pa.Column("string", nullable=True),
-        "outsidesupporters": pa.Column("string", nullable=True),
-        "outsidesupporters_list": pa.Column(object),
-        "ambiguous": pa.Column("bool"),
-        "staged": pa.Column("bool"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[pa.Check(lambda d: (d["military"] | d["coup_type"].eq("NM")).all() and
-                     (~d["military"] | d["coup_type"].ne("NM")).all(), name="non_military_iff_type_NM")],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "coup_id": pa.Column("string", pa.Check.str_matches(r"^\d{1,3}-\d{4}-\d{1,2}-\d{1,2}$"), unique=True),
+            "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
+            "country": pa.Column("string"),
+            "date": pa.Column("datetime64[ns]", pa.Check.in_range(coverage(SOURCE).start, coverage(SOURCE).end)),
+            "year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span)),
+            "gwf_casename": pa.Column("string", nullable=True),
+            "success": pa.Column("bool"),
+            "military": pa.Column("bool"),
+            "coup_type": pa.Column("string", pa.Check.isin(list(COUP_TYPE))),
+            "coup_type_label": pa.Column("string", pa.Check.isin(list(COUP_TYPE.values()))),
+            "coup_type2": pa.Column("string", pa.Check.isin(list(COUP_TYPE2))),
+            "coup_type2_label": pa.Column("string", pa.Check.isin(list(COUP_TYPE2.values()))),
+            "regime_change": pa.Column("bool"),
+            **{c: pa.Column("boolean", nullable=True) for c in FLAGS},
+            "relationship": pa.Column("string", nullable=True),
+            "coupleadereth": pa.Column("string", nullable=True),
+            "outsidesupporters": pa.Column("string", nullable=True),
+            "outsidesupporters_list": pa.Column(object),
+            "ambiguous": pa.Column("bool"),
+            "staged": pa.Column("bool"),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(
+                lambda d: (
+                    (d["military"] | d["coup_type"].eq("NM")).all() and (~d["military"] | d["coup_type"].ne("NM")).all()
+                ),
+                name="non_military_iff_type_NM",
+            )
+        ],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

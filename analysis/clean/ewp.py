@@ -90,7 +90,10 @@ def int_codes(
             i = unknown.idxmax()
             raise DataError(
                 f"unknown code {raw[i]!r} (allowed: {allowed})",
-                source=source, file=file, column=column, row=_row_of(df, i),
+                source=source,
+                file=file,
+                column=column,
+                row=_row_of(df, i),
             )
     return out
 
@@ -138,10 +141,25 @@ def _leader(codes: list[str], kind: str) -> int:
 def build_base(raw: RawFiles) -> pd.DataFrame:
     df = raw.read_csv(SOURCE, BASE_FILE, keep_default_na=False, dtype=str)
     cols = [
-        "year", "country", "ccode", "datastartyear", "dataendyear", "independence_year",
-        "mk_onset_count", "mk_offset_count", "mk_ongoing_count", "mk_location_ever",
-        "mk_responsible_ever", "mk_ongoing_code", "mk_ethnicflag", "mk_ongoing", "mk_onset",
-        "mk_offset", "widetargeting", "narrowtargeting", "ewp_name",
+        "year",
+        "country",
+        "ccode",
+        "datastartyear",
+        "dataendyear",
+        "independence_year",
+        "mk_onset_count",
+        "mk_offset_count",
+        "mk_ongoing_count",
+        "mk_location_ever",
+        "mk_responsible_ever",
+        "mk_ongoing_code",
+        "mk_ethnicflag",
+        "mk_ongoing",
+        "mk_onset",
+        "mk_offset",
+        "widetargeting",
+        "narrowtargeting",
+        "ewp_name",
     ]
     require_columns(df, cols, SOURCE, BASE_FILE)
     df = add_source_row(trim_strings(df))
@@ -159,8 +177,15 @@ def build_base(raw: RawFiles) -> pd.DataFrame:
     )
     for c in ("mk_onset_count", "mk_offset_count", "mk_ongoing_count"):
         out[c] = int_codes(df, c, S, F).astype("int64")
-    for c in ("mk_onset", "mk_ongoing", "mk_offset", "mk_location_ever", "mk_responsible_ever",
-              "widetargeting", "narrowtargeting"):
+    for c in (
+        "mk_onset",
+        "mk_ongoing",
+        "mk_offset",
+        "mk_location_ever",
+        "mk_responsible_ever",
+        "widetargeting",
+        "narrowtargeting",
+    ):
         out[c] = flags(df, c, S, F)
     codes = df["mk_ongoing_code"].map(_split_codes)
     out["mk_ongoing_code_list"] = codes
@@ -187,34 +212,65 @@ def _base_consistent(d: pd.DataFrame) -> pd.Series:
     )
 
 
-BASE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="EWP's COW-style country code (`ccode`)"),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span)),
-        "country": pa.Column("string", description="country name as given (Gleditsch-Ward style, e.g. 'Rumania')"),
-        "ewp_name": pa.Column("string", description="name used on the EWP website"),
-        "data_start_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span), description="first year of the country in the frame"),
-        "data_end_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span), description="last year of the country in the frame"),
-        "independence_year": pa.Column("int64", pa.Check.in_range(1800, coverage(SOURCE, "ewp_base").last), description="year of independence (Gleditsch-Ward, EWP-adjusted)"),
-        "mk_onset_count": pa.Column("int64", pa.Check.in_range(0, 10), description="number of MK episodes starting this year"),
-        "mk_offset_count": pa.Column("int64", pa.Check.in_range(0, 10), description="number of MK episodes ending this year"),
-        "mk_ongoing_count": pa.Column("int64", pa.Check.in_range(0, 10), description="number of MK episodes ongoing (start and end years included)"),
-        "mk_onset": _flag("any MK episode starts this year"),
-        "mk_ongoing": _flag("any MK episode ongoing"),
-        "mk_offset": _flag("any MK episode ends this year"),
-        "mk_location_ever": _flag("an MK has occurred on the territory since 1945 (incl. inherited)"),
-        "mk_responsible_ever": _flag("the state has been responsible for an MK since 1945 (incl. inherited)"),
-        "widetargeting": _flag("an ongoing MK targets several groups (ethnic flag 0 or 2)"),
-        "narrowtargeting": _flag("an ongoing MK targets one group (ethnic flag 1)"),
-        "mk_ongoing_code_list": pa.Column(object, pa.Check(_is_list_of_str, element_wise=False), description="EWP codes of the ongoing episodes"),
-        "mk_ongoing_state_led": _flag("an ongoing episode code ends in s<n> (state-led)"),
-        "mk_ongoing_nonstate_led": _flag("an ongoing episode code ends in ns<n> (non-state-led)"),
-        "mk_ethnicflag": pa.Column("Int64", pa.Check.isin([0, 1, 2]), nullable=True, description="events list `mk_number_eth_groups` of the last-listed ongoing episode"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[pa.Check(_base_consistent, name="counts_flags_codes_consistent")],
-    strict=True,
-))
+BASE_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "cowcode": pa.Column(
+                "int64", pa.Check.in_range(2, 999), description="EWP's COW-style country code (`ccode`)"
+            ),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_base").span)),
+            "country": pa.Column("string", description="country name as given (Gleditsch-Ward style, e.g. 'Rumania')"),
+            "ewp_name": pa.Column("string", description="name used on the EWP website"),
+            "data_start_year": pa.Column(
+                "int64",
+                pa.Check.in_range(*coverage(SOURCE, "ewp_base").span),
+                description="first year of the country in the frame",
+            ),
+            "data_end_year": pa.Column(
+                "int64",
+                pa.Check.in_range(*coverage(SOURCE, "ewp_base").span),
+                description="last year of the country in the frame",
+            ),
+            "independence_year": pa.Column(
+                "int64",
+                pa.Check.in_range(1800, coverage(SOURCE, "ewp_base").last),
+                description="year of independence (Gleditsch-Ward, EWP-adjusted)",
+            ),
+            "mk_onset_count": pa.Column(
+                "int64", pa.Check.in_range(0, 10), description="number of MK episodes starting this year"
+            ),
+            "mk_offset_count": pa.Column(
+                "int64", pa.Check.in_range(0, 10), description="number of MK episodes ending this year"
+            ),
+            "mk_ongoing_count": pa.Column(
+                "int64",
+                pa.Check.in_range(0, 10),
+                description="number of MK episodes ongoing (start and end years included)",
+            ),
+            "mk_onset": _flag("any MK episode starts this year"),
+            "mk_ongoing": _flag("any MK episode ongoing"),
+            "mk_offset": _flag("any MK episode ends this year"),
+            "mk_location_ever": _flag("an MK has occurred on the territory since 1945 (incl. inherited)"),
+            "mk_responsible_ever": _flag("the state has been responsible for an MK since 1945 (incl. inherited)"),
+            "widetargeting": _flag("an ongoing MK targets several groups (ethnic flag 0 or 2)"),
+            "narrowtargeting": _flag("an ongoing MK targets one group (ethnic flag 1)"),
+            "mk_ongoing_code_list": pa.Column(
+                object, pa.Check(_is_list_of_str, element_wise=False), description="EWP codes of the ongoing episodes"
+            ),
+            "mk_ongoing_state_led": _flag("an ongoing episode code ends in s<n> (state-led)"),
+            "mk_ongoing_nonstate_led": _flag("an ongoing episode code ends in ns<n> (non-state-led)"),
+            "mk_ethnicflag": pa.Column(
+                "Int64",
+                pa.Check.isin([0, 1, 2]),
+                nullable=True,
+                description="events list `mk_number_eth_groups` of the last-listed ongoing episode",
+            ),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[pa.Check(_base_consistent, name="counts_flags_codes_consistent")],
+        strict=True,
+    )
+)
 
 
 # --------------------------------------------------------------------------- ewp_predictors
@@ -329,9 +385,16 @@ def _pred_columns() -> dict[str, pa.Column]:
         "ewp_name": pa.Column("string", description="name used on the EWP website"),
     }
     ranges = {
-        "freediscussion": (0, 1), "efindex": (0, 1), "discrimpop": (0, 1), "popsize_log2": (10, 40),
-        "un_imr_sqrt": (0, 25), "battledeaths_log2": (0, 30), "mk_ongoing_count_log2": (0, 4),
-        "countryage_new_log2": (0, 12), "gdppcgrowth": (-100, 200), "ses_power_dist": (-5, 5),
+        "freediscussion": (0, 1),
+        "efindex": (0, 1),
+        "discrimpop": (0, 1),
+        "popsize_log2": (10, 40),
+        "un_imr_sqrt": (0, 25),
+        "battledeaths_log2": (0, 30),
+        "mk_ongoing_count_log2": (0, 4),
+        "countryage_new_log2": (0, 12),
+        "gdppcgrowth": (-100, 200),
+        "ses_power_dist": (-5, 5),
     }
     for col, (allowed, desc) in PREDICTORS.items():
         name = snake(col)
@@ -342,23 +405,35 @@ def _pred_columns() -> dict[str, pa.Column]:
             lo, hi = ranges[name]
             cols[name] = pa.Column("float64", pa.Check.in_range(lo, hi), nullable=nullable, description=desc)
         else:
-            cols[name] = pa.Column("Int64" if nullable else "int64", pa.Check.isin(list(allowed)), nullable=nullable, description=desc)
-    cols["region"] = pa.Column("string", pa.Check.isin(list(REGIONS)), description="region code decoded from the reg.* dummies (afr = none set)")
+            cols[name] = pa.Column(
+                "Int64" if nullable else "int64", pa.Check.isin(list(allowed)), nullable=nullable, description=desc
+            )
+    cols["region"] = pa.Column(
+        "string",
+        pa.Check.isin(list(REGIONS)),
+        description="region code decoded from the reg.* dummies (afr = none set)",
+    )
     cols["region_label"] = pa.Column("string", pa.Check.isin(list(REGIONS.values())))
-    cols["population"] = pa.Column("float64", pa.Check.in_range(1e5, 2e9), nullable=True, description="2**popsize_log2 rounded to whole persons")
-    cols["infant_mortality"] = pa.Column("float64", pa.Check.in_range(0, 400), nullable=True, description="un_imr_sqrt**2, deaths per 1,000 live births")
+    cols["population"] = pa.Column(
+        "float64", pa.Check.in_range(1e5, 2e9), nullable=True, description="2**popsize_log2 rounded to whole persons"
+    )
+    cols["infant_mortality"] = pa.Column(
+        "float64", pa.Check.in_range(0, 400), nullable=True, description="un_imr_sqrt**2, deaths per 1,000 live births"
+    )
     cols["source_row"] = pa.Column("int64", pa.Check.ge(1))
     return cols
 
 
-PRED_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    _pred_columns(),
-    checks=[
-        pa.Check(lambda d: d["year_sq"] == d["year"] ** 2, name="year_sq_is_year_squared"),
-        pa.Check(lambda d: d["mk_ever"] >= d["mk_onset"], name="onset_implies_mk_ever"),
-    ],
-    strict=True,
-))
+PRED_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        _pred_columns(),
+        checks=[
+            pa.Check(lambda d: d["year_sq"] == d["year"] ** 2, name="year_sq_is_year_squared"),
+            pa.Check(lambda d: d["mk_ever"] >= d["mk_onset"], name="onset_implies_mk_ever"),
+        ],
+        strict=True,
+    )
+)
 
 
 # --------------------------------------------------------------------------- ewp_coups
@@ -387,23 +462,29 @@ def build_coups(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-COUP_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="COW code (`ccode`)"),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_coups").span)),
-        "country": pa.Column("string", description="name as given (mixes CSP and Powell-Thyne spellings)"),
-        "cou_any": _flag("any coup attempt (successful or failed) this year"),
-        "coup_source": pa.Column("string", pa.Check.isin(["csp", "powell_thyne"]), description="csp: 1945-1949 list of all states; powell_thyne: 1950+, attempt years only"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(
-            lambda d: (d["coup_source"] != "powell_thyne") | (d["cou_any"] == 1),
-            name="powell_thyne_rows_are_attempts",
-        )
-    ],
-    strict=True,
-))
+COUP_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="COW code (`ccode`)"),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "ewp_coups").span)),
+            "country": pa.Column("string", description="name as given (mixes CSP and Powell-Thyne spellings)"),
+            "cou_any": _flag("any coup attempt (successful or failed) this year"),
+            "coup_source": pa.Column(
+                "string",
+                pa.Check.isin(["csp", "powell_thyne"]),
+                description="csp: 1945-1949 list of all states; powell_thyne: 1950+, attempt years only",
+            ),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(
+                lambda d: (d["coup_source"] != "powell_thyne") | (d["cou_any"] == 1),
+                name="powell_thyne_rows_are_attempts",
+            )
+        ],
+        strict=True,
+    )
+)
 
 
 TABLES = [

@@ -33,19 +33,21 @@ def build(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
-        "stateabb": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-        "statename": pa.Column("string"),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.ge(coverage(SOURCE).start)),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.le(coverage(SOURCE).end)),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-        "censored": pa.Column("bool"),
-    },
-    checks=[pa.Check(lambda d: (d["end_date"] >= d["start_date"]).all(), name="end_after_start")],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "gwcode": pa.Column("int64", pa.Check.in_range(2, 999)),
+            "stateabb": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
+            "statename": pa.Column("string"),
+            "start_date": pa.Column("datetime64[ns]", pa.Check.ge(coverage(SOURCE).start)),
+            "end_date": pa.Column("datetime64[ns]", pa.Check.le(coverage(SOURCE).end)),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+            "censored": pa.Column("bool"),
+        },
+        checks=[pa.Check(lambda d: (d["end_date"] >= d["start_date"]).all(), name="end_after_start")],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

@@ -35,12 +35,26 @@ FILE_AUT = "gwf_autocratic.rda"
 #: Autocratic regime types in gwf_all (gwf_autocratic spells "party" as "party-based"
 #: and "party-military-personal" as "party-personal-military").
 REGIME_TYPES = (
-    "party", "personal", "military", "monarchy", "oligarchy", "indirect military",
-    "party-personal", "party-military", "military-personal", "party-military-personal",
+    "party",
+    "personal",
+    "military",
+    "monarchy",
+    "oligarchy",
+    "indirect military",
+    "party-personal",
+    "party-military",
+    "military-personal",
+    "party-military-personal",
 )
 #: Non-autocratic conditions in gwf_all.
-NONAUTOCRACY = ("democracy", "warlord", "provisional", "foreign-occupied",
-                "warlord/foreign-occupied", "not-independent")
+NONAUTOCRACY = (
+    "democracy",
+    "warlord",
+    "provisional",
+    "foreign-occupied",
+    "warlord/foreign-occupied",
+    "not-independent",
+)
 #: Values of gwf_prior / gwf_next (regime type before / after the current spell), as coded by GWF.
 #: "sp..." and "tthreat" are GWF's own short codes, kept as given.
 PRIOR_NEXT = REGIME_TYPES + NONAUTOCRACY + ("milpersonal", "spmilitary", "sppersonal", "tthreat")
@@ -66,14 +80,36 @@ FAIL_SUBSREGIME = {
 FAIL_VIOLENT = {0: "no failure", 1: "no deaths", 2: "1-25 deaths", 3: "26-1000 deaths", 4: "more than 1000 deaths"}
 
 ALL_COLUMNS = [
-    "gwf_cowcode", "year", "gwf_casename", "gwf_country", "gwf_regimetype", "gwf_next", "gwf_prior",
-    "gwf_spell", "gwf_duration", "gwf_fail", "gwf_party", "gwf_military", "gwf_monarchy",
-    "gwf_personal", "gwf_nonautocracy", "gwf_disagree", "extended_country_name", "GWn", "cown",
+    "gwf_cowcode",
+    "year",
+    "gwf_casename",
+    "gwf_country",
+    "gwf_regimetype",
+    "gwf_next",
+    "gwf_prior",
+    "gwf_spell",
+    "gwf_duration",
+    "gwf_fail",
+    "gwf_party",
+    "gwf_military",
+    "gwf_monarchy",
+    "gwf_personal",
+    "gwf_nonautocracy",
+    "gwf_disagree",
+    "extended_country_name",
+    "GWn",
+    "cown",
     "in_GW_system",
 ]
 AUT_COLUMNS = [
-    "gwf_cowcode", "year", "gwf_startdate", "gwf_enddate", "gwf_fail", "gwf_fail_subsregime",
-    "gwf_fail_type", "gwf_fail_violent",
+    "gwf_cowcode",
+    "year",
+    "gwf_startdate",
+    "gwf_enddate",
+    "gwf_fail",
+    "gwf_fail_subsregime",
+    "gwf_fail_type",
+    "gwf_fail_violent",
 ]
 
 
@@ -86,8 +122,9 @@ def to_int(df: pd.DataFrame, column: str, source: str, file: str, nullable: bool
     if bad.any():
         i = bad.idxmax()
         row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
-        raise DataError(f"expected an integer, found {df.loc[i, column]!r}", source=source, file=file,
-                        column=column, row=row)
+        raise DataError(
+            f"expected an integer, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
+        )
     return s.astype("Int64")
 
 
@@ -98,8 +135,9 @@ def to_bool01(df: pd.DataFrame, column: str, source: str, file: str) -> pd.Serie
     if bad.any():
         i = bad.idxmax()
         row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
-        raise DataError(f"expected 0 or 1, found {df.loc[i, column]!r}", source=source, file=file,
-                        column=column, row=row)
+        raise DataError(
+            f"expected 0 or 1, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
+        )
     return s.eq(1)
 
 
@@ -156,24 +194,40 @@ def transform(all_raw: pd.DataFrame, aut_raw: pd.DataFrame) -> pd.DataFrame:
     )
     dup = aut.duplicated(["gwf_cowcode", "year"], keep=False)
     if dup.any():
-        raise DataError("duplicate (gwf_cowcode, year)", source=SOURCE, file=FILE_AUT,
-                        column="gwf_cowcode,year", rows=aut.loc[dup, "source_row_autocratic"].astype(int).tolist())
+        raise DataError(
+            "duplicate (gwf_cowcode, year)",
+            source=SOURCE,
+            file=FILE_AUT,
+            column="gwf_cowcode,year",
+            rows=aut.loc[dup, "source_row_autocratic"].astype(int).tolist(),
+        )
     out = out.merge(aut, on=["gwf_cowcode", "year"], how="outer", indicator=True, validate="one_to_one")
     orphan = out["_merge"].eq("right_only")
     if orphan.any():
         raise DataError(
-            "autocratic country-year missing from gwf_all", source=SOURCE, file=FILE_AUT,
-            column="gwf_cowcode,year", rows=out.loc[orphan, "source_row_autocratic"].astype(int).tolist(),
+            "autocratic country-year missing from gwf_all",
+            source=SOURCE,
+            file=FILE_AUT,
+            column="gwf_cowcode,year",
+            rows=out.loc[orphan, "source_row_autocratic"].astype(int).tolist(),
         )
     both = out["_merge"].eq("both")
     clash = both & (out["aut_fail"].astype("boolean") != out["gwf_fail"])
     if clash.any():
-        raise DataError("gwf_fail differs between gwf_all and gwf_autocratic", source=SOURCE, file=FILE_AUT,
-                        column="gwf_fail", rows=out.loc[clash, "source_row_autocratic"].astype(int).tolist())
+        raise DataError(
+            "gwf_fail differs between gwf_all and gwf_autocratic",
+            source=SOURCE,
+            file=FILE_AUT,
+            column="gwf_fail",
+            rows=out.loc[clash, "source_row_autocratic"].astype(int).tolist(),
+        )
     out = out.drop(columns=["_merge", "aut_fail"])
     out["source_row"] = out["source_row"].astype("int64")
-    for col, mapping in (("gwf_fail_type", FAIL_TYPE), ("gwf_fail_subsregime", FAIL_SUBSREGIME),
-                         ("gwf_fail_violent", FAIL_VIOLENT)):
+    for col, mapping in (
+        ("gwf_fail_type", FAIL_TYPE),
+        ("gwf_fail_subsregime", FAIL_SUBSREGIME),
+        ("gwf_fail_violent", FAIL_VIOLENT),
+    ):
         out[f"{col}_label"] = _label(out[col], mapping)
     return out[COLUMNS]
 
@@ -183,12 +237,38 @@ def build(raw: RawFiles) -> pd.DataFrame:
 
 
 COLUMNS = [
-    "gwf_cowcode", "cowcode", "gwcode", "year", "country", "country_std", "in_gw_system",
-    "gwf_casename", "gwf_regime", "autocracy", "gwf_regimetype", "gwf_nonautocracy", "gwf_prior", "gwf_next",
-    "gwf_party", "gwf_military", "gwf_monarchy", "gwf_personal", "gwf_spell", "gwf_duration",
-    "gwf_startdate", "gwf_enddate", "gwf_fail",
-    "gwf_fail_type", "gwf_fail_type_label", "gwf_fail_subsregime", "gwf_fail_subsregime_label",
-    "gwf_fail_violent", "gwf_fail_violent_label", "gwf_disagree", "source_row", "source_row_autocratic",
+    "gwf_cowcode",
+    "cowcode",
+    "gwcode",
+    "year",
+    "country",
+    "country_std",
+    "in_gw_system",
+    "gwf_casename",
+    "gwf_regime",
+    "autocracy",
+    "gwf_regimetype",
+    "gwf_nonautocracy",
+    "gwf_prior",
+    "gwf_next",
+    "gwf_party",
+    "gwf_military",
+    "gwf_monarchy",
+    "gwf_personal",
+    "gwf_spell",
+    "gwf_duration",
+    "gwf_startdate",
+    "gwf_enddate",
+    "gwf_fail",
+    "gwf_fail_type",
+    "gwf_fail_type_label",
+    "gwf_fail_subsregime",
+    "gwf_fail_subsregime_label",
+    "gwf_fail_violent",
+    "gwf_fail_violent_label",
+    "gwf_disagree",
+    "source_row",
+    "source_row_autocratic",
 ]
 
 
@@ -205,44 +285,46 @@ def _consistent(d: pd.DataFrame) -> bool:
     return bool(one.all() and coded.all() and zero.all())
 
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "gwf_cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
-        "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
-        "gwcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
-        "year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span)),
-        "country": pa.Column("string"),
-        "country_std": pa.Column("string", nullable=True),
-        "in_gw_system": pa.Column("bool"),
-        "gwf_casename": pa.Column("string"),
-        "gwf_regime": pa.Column("string", **_isin(REGIME_TYPES + NONAUTOCRACY, nullable=False)),
-        "autocracy": pa.Column("bool"),
-        "gwf_regimetype": pa.Column("string", **_isin(REGIME_TYPES)),
-        "gwf_nonautocracy": pa.Column("string", **_isin(NONAUTOCRACY)),
-        "gwf_prior": pa.Column("string", **_isin(PRIOR_NEXT)),
-        "gwf_next": pa.Column("string", **_isin(PRIOR_NEXT)),
-        "gwf_party": pa.Column("bool"),
-        "gwf_military": pa.Column("bool"),
-        "gwf_monarchy": pa.Column("bool"),
-        "gwf_personal": pa.Column("bool"),
-        "gwf_spell": pa.Column("Int64", pa.Check.ge(1)),
-        "gwf_duration": pa.Column("Int64", pa.Check.ge(1)),
-        "gwf_startdate": pa.Column("datetime64[ns]", nullable=True),
-        "gwf_enddate": pa.Column("datetime64[ns]", pa.Check.le(coverage(SOURCE).end), nullable=True),
-        "gwf_fail": pa.Column("bool"),
-        "gwf_fail_type": pa.Column("Int64", **_isin(FAIL_TYPE)),
-        "gwf_fail_type_label": pa.Column("string", nullable=True),
-        "gwf_fail_subsregime": pa.Column("Int64", **_isin(FAIL_SUBSREGIME)),
-        "gwf_fail_subsregime_label": pa.Column("string", nullable=True),
-        "gwf_fail_violent": pa.Column("Int64", **_isin(FAIL_VIOLENT)),
-        "gwf_fail_violent_label": pa.Column("string", nullable=True),
-        "gwf_disagree": pa.Column("Int64", pa.Check.in_range(0, 6)),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-        "source_row_autocratic": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-    },
-    checks=[pa.Check(_consistent, name="regime_and_failure_codes_consistent")],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "gwf_cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
+            "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
+            "gwcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
+            "year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span)),
+            "country": pa.Column("string"),
+            "country_std": pa.Column("string", nullable=True),
+            "in_gw_system": pa.Column("bool"),
+            "gwf_casename": pa.Column("string"),
+            "gwf_regime": pa.Column("string", **_isin(REGIME_TYPES + NONAUTOCRACY, nullable=False)),
+            "autocracy": pa.Column("bool"),
+            "gwf_regimetype": pa.Column("string", **_isin(REGIME_TYPES)),
+            "gwf_nonautocracy": pa.Column("string", **_isin(NONAUTOCRACY)),
+            "gwf_prior": pa.Column("string", **_isin(PRIOR_NEXT)),
+            "gwf_next": pa.Column("string", **_isin(PRIOR_NEXT)),
+            "gwf_party": pa.Column("bool"),
+            "gwf_military": pa.Column("bool"),
+            "gwf_monarchy": pa.Column("bool"),
+            "gwf_personal": pa.Column("bool"),
+            "gwf_spell": pa.Column("Int64", pa.Check.ge(1)),
+            "gwf_duration": pa.Column("Int64", pa.Check.ge(1)),
+            "gwf_startdate": pa.Column("datetime64[ns]", nullable=True),
+            "gwf_enddate": pa.Column("datetime64[ns]", pa.Check.le(coverage(SOURCE).end), nullable=True),
+            "gwf_fail": pa.Column("bool"),
+            "gwf_fail_type": pa.Column("Int64", **_isin(FAIL_TYPE)),
+            "gwf_fail_type_label": pa.Column("string", nullable=True),
+            "gwf_fail_subsregime": pa.Column("Int64", **_isin(FAIL_SUBSREGIME)),
+            "gwf_fail_subsregime_label": pa.Column("string", nullable=True),
+            "gwf_fail_violent": pa.Column("Int64", **_isin(FAIL_VIOLENT)),
+            "gwf_fail_violent_label": pa.Column("string", nullable=True),
+            "gwf_disagree": pa.Column("Int64", pa.Check.in_range(0, 6)),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+            "source_row_autocratic": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        },
+        checks=[pa.Check(_consistent, name="regime_and_failure_codes_consistent")],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

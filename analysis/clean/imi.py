@@ -71,11 +71,32 @@ SOURCE, FILE = "imi", "interventions_IMI_1946-2005.csv"
 
 #: Raw columns, as spelled in the header (after the byte-order mark).
 RAW_COLUMNS = [
-    "intervener", "target", "start", "end", "source", "direction", "type", "amount", "air",
-    "naval", "size_naval", "firing_outside", "intervener_casualties", "target casualties",
-    "domestic_dispute", "affect_policies", "social_protective", "pursuit_border", "economic",
-    "strategic", "humanitarian", "territorial", "military/diplomatic", "contiguity",
-    "int_contig", "description",
+    "intervener",
+    "target",
+    "start",
+    "end",
+    "source",
+    "direction",
+    "type",
+    "amount",
+    "air",
+    "naval",
+    "size_naval",
+    "firing_outside",
+    "intervener_casualties",
+    "target casualties",
+    "domestic_dispute",
+    "affect_policies",
+    "social_protective",
+    "pursuit_border",
+    "economic",
+    "strategic",
+    "humanitarian",
+    "territorial",
+    "military/diplomatic",
+    "contiguity",
+    "int_contig",
+    "description",
 ]
 
 #: Rows 1..667 are Pearson & Baumann's 667 cases (1946-88).
@@ -213,7 +234,10 @@ def _to_int(df: pd.DataFrame, col: str, required: bool = True) -> pd.Series:
     if bad.any():
         i = bad.idxmax()
         raise DataError(
-            f"not an integer code: {raw[i]!r}", source=SOURCE, file=FILE, column=col,
+            f"not an integer code: {raw[i]!r}",
+            source=SOURCE,
+            file=FILE,
+            column=col,
             row=int(df.loc[i, "source_row"]),
         )
     return num.astype("Int64")
@@ -224,8 +248,11 @@ def _check_codes(df: pd.DataFrame, values: pd.Series, col: str, allowed) -> None
     if bad.any():
         i = bad.idxmax()
         raise DataError(
-            f"unknown code {values[i]!r} (allowed: {sorted(allowed)})", source=SOURCE, file=FILE,
-            column=col, row=int(df.loc[i, "source_row"]),
+            f"unknown code {values[i]!r} (allowed: {sorted(allowed)})",
+            source=SOURCE,
+            file=FILE,
+            column=col,
+            row=int(df.loc[i, "source_row"]),
         )
 
 
@@ -241,8 +268,9 @@ def _parse_one(value: int, col: str, row: int) -> tuple[pd.Timestamp | None, str
     y, md = divmod(value, 10000)
     m, d = divmod(md, 100)
     if not (1900 <= y <= 2100 and 0 <= m <= 12 and 0 <= d <= 31) or (m == 0 and d != 0):
-        raise DataError(f"unparseable date {value!r} (expected YYYYMMDD)", source=SOURCE, file=FILE,
-                        column=col, row=row)
+        raise DataError(
+            f"unparseable date {value!r} (expected YYYYMMDD)", source=SOURCE, file=FILE, column=col, row=row
+        )
     if m == 0:
         return (pd.Timestamp(y, 1, 1) if col == "start" else pd.Timestamp(y, 12, 31)), "year"
     last = calendar.monthrange(y, m)[1]
@@ -313,14 +341,17 @@ def build(raw: RawFiles) -> pd.DataFrame:
         _check_codes(df, v, rawcol, set(codes) | {9})
         out[name] = v.mask(v == 9)
 
-    for rawcol, name in (("intervener_casualties", "intervener_casualties"),
-                         ("target casualties", "target_casualties")):
+    for rawcol, name in (
+        ("intervener_casualties", "intervener_casualties"),
+        ("target casualties", "target_casualties"),
+    ):
         v = _to_int(df, rawcol)
         neg = v < 0
         if neg.any():
             i = neg.idxmax()
-            raise DataError(f"negative count {v[i]}", source=SOURCE, file=FILE, column=rawcol,
-                            row=int(df.loc[i, "source_row"]))
+            raise DataError(
+                f"negative count {v[i]}", source=SOURCE, file=FILE, column=rawcol, row=int(df.loc[i, "source_row"])
+            )
         coded = v.isin(list(CASUALTY_CODES))
         out[name] = v.mask(coded)
         out[f"{name}_missing"] = v.where(coded).map(CASUALTY_CODES).astype("string")
@@ -354,52 +385,69 @@ def _span() -> tuple[pd.Timestamp, pd.Timestamp]:
     return cov.start, pd.Timestamp(f"{cov.last + END_GRACE_YEARS}-12-31")
 
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "intervention_id": pa.Column("int64", pa.Check.ge(1), unique=True),
-        "intervener_cowcode": pa.Column("int64", pa.Check.in_range(1, 3999)),
-        "target_cowcode": pa.Column("int64", pa.Check.in_range(1, 999)),
-        "intervener_is_io": pa.Column("bool"),
-        "target_is_io": pa.Column("bool"),
-        "intervener_io_name": pa.Column("string", pa.Check.isin(sorted(set(IO_NAMES.values()))), nullable=True),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(*_span()), nullable=True),
-        "start_precision": pa.Column("string", pa.Check.isin([p for p in PRECISIONS if p != "ongoing"])),
-        "start_raw": pa.Column("int64"),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(*_span()), nullable=True),
-        "end_precision": pa.Column("string", pa.Check.isin(PRECISIONS)),
-        "end_raw": pa.Column("int64"),
-        "start_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True),
-        "end_year": pa.Column("Int64", pa.Check.in_range(coverage(SOURCE).first, coverage(SOURCE).last + END_GRACE_YEARS), nullable=True),
-        "ongoing": pa.Column("bool"),
-        "end_before_start": pa.Column("bool"),
-        "collection": pa.Column("string", pa.Check.isin(COLLECTIONS)),
-        "direction": _codes(DIRECTION_LABELS),
-        "direction_label": _labels(DIRECTION_LABELS, NOT_ASCERTAINED),
-        "against_government": pa.Column("boolean", nullable=True),
-        **_motive_cols,
-        **{name: _codes(codes) for name, codes in OTHER_CODES.values()},
-        "intervener_casualties": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "intervener_casualties_missing": pa.Column("string", pa.Check.isin(list(CASUALTY_CODES.values())), nullable=True),
-        "target_casualties": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "target_casualties_missing": pa.Column("string", pa.Check.isin(list(CASUALTY_CODES.values())), nullable=True),
-        "description": pa.Column("string", nullable=True),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(lambda d: (d["intervention_id"] == d["source_row"]).all(), name="id_is_source_row"),
-        pa.Check(lambda d: (d["start_date"].isna() == (d["start_precision"] == "unknown")).all(),
-                 name="start_missing_iff_unknown"),
-        pa.Check(lambda d: (d["end_date"].isna() == d["end_precision"].isin(["unknown", "ongoing"])).all(),
-                 name="end_missing_iff_unknown_or_ongoing"),
-        pa.Check(lambda d: (d["intervener_io_name"].notna() == d["intervener_is_io"]).all(),
-                 name="io_named"),
-        pa.Check(lambda d: (d["intervener_casualties"].isna() == d["intervener_casualties_missing"].notna()).all(),
-                 name="intervener_casualties_reason"),
-        pa.Check(lambda d: (d["target_casualties"].isna() == d["target_casualties_missing"].notna()).all(),
-                 name="target_casualties_reason"),
-    ],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "intervention_id": pa.Column("int64", pa.Check.ge(1), unique=True),
+            "intervener_cowcode": pa.Column("int64", pa.Check.in_range(1, 3999)),
+            "target_cowcode": pa.Column("int64", pa.Check.in_range(1, 999)),
+            "intervener_is_io": pa.Column("bool"),
+            "target_is_io": pa.Column("bool"),
+            "intervener_io_name": pa.Column("string", pa.Check.isin(sorted(set(IO_NAMES.values()))), nullable=True),
+            "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(*_span()), nullable=True),
+            "start_precision": pa.Column("string", pa.Check.isin([p for p in PRECISIONS if p != "ongoing"])),
+            "start_raw": pa.Column("int64"),
+            "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(*_span()), nullable=True),
+            "end_precision": pa.Column("string", pa.Check.isin(PRECISIONS)),
+            "end_raw": pa.Column("int64"),
+            "start_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True),
+            "end_year": pa.Column(
+                "Int64",
+                pa.Check.in_range(coverage(SOURCE).first, coverage(SOURCE).last + END_GRACE_YEARS),
+                nullable=True,
+            ),
+            "ongoing": pa.Column("bool"),
+            "end_before_start": pa.Column("bool"),
+            "collection": pa.Column("string", pa.Check.isin(COLLECTIONS)),
+            "direction": _codes(DIRECTION_LABELS),
+            "direction_label": _labels(DIRECTION_LABELS, NOT_ASCERTAINED),
+            "against_government": pa.Column("boolean", nullable=True),
+            **_motive_cols,
+            **{name: _codes(codes) for name, codes in OTHER_CODES.values()},
+            "intervener_casualties": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "intervener_casualties_missing": pa.Column(
+                "string", pa.Check.isin(list(CASUALTY_CODES.values())), nullable=True
+            ),
+            "target_casualties": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "target_casualties_missing": pa.Column(
+                "string", pa.Check.isin(list(CASUALTY_CODES.values())), nullable=True
+            ),
+            "description": pa.Column("string", nullable=True),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(lambda d: (d["intervention_id"] == d["source_row"]).all(), name="id_is_source_row"),
+            pa.Check(
+                lambda d: (d["start_date"].isna() == (d["start_precision"] == "unknown")).all(),
+                name="start_missing_iff_unknown",
+            ),
+            pa.Check(
+                lambda d: (d["end_date"].isna() == d["end_precision"].isin(["unknown", "ongoing"])).all(),
+                name="end_missing_iff_unknown_or_ongoing",
+            ),
+            pa.Check(lambda d: (d["intervener_io_name"].notna() == d["intervener_is_io"]).all(), name="io_named"),
+            pa.Check(
+                lambda d: (d["intervener_casualties"].isna() == d["intervener_casualties_missing"].notna()).all(),
+                name="intervener_casualties_reason",
+            ),
+            pa.Check(
+                lambda d: (d["target_casualties"].isna() == d["target_casualties_missing"].notna()).all(),
+                name="target_casualties_reason",
+            ),
+        ],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

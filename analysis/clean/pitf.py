@@ -81,8 +81,10 @@ def build_genocide(raw: RawFiles) -> pd.DataFrame:
     F = GENO_FILE
     df = raw.read_excel(SOURCE, F, sheet_name=0)
     require_columns(
-        df, ["COUNTRY", "SCODE", "CCODE", "YEAR", "MOBEGIN", "YRBEGIN", "MOEND", "YREND", "PTYPE", "DEATHMAG", "DESC"],
-        SOURCE, F,
+        df,
+        ["COUNTRY", "SCODE", "CCODE", "YEAR", "MOBEGIN", "YRBEGIN", "MOEND", "YREND", "PTYPE", "DEATHMAG", "DESC"],
+        SOURCE,
+        F,
     )
     df = add_source_row(trim_strings(df))
     months = range(1, 13)
@@ -109,7 +111,10 @@ def build_genocide(raw: RawFiles) -> pd.DataFrame:
         i = unknown.idxmax()
         raise DataError(
             f"unknown code {df.loc[i, 'DEATHMAG']!r} (allowed: {list(DEATHMAG)})",
-            source=SOURCE, file=F, column="DEATHMAG", row=_row_of(df, i),
+            source=SOURCE,
+            file=F,
+            column="DEATHMAG",
+            row=_row_of(df, i),
         )
     out["deathmag"] = mag.astype("float64")
     out["deathmag_label"] = mag.map(lambda v: DEATHMAG[v][0]).astype("string")
@@ -139,34 +144,64 @@ def _geno_consistent(d: pd.DataFrame) -> pd.Series:
     )
 
 
-GENO_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code (SCODE)"),
-        "cowcode": pa.Column("int64", pa.Check.in_range(2, 999), description="PITF's COW-style code (CCODE) as given"),
-        "country": pa.Column("string", description="country name as given"),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
-        "begin_month": pa.Column("int64", pa.Check.in_range(1, 12), description="month the episode began (MOBEGIN)"),
-        "begin_year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span), description="year the episode began (YRBEGIN)"),
-        "end_month": pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True, description="month it ended (MOEND); missing if ongoing"),
-        "end_month_missing": pa.Column("string", pa.Check.isin(list(END_MONTH_SENTINELS.values())), nullable=True),
-        "end_year": pa.Column("Int64", pa.Check.in_range(*coverage(SOURCE).span), nullable=True, description="year it ended (YREND); missing if ongoing"),
-        "end_year_missing": pa.Column("string", pa.Check.isin(list(END_YEAR_SENTINELS.values())), nullable=True),
-        "ptype": pa.Column("int64", pa.Check.isin(list(PTYPE_LABELS)), description="PITF problem type (4 = genocide/politicide)"),
-        "ptype_label": pa.Column("string", pa.Check.isin(list(PTYPE_LABELS.values()))),
-        "deathmag": pa.Column("float64", pa.Check.isin(list(DEATHMAG)), description="scaled annual deaths (DEATHMAG), 0-5"),
-        "deathmag_label": pa.Column("string", pa.Check.isin([v[0] for v in DEATHMAG.values()])),
-        "deaths_min": pa.Column("Int64", pa.Check.ge(0), description="lower bound of annual deaths implied by deathmag"),
-        "deaths_max": pa.Column("Int64", pa.Check.le(256_000), nullable=True, description="upper bound; missing for the open top class"),
-        "episode_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}-\d{4}-\d{2}$"), description="SCODE-YRBEGIN-MOBEGIN"),
-        "onset": _flag("first year of the episode"),
-        "ended": _flag("last year of the episode (year == end_year)"),
-        "ongoing_at_release": _flag("episode still ongoing when the 2014 list was made"),
-        "desc": pa.Column("string", nullable=True, description="episode description (first episode row only)"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[pa.Check(_geno_consistent, name="episode_years_consistent")],
-    strict=True,
-))
+GENO_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "sftgcode": pa.Column(
+                "string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code (SCODE)"
+            ),
+            "cowcode": pa.Column(
+                "int64", pa.Check.in_range(2, 999), description="PITF's COW-style code (CCODE) as given"
+            ),
+            "country": pa.Column("string", description="country name as given"),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE).span)),
+            "begin_month": pa.Column(
+                "int64", pa.Check.in_range(1, 12), description="month the episode began (MOBEGIN)"
+            ),
+            "begin_year": pa.Column(
+                "int64", pa.Check.in_range(*coverage(SOURCE).span), description="year the episode began (YRBEGIN)"
+            ),
+            "end_month": pa.Column(
+                "Int64",
+                pa.Check.in_range(1, 12),
+                nullable=True,
+                description="month it ended (MOEND); missing if ongoing",
+            ),
+            "end_month_missing": pa.Column("string", pa.Check.isin(list(END_MONTH_SENTINELS.values())), nullable=True),
+            "end_year": pa.Column(
+                "Int64",
+                pa.Check.in_range(*coverage(SOURCE).span),
+                nullable=True,
+                description="year it ended (YREND); missing if ongoing",
+            ),
+            "end_year_missing": pa.Column("string", pa.Check.isin(list(END_YEAR_SENTINELS.values())), nullable=True),
+            "ptype": pa.Column(
+                "int64", pa.Check.isin(list(PTYPE_LABELS)), description="PITF problem type (4 = genocide/politicide)"
+            ),
+            "ptype_label": pa.Column("string", pa.Check.isin(list(PTYPE_LABELS.values()))),
+            "deathmag": pa.Column(
+                "float64", pa.Check.isin(list(DEATHMAG)), description="scaled annual deaths (DEATHMAG), 0-5"
+            ),
+            "deathmag_label": pa.Column("string", pa.Check.isin([v[0] for v in DEATHMAG.values()])),
+            "deaths_min": pa.Column(
+                "Int64", pa.Check.ge(0), description="lower bound of annual deaths implied by deathmag"
+            ),
+            "deaths_max": pa.Column(
+                "Int64", pa.Check.le(256_000), nullable=True, description="upper bound; missing for the open top class"
+            ),
+            "episode_id": pa.Column(
+                "string", pa.Check.str_matches(r"^[A-Z]{3}-\d{4}-\d{2}$"), description="SCODE-YRBEGIN-MOBEGIN"
+            ),
+            "onset": _flag("first year of the episode"),
+            "ended": _flag("last year of the episode (year == end_year)"),
+            "ongoing_at_release": _flag("episode still ongoing when the 2014 list was made"),
+            "desc": pa.Column("string", nullable=True, description="episode description (first episode row only)"),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[pa.Check(_geno_consistent, name="episode_years_consistent")],
+        strict=True,
+    )
+)
 
 
 # --------------------------------------------------------------------------- mk_ulfelder
@@ -200,25 +235,34 @@ def build_mkl(raw: RawFiles) -> pd.DataFrame:
     return out
 
 
-MKL_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code"),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "mk_ulfelder").span)),
-        "mkl_start": _flag("onset of a new state-led mass-killing episode"),
-        "mkl_end": _flag("an ongoing episode ended this year"),
-        "mkl_ongoing": _flag("any episode ongoing (onset and end years included)"),
-        "mkl_type": pa.Column("Int64", pa.Check.isin(list(MKL_TYPE_LABELS)), nullable=True, description="context of the onset: 1 civil war, 2 uprising, 3 repression, 4 other"),
-        "mkl_type_missing": pa.Column("string", pa.Check.isin(["no onset this year", "onset without a type"]), nullable=True),
-        "mkl_type_label": pa.Column("string", pa.Check.isin(list(MKL_TYPE_LABELS.values())), nullable=True),
-        "mkl_ever": _flag("source's 'any episode since 1945' flag (incompletely set; see module notes)"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(lambda d: d["mkl_ongoing"] >= d["mkl_start"], name="onset_implies_ongoing"),
-        pa.Check(lambda d: d["mkl_ongoing"] >= d["mkl_end"], name="end_implies_ongoing"),
-    ],
-    strict=True,
-))
+MKL_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "sftgcode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$"), description="PITF/SFTG country code"),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(SOURCE, "mk_ulfelder").span)),
+            "mkl_start": _flag("onset of a new state-led mass-killing episode"),
+            "mkl_end": _flag("an ongoing episode ended this year"),
+            "mkl_ongoing": _flag("any episode ongoing (onset and end years included)"),
+            "mkl_type": pa.Column(
+                "Int64",
+                pa.Check.isin(list(MKL_TYPE_LABELS)),
+                nullable=True,
+                description="context of the onset: 1 civil war, 2 uprising, 3 repression, 4 other",
+            ),
+            "mkl_type_missing": pa.Column(
+                "string", pa.Check.isin(["no onset this year", "onset without a type"]), nullable=True
+            ),
+            "mkl_type_label": pa.Column("string", pa.Check.isin(list(MKL_TYPE_LABELS.values())), nullable=True),
+            "mkl_ever": _flag("source's 'any episode since 1945' flag (incompletely set; see module notes)"),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(lambda d: d["mkl_ongoing"] >= d["mkl_start"], name="onset_implies_ongoing"),
+            pa.Check(lambda d: d["mkl_ongoing"] >= d["mkl_end"], name="end_implies_ongoing"),
+        ],
+        strict=True,
+    )
+)
 
 
 TABLES = [

@@ -37,18 +37,46 @@ SPECIAL = {-66: "interruption", -77: "interregnum", -88: "transition"}
 REGTRANS = (-88, -77, -66, -2, -1, 0, 1, 2, 3, 96, 97, 98, 99)
 
 RAW_COLUMNS = [
-    "p5", "polity_annual_ccode", "scode", "polity_annual_country", "year", "flag", "fragment",
-    "democ", "autoc", "polity", "polity2", "durable", "regtrans", "extended_country_name", "GWn",
-    "cown", "in_GW_system",
+    "p5",
+    "polity_annual_ccode",
+    "scode",
+    "polity_annual_country",
+    "year",
+    "flag",
+    "fragment",
+    "democ",
+    "autoc",
+    "polity",
+    "polity2",
+    "durable",
+    "regtrans",
+    "extended_country_name",
+    "GWn",
+    "cown",
+    "in_GW_system",
 ]
 
 
 def transform(raw_df: pd.DataFrame) -> pd.DataFrame:
     require_columns(raw_df, RAW_COLUMNS, SOURCE, FILE)
     df = add_source_row(trim_strings(raw_df))
-    ints = {c: to_int(df, c, SOURCE, FILE) for c in
-            ("polity_annual_ccode", "year", "democ", "autoc", "polity", "polity2", "durable", "regtrans",
-             "flag", "fragment", "GWn", "cown")}
+    ints = {
+        c: to_int(df, c, SOURCE, FILE)
+        for c in (
+            "polity_annual_ccode",
+            "year",
+            "democ",
+            "autoc",
+            "polity",
+            "polity2",
+            "durable",
+            "regtrans",
+            "flag",
+            "fragment",
+            "GWn",
+            "cown",
+        )
+    }
     out = pd.DataFrame(
         {
             "polity_ccode": ints["polity_annual_ccode"],
@@ -78,7 +106,10 @@ def transform(raw_df: pd.DataFrame) -> pd.DataFrame:
             i = differ.idxmax()
             raise DataError(
                 f"special code in {col} ({out.loc[i, col]}) does not match polity ({out.loc[i, 'polity']})",
-                source=SOURCE, file=FILE, column=col, row=int(out.loc[i, "source_row"]),
+                source=SOURCE,
+                file=FILE,
+                column=col,
+                row=int(out.loc[i, "source_row"]),
             )
     out = sentinels_to_na(out, ["polity"], SPECIAL, keep_reason=True)
     out = sentinels_to_na(out, ["democ", "autoc"], SPECIAL)
@@ -95,9 +126,28 @@ def build(raw: RawFiles) -> pd.DataFrame:
 
 
 COLUMNS = [
-    "polity_ccode", "cowcode", "gwcode", "scode", "country", "country_std", "year", "in_gw_system",
-    "polity", "polity_missing", "democ", "autoc", "polity2", "polity2_missing", "durable", "regtrans",
-    "flag", "fragment", "p5", "cowcode_shared", "gwcode_shared", "source_row",
+    "polity_ccode",
+    "cowcode",
+    "gwcode",
+    "scode",
+    "country",
+    "country_std",
+    "year",
+    "in_gw_system",
+    "polity",
+    "polity_missing",
+    "democ",
+    "autoc",
+    "polity2",
+    "polity2_missing",
+    "durable",
+    "regtrans",
+    "flag",
+    "fragment",
+    "p5",
+    "cowcode_shared",
+    "gwcode_shared",
+    "source_row",
 ]
 
 _REASONS = list(SPECIAL.values())
@@ -116,34 +166,36 @@ def _consistent(d: pd.DataFrame) -> bool:
 USA_EXTENSION_LAST = 2020
 
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "polity_ccode": pa.Column("Int64", pa.Check.in_range(2, 999)),
-        "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
-        "gwcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
-        "scode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-        "country": pa.Column("string"),
-        "country_std": pa.Column("string"),
-        "year": pa.Column("Int64", pa.Check.in_range(coverage(SOURCE).first, USA_EXTENSION_LAST)),
-        "in_gw_system": pa.Column("bool"),
-        "polity": pa.Column("Int64", pa.Check.in_range(-10, 10), nullable=True),
-        "polity_missing": pa.Column("string", pa.Check.isin(_REASONS), nullable=True),
-        "democ": pa.Column("Int64", pa.Check.in_range(0, 10), nullable=True),
-        "autoc": pa.Column("Int64", pa.Check.in_range(0, 10), nullable=True),
-        "polity2": pa.Column("Int64", pa.Check.in_range(-10, 10), nullable=True),
-        "polity2_missing": pa.Column("string", pa.Check.isin(_REASONS), nullable=True),
-        "durable": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "regtrans": pa.Column("Int64", pa.Check.isin(list(REGTRANS)), nullable=True),
-        "flag": pa.Column("Int64", pa.Check.isin([0, 1, 2])),
-        "fragment": pa.Column("Int64", pa.Check.isin([0, 1, 2, 3]), nullable=True),
-        "p5": pa.Column("bool"),
-        "cowcode_shared": pa.Column("bool"),
-        "gwcode_shared": pa.Column("bool"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[pa.Check(_consistent, name="polity_components_and_reasons_consistent")],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "polity_ccode": pa.Column("Int64", pa.Check.in_range(2, 999)),
+            "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999), nullable=True),
+            "gwcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
+            "scode": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
+            "country": pa.Column("string"),
+            "country_std": pa.Column("string"),
+            "year": pa.Column("Int64", pa.Check.in_range(coverage(SOURCE).first, USA_EXTENSION_LAST)),
+            "in_gw_system": pa.Column("bool"),
+            "polity": pa.Column("Int64", pa.Check.in_range(-10, 10), nullable=True),
+            "polity_missing": pa.Column("string", pa.Check.isin(_REASONS), nullable=True),
+            "democ": pa.Column("Int64", pa.Check.in_range(0, 10), nullable=True),
+            "autoc": pa.Column("Int64", pa.Check.in_range(0, 10), nullable=True),
+            "polity2": pa.Column("Int64", pa.Check.in_range(-10, 10), nullable=True),
+            "polity2_missing": pa.Column("string", pa.Check.isin(_REASONS), nullable=True),
+            "durable": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "regtrans": pa.Column("Int64", pa.Check.isin(list(REGTRANS)), nullable=True),
+            "flag": pa.Column("Int64", pa.Check.isin([0, 1, 2])),
+            "fragment": pa.Column("Int64", pa.Check.isin([0, 1, 2, 3]), nullable=True),
+            "p5": pa.Column("bool"),
+            "cowcode_shared": pa.Column("bool"),
+            "gwcode_shared": pa.Column("bool"),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[pa.Check(_consistent, name="polity_components_and_reasons_consistent")],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

@@ -259,7 +259,7 @@ ONLY_2019 = ("YEAR", "FATALITYIY", "FATAL2IY")
 COLUMNS_03 = tuple(c for c in VARIABLES if c not in ONLY_2019)
 COLUMNS_2019 = tuple(
     ["HMIID", "YEAR"]
-    + [c for c in COLUMNS_03[1:COLUMNS_03.index("FATAL1") + 1] if c not in ONLY_03]
+    + [c for c in COLUMNS_03[1 : COLUMNS_03.index("FATAL1") + 1] if c not in ONLY_03]
     + ["FATALITYIY", "FATAL2IY", "FATALPRE", "LOSSES", "NEWVIOL", "NEWFATAL", "DISLOCATE"]
 )
 
@@ -300,21 +300,36 @@ def _series_fixes(case: str, column: str, value, raws: Mapping[int, object]) -> 
 
 
 FIXES: tuple[Fix, ...] = (
-    Fix(SRC03, "Sierra Leone 1997-1999", None, "ENDLOST", "10.03.199", "10.03.1999",
-        "year truncated to three digits; the 2019 release gives 1999-03-10"),
+    Fix(
+        SRC03,
+        "Sierra Leone 1997-1999",
+        None,
+        "ENDLOST",
+        "10.03.199",
+        "10.03.1999",
+        "year truncated to three digits; the 2019 release gives 1999-03-10",
+    ),
     *_series_fixes("Mali 2013-", "COWCC", 432, {2014: 433, 2015: 434, 2016: 435}),
     *_series_fixes("Bosnia and Herzegovina 1993-1995", "COUNTARM", 1, {1994: 2, 1995: 3}),
     *_series_fixes("Lebanon 1982-1984", "COUNTARM", 1, {1983: 2, 1984: 3}),
-    *_series_fixes("Bosnia and Herzegovina 1993-1995", "UCDPID", "398, 397",
-                   {1994: "398, 398", 1995: "398, 399"}),
+    *_series_fixes("Bosnia and Herzegovina 1993-1995", "UCDPID", "398, 397", {1994: "398, 398", 1995: "398, 399"}),
     # The series runs on into the next intervention (one year, 1995); v0.3 gives "398, 397".
     *_series_fixes("Bosnia and Herzegovina 1995", "UCDPID", "398, 397", {1995: "398, 400"}),
-    *_series_fixes("Congo 1960-1964", "UCDPID", "265, 266, 283",
-                   {1961: "265, 266, 284", 1962: "265, 266, 285", 1963: "265, 266, 286", 1964: "265, 266, 287"}),
-    *_series_fixes("Mali 2013-", "UCDPID", "372, 11347, 14113",
-                   {2014: "372, 11347, 14114", 2015: "372, 11347, 14115", 2016: "372, 11347, 14116"}),
-    *_series_fixes("South Sudan 2011-", "UCDPID", "11345, 11348",
-                   {y: f"11345, {11348 + y - 2011}" for y in range(2012, 2017)}),
+    *_series_fixes(
+        "Congo 1960-1964",
+        "UCDPID",
+        "265, 266, 283",
+        {1961: "265, 266, 284", 1962: "265, 266, 285", 1963: "265, 266, 286", 1964: "265, 266, 287"},
+    ),
+    *_series_fixes(
+        "Mali 2013-",
+        "UCDPID",
+        "372, 11347, 14113",
+        {2014: "372, 11347, 14114", 2015: "372, 11347, 14115", 2016: "372, 11347, 14116"},
+    ),
+    *_series_fixes(
+        "South Sudan 2011-", "UCDPID", "11345, 11348", {y: f"11345, {11348 + y - 2011}" for y in range(2012, 2017)}
+    ),
 )
 
 
@@ -334,7 +349,10 @@ def _apply_fixes(df: pd.DataFrame, source: str, file: str) -> pd.DataFrame:
         if not _same(cur_n, fx.raw):
             raise DataError(
                 f"expected raw value {fx.raw!r} to correct, found {cur!r} (file changed?)",
-                source=source, file=file, column=fx.column, row=int(df.at[i, "source_row"]),
+                source=source,
+                file=file,
+                column=fx.column,
+                row=int(df.at[i, "source_row"]),
             )
         df.at[i, fx.column] = fx.value
         df.at[i, "source_fixes"] = df.at[i, "source_fixes"] + [f"{fx.column}: {fx.raw!r} -> {fx.value!r} ({fx.why})"]
@@ -478,7 +496,11 @@ def decode_column(raw: pd.Series, rows: pd.Series, name: str, source: str, file:
     vals, reasons = [], []
     for v, r in zip(raw.tolist(), rows.tolist()):
         try:
-            val, why = _decode_date(v, var, DATE_BASE.get(source, STATA_SENTINEL_BASE)) if var.kind == "date" else _decode_value(v, var)
+            val, why = (
+                _decode_date(v, var, DATE_BASE.get(source, STATA_SENTINEL_BASE))
+                if var.kind == "date"
+                else _decode_value(v, var)
+            )
         except _Err as e:
             raise DataError(str(e), source=source, file=file, column=name, row=int(r)) from None
         vals.append(val)
@@ -490,7 +512,9 @@ def decode_column(raw: pd.Series, rows: pd.Series, name: str, source: str, file:
         out[col] = pd.Series(vals, index=idx, dtype="string")
         out["hmiid_raw"] = pd.Series(raw.tolist(), index=idx, dtype="string")
     elif var.kind == "date":
-        out[col] = pd.Series(pd.to_datetime(pd.Series(vals, index=idx, dtype="object")), index=idx).astype("datetime64[ns]")
+        out[col] = pd.Series(pd.to_datetime(pd.Series(vals, index=idx, dtype="object")), index=idx).astype(
+            "datetime64[ns]"
+        )
     elif var.kind in ("code", "int"):
         out[col] = pd.Series(pd.array(vals, dtype="Int64"), index=idx)
     elif var.kind == "float":
@@ -501,7 +525,8 @@ def decode_column(raw: pd.Series, rows: pd.Series, name: str, source: str, file:
         out[col] = pd.Series(vals, index=idx, dtype="string")
         out[f"{col}_list"] = pd.Series(
             [[x.strip() for x in s.split(",") if x.strip()] if s is not None else [] for s in vals],
-            index=idx, dtype="object",
+            index=idx,
+            dtype="object",
         )
     if var.label:
         out[f"{col}_label"] = out[col].map(lambda c: var.codes.get(int(c)) if pd.notna(c) else pd.NA).astype("string")
@@ -561,8 +586,13 @@ def clean_2019(df: pd.DataFrame) -> pd.DataFrame:
     df = df.loc[~_empty_rows(df, COLUMNS_2019)].copy()
     blank_id = df["HMIID"].map(_is_blank)
     if blank_id.any():
-        raise DataError("row has data but no HMIID", source=SRC19, file=FILE19, column="HMIID",
-                        row=int(df.loc[blank_id, "source_row"].iloc[0]))
+        raise DataError(
+            "row has data but no HMIID",
+            source=SRC19,
+            file=FILE19,
+            column="HMIID",
+            row=int(df.loc[blank_id, "source_row"].iloc[0]),
+        )
     df["_id"] = df["HMIID"].str.strip()
     df = _apply_fixes(df, SRC19, FILE19)
     out = decode(df, COLUMNS_2019, SRC19, FILE19)
@@ -602,7 +632,9 @@ def slugify(case_id: str) -> str:
 def _parse_id(case_id: str, source: str, file: str) -> dict:
     m = _ID_RE.match(case_id)
     if not m:
-        raise DataError(f"case id {case_id!r} is not '<country> <year>[-[<year>]]'", source=source, file=file, column="HMIID")
+        raise DataError(
+            f"case id {case_id!r} is not '<country> <year>[-[<year>]]'", source=source, file=file, column="HMIID"
+        )
     place = m["place"]
     pm = re.match(r"^(.*?)\s*\((.+)\)$", place)
     country, area = (pm[1], pm[2]) if pm else (place, None)
@@ -749,10 +781,35 @@ def within_case_variation(years: pd.DataFrame, columns: Iterable[str] | None = N
 #: hmi_cases columns compared by `release_diff` (coded variables present in both releases;
 #: labels and columns derived from these are left out).
 DIFF_COLUMNS = (
-    "target_country", "target_area", "cowcode", "iso3", "region", "start_date", "end_date", "ongoing",
-    "interveners", "p5", "p5_members", "unsc", "target", "regime_change", "status", "regional_org",
-    "saving", "govtperm", "endviol", "endviol_missing", "newviol", "newviol_missing", "fatality_prior",
-    "fatal1", "losses", "newfatal", "newfatal_missing", "ucdp_ids", "coldwar_coded",
+    "target_country",
+    "target_area",
+    "cowcode",
+    "iso3",
+    "region",
+    "start_date",
+    "end_date",
+    "ongoing",
+    "interveners",
+    "p5",
+    "p5_members",
+    "unsc",
+    "target",
+    "regime_change",
+    "status",
+    "regional_org",
+    "saving",
+    "govtperm",
+    "endviol",
+    "endviol_missing",
+    "newviol",
+    "newviol_missing",
+    "fatality_prior",
+    "fatal1",
+    "losses",
+    "newfatal",
+    "newfatal_missing",
+    "ucdp_ids",
+    "coldwar_coded",
 )
 
 
@@ -802,7 +859,11 @@ def release_diff(t03: pd.DataFrame, t2019_cases: pd.DataFrame) -> pd.DataFrame:
                 if x != y:
                     rows.append((cid, "changed", c, x, y))
     out = pd.DataFrame(rows, columns=["case_id", "change", "column", "value_0_3", "value_2019"])
-    return out.astype("string").sort_values(["case_id", "column"], kind="mergesort", na_position="first").reset_index(drop=True)
+    return (
+        out.astype("string")
+        .sort_values(["case_id", "column"], kind="mergesort", na_position="first")
+        .reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------- schemas
@@ -860,8 +921,10 @@ def _release_schema(columns: tuple[str, ...], key: tuple[str, ...]) -> pa.DataFr
     cols["source_row"] = pa.Column("int64", pa.Check.ge(1))
     cols["source_fixes"] = pa.Column(object, pa.Check(lambda s: s.map(lambda v: isinstance(v, list)), name="list"))
     checks = [
-        pa.Check(lambda d: (d["hmiend_missing"] == ONGOING).fillna(False) == (d["endtype"] == 0).fillna(False),
-                 name="hmiend_ongoing_iff_endtype_0"),
+        pa.Check(
+            lambda d: (d["hmiend_missing"] == ONGOING).fillna(False) == (d["endtype"] == 0).fillna(False),
+            name="hmiend_ongoing_iff_endtype_0",
+        ),
         pa.Check(lambda d: d["hmiend"].isna() | (d["hmiend"] >= d["hmistart"]), name="end_after_start"),
         pa.Check(lambda d: d["hmiend_missing"].isna() | d["hmiend"].isna(), name="reason_only_when_missing"),
     ]
@@ -870,87 +933,104 @@ def _release_schema(columns: tuple[str, ...], key: tuple[str, ...]) -> pa.DataFr
 
 SCHEMA_03 = LazySchema(lambda: _release_schema(COLUMNS_03, ("case_id",)))
 _S19 = LazySchema(lambda: _release_schema(COLUMNS_2019, ("case_id", "year")))
-SCHEMA_2019 = LazySchema(lambda: pa.DataFrameSchema(
-    _S19.columns,
-    checks=_S19.checks
-    + [pa.Check(lambda d: (d["year"] >= d["hmistart"].dt.year)
-                & (d["hmiend"].isna() | (d["year"] <= d["hmiend"].dt.year)), name="year_within_intervention")],
-    strict=True,
-    unique=["case_id", "year"],
-))
+SCHEMA_2019 = LazySchema(
+    lambda: pa.DataFrameSchema(
+        _S19.columns,
+        checks=_S19.checks
+        + [
+            pa.Check(
+                lambda d: (
+                    (d["year"] >= d["hmistart"].dt.year) & (d["hmiend"].isna() | (d["year"] <= d["hmiend"].dt.year))
+                ),
+                name="year_within_intervention",
+            )
+        ],
+        strict=True,
+        unique=["case_id", "year"],
+    )
+)
 
 _V = VARIABLES
-CASE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "release": pa.Column("string", pa.Check.isin(["0.3", "2019"])),
-        "case_id": pa.Column("string", pa.Check.str_matches(r"^\S(.*\S)?$")),
-        "slug": pa.Column("string", pa.Check.str_matches(r"^[a-z0-9]+(-[a-z0-9]+)*$")),
-        "target_country": pa.Column("string"),
-        "target_area": pa.Column("string", nullable=True),
-        "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
-        "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-        "region": pa.Column("Int64", pa.Check.isin(sorted(_V["REGION"].codes))),
-        "region_label": pa.Column("string", pa.Check.isin(sorted(_V["REGION"].codes.values()))),
-        "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(DATE_MIN, DATE_MAX)),
-        "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(DATE_MIN, DATE_MAX), nullable=True),
-        "ongoing": pa.Column("bool"),
-        "start_year": pa.Column("Int64", pa.Check.in_range(1945, 2030)),
-        "end_year": pa.Column("Int64", pa.Check.in_range(1945, 2030), nullable=True),
-        "duration_days": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "interveners": _list_col(nonempty=True),
-        "n_interveners": pa.Column("int64", pa.Check.ge(1)),
-        "p5": pa.Column("bool"),
-        "p5_members": _list_col(),
-        "unsc": pa.Column("Int64", pa.Check.isin(sorted(_V["UNSC"].codes))),
-        "unsc_label": pa.Column("string", pa.Check.isin(sorted(_V["UNSC"].codes.values()))),
-        "mandate": pa.Column("bool"),
-        "target": pa.Column("Int64", pa.Check.isin(sorted(_V["TARGET"].codes)), nullable=True),
-        "target_label": pa.Column("string", pa.Check.isin(sorted(_V["TARGET"].codes.values())), nullable=True),
-        "regime_change": pa.Column("boolean", nullable=True),
-        "status": pa.Column("Int64", pa.Check.isin(sorted(_V["STATUS"].codes))),
-        "status_label": pa.Column("string", pa.Check.isin(sorted(_V["STATUS"].codes.values()))),
-        "regional_org": pa.Column("Int64", pa.Check.isin(sorted(APPROVAL))),
-        "regional_org_label": pa.Column("string", pa.Check.isin(sorted(APPROVAL.values()))),
-        "saving": pa.Column("boolean", nullable=True),
-        "govtperm": pa.Column("Int64", pa.Check.isin(sorted(APPROVAL)), nullable=True),
-        "govtperm_label": pa.Column("string", pa.Check.isin(sorted(APPROVAL.values())), nullable=True),
-        "endviol": pa.Column("boolean", nullable=True),
-        "endviol_missing": pa.Column("string", pa.Check.isin(_reasons(_V["ENDVIOL"])), nullable=True),
-        "newviol": pa.Column("boolean", nullable=True),
-        "newviol_missing": pa.Column("string", pa.Check.isin(_reasons(_V["NEWVIOL"])), nullable=True),
-        "fatality_prior": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "fatal1": pa.Column("float64", pa.Check.ge(0), nullable=True),
-        "fatal2": pa.Column("float64", pa.Check.ge(0), nullable=True),
-        "fatalcom": pa.Column("float64", pa.Check.ge(-100), nullable=True),
-        "fatalities_during": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "losses": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "newfatal": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "newfatal_missing": pa.Column("string", pa.Check.isin(_reasons(_V["NEWFATAL"])), nullable=True),
-        "ucdp_ids": _list_col(),
-        "cold_war": pa.Column("bool"),
-        "coldwar_coded": pa.Column("bool"),
-        "n_years": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "source_file": pa.Column("string", pa.Check.isin([f"{SRC03}/{FILE03}", f"{SRC19}/{FILE19}"])),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-        "n_source_rows": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(lambda d: d["mandate"] == (d["unsc"] == 2), name="mandate_is_unsc_2"),
-        pa.Check(lambda d: d["ongoing"] == d["end_date"].isna(), name="ongoing_iff_no_end_date"),
-        pa.Check(lambda d: d["n_interveners"] == d["interveners"].map(len), name="n_interveners"),
-        pa.Check(lambda d: d.groupby("release")["slug"].transform(lambda s: ~s.duplicated(keep=False)),
-                 name="slug_unique_within_release"),
-        pa.Check(lambda d: d["start_year"] == d["case_id"].str.extract(r"(\d{4})", expand=False).astype("Int64"),
-                 name="id_year_is_start_year"),
-        pa.Check(lambda d: d["release"].eq("2019") | (d["n_years"].isna() & d["fatalities_during"].isna()),
-                 name="2019_only_columns"),
-        pa.Check(lambda d: d["release"].eq("0.3") | (d["fatal2"].isna() & d["fatalcom"].isna()),
-                 name="03_only_columns"),
-    ],
-    strict=True,
-    ordered=True,
-    unique=["release", "case_id"],
-))
+CASE_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "release": pa.Column("string", pa.Check.isin(["0.3", "2019"])),
+            "case_id": pa.Column("string", pa.Check.str_matches(r"^\S(.*\S)?$")),
+            "slug": pa.Column("string", pa.Check.str_matches(r"^[a-z0-9]+(-[a-z0-9]+)*$")),
+            "target_country": pa.Column("string"),
+            "target_area": pa.Column("string", nullable=True),
+            "cowcode": pa.Column("Int64", pa.Check.in_range(2, 999)),
+            "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
+            "region": pa.Column("Int64", pa.Check.isin(sorted(_V["REGION"].codes))),
+            "region_label": pa.Column("string", pa.Check.isin(sorted(_V["REGION"].codes.values()))),
+            "start_date": pa.Column("datetime64[ns]", pa.Check.in_range(DATE_MIN, DATE_MAX)),
+            "end_date": pa.Column("datetime64[ns]", pa.Check.in_range(DATE_MIN, DATE_MAX), nullable=True),
+            "ongoing": pa.Column("bool"),
+            "start_year": pa.Column("Int64", pa.Check.in_range(1945, 2030)),
+            "end_year": pa.Column("Int64", pa.Check.in_range(1945, 2030), nullable=True),
+            "duration_days": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "interveners": _list_col(nonempty=True),
+            "n_interveners": pa.Column("int64", pa.Check.ge(1)),
+            "p5": pa.Column("bool"),
+            "p5_members": _list_col(),
+            "unsc": pa.Column("Int64", pa.Check.isin(sorted(_V["UNSC"].codes))),
+            "unsc_label": pa.Column("string", pa.Check.isin(sorted(_V["UNSC"].codes.values()))),
+            "mandate": pa.Column("bool"),
+            "target": pa.Column("Int64", pa.Check.isin(sorted(_V["TARGET"].codes)), nullable=True),
+            "target_label": pa.Column("string", pa.Check.isin(sorted(_V["TARGET"].codes.values())), nullable=True),
+            "regime_change": pa.Column("boolean", nullable=True),
+            "status": pa.Column("Int64", pa.Check.isin(sorted(_V["STATUS"].codes))),
+            "status_label": pa.Column("string", pa.Check.isin(sorted(_V["STATUS"].codes.values()))),
+            "regional_org": pa.Column("Int64", pa.Check.isin(sorted(APPROVAL))),
+            "regional_org_label": pa.Column("string", pa.Check.isin(sorted(APPROVAL.values()))),
+            "saving": pa.Column("boolean", nullable=True),
+            "govtperm": pa.Column("Int64", pa.Check.isin(sorted(APPROVAL)), nullable=True),
+            "govtperm_label": pa.Column("string", pa.Check.isin(sorted(APPROVAL.values())), nullable=True),
+            "endviol": pa.Column("boolean", nullable=True),
+            "endviol_missing": pa.Column("string", pa.Check.isin(_reasons(_V["ENDVIOL"])), nullable=True),
+            "newviol": pa.Column("boolean", nullable=True),
+            "newviol_missing": pa.Column("string", pa.Check.isin(_reasons(_V["NEWVIOL"])), nullable=True),
+            "fatality_prior": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "fatal1": pa.Column("float64", pa.Check.ge(0), nullable=True),
+            "fatal2": pa.Column("float64", pa.Check.ge(0), nullable=True),
+            "fatalcom": pa.Column("float64", pa.Check.ge(-100), nullable=True),
+            "fatalities_during": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "losses": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "newfatal": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "newfatal_missing": pa.Column("string", pa.Check.isin(_reasons(_V["NEWFATAL"])), nullable=True),
+            "ucdp_ids": _list_col(),
+            "cold_war": pa.Column("bool"),
+            "coldwar_coded": pa.Column("bool"),
+            "n_years": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "source_file": pa.Column("string", pa.Check.isin([f"{SRC03}/{FILE03}", f"{SRC19}/{FILE19}"])),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+            "n_source_rows": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(lambda d: d["mandate"] == (d["unsc"] == 2), name="mandate_is_unsc_2"),
+            pa.Check(lambda d: d["ongoing"] == d["end_date"].isna(), name="ongoing_iff_no_end_date"),
+            pa.Check(lambda d: d["n_interveners"] == d["interveners"].map(len), name="n_interveners"),
+            pa.Check(
+                lambda d: d.groupby("release")["slug"].transform(lambda s: ~s.duplicated(keep=False)),
+                name="slug_unique_within_release",
+            ),
+            pa.Check(
+                lambda d: d["start_year"] == d["case_id"].str.extract(r"(\d{4})", expand=False).astype("Int64"),
+                name="id_year_is_start_year",
+            ),
+            pa.Check(
+                lambda d: d["release"].eq("2019") | (d["n_years"].isna() & d["fatalities_during"].isna()),
+                name="2019_only_columns",
+            ),
+            pa.Check(
+                lambda d: d["release"].eq("0.3") | (d["fatal2"].isna() & d["fatalcom"].isna()), name="03_only_columns"
+            ),
+        ],
+        strict=True,
+        ordered=True,
+        unique=["release", "case_id"],
+    )
+)
 
 _CITE = ("gromes2019hmi",)
 

@@ -164,9 +164,11 @@ def _is_id_list(s: pd.Series) -> pd.Series:
 def _gw_list(nonempty: bool = False) -> pa.Column:
     def ok(s: pd.Series) -> pd.Series:
         return s.map(
-            lambda v: isinstance(v, list)
-            and (len(v) > 0 or not nonempty)
-            and all(isinstance(t, str) and t.isdigit() and 2 <= int(t) <= 999 for t in v)
+            lambda v: (
+                isinstance(v, list)
+                and (len(v) > 0 or not nonempty)
+                and all(isinstance(t, str) and t.isdigit() and 2 <= int(t) <= 999 for t in v)
+            )
         )
 
     return pa.Column(object, pa.Check(ok, name="gw_code_list" + ("_nonempty" if nonempty else "")))
@@ -182,8 +184,10 @@ def _id_list(nonempty: bool = False) -> pa.Column:
 def _region_list() -> pa.Column:
     return pa.Column(
         object,
-        pa.Check(lambda s: s.map(lambda v: isinstance(v, list) and len(v) > 0 and set(v) <= set(REGIONS)),
-                 name="region_codes"),
+        pa.Check(
+            lambda s: s.map(lambda v: isinstance(v, list) and len(v) > 0 and set(v) <= set(REGIONS)),
+            name="region_codes",
+        ),
     )
 
 
@@ -219,19 +223,41 @@ _ROW = pa.Column("int64", pa.Check.ge(1))
 _EPISODE_CHECKS = [
     pa.Check(lambda d: d["start_date"] <= d["start_date2"], name="start_date_before_start_date2"),
     pa.Check(lambda d: d["start_date2"].dt.year <= d["year"], name="start_date2_not_after_year"),
-    pa.Check(lambda d: d["ep_end_date"].isna() | (d["ep_end_date"].dt.year == d["year"]),
-             name="ep_end_date_in_year"),
+    pa.Check(lambda d: d["ep_end_date"].isna() | (d["ep_end_date"].dt.year == d["year"]), name="ep_end_date_in_year"),
     pa.Check(lambda d: d["ep_end"] == d["ep_end_date"].notna(), name="ep_end_iff_ep_end_date"),
 ]
 
 # --------------------------------------------------------------------------- ucdp_acd
 
 ACD_COLUMNS = [
-    "conflict_id", "location", "side_a", "side_a_id", "side_a_2nd", "side_b", "side_b_id", "side_b_2nd",
-    "incompatibility", "territory_name", "year", "intensity_level", "cumulative_intensity",
-    "type_of_conflict", "start_date", "start_prec", "start_date2", "start_prec2", "ep_end",
-    "ep_end_date", "ep_end_prec", "gwno_a", "gwno_a_2nd", "gwno_b", "gwno_b_2nd", "gwno_loc",
-    "region", "version",
+    "conflict_id",
+    "location",
+    "side_a",
+    "side_a_id",
+    "side_a_2nd",
+    "side_b",
+    "side_b_id",
+    "side_b_2nd",
+    "incompatibility",
+    "territory_name",
+    "year",
+    "intensity_level",
+    "cumulative_intensity",
+    "type_of_conflict",
+    "start_date",
+    "start_prec",
+    "start_date2",
+    "start_prec2",
+    "ep_end",
+    "ep_end_date",
+    "ep_end_prec",
+    "gwno_a",
+    "gwno_a_2nd",
+    "gwno_b",
+    "gwno_b_2nd",
+    "gwno_loc",
+    "region",
+    "version",
 ]
 
 
@@ -279,62 +305,80 @@ def build_acd(raw: RawFiles) -> pd.DataFrame:
     )
 
 
-ACD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "conflict_id": _ID,
-        "year": _years(ACD[0]),
-        "location": _STR,
-        "side_a": _STR,
-        "side_a_id_list": _id_list(nonempty=True),
-        "side_a_2nd": _STR_NA,
-        "side_b": _STR,
-        "side_b_id_list": _id_list(nonempty=True),
-        "side_b_2nd": _STR_NA,
-        "incompatibility": _codes(INCOMPATIBILITY),
-        "incompatibility_label": _labels(INCOMPATIBILITY),
-        "territory_name": _STR_NA,
-        "intensity_level": _codes(INTENSITY_LEVEL),
-        "intensity_level_label": _labels(INTENSITY_LEVEL),
-        "cumulative_intensity": pa.Column("bool"),
-        "type_of_conflict": _codes(TYPE_OF_CONFLICT),
-        "type_of_conflict_label": _labels(TYPE_OF_CONFLICT),
-        "start_date": pa.Column("datetime64[ns]"),
-        "start_prec": _codes(DATE_PRECISION),
-        "start_date2": pa.Column("datetime64[ns]", pa.Check.ge(coverage(ACD[0]).start)),
-        "start_prec2": _codes(DATE_PRECISION),
-        "ep_end": pa.Column("bool"),
-        "ep_end_date": pa.Column("datetime64[ns]", nullable=True),
-        "ep_end_prec": _codes(END_PRECISION, nullable=True, dtype="Int64"),
-        "gwno_a_list": _gw_list(nonempty=True),
-        "gwno_a_2nd_list": _gw_list(),
-        "gwno_b_list": _gw_list(),
-        "gwno_b_2nd_list": _gw_list(),
-        # extrasystemic conflicts are located in the colonial territory, which has a GW code too
-        "gwno_loc_list": _gw_list(nonempty=True),
-        "region_list": _region_list(),
-        "version": _version("25.1"),
-        "source_row": _ROW,
-    },
-    checks=_EPISODE_CHECKS
-    + [
-        # codebook: intrastate = no secondary party with troops; internationalized = at least one
-        pa.Check(
-            lambda d: ~d["type_of_conflict"].isin([3, 4])
-            | ((d["type_of_conflict"] == 4) == (d["side_a_2nd"].notna() | d["side_b_2nd"].notna())),
-            name="internationalized_iff_secondary_party",
-        ),
-        pa.Check(lambda d: (d["type_of_conflict"] != 2) | (d["gwno_b_list"].map(len) > 0),
-                 name="interstate_has_gwno_b"),
-    ],
-    strict=True,
-))
+ACD_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "conflict_id": _ID,
+            "year": _years(ACD[0]),
+            "location": _STR,
+            "side_a": _STR,
+            "side_a_id_list": _id_list(nonempty=True),
+            "side_a_2nd": _STR_NA,
+            "side_b": _STR,
+            "side_b_id_list": _id_list(nonempty=True),
+            "side_b_2nd": _STR_NA,
+            "incompatibility": _codes(INCOMPATIBILITY),
+            "incompatibility_label": _labels(INCOMPATIBILITY),
+            "territory_name": _STR_NA,
+            "intensity_level": _codes(INTENSITY_LEVEL),
+            "intensity_level_label": _labels(INTENSITY_LEVEL),
+            "cumulative_intensity": pa.Column("bool"),
+            "type_of_conflict": _codes(TYPE_OF_CONFLICT),
+            "type_of_conflict_label": _labels(TYPE_OF_CONFLICT),
+            "start_date": pa.Column("datetime64[ns]"),
+            "start_prec": _codes(DATE_PRECISION),
+            "start_date2": pa.Column("datetime64[ns]", pa.Check.ge(coverage(ACD[0]).start)),
+            "start_prec2": _codes(DATE_PRECISION),
+            "ep_end": pa.Column("bool"),
+            "ep_end_date": pa.Column("datetime64[ns]", nullable=True),
+            "ep_end_prec": _codes(END_PRECISION, nullable=True, dtype="Int64"),
+            "gwno_a_list": _gw_list(nonempty=True),
+            "gwno_a_2nd_list": _gw_list(),
+            "gwno_b_list": _gw_list(),
+            "gwno_b_2nd_list": _gw_list(),
+            # extrasystemic conflicts are located in the colonial territory, which has a GW code too
+            "gwno_loc_list": _gw_list(nonempty=True),
+            "region_list": _region_list(),
+            "version": _version("25.1"),
+            "source_row": _ROW,
+        },
+        checks=_EPISODE_CHECKS
+        + [
+            # codebook: intrastate = no secondary party with troops; internationalized = at least one
+            pa.Check(
+                lambda d: (
+                    ~d["type_of_conflict"].isin([3, 4])
+                    | ((d["type_of_conflict"] == 4) == (d["side_a_2nd"].notna() | d["side_b_2nd"].notna()))
+                ),
+                name="internationalized_iff_secondary_party",
+            ),
+            pa.Check(
+                lambda d: (d["type_of_conflict"] != 2) | (d["gwno_b_list"].map(len) > 0), name="interstate_has_gwno_b"
+            ),
+        ],
+        strict=True,
+    )
+)
 
 # --------------------------------------------------------------------------- one-sided (25.1, 21.1)
 
 ONESIDED_COLUMNS = [
-    "conflict_id", "dyad_id", "actor_id", "coalition_components", "actor_name", "actor_name_fulltext",
-    "actor_name_mothertongue", "year", "best_fatality_estimate", "low_fatality_estimate",
-    "high_fatality_estimate", "is_government_actor", "location", "gwno_location", "gwnoa", "region",
+    "conflict_id",
+    "dyad_id",
+    "actor_id",
+    "coalition_components",
+    "actor_name",
+    "actor_name_fulltext",
+    "actor_name_mothertongue",
+    "year",
+    "best_fatality_estimate",
+    "low_fatality_estimate",
+    "high_fatality_estimate",
+    "is_government_actor",
+    "location",
+    "gwno_location",
+    "gwnoa",
+    "region",
     "version",
 ]
 
@@ -402,8 +446,9 @@ def _onesided_schema(version: str, source: str) -> pa.DataFrameSchema:
         checks=[
             # a state perpetrator has a GW code, a non-state one never has; joint government
             # coalitions (e.g. "Government of Eritrea, Government of Ethiopia") have none
-            pa.Check(lambda d: d["is_government_actor"] | (d["gwnoa_list"].map(len) == 0),
-                     name="gwnoa_only_for_governments"),
+            pa.Check(
+                lambda d: d["is_government_actor"] | (d["gwnoa_list"].map(len) == 0), name="gwnoa_only_for_governments"
+            ),
             pa.Check(lambda d: ~d.duplicated(["actor_id", "year"], keep=False), name="actor_year_unique"),
         ],
         strict=True,
@@ -413,10 +458,31 @@ def _onesided_schema(version: str, source: str) -> pa.DataFrameSchema:
 # --------------------------------------------------------------------------- ucdp_brd
 
 BRD_COLUMNS = [
-    "conflict_id", "dyad_id", "location_inc", "side_a", "side_a_id", "side_a_2nd", "side_b", "side_b_id",
-    "side_b_2nd", "incompatibility", "territory_name", "year", "bd_best", "bd_low", "bd_high",
-    "type_of_conflict", "battle_location", "gwno_a", "gwno_a_2nd", "gwno_b", "gwno_b_2nd", "gwno_loc",
-    "gwno_battle", "region", "version",
+    "conflict_id",
+    "dyad_id",
+    "location_inc",
+    "side_a",
+    "side_a_id",
+    "side_a_2nd",
+    "side_b",
+    "side_b_id",
+    "side_b_2nd",
+    "incompatibility",
+    "territory_name",
+    "year",
+    "bd_best",
+    "bd_low",
+    "bd_high",
+    "type_of_conflict",
+    "battle_location",
+    "gwno_a",
+    "gwno_a_2nd",
+    "gwno_b",
+    "gwno_b_2nd",
+    "gwno_loc",
+    "gwno_battle",
+    "region",
+    "version",
 ]
 
 
@@ -460,50 +526,78 @@ def build_brd(raw: RawFiles) -> pd.DataFrame:
     )
 
 
-BRD_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "dyad_id": _ID,
-        "year": _years(BRD[0]),
-        "conflict_id": _ID,
-        "location": _STR,
-        "side_a": _STR,
-        "side_a_id_list": _id_list(nonempty=True),
-        "side_a_2nd": _STR_NA,
-        "side_b": _STR,
-        "side_b_id_list": _id_list(nonempty=True),
-        "side_b_2nd": _STR_NA,
-        "incompatibility": _codes(INCOMPATIBILITY),
-        "incompatibility_label": _labels(INCOMPATIBILITY),
-        "territory_name": _STR_NA,
-        # a dyad enters the data with at least 25 battle-related deaths (best estimate)
-        "bd_best": pa.Column("int64", pa.Check.ge(25)),
-        "bd_low": _deaths(),
-        "bd_high": _deaths(),
-        "type_of_conflict": _codes(TYPE_OF_CONFLICT),
-        "type_of_conflict_label": _labels(TYPE_OF_CONFLICT),
-        "battle_location": _STR,
-        "gwno_a_list": _gw_list(nonempty=True),
-        "gwno_a_2nd_list": _gw_list(),
-        "gwno_b_list": _gw_list(),
-        "gwno_b_2nd_list": _gw_list(),
-        "gwno_loc_list": _gw_list(nonempty=True),
-        "gwno_battle_list": _gw_list(nonempty=True),
-        "region_list": _region_list(),
-        "version": _version("25.1"),
-        "source_row": _ROW,
-    },
-    strict=True,
-))
+BRD_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "dyad_id": _ID,
+            "year": _years(BRD[0]),
+            "conflict_id": _ID,
+            "location": _STR,
+            "side_a": _STR,
+            "side_a_id_list": _id_list(nonempty=True),
+            "side_a_2nd": _STR_NA,
+            "side_b": _STR,
+            "side_b_id_list": _id_list(nonempty=True),
+            "side_b_2nd": _STR_NA,
+            "incompatibility": _codes(INCOMPATIBILITY),
+            "incompatibility_label": _labels(INCOMPATIBILITY),
+            "territory_name": _STR_NA,
+            # a dyad enters the data with at least 25 battle-related deaths (best estimate)
+            "bd_best": pa.Column("int64", pa.Check.ge(25)),
+            "bd_low": _deaths(),
+            "bd_high": _deaths(),
+            "type_of_conflict": _codes(TYPE_OF_CONFLICT),
+            "type_of_conflict_label": _labels(TYPE_OF_CONFLICT),
+            "battle_location": _STR,
+            "gwno_a_list": _gw_list(nonempty=True),
+            "gwno_a_2nd_list": _gw_list(),
+            "gwno_b_list": _gw_list(),
+            "gwno_b_2nd_list": _gw_list(),
+            "gwno_loc_list": _gw_list(nonempty=True),
+            "gwno_battle_list": _gw_list(nonempty=True),
+            "region_list": _region_list(),
+            "version": _version("25.1"),
+            "source_row": _ROW,
+        },
+        strict=True,
+    )
+)
 
 # --------------------------------------------------------------------------- ucdp_nonstate
 
 NONSTATE_COLUMNS = [
-    "conflict_id", "dyad_id", "org", "side_a_name", "side_a_name_fulltext", "side_a_name_mothertongue",
-    "side_a_id", "side_a_components", "side_a_2nd", "gwno_a_2nd", "side_b_name", "side_b_name_fulltext",
-    "side_b_name_mothertongue", "side_b_id", "side_b_components", "side_b_2nd", "gwno_b_2nd",
-    "start_date", "start_prec", "start_date2", "start_prec2", "ep_end", "ep_end_date", "ep_end_prec",
-    "year", "best_fatality_estimate", "low_fatality_estimate", "high_fatality_estimate", "location",
-    "gwno_location", "region", "version",
+    "conflict_id",
+    "dyad_id",
+    "org",
+    "side_a_name",
+    "side_a_name_fulltext",
+    "side_a_name_mothertongue",
+    "side_a_id",
+    "side_a_components",
+    "side_a_2nd",
+    "gwno_a_2nd",
+    "side_b_name",
+    "side_b_name_fulltext",
+    "side_b_name_mothertongue",
+    "side_b_id",
+    "side_b_components",
+    "side_b_2nd",
+    "gwno_b_2nd",
+    "start_date",
+    "start_prec",
+    "start_date2",
+    "start_prec2",
+    "ep_end",
+    "ep_end_date",
+    "ep_end_prec",
+    "year",
+    "best_fatality_estimate",
+    "low_fatality_estimate",
+    "high_fatality_estimate",
+    "location",
+    "gwno_location",
+    "region",
+    "version",
 ]
 
 
@@ -564,34 +658,36 @@ def _nonstate_side(side: str) -> dict[str, pa.Column]:
     }
 
 
-NONSTATE_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "conflict_id": _ID,
-        "year": _years(NONSTATE[0]),
-        "dyad_id": _ID,
-        "org": _codes(ORG),
-        "org_label": _labels(ORG),
-        **_nonstate_side("a"),
-        **_nonstate_side("b"),
-        "start_date": pa.Column("datetime64[ns]"),
-        "start_prec": _codes(DATE_PRECISION),
-        "start_date2": pa.Column("datetime64[ns]"),
-        "start_prec2": _codes(DATE_PRECISION),
-        "ep_end": pa.Column("bool"),
-        "ep_end_date": pa.Column("datetime64[ns]", nullable=True),
-        "ep_end_prec": _codes(END_PRECISION, nullable=True, dtype="Int64"),
-        "best": pa.Column("int64", pa.Check.ge(25)),
-        "low": _deaths(),
-        "high": _deaths(),
-        "location": _STR,
-        "gwno_location_list": _gw_list(nonempty=True),
-        "region_list": _region_list(),
-        "version": _version("23.1"),
-        "source_row": _ROW,
-    },
-    checks=_EPISODE_CHECKS,
-    strict=True,
-))
+NONSTATE_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "conflict_id": _ID,
+            "year": _years(NONSTATE[0]),
+            "dyad_id": _ID,
+            "org": _codes(ORG),
+            "org_label": _labels(ORG),
+            **_nonstate_side("a"),
+            **_nonstate_side("b"),
+            "start_date": pa.Column("datetime64[ns]"),
+            "start_prec": _codes(DATE_PRECISION),
+            "start_date2": pa.Column("datetime64[ns]"),
+            "start_prec2": _codes(DATE_PRECISION),
+            "ep_end": pa.Column("bool"),
+            "ep_end_date": pa.Column("datetime64[ns]", nullable=True),
+            "ep_end_prec": _codes(END_PRECISION, nullable=True, dtype="Int64"),
+            "best": pa.Column("int64", pa.Check.ge(25)),
+            "low": _deaths(),
+            "high": _deaths(),
+            "location": _STR,
+            "gwno_location_list": _gw_list(nonempty=True),
+            "region_list": _region_list(),
+            "version": _version("23.1"),
+            "source_row": _ROW,
+        },
+        checks=_EPISODE_CHECKS,
+        strict=True,
+    )
+)
 
 # --------------------------------------------------------------------------- registry
 

@@ -72,8 +72,20 @@ TYPE_OF_VIOLENCE = {"State-based violence": 1, "Non-state violence": 2, "One-sid
 TYPE_LABELS = {1: "state-based", 2: "non-state", 3: "one-sided"}
 
 COLUMNS = [
-    "id", "year", "month", "day", "country", "type_of_violence", "conflict_name", "side_a", "side_b",
-    "latitude", "longitude", "low_death", "best_death", "high_death",
+    "id",
+    "year",
+    "month",
+    "day",
+    "country",
+    "type_of_violence",
+    "conflict_name",
+    "side_a",
+    "side_b",
+    "latitude",
+    "longitude",
+    "low_death",
+    "best_death",
+    "high_death",
 ]
 
 _GOV = "Government of "
@@ -85,7 +97,7 @@ _FATAL = ("unmatched", "ambiguous")
 def _parse_government(v) -> list[str]:
     if not isinstance(v, str) or not v.startswith(_GOV):
         return []
-    return [p.strip()[len(_GOV):] for p in _GOV_SPLIT.split(v)]
+    return [p.strip()[len(_GOV) :] for p in _GOV_SPLIT.split(v)]
 
 
 def government_names(side: pd.Series) -> pd.Series:
@@ -112,8 +124,9 @@ def map_gwcodes(df: pd.DataFrame, mapper) -> tuple[pd.Series, pd.Series, pd.Seri
         rows = np.flatnonzero(lens)
         ex_rows = np.repeat(rows, lens[rows])
         ex_names = [name for c in codes[rows] for name in parsed[c]]
-        mapped = mapper.to_gw(pd.Series(ex_names, index=ex_rows, dtype=object), "name", years[ex_rows],
-                              source=SOURCE_LABEL, column=col)
+        mapped = mapper.to_gw(
+            pd.Series(ex_names, index=ex_rows, dtype=object), "name", years[ex_rows], source=SOURCE_LABEL, column=col
+        )
         out: list[list[str]] = [[] for _ in range(n)]
         for i, c in zip(ex_rows, mapped.fillna(-1).to_numpy(dtype="int64")):
             if c >= 0:
@@ -125,9 +138,18 @@ def map_gwcodes(df: pd.DataFrame, mapper) -> tuple[pd.Series, pd.Series, pd.Seri
 def _fail(df: pd.DataFrame, mask: pd.Series, column: str, msg: str) -> DataError:
     i = int(np.flatnonzero(mask.to_numpy())[0])
     eid = df["id"].iloc[i]
-    eid = int(eid) if isinstance(eid, (int, float, np.integer, np.floating)) and not pd.isna(eid) and float(eid).is_integer() else eid
-    return DataError(f"event {eid}: {msg}: {df[column].iloc[i]!r}", source=GED[0], file=GED[1], column=column,
-                     row=int(df["source_row"].iloc[i]))
+    eid = (
+        int(eid)
+        if isinstance(eid, (int, float, np.integer, np.floating)) and not pd.isna(eid) and float(eid).is_integer()
+        else eid
+    )
+    return DataError(
+        f"event {eid}: {msg}: {df[column].iloc[i]!r}",
+        source=GED[0],
+        file=GED[1],
+        column=column,
+        row=int(df["source_row"].iloc[i]),
+    )
 
 
 def _integers(df: pd.DataFrame, column: str) -> pd.Series:
@@ -161,7 +183,10 @@ def build_ged(raw: RawFiles) -> pd.DataFrame:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"event {event_id.iloc[i]}: year {y.iloc[i]}, month {m.iloc[i]}, day {day.iloc[i]} is not a date",
-            source=source, file=file, column="day", row=int(d["source_row"].iloc[i]),
+            source=source,
+            file=file,
+            column="day",
+            row=int(d["source_row"].iloc[i]),
         )
     tov = d["type_of_violence"].map(TYPE_OF_VIOLENCE)
     if tov.isna().any():
@@ -188,8 +213,9 @@ def build_ged(raw: RawFiles) -> pd.DataFrame:
     if len(fatal):
         col, value, action = fatal[["column", "value", "action"]].iloc[0]
         mask = d[col] == value if col == "country" else government_names(d[col]).map(lambda L: value in L)
-        raise _fail(d, mask.fillna(False).astype(bool), col,
-                    f"country not known to the Gleditsch-Ward crosswalk ({action})")
+        raise _fail(
+            d, mask.fillna(False).astype(bool), col, f"country not known to the Gleditsch-Ward crosswalk ({action})"
+        )
     out = pd.DataFrame(
         {
             "event_id": event_id,
@@ -261,10 +287,17 @@ def _schema():
             pa.Check(lambda d: d["date"].dt.year == d["year"], name="year_of_date"),
             # the UCDP definitions: state-based violence has a government on side A; non-state
             # violence has none; one-sided violence is against civilians
-            pa.Check(lambda d: (d["type_of_violence"] != 1) | d["side_a_government"], name="state_based_has_government"),
-            pa.Check(lambda d: (d["type_of_violence"] != 2) | ~(d["side_a_government"] | d["side_b_government"]),
-                     name="non_state_has_no_government"),
-            pa.Check(lambda d: (d["type_of_violence"] != 3) | (d["side_b"] == "Civilians"), name="one_sided_against_civilians"),
+            pa.Check(
+                lambda d: (d["type_of_violence"] != 1) | d["side_a_government"], name="state_based_has_government"
+            ),
+            pa.Check(
+                lambda d: (d["type_of_violence"] != 2) | ~(d["side_a_government"] | d["side_b_government"]),
+                name="non_state_has_no_government",
+            ),
+            pa.Check(
+                lambda d: (d["type_of_violence"] != 3) | (d["side_b"] == "Civilians"),
+                name="one_sided_against_civilians",
+            ),
             pa.Check(lambda d: d["side_a_government"] == (d["gov_a_gwno_list"].map(len) > 0), name="gov_a_has_codes"),
             pa.Check(lambda d: d["side_b_government"] == (d["gov_b_gwno_list"].map(len) > 0), name="gov_b_has_codes"),
         ],

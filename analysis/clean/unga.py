@@ -106,8 +106,9 @@ def country_specific_hr_rule(rcid: pd.Series, short: pd.Series, descr: pd.Series
 def _fail(msg: str, df: pd.DataFrame, mask: pd.Series, column: str, source: str, file: str) -> None:
     if mask.any():
         i = mask.idxmax()
-        raise DataError(f"{msg}: {df.loc[i, column]!r}", source=source, file=file, column=column,
-                        row=int(df.loc[i, "source_row"]))
+        raise DataError(
+            f"{msg}: {df.loc[i, column]!r}", source=source, file=file, column=column, row=int(df.loc[i, "source_row"])
+        )
 
 
 def _integral(df: pd.DataFrame, column: str, source: str, file: str) -> pd.Series:
@@ -149,8 +150,9 @@ def build_votes(raw: RawFiles) -> pd.DataFrame:
 def build_roll_calls(raw: RawFiles) -> pd.DataFrame:
     src, f = VOTES_SRC, ROLL_CALLS_FILE
     df = raw.read_rdata(src, f, "un_roll_calls")
-    require_columns(df, ["rcid", "session", "importantvote", "date", "unres", "amend", "para", "short", "descr"],
-                    src, f)
+    require_columns(
+        df, ["rcid", "session", "importantvote", "date", "unres", "amend", "para", "short", "descr"], src, f
+    )
     df = add_source_row(df)
     date = parse_dates(df, "date", src, f)
     out = pd.DataFrame(
@@ -188,53 +190,59 @@ def build_issues(raw: RawFiles) -> pd.DataFrame:
     )
 
 
-VOTES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "rcid": pa.Column("int64", pa.Check.gt(0)),
-        "country": pa.Column("string"),
-        "country_code": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{2}$"), nullable=True),
-        "vote": pa.Column("string", pa.Check.isin(VOTES)),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    strict=True,
-))
+VOTES_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "rcid": pa.Column("int64", pa.Check.gt(0)),
+            "country": pa.Column("string"),
+            "country_code": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{2}$"), nullable=True),
+            "vote": pa.Column("string", pa.Check.isin(VOTES)),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        strict=True,
+    )
+)
 
-ROLL_CALLS_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "rcid": pa.Column("int64", pa.Check.gt(0)),
-        "session": pa.Column("int64", pa.Check.in_range(1, 74)),
-        "date": pa.Column("datetime64[ns]", pa.Check.in_range(coverage(VOTES_SRC).start, coverage(VOTES_SRC).end)),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(VOTES_SRC).span)),
-        "unres": pa.Column("string", nullable=True),
-        "importantvote": pa.Column("boolean", nullable=True),
-        "amend": pa.Column("boolean", nullable=True),
-        "para": pa.Column("boolean", nullable=True),
-        "short": pa.Column("string", nullable=True),
-        "descr": pa.Column("string", nullable=True),
-        "country_specific_hr_rule": pa.Column("string", pa.Check.isin(CSHR_RULES), nullable=True),
-        "country_specific_hr": pa.Column("bool"),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(lambda d: d["year"] == d["date"].dt.year, name="year_matches_date"),
-        # A session opens in September of year session+1945 and may run into the next year.
-        # Two roll calls are dated in the year before: rcid 961 (session 22, 1966-12-07) and
-        # rcid 9018 (5th special session, Apr-Jun 1967, filed under session 23).
-        pa.Check(lambda d: (d["year"] - 1945 - d["session"]).between(-1, 1), name="year_near_session"),
-    ],
-    strict=True,
-))
+ROLL_CALLS_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "rcid": pa.Column("int64", pa.Check.gt(0)),
+            "session": pa.Column("int64", pa.Check.in_range(1, 74)),
+            "date": pa.Column("datetime64[ns]", pa.Check.in_range(coverage(VOTES_SRC).start, coverage(VOTES_SRC).end)),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(VOTES_SRC).span)),
+            "unres": pa.Column("string", nullable=True),
+            "importantvote": pa.Column("boolean", nullable=True),
+            "amend": pa.Column("boolean", nullable=True),
+            "para": pa.Column("boolean", nullable=True),
+            "short": pa.Column("string", nullable=True),
+            "descr": pa.Column("string", nullable=True),
+            "country_specific_hr_rule": pa.Column("string", pa.Check.isin(CSHR_RULES), nullable=True),
+            "country_specific_hr": pa.Column("bool"),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(lambda d: d["year"] == d["date"].dt.year, name="year_matches_date"),
+            # A session opens in September of year session+1945 and may run into the next year.
+            # Two roll calls are dated in the year before: rcid 961 (session 22, 1966-12-07) and
+            # rcid 9018 (5th special session, Apr-Jun 1967, filed under session 23).
+            pa.Check(lambda d: (d["year"] - 1945 - d["session"]).between(-1, 1), name="year_near_session"),
+        ],
+        strict=True,
+    )
+)
 
-ISSUES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "rcid": pa.Column("int64", pa.Check.gt(0)),
-        "short_name": pa.Column("string", pa.Check.isin(list(ISSUES))),
-        "issue": pa.Column("string", pa.Check.isin(list(ISSUES.values()))),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[pa.Check(lambda d: d["short_name"].map(ISSUES) == d["issue"], name="issue_matches_short_name")],
-    strict=True,
-))
+ISSUES_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "rcid": pa.Column("int64", pa.Check.gt(0)),
+            "short_name": pa.Column("string", pa.Check.isin(list(ISSUES))),
+            "issue": pa.Column("string", pa.Check.isin(list(ISSUES.values()))),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[pa.Check(lambda d: d["short_name"].map(ISSUES) == d["issue"], name="issue_matches_short_name")],
+        strict=True,
+    )
+)
 
 
 # ---------------------------------------------------------------- ideal points
@@ -261,8 +269,15 @@ IDEAL_COLUMNS: dict[str, str] = {
     "IndiaAgree": "agree_india",
     "IsraelAgree": "agree_israel",
 }
-QUANTILES = ["ideal_point_q0", "ideal_point_q5", "ideal_point_q10", "ideal_point_q50", "ideal_point_q90",
-             "ideal_point_q95", "ideal_point_q100"]
+QUANTILES = [
+    "ideal_point_q0",
+    "ideal_point_q5",
+    "ideal_point_q10",
+    "ideal_point_q50",
+    "ideal_point_q90",
+    "ideal_point_q95",
+    "ideal_point_q100",
+]
 AGREE = [c for c in IDEAL_COLUMNS.values() if c.startswith("agree_")]
 
 
@@ -273,8 +288,14 @@ def build_idealpoints(raw: RawFiles) -> pd.DataFrame:
     # The unnamed first column is R's row number: it must equal the data row.
     rn = df.columns[0]
     if str(rn).startswith("Unnamed"):
-        _fail("row number does not match data row", df, pd.to_numeric(df[rn], errors="coerce") != df["source_row"],
-              rn, IDEAL_SRC, IDEAL_FILE)
+        _fail(
+            "row number does not match data row",
+            df,
+            pd.to_numeric(df[rn], errors="coerce") != df["source_row"],
+            rn,
+            IDEAL_SRC,
+            IDEAL_FILE,
+        )
     out = df[list(IDEAL_COLUMNS)].rename(columns=IDEAL_COLUMNS)
     for c in ("cowcode", "session", "n_votes"):
         out[c] = _integral(out.assign(source_row=df["source_row"]), c, IDEAL_SRC, IDEAL_FILE)
@@ -293,27 +314,31 @@ def _ordered_quantiles(d: pd.DataFrame) -> pd.Series:
     return pd.Series((np.diff(q, axis=1) >= 0).all(axis=1), index=d.index)
 
 
-IDEAL_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "cowcode": pa.Column("int64", pa.Check.in_range(2, 999)),
-        "session": pa.Column("int64", pa.Check.in_range(1, 78)),
-        "year": pa.Column("int64", pa.Check.in_range(*coverage(IDEAL_SRC).span)),
-        "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-        "country": pa.Column("string"),
-        "n_votes": pa.Column("int64", pa.Check.ge(1)),
-        "ideal_point": pa.Column("float64", pa.Check.in_range(-6, 6)),
-        **{c: pa.Column("float64", pa.Check.in_range(-8, 8)) for c in QUANTILES},
-        **{c: pa.Column("float64", pa.Check.in_range(0, 1), nullable=True) for c in AGREE},
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(lambda d: d["year"] == d["session"] + 1945, name="year_is_session_plus_1945"),
-        pa.Check(_ordered_quantiles, name="posterior_quantiles_ordered"),
-        pa.Check(lambda d: d["ideal_point"].between(d["ideal_point_q0"], d["ideal_point_q100"]),
-                 name="ideal_point_within_posterior_range"),
-    ],
-    strict=True,
-))
+IDEAL_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "cowcode": pa.Column("int64", pa.Check.in_range(2, 999)),
+            "session": pa.Column("int64", pa.Check.in_range(1, 78)),
+            "year": pa.Column("int64", pa.Check.in_range(*coverage(IDEAL_SRC).span)),
+            "iso3": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
+            "country": pa.Column("string"),
+            "n_votes": pa.Column("int64", pa.Check.ge(1)),
+            "ideal_point": pa.Column("float64", pa.Check.in_range(-6, 6)),
+            **{c: pa.Column("float64", pa.Check.in_range(-8, 8)) for c in QUANTILES},
+            **{c: pa.Column("float64", pa.Check.in_range(0, 1), nullable=True) for c in AGREE},
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(lambda d: d["year"] == d["session"] + 1945, name="year_is_session_plus_1945"),
+            pa.Check(_ordered_quantiles, name="posterior_quantiles_ordered"),
+            pa.Check(
+                lambda d: d["ideal_point"].between(d["ideal_point_q0"], d["ideal_point_q100"]),
+                name="ideal_point_within_posterior_range",
+            ),
+        ],
+        strict=True,
+    )
+)
 
 VOTES_CITATION = ("voeten2013unga", "robinson2021unvotes")
 
@@ -325,7 +350,7 @@ TABLES = [
         schema=VOTES_SCHEMA,
         key=("rcid", "country"),
         description="UNGA roll-call votes, sessions 1-74 (1946 - Jan 2020): one row per (roll call, country) "
-                    "voting yes, abstain or no; absences and non-members are not recorded.",
+        "voting yes, abstain or no; absences and non-members are not recorded.",
         citation=VOTES_CITATION,
     ),
     Table(
@@ -335,7 +360,7 @@ TABLES = [
         schema=ROLL_CALLS_SCHEMA,
         key=("rcid",),
         description="UNGA roll calls, sessions 1-74: date, resolution, amendment/paragraph flags, "
-                    "descriptions, and a flag for country-specific human-rights resolutions.",
+        "descriptions, and a flag for country-specific human-rights resolutions.",
         citation=VOTES_CITATION,
     ),
     Table(
@@ -354,7 +379,7 @@ TABLES = [
         schema=IDEAL_SCHEMA,
         key=("cowcode", "session"),
         description="UNGA ideal points (Bailey, Strezhnev & Voeten), June 2024 release: one row per "
-                    "(COW country, session 1-78; no session 19), with posterior quantiles and agreement scores.",
+        "(COW country, session 1-78; no session 19), with posterior quantiles and agreement scores.",
         citation=("bailey2017idealpoints",),
     ),
 ]

@@ -66,19 +66,46 @@ MEMBER_FLAGS: dict[str, str] = {
     "United States": "usa",
 }
 #: raw per-member dummy columns and the member each stands for.
-RAW_DUMMIES: dict[str, str] = {"China": "China", "France": "France", "Russia": "Russia", "USSR": "Russia",
-                               "UK": "United Kingdom", "USA": "United States"}
+RAW_DUMMIES: dict[str, str] = {
+    "China": "China",
+    "France": "France",
+    "Russia": "Russia",
+    "USSR": "Russia",
+    "UK": "United Kingdom",
+    "USA": "United States",
+}
 MEMBER_COLS = ("member_veto1", "member_veto2", "member_veto3")
 REGIONS = (
-    "Caribbean", "Central Africa", "Central America", "Central Asia", "East Asia", "Eastern Europe",
-    "General", "Middle East", "North Africa", "South America", "South Asia", "Southeast Asia",
-    "Southern Africa", "West Africa", "Western Europe",
+    "Caribbean",
+    "Central Africa",
+    "Central America",
+    "Central Asia",
+    "East Asia",
+    "Eastern Europe",
+    "General",
+    "Middle East",
+    "North Africa",
+    "South America",
+    "South Asia",
+    "Southeast Asia",
+    "Southern Africa",
+    "West Africa",
+    "Western Europe",
 )
 #: agenda items naming Syria (or "Syrian"); word-initial, case-insensitive.
 SYRIA_RE = re.compile(r"\bSyria", re.IGNORECASE)
 
-REQUIRED = ["year", "date", "draft", "meeting_record", "agenda_item", "crisis_topic", "region",
-            *MEMBER_COLS, *RAW_DUMMIES]
+REQUIRED = [
+    "year",
+    "date",
+    "draft",
+    "meeting_record",
+    "agenda_item",
+    "crisis_topic",
+    "region",
+    *MEMBER_COLS,
+    *RAW_DUMMIES,
+]
 
 
 def read_vetoes(raw: RawFiles) -> pd.DataFrame:
@@ -94,16 +121,18 @@ def read_vetoes(raw: RawFiles) -> pd.DataFrame:
     # complete record is a 0/1 dummy.
     last_col = df.columns[-1]
     if pd.isna(df[last_col].iloc[-1]):
-        raise DataError("last record is incomplete: truncated?", source=SOURCE, file=FILE,
-                        column=str(last_col), row=len(df))
+        raise DataError(
+            "last record is incomplete: truncated?", source=SOURCE, file=FILE, column=str(last_col), row=len(df)
+        )
     return df
 
 
 def _fail(msg: str, df: pd.DataFrame, mask: pd.Series, column: str) -> None:
     if mask.any():
         i = mask.idxmax()
-        raise DataError(f"{msg}: {df.loc[i, column]!r}", source=SOURCE, file=FILE, column=column,
-                        row=int(df.loc[i, "source_row"]))
+        raise DataError(
+            f"{msg}: {df.loc[i, column]!r}", source=SOURCE, file=FILE, column=column, row=int(df.loc[i, "source_row"])
+        )
 
 
 def _events(raw: RawFiles) -> pd.DataFrame:
@@ -119,8 +148,12 @@ def _events(raw: RawFiles) -> pd.DataFrame:
     for c in MEMBER_COLS:
         _fail("unknown vetoing member", df, df[c].notna() & ~df[c].isin(list(MEMBER_NAMES)), c)
     _fail("no vetoing member", df, df["member_veto1"].isna(), "member_veto1")
-    _fail("member_veto3 given without member_veto2", df,
-          df["member_veto3"].notna() & df["member_veto2"].isna(), "member_veto3")
+    _fail(
+        "member_veto3 given without member_veto2",
+        df,
+        df["member_veto3"].notna() & df["member_veto2"].isna(),
+        "member_veto3",
+    )
     raw_members = df[list(MEMBER_COLS)].apply(lambda r: [v for v in r if isinstance(v, str)], axis=1)
     members = raw_members.map(lambda L: [MEMBER_NAMES[v] for v in L])
     dup = members.map(lambda L: len(set(L)) != len(L))
@@ -155,11 +188,10 @@ def _events(raw: RawFiles) -> pd.DataFrame:
         out[col] = members.map(lambda L, m=m: m in L).astype(bool)
     out["syria_conflict"] = out["crisis_topic"].eq("Syria").fillna(False).astype(bool)
     out["syria"] = (
-        out["syria_conflict"] | df["agenda_item"].map(lambda v: bool(SYRIA_RE.search(v)) if isinstance(v, str) else False)
+        out["syria_conflict"]
+        | df["agenda_item"].map(lambda v: bool(SYRIA_RE.search(v)) if isinstance(v, str) else False)
     ).astype(bool)
-    out["dummies_disagree"] = pd.Series(
-        [set(a) != b for a, b in zip(members, dummy_sets)], index=df.index, dtype=bool
-    )
+    out["dummies_disagree"] = pd.Series([set(a) != b for a, b in zip(members, dummy_sets)], index=df.index, dtype=bool)
     out["source_row"] = df["source_row"]
     # Several vetoed drafts of one meeting share `draft` in 1946-48: number them.
     out["draft_seq"] = (out.groupby(["date", "draft"], sort=False).cumcount() + 1).astype("int64")
@@ -168,22 +200,49 @@ def _events(raw: RawFiles) -> pd.DataFrame:
 
 def build_vetoes(raw: RawFiles) -> pd.DataFrame:
     out = _events(raw)
-    cols = ["date", "draft", "draft_seq", "year", "meeting_record", "meeting_record_list", "agenda_item",
-            "crisis_topic", "region", "members_list", "n_members", *MEMBER_FLAGS.values(), "syria",
-            "syria_conflict", "dummies_disagree", "source_row"]
+    cols = [
+        "date",
+        "draft",
+        "draft_seq",
+        "year",
+        "meeting_record",
+        "meeting_record_list",
+        "agenda_item",
+        "crisis_topic",
+        "region",
+        "members_list",
+        "n_members",
+        *MEMBER_FLAGS.values(),
+        "syria",
+        "syria_conflict",
+        "dummies_disagree",
+        "source_row",
+    ]
     return out[cols]
 
 
 def build_by_member(raw: RawFiles) -> pd.DataFrame:
     ev = _events(raw)
-    long = ev.assign(
-        pair=[list(zip(a, b)) for a, b in zip(ev["members_list"], ev["members_raw_list"])]
-    ).explode("pair")
+    long = ev.assign(pair=[list(zip(a, b)) for a, b in zip(ev["members_list"], ev["members_raw_list"])]).explode("pair")
     long["member"] = long["pair"].map(lambda t: t[0]).astype("string")
     long["member_raw"] = long["pair"].map(lambda t: t[1]).astype("string")
     long["member_order"] = (long.groupby(level=0).cumcount() + 1).astype("int64")
-    cols = ["date", "draft", "draft_seq", "member", "member_raw", "member_order", "n_members", "year",
-            "agenda_item", "crisis_topic", "region", "syria", "syria_conflict", "source_row"]
+    cols = [
+        "date",
+        "draft",
+        "draft_seq",
+        "member",
+        "member_raw",
+        "member_order",
+        "n_members",
+        "year",
+        "agenda_item",
+        "crisis_topic",
+        "region",
+        "syria",
+        "syria_conflict",
+        "source_row",
+    ]
     long = long[cols].reset_index(drop=True)
     check_unique(long, ["date", "draft", "draft_seq", "member"], SOURCE, FILE)
     return long
@@ -191,12 +250,17 @@ def build_by_member(raw: RawFiles) -> pd.DataFrame:
 
 def _list_of(allowed: tuple[str, ...] | None = None, min_len: int = 0):
     def ok(v) -> bool:
-        return isinstance(v, list) and len(v) >= min_len and all(
-            isinstance(x, str) and (allowed is None or x in allowed) for x in v
+        return (
+            isinstance(v, list)
+            and len(v) >= min_len
+            and all(isinstance(x, str) and (allowed is None or x in allowed) for x in v)
         )
 
-    return pa.Check(lambda s: s.map(ok), element_wise=False,
-                    name=f"list of {'|'.join(allowed) if allowed else 'str'} (min {min_len})")
+    return pa.Check(
+        lambda s: s.map(ok),
+        element_wise=False,
+        name=f"list of {'|'.join(allowed) if allowed else 'str'} (min {min_len})",
+    )
 
 
 def _common() -> dict:
@@ -219,41 +283,47 @@ def _common() -> dict:
 
 _year_matches = pa.Check(lambda d: d["year"] == d["date"].dt.year, name="year_matches_date")
 
-VETOES_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        **_common(),
-        "meeting_record": pa.Column("string", pa.Check.str_matches(r"^S/")),
-        "meeting_record_list": pa.Column(object, _list_of(None, 1)),
-        "members_list": pa.Column(object, _list_of(MEMBERS, 1)),
-        **{c: pa.Column("bool") for c in MEMBER_FLAGS.values()},
-        "dummies_disagree": pa.Column("bool"),
-    },
-    checks=[
-        _year_matches,
-        pa.Check(lambda d: d["members_list"].map(len) == d["n_members"], name="n_members_matches_list"),
-        pa.Check(lambda d: d[list(MEMBER_FLAGS.values())].sum(axis=1) == d["n_members"],
-                 name="member_flags_match_n_members"),
-        pa.Check(lambda d: ~d["syria_conflict"] | d["syria"], name="syria_conflict_implies_syria"),
-    ],
-    strict=True,
-    ordered=False,
-))
+VETOES_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            **_common(),
+            "meeting_record": pa.Column("string", pa.Check.str_matches(r"^S/")),
+            "meeting_record_list": pa.Column(object, _list_of(None, 1)),
+            "members_list": pa.Column(object, _list_of(MEMBERS, 1)),
+            **{c: pa.Column("bool") for c in MEMBER_FLAGS.values()},
+            "dummies_disagree": pa.Column("bool"),
+        },
+        checks=[
+            _year_matches,
+            pa.Check(lambda d: d["members_list"].map(len) == d["n_members"], name="n_members_matches_list"),
+            pa.Check(
+                lambda d: d[list(MEMBER_FLAGS.values())].sum(axis=1) == d["n_members"],
+                name="member_flags_match_n_members",
+            ),
+            pa.Check(lambda d: ~d["syria_conflict"] | d["syria"], name="syria_conflict_implies_syria"),
+        ],
+        strict=True,
+        ordered=False,
+    )
+)
 
-BY_MEMBER_SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        **_common(),
-        "member": pa.Column("string", pa.Check.isin(MEMBERS)),
-        "member_raw": pa.Column("string", pa.Check.isin(list(MEMBER_NAMES))),
-        "member_order": pa.Column("int64", pa.Check.in_range(1, 3)),
-    },
-    checks=[
-        _year_matches,
-        pa.Check(lambda d: d["member_order"] <= d["n_members"], name="member_order_within_n_members"),
-        pa.Check(lambda d: d["member_raw"].map(MEMBER_NAMES) == d["member"], name="member_matches_raw_name"),
-    ],
-    strict=True,
-    ordered=False,
-))
+BY_MEMBER_SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            **_common(),
+            "member": pa.Column("string", pa.Check.isin(MEMBERS)),
+            "member_raw": pa.Column("string", pa.Check.isin(list(MEMBER_NAMES))),
+            "member_order": pa.Column("int64", pa.Check.in_range(1, 3)),
+        },
+        checks=[
+            _year_matches,
+            pa.Check(lambda d: d["member_order"] <= d["n_members"], name="member_order_within_n_members"),
+            pa.Check(lambda d: d["member_raw"].map(MEMBER_NAMES) == d["member"], name="member_matches_raw_name"),
+        ],
+        strict=True,
+        ordered=False,
+    )
+)
 
 KEY = ("date", "draft", "draft_seq")
 

@@ -68,20 +68,52 @@ KNOWN_DUPLICATES = {663, 701, 1996}
 
 #: vetoing member as written -> member (the seat; as analysis.clean.unsc.MEMBERS).
 MEMBER_NAMES: dict[str, str] = {
-    "USSR": "Russia", "Russian Federation": "Russia", "Russia": "Russia",
-    "USA": "United States", "United States": "United States", "United States of America": "United States",
-    "UK": "United Kingdom", "United Kingdom": "United Kingdom", "France": "France", "China": "China",
+    "USSR": "Russia",
+    "Russian Federation": "Russia",
+    "Russia": "Russia",
+    "USA": "United States",
+    "United States": "United States",
+    "United States of America": "United States",
+    "UK": "United Kingdom",
+    "United Kingdom": "United Kingdom",
+    "France": "France",
+    "China": "China",
 }
 #: member -> Gleditsch-Ward code (Russia/USSR 365; China 710, the People's Republic: every
 #: Chinese veto in these data is of 1972 or later). Checked against the crosswalk in the tests.
 MEMBER_GWCODE = {"China": 710, "France": 220, "Russia": 365, "United Kingdom": 200, "United States": 2}
-OUTCOME_TYPES = ("resolution_adopted", "draft_vetoed", "draft_not_adopted", "draft_no_decision",
-                 "presidential_statement", "communique", "note_or_letter", "other", "none")
+OUTCOME_TYPES = (
+    "resolution_adopted",
+    "draft_vetoed",
+    "draft_not_adopted",
+    "draft_no_decision",
+    "presidential_statement",
+    "communique",
+    "note_or_letter",
+    "other",
+    "none",
+)
 LAST_TEXT = 2259  # the resolution texts end with S/RES/2259 (2015)
 
-MONTHS = {m[:3].lower(): i + 1 for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-     "December"])}
+MONTHS = {
+    m[:3].lower(): i + 1
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
+    )
+}
 
 # ----------------------------------------------------------------------------- parsing
 
@@ -93,11 +125,14 @@ _ANCHOR = re.compile(
     r"|(?P<note>(?:Note|Letter)\s*\(\s*S/[^)]*\))"
     r"|(?P<referral>Referral to the Committee on the Admission of New Members)"
     r"|(?P<draft>(?:Draft\s+resolution\s*)?\(?(?P<ds>" + _SYM + r")\)?(?:\s*\(as corrected\))?)",
-    re.I)
+    re.I,
+)
 _TALLY = re.compile(r"(\d{1,2})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})(\s*\+)?")
 _NAME = r"(?:the\s+)?(?:Russian Federation|United States of America|United States|United Kingdom|USSR|USA|UK|France|China|Russia)"
-_VETO = re.compile(r"vetoed(?:\s*by\s*(?P<who>" + _NAME + r"(?:\s*(?:,\s*and|,|and)\s*" + _NAME + r")*)"
-                   r"|\s*by\s*(?P<unknown>[A-Za-z][A-Za-z .]{0,40}))?")
+_VETO = re.compile(
+    r"vetoed(?:\s*by\s*(?P<who>" + _NAME + r"(?:\s*(?:,\s*and|,|and)\s*" + _NAME + r")*)"
+    r"|\s*by\s*(?P<unknown>[A-Za-z][A-Za-z .]{0,40}))?"
+)
 _NOT_ADOPTED = re.compile(r"not\s*adopted|failed", re.I)
 _UNANIMOUS = re.compile(r"adopted\s+unanimously", re.I)
 _WITHOUT_VOTE = re.compile(r"without\s+(?:a\s+)?vote", re.I)
@@ -119,8 +154,13 @@ def split_members(who: str, row: int, column: str = "result") -> list[tuple[str,
     out = []
     for p in parts:
         if p not in MEMBER_NAMES:
-            raise DataError(f"unknown vetoing member {p!r} (known: {', '.join(MEMBER_NAMES)})",
-                            source=SOURCE, file=FILE, column=column, row=row)
+            raise DataError(
+                f"unknown vetoing member {p!r} (known: {', '.join(MEMBER_NAMES)})",
+                source=SOURCE,
+                file=FILE,
+                column=column,
+                row=row,
+            )
         out.append((p, MEMBER_NAMES[p]))
     return out
 
@@ -135,26 +175,46 @@ def parse_result(cell: str, row: int, year: int) -> tuple[list[dict], str]:
     size = 11 if year <= 1965 else 15
     outs = []
     for i, a in enumerate(anchors):
-        seg = t[a.end(): anchors[i + 1].start() if i + 1 < len(anchors) else len(t)]
-        o = {"symbol": None, "resolution": None, "resolution_year": None, "yes": None, "no": None, "abstain": None,
-             "tally_plus": False, "adopted_unanimously": False, "without_vote": False, "vetoed_by": [],
-             "vetoed_by_raw": None, "text": (a.group(0) + seg).strip()}
+        seg = t[a.end() : anchors[i + 1].start() if i + 1 < len(anchors) else len(t)]
+        o = {
+            "symbol": None,
+            "resolution": None,
+            "resolution_year": None,
+            "yes": None,
+            "no": None,
+            "abstain": None,
+            "tally_plus": False,
+            "adopted_unanimously": False,
+            "without_vote": False,
+            "vetoed_by": [],
+            "vetoed_by_raw": None,
+            "text": (a.group(0) + seg).strip(),
+        }
         rest = seg
         mt = _TALLY.search(rest)
         if mt:
             y, n, ab = (int(mt.group(k)) for k in (1, 2, 3))
             if y + n + ab > size:
-                raise DataError(f"tally {mt.group(0).strip()!r} exceeds the Council's {size} members",
-                                source=SOURCE, file=FILE, column="result", row=row)
+                raise DataError(
+                    f"tally {mt.group(0).strip()!r} exceeds the Council's {size} members",
+                    source=SOURCE,
+                    file=FILE,
+                    column="result",
+                    row=row,
+                )
             o.update(yes=y, no=n, abstain=ab, tally_plus=bool(mt.group(4)))
-            rest = rest[: mt.start()] + " " + rest[mt.end():]
+            rest = rest[: mt.start()] + " " + rest[mt.end() :]
         elif re.search(r"\d+\s*-\s*\d+", rest):
-            raise DataError(f"tally cannot be read: {rest.strip()!r}", source=SOURCE, file=FILE, column="result",
-                            row=row)
+            raise DataError(
+                f"tally cannot be read: {rest.strip()!r}", source=SOURCE, file=FILE, column="result", row=row
+            )
         if a.group("res"):
-            o.update(outcome_type="resolution_adopted", resolution=int(a.group("rn")),
-                     resolution_year=int(a.group("ry")),
-                     symbol=f"S/RES/{int(a.group('rn'))} ({a.group('ry')})")
+            o.update(
+                outcome_type="resolution_adopted",
+                resolution=int(a.group("rn")),
+                resolution_year=int(a.group("ry")),
+                symbol=f"S/RES/{int(a.group('rn'))} ({a.group('ry')})",
+            )
             if _UNANIMOUS.search(rest):
                 o["adopted_unanimously"] = True
                 rest = _UNANIMOUS.sub(" ", rest)
@@ -175,8 +235,13 @@ def parse_result(cell: str, row: int, year: int) -> tuple[list[dict], str]:
             o["symbol"] = norm_symbol(a.group("ds"))
             mv = _VETO.search(rest)
             if mv and mv.group("unknown"):
-                raise DataError(f"unknown vetoing member {mv.group('unknown').strip()!r} "
-                                f"(known: {', '.join(MEMBER_NAMES)})", source=SOURCE, file=FILE, column="result", row=row)
+                raise DataError(
+                    f"unknown vetoing member {mv.group('unknown').strip()!r} (known: {', '.join(MEMBER_NAMES)})",
+                    source=SOURCE,
+                    file=FILE,
+                    column="result",
+                    row=row,
+                )
             if mv:
                 o["outcome_type"] = "draft_vetoed"
                 who = (mv.group("who") or "").strip()
@@ -184,7 +249,7 @@ def parse_result(cell: str, row: int, year: int) -> tuple[list[dict], str]:
                     pairs = split_members(who, row)
                     o["vetoed_by"] = [m for _, m in pairs]
                     o["vetoed_by_raw"] = ", ".join(r for r, _ in pairs)
-                rest = rest[: mv.start()] + " " + rest[mv.end():]
+                rest = rest[: mv.start()] + " " + rest[mv.end() :]
             elif _NOT_ADOPTED.search(rest):
                 o["outcome_type"] = "draft_not_adopted"
                 rest = _NOT_ADOPTED.sub(" ", rest)
@@ -215,9 +280,27 @@ def parse_date(raw, year: int, row: int) -> tuple[pd.Timestamp | None, str | Non
     note = None
     if re.search(r"\d\s*(?:-|/|\+)\s*\d", s):
         note = "meeting over several days: the first is used"
-    elif not re.match(r"^\d{1,2}\s+(?:" + "|".join(
-            ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December"]) + r")$", s):
+    elif not re.match(
+        r"^\d{1,2}\s+(?:"
+        + "|".join(
+            [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ]
+        )
+        + r")$",
+        s,
+    ):
         note = "abbreviated month"
     return d, note
 
@@ -231,8 +314,9 @@ def read_meetings(raw: RawFiles) -> pd.DataFrame:
     yr = pd.to_numeric(df["year"], errors="coerce")
     if yr.isna().any() or (yr % 1 != 0).any():
         i = int(np.flatnonzero((yr.isna() | (yr % 1 != 0)).to_numpy())[0])
-        raise DataError(f"year is not a whole number: {df['year'].iloc[i]!r}", source=SOURCE, file=FILE,
-                        column="year", row=i + 1)
+        raise DataError(
+            f"year is not a whole number: {df['year'].iloc[i]!r}", source=SOURCE, file=FILE, column="year", row=i + 1
+        )
     df["year"] = yr.astype("int64")
     return df
 
@@ -247,15 +331,30 @@ def _parsed(root: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         date, note = parse_date(r.date, int(r.year), row)
         cell = "" if r.result is None or (isinstance(r.result, float) and np.isnan(r.result)) else str(r.result)
         outs, residue = parse_result(cell, row, int(r.year))
-        topics = None if r.topics is None or (isinstance(r.topics, float) and np.isnan(r.topics)) else \
-            re.sub(r"\s+", " ", html.unescape(str(r.topics))).strip()
-        meetings.append({"source_row": row, "year": int(r.year), "date": date, "date_raw": None if r.date is None or
-                         (isinstance(r.date, float) and np.isnan(r.date)) else str(r.date).strip(), "date_note": note,
-                         "topics": topics, "result_raw": cell.strip() or None, "n_outcomes": len(outs),
-                         "unparsed_text": residue or None})
+        topics = (
+            None
+            if r.topics is None or (isinstance(r.topics, float) and np.isnan(r.topics))
+            else re.sub(r"\s+", " ", html.unescape(str(r.topics))).strip()
+        )
+        meetings.append(
+            {
+                "source_row": row,
+                "year": int(r.year),
+                "date": date,
+                "date_raw": None
+                if r.date is None or (isinstance(r.date, float) and np.isnan(r.date))
+                else str(r.date).strip(),
+                "date_note": note,
+                "topics": topics,
+                "result_raw": cell.strip() or None,
+                "n_outcomes": len(outs),
+                "unparsed_text": residue or None,
+            }
+        )
         for k, o in enumerate(outs, start=1):
-            outcomes.append({"source_row": row, "outcome_seq": k, "year": int(r.year), "date": date, "topics": topics,
-                             **o})
+            outcomes.append(
+                {"source_row": row, "outcome_seq": k, "year": int(r.year), "date": date, "topics": topics, **o}
+            )
     m = pd.DataFrame(meetings)
     o = pd.DataFrame(outcomes)
     o["duplicate_listing"] = False
@@ -264,9 +363,13 @@ def _parsed(root: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     unknown = dup[~dup["resolution"].isin(KNOWN_DUPLICATES)]
     if len(unknown):
         n = int(unknown["resolution"].iloc[0])
-        raise DataError(f"resolution {n} is listed as adopted twice",
-                        source=SOURCE, file=FILE, column="result",
-                        rows=unknown.loc[unknown["resolution"] == n, "source_row"].astype(int).tolist())
+        raise DataError(
+            f"resolution {n} is listed as adopted twice",
+            source=SOURCE,
+            file=FILE,
+            column="result",
+            rows=unknown.loc[unknown["resolution"] == n, "source_row"].astype(int).tolist(),
+        )
     if len(dup):
         dta = read_dta(raw).set_index("resolution")["date_dta"]
         for n, g in dup.groupby("resolution"):
@@ -309,8 +412,14 @@ def _veto_join(o: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
     vv["draft_norm"] = vv["draft"].astype(str).map(_draft_key)
     vv = vv.sort_values(["draft_norm", "date", "draft_seq"], kind="mergesort")
     vv["k"] = vv.groupby("draft_norm").cumcount()
-    vv = vv.rename(columns={"date": "veto_date", "draft": "veto_draft", "draft_seq": "veto_draft_seq",
-                            "members_list": "veto_members"})
+    vv = vv.rename(
+        columns={
+            "date": "veto_date",
+            "draft": "veto_draft",
+            "draft_seq": "veto_draft_seq",
+            "members_list": "veto_members",
+        }
+    )
     cols = ["draft_norm", "k", "veto_date", "veto_draft", "veto_draft_seq", "veto_members"]
     j = mv.merge(vv[cols], on=["draft_norm", "k"], how="outer", indicator=True)
     # second pass: same date and same members, one to one in file order
@@ -347,45 +456,92 @@ def _joined(root: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Dat
     o["veto_members"] = [list(x) if isinstance(x, (list, np.ndarray)) else [] for x in vm]
     o["veto_members_agree"] = [
         (sorted(a) == sorted(b)) if (t == "draft_vetoed" and b) else pd.NA
-        for a, b, t in zip(o["vetoed_by"], o["veto_members"], o["outcome_type"])]
+        for a, b, t in zip(o["vetoed_by"], o["veto_members"], o["outcome_type"])
+    ]
 
     rep = []
 
     def add(kind, detail, source_row=None, year=None, symbol=None, date=None):
-        rep.append({"kind": kind, "source_row": source_row, "year": year, "symbol": symbol, "date": date,
-                    "detail": detail})
+        rep.append(
+            {"kind": kind, "source_row": source_row, "year": year, "symbol": symbol, "date": date, "detail": detail}
+        )
 
     for r in o[o["duplicate_listing"]].itertuples():
-        add("resolution number listed twice", "this listing's date is not the resolution's adoption date (.dta): "
-            "kept, not joined to the text", r.source_row, r.year, r.symbol, r.date)
+        add(
+            "resolution number listed twice",
+            "this listing's date is not the resolution's adoption date (.dta): kept, not joined to the text",
+            r.source_row,
+            r.year,
+            r.symbol,
+            r.date,
+        )
     for r in o[is_res & ~o["in_texts"] & ~o["duplicate_listing"]].itertuples():
-        add("adopted resolution not in the texts",
+        add(
+            "adopted resolution not in the texts",
             "after S/RES/2259 (2015): the texts end there" if r.resolution > LAST_TEXT else "number not in the archive",
-            r.source_row, r.year, r.symbol, r.date)
+            r.source_row,
+            r.year,
+            r.symbol,
+            r.date,
+        )
     for r in o[is_res & o["in_texts"]].itertuples():
         if texts[int(r.resolution)] != r.resolution_year:
-            add("resolution year differs from the text's file name",
-                f"meetings: {r.resolution_year}; file name: {texts[int(r.resolution)]}", r.source_row, r.year, r.symbol,
-                r.date)
+            add(
+                "resolution year differs from the text's file name",
+                f"meetings: {r.resolution_year}; file name: {texts[int(r.resolution)]}",
+                r.source_row,
+                r.year,
+                r.symbol,
+                r.date,
+            )
     listed = set(o.loc[is_res, "resolution"].dropna().astype(int))
     for n in sorted(set(texts) - listed):
-        add("resolution text not listed as adopted in the meetings", "no meeting row names this resolution",
-            None, texts[n], f"S/RES/{n} ({texts[n]})", None)
+        add(
+            "resolution text not listed as adopted in the meetings",
+            "no meeting row names this resolution",
+            None,
+            texts[n],
+            f"S/RES/{n} ({texts[n]})",
+            None,
+        )
     for r in j[j["_merge"] == "left_only"].itertuples():
-        add("vetoed draft not in the veto list", f"members in the meetings table: {', '.join(r.vetoed_by) or 'none'}",
-            r.source_row, r.year, r.symbol, r.date)
+        add(
+            "vetoed draft not in the veto list",
+            f"members in the meetings table: {', '.join(r.vetoed_by) or 'none'}",
+            r.source_row,
+            r.year,
+            r.symbol,
+            r.date,
+        )
     for r in j[j["_merge"] == "right_only"].itertuples():
         end = coverage(SOURCE).last
         after = f" (after {end}: the meetings tables end there)" if pd.Timestamp(r.veto_date).year > end else ""
-        add("veto-list draft not found as vetoed in the meetings table",
-            f"veto list: {', '.join(r.veto_members)} on {pd.Timestamp(r.veto_date).date()}{after}", None,
-            pd.Timestamp(r.veto_date).year, r.veto_draft, r.veto_date)
+        add(
+            "veto-list draft not found as vetoed in the meetings table",
+            f"veto list: {', '.join(r.veto_members)} on {pd.Timestamp(r.veto_date).date()}{after}",
+            None,
+            pd.Timestamp(r.veto_date).year,
+            r.veto_draft,
+            r.veto_date,
+        )
     for r in o[o["veto_members_agree"].eq(False).fillna(False)].itertuples():
-        add("vetoing members differ", f"meetings: {', '.join(r.vetoed_by) or 'none'}; veto list: "
-            f"{', '.join(r.veto_members)}", r.source_row, r.year, r.symbol, r.date)
+        add(
+            "vetoing members differ",
+            f"meetings: {', '.join(r.vetoed_by) or 'none'}; veto list: {', '.join(r.veto_members)}",
+            r.source_row,
+            r.year,
+            r.symbol,
+            r.date,
+        )
     for r in o[(o["outcome_type"] == "draft_vetoed") & (o["vetoed_by"].map(len) == 0)].itertuples():
-        add("vetoed draft without named members", "the cell says 'vetoed' without 'by ...'", r.source_row, r.year,
-            r.symbol, r.date)
+        add(
+            "vetoed draft without named members",
+            "the cell says 'vetoed' without 'by ...'",
+            r.source_row,
+            r.year,
+            r.symbol,
+            r.date,
+        )
     for r in m[m["unparsed_text"].notna()].itertuples():
         add("text in the result cell that names no outcome", r.unparsed_text, r.source_row, r.year, None, r.date)
     for r in m[m["date_note"].notna()].itertuples():
@@ -415,11 +571,38 @@ def build_outcomes(raw: RawFiles) -> pd.DataFrame:
         out[c] = out[c].astype("string")
     out["veto_members_agree"] = out["veto_members_agree"].astype("boolean")
     out["n_vetoes"] = out["vetoed_by"].map(len).astype("int64")
-    out["unanimous"] = (out["adopted_unanimously"] | ((out["no"] == 0) & (out["abstain"] == 0)).fillna(False)).astype(bool)
-    cols = ["source_row", "outcome_seq", "year", "date", "outcome_type", "symbol", "resolution", "resolution_year",
-            "yes", "no", "abstain", "tally_plus", "adopted_unanimously", "without_vote", "unanimous", "vetoed_by",
-            "vetoed_by_raw", "n_vetoes", "in_texts", "duplicate_listing", "veto_date", "veto_draft", "veto_draft_seq", "veto_members",
-            "veto_members_agree", "topics", "text"]
+    out["unanimous"] = (out["adopted_unanimously"] | ((out["no"] == 0) & (out["abstain"] == 0)).fillna(False)).astype(
+        bool
+    )
+    cols = [
+        "source_row",
+        "outcome_seq",
+        "year",
+        "date",
+        "outcome_type",
+        "symbol",
+        "resolution",
+        "resolution_year",
+        "yes",
+        "no",
+        "abstain",
+        "tally_plus",
+        "adopted_unanimously",
+        "without_vote",
+        "unanimous",
+        "vetoed_by",
+        "vetoed_by_raw",
+        "n_vetoes",
+        "in_texts",
+        "duplicate_listing",
+        "veto_date",
+        "veto_draft",
+        "veto_draft_seq",
+        "veto_members",
+        "veto_members_agree",
+        "topics",
+        "text",
+    ]
     return out[cols]
 
 
@@ -430,16 +613,36 @@ def build_outcome_vetoes(raw: RawFiles) -> pd.DataFrame:
     v = v[v["member"].notna()].copy()
     raw_names = o.set_index(["source_row", "outcome_seq"])["vetoed_by_raw"]
     v["member_order"] = (v.groupby(["source_row", "outcome_seq"]).cumcount() + 1).astype("int64")
-    v["member_raw"] = [raw_names.loc[(a, b)].split(", ")[k - 1] for a, b, k in
-                       zip(v["source_row"], v["outcome_seq"], v["member_order"])]
+    v["member_raw"] = [
+        raw_names.loc[(a, b)].split(", ")[k - 1]
+        for a, b, k in zip(v["source_row"], v["outcome_seq"], v["member_order"])
+    ]
     v["gwcode"] = v["member"].map(MEMBER_GWCODE).astype("int64")
     v["in_veto_list"] = v["veto_draft"].notna()
     v["member_in_veto_list"] = [m in list(L) for m, L in zip(v["member"], v["veto_members"])]
     v["member"] = v["member"].astype("string")
     v["member_raw"] = v["member_raw"].astype("string")
-    cols = ["source_row", "outcome_seq", "member", "member_raw", "member_order", "gwcode", "year", "date", "symbol",
-            "n_vetoes", "yes", "no", "abstain", "in_veto_list", "member_in_veto_list", "veto_date", "veto_draft",
-            "veto_draft_seq", "topics"]
+    cols = [
+        "source_row",
+        "outcome_seq",
+        "member",
+        "member_raw",
+        "member_order",
+        "gwcode",
+        "year",
+        "date",
+        "symbol",
+        "n_vetoes",
+        "yes",
+        "no",
+        "abstain",
+        "in_veto_list",
+        "member_in_veto_list",
+        "veto_date",
+        "veto_draft",
+        "veto_draft_seq",
+        "topics",
+    ]
     return v[cols].reset_index(drop=True)
 
 
@@ -464,8 +667,10 @@ _MEMBERS = tuple(MEMBER_GWCODE)
 def _list_of(allowed):
     import pandera.pandas as pa
 
-    return pa.Check(lambda s: s.map(lambda v: isinstance(v, (list, np.ndarray)) and all(x in allowed for x in v)),
-                    name=f"list of {'|'.join(allowed)}")
+    return pa.Check(
+        lambda s: s.map(lambda v: isinstance(v, (list, np.ndarray)) and all(x in allowed for x in v)),
+        name=f"list of {'|'.join(allowed)}",
+    )
 
 
 def _meetings_schema():
@@ -521,14 +726,23 @@ def _outcomes_schema():
             "text": pa.Column("string"),
         },
         checks=[
-            pa.Check(lambda d: (d["yes"].fillna(0) + d["no"].fillna(0) + d["abstain"].fillna(0)) <= size(d),
-                     name="tally_within_council_size"),
-            pa.Check(lambda d: (d["outcome_type"] == "resolution_adopted") == d["resolution"].notna(),
-                     name="resolution_iff_adopted"),
+            pa.Check(
+                lambda d: (d["yes"].fillna(0) + d["no"].fillna(0) + d["abstain"].fillna(0)) <= size(d),
+                name="tally_within_council_size",
+            ),
+            pa.Check(
+                lambda d: (d["outcome_type"] == "resolution_adopted") == d["resolution"].notna(),
+                name="resolution_iff_adopted",
+            ),
             pa.Check(lambda d: (d["outcome_type"] == "draft_vetoed") | (d["n_vetoes"] == 0), name="vetoes_only_vetoed"),
             pa.Check(lambda d: ~d["in_texts"] | (d["outcome_type"] == "resolution_adopted"), name="texts_only_res"),
-            pa.Check(lambda d: ~d["in_texts"] | ~d.loc[d["in_texts"], "resolution"].duplicated(keep=False)
-                     .reindex(d.index, fill_value=False), name="each_text_joined_once"),
+            pa.Check(
+                lambda d: (
+                    ~d["in_texts"]
+                    | ~d.loc[d["in_texts"], "resolution"].duplicated(keep=False).reindex(d.index, fill_value=False)
+                ),
+                name="each_text_joined_once",
+            ),
             # a veto is a negative vote of a permanent member: a tally of a vetoed draft has no >= n_vetoes
             pa.Check(lambda d: d["no"].isna() | (d["no"] >= d["n_vetoes"]), name="vetoes_within_no_votes"),
         ],

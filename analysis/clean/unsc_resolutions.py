@@ -60,8 +60,20 @@ DTA = "all_resolutions_date.dta"
 CITATION = ("unsc2015resolutions", "haass2017pvs")
 N_RESOLUTIONS = 2259
 MEMBER_RE = re.compile(r"^texts/S-RES-(\d+)\((\d{4})\)\.txt$")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _MONTH_NO = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
 
 # ----------------------------------------------------------------------------- reading
@@ -78,14 +90,19 @@ def read_texts(raw: RawFiles) -> pd.DataFrame:
                     continue
                 mm = MEMBER_RE.match(m.name)
                 if mm is None:
-                    raise DataError(f"archive member {m.name!r} is not named texts/S-RES-<n>(<year>).txt",
-                                    source=SOURCE, file=TAR)
+                    raise DataError(
+                        f"archive member {m.name!r} is not named texts/S-RES-<n>(<year>).txt", source=SOURCE, file=TAR
+                    )
                 data = tf.extractfile(m).read()
                 try:
                     text = data.decode("cp1252")
                 except UnicodeDecodeError as e:
-                    raise DataError(f"member {m.name} cannot be decoded as Windows-1252 at byte {e.start}: "
-                                    f"{data[max(0, e.start - 20):e.end + 20]!r}", source=SOURCE, file=TAR) from None
+                    raise DataError(
+                        f"member {m.name} cannot be decoded as Windows-1252 at byte {e.start}: "
+                        f"{data[max(0, e.start - 20) : e.end + 20]!r}",
+                        source=SOURCE,
+                        file=TAR,
+                    ) from None
                 rows.append((int(mm.group(1)), int(mm.group(2)), m.name, text))
     except (tarfile.TarError, EOFError, OSError) as e:
         raise DataError(f"cannot read the archive: {e}", source=SOURCE, file=TAR) from None
@@ -95,8 +112,12 @@ def read_texts(raw: RawFiles) -> pd.DataFrame:
     dup = df.duplicated("resolution", keep=False)
     if dup.any():
         names = df.loc[dup].sort_values("resolution")["member"].tolist()
-        raise DataError(f"resolution number appears in more than one file: {', '.join(names[:6])}",
-                        source=SOURCE, file=TAR, column="resolution")
+        raise DataError(
+            f"resolution number appears in more than one file: {', '.join(names[:6])}",
+            source=SOURCE,
+            file=TAR,
+            column="resolution",
+        )
     return df.sort_values("resolution", kind="mergesort").reset_index(drop=True)
 
 
@@ -112,29 +133,39 @@ def read_dta(raw: RawFiles) -> pd.DataFrame:
     if df["resolution"].isna().any() or (df["resolution"] % 1 != 0).any():
         i = int(np.flatnonzero(df["resolution"].isna() | (df["resolution"] % 1 != 0))[0])
         raise DataError("resolution is not a whole number", source=SOURCE, file=DTA, column="resolution", row=i + 1)
-    out = pd.DataFrame({
-        "resolution": df["resolution"].astype("int64"),
-        "year_dta": df["year"].astype("Int64"),
-        # Stata dates count days from 1960-01-01 (pyreadstat leaves %9.0g-formatted dates numeric)
-        "date_dta": pd.to_datetime("1960-01-01") + pd.to_timedelta(df["date"], unit="D"),
-    })
+    out = pd.DataFrame(
+        {
+            "resolution": df["resolution"].astype("int64"),
+            "year_dta": df["year"].astype("Int64"),
+            # Stata dates count days from 1960-01-01 (pyreadstat leaves %9.0g-formatted dates numeric)
+            "date_dta": pd.to_datetime("1960-01-01") + pd.to_timedelta(df["date"], unit="D"),
+        }
+    )
     dup = out.duplicated("resolution", keep=False)
     if dup.any():
         rows = (np.flatnonzero(dup.to_numpy()) + 1).tolist()
-        raise DataError(f"resolution {int(out.loc[dup, 'resolution'].iloc[0])} appears twice",
-                        source=SOURCE, file=DTA, column="resolution", rows=rows)
+        raise DataError(
+            f"resolution {int(out.loc[dup, 'resolution'].iloc[0])} appears twice",
+            source=SOURCE,
+            file=DTA,
+            column="resolution",
+            rows=rows,
+        )
     return out
 
 
 # ----------------------------------------------------------------------------- text repair
 
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-                       "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]+")
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]+"
+)
 _REFWORLD = re.compile(r"\n\s*Publisher\s*\n.*?\[accessed [^\]]*\]", re.S)
 #: page furniture of UN documents: job numbers, bar codes, running heads, page numbers, "/..."
 _FURNITURE = re.compile(
     r"^(?:\d{2}-\d{5}\*? ?(?:\(E\).*)?|\*\d{7,}\*|S/RES/\d+ \(\d{4}\)\*?(?: Page \d+)?|Page \d+|"
-    r"\d{1,2}(?:/\d{1,2})? \d{2}-\d{5}\*?|\d{2}-\d{5}\*? \d{1,2}(?:/\d{1,2})?|\d{1,2}/\d{1,2}|/\.\.\.|-{3,})$")
+    r"\d{1,2}(?:/\d{1,2})? \d{2}-\d{5}\*?|\d{2}-\d{5}\*? \d{1,2}(?:/\d{1,2})?|\d{1,2}/\d{1,2}|/\.\.\.|-{3,})$"
+)
 
 
 def fix_mojibake(s: str) -> str:
@@ -185,12 +216,19 @@ _YEAR = r"([0-9IlO]{4})"
 _MON = r"([A-Za-z]{3,10})"
 _ADOPTED = re.compile(
     r"Adopted by the Security Council at i[ts]s? ([0-9IlO]+)\s*(?:st|nd|rd|th|d)?\s*(?:\(closed\)\s*)?meeting"
-    r"(?:\s*\(Part [IVX]+\))?\s*,?\s*(?:held\s*)?(?:on\s*)?" + _DAY + r"\s+" + _MON + r"\s*,?\s*" + _YEAR, re.I)
+    r"(?:\s*\(Part [IVX]+\))?\s*,?\s*(?:held\s*)?(?:on\s*)?" + _DAY + r"\s+" + _MON + r"\s*,?\s*" + _YEAR,
+    re.I,
+)
 _ADOPTED_MEETING = re.compile(
-    r"Adopted by the Security Council at i[ts]s? ([0-9]+)\s*(?:st|nd|rd|th|d)?\s*(?:\(closed\)\s*)?meeting", re.I)
+    r"Adopted by the Security Council at i[ts]s? ([0-9]+)\s*(?:st|nd|rd|th|d)?\s*(?:\(closed\)\s*)?meeting", re.I
+)
 _PUBLICATION = re.compile(r"Publication Date\s+" + _DAY + r"\s+" + _MON + r"\s+" + _YEAR)
-_RES_OF = re.compile(r"Resolution(?: \d+)?(?: ?\(\d{3,4}»?\))?\.?\s*(?:of|or)\s+" + _DAY + r"\s+" + _MON + r"\s*\(?" + _YEAR)
-_FOOTER_MEETING = re.compile(r"\b(?:Adopted|adopted)\b[^.\n]{0,120}?\bat (?:the|its) ([0-9]+)\s*(?:st|nd|rd|th|d)?\s*meeting")
+_RES_OF = re.compile(
+    r"Resolution(?: \d+)?(?: ?\(\d{3,4}»?\))?\.?\s*(?:of|or)\s+" + _DAY + r"\s+" + _MON + r"\s*\(?" + _YEAR
+)
+_FOOTER_MEETING = re.compile(
+    r"\b(?:Adopted|adopted)\b[^.\n]{0,120}?\bat (?:the|its) ([0-9]+)\s*(?:st|nd|rd|th|d)?\s*meeting"
+)
 
 
 def _num(s: str) -> int:
@@ -255,17 +293,20 @@ def operative_paragraphs(text: str) -> tuple[list[str], bool]:
     """Numbered operative paragraphs in sequence ("1. ...", "2. ..."); else the whole body."""
     t = flat(text)
     m = _OPENING.search(t)
-    body = t[m.end():] if m else t
+    body = t[m.end() :] if m else t
     # every "N." that may open a paragraph, then the first 1, the first 2 after it, ... in order
-    cands = [(m.start(), int(m.group(1))) for m in _NUMBERED.finditer(body)
-             if m.start() == 0 or body[m.start() - 1] in _BEFORE_NUMBER]
+    cands = [
+        (m.start(), int(m.group(1)))
+        for m in _NUMBERED.finditer(body)
+        if m.start() == 0 or body[m.start() - 1] in _BEFORE_NUMBER
+    ]
     starts = []
     k, pos = 1, -1
     for start, num in cands:
         if num == k and start > pos:
             starts.append(start)
             pos, k = start, k + 1
-    if len(starts) >= 2 or (len(starts) == 1 and re.match(r"1\s?\.\s", body[starts[0]:])):
+    if len(starts) >= 2 or (len(starts) == 1 and re.match(r"1\s?\.\s", body[starts[0] :])):
         paras = []
         for i, s in enumerate(starts):
             e = starts[i + 1] if i + 1 < len(starts) else len(body)
@@ -288,8 +329,17 @@ def _build_cached(root: str) -> pd.DataFrame:
         text = clean_text(r.raw_text)
         h = parse_header(text)
         paras, numbered = operative_paragraphs(text)
-        rows.append({"resolution": r.resolution, "year": r.year, "member": r.member, "text": text, **h,
-                     "operative_paragraphs": paras, "operative_numbered": numbered})
+        rows.append(
+            {
+                "resolution": r.resolution,
+                "year": r.year,
+                "member": r.member,
+                "text": text,
+                **h,
+                "operative_paragraphs": paras,
+                "operative_numbered": numbered,
+            }
+        )
     df = pd.DataFrame(rows)
     df = df.merge(dta, on="resolution", how="left", validate="one_to_one")
     df["date_text"] = pd.to_datetime(df["date_text"])
@@ -299,12 +349,18 @@ def _build_cached(root: str) -> pd.DataFrame:
     df["adoption_date"] = df["date_text"].where(usable, df["date_dta"])
     if df["adoption_date"].isna().any():
         r = df.loc[df["adoption_date"].isna()].iloc[0]
-        raise DataError(f"resolution {r.resolution}: neither the header nor the .dta gives a usable date",
-                        source=SOURCE, file=TAR, column="date")
+        raise DataError(
+            f"resolution {r.resolution}: neither the header nor the .dta gives a usable date",
+            source=SOURCE,
+            file=TAR,
+            column="date",
+        )
     df["date_source"] = np.where(usable, df["date_text_source"], np.where(df["date_dta"].notna(), "dta", None))
     df["date_check"] = np.select(
         [df["date_text"].isna(), df["date_dta"].isna(), df["date_text"] == df["date_dta"]],
-        ["no-header-date", "not-in-dta", "agree"], "differs")
+        ["no-header-date", "not-in-dta", "agree"],
+        "differs",
+    )
     return df
 
 
@@ -317,28 +373,33 @@ def build_resolutions(raw: RawFiles) -> pd.DataFrame:
     in_dta = set(read_dta(raw)["resolution"])
     missing = sorted(in_dta - set(df["resolution"]))
     if missing:
-        raise DataError(f"{len(missing)} resolution(s) in the .dta have no text file (first: {missing[:5]})",
-                        source=SOURCE, file=TAR)
+        raise DataError(
+            f"{len(missing)} resolution(s) in the .dta have no text file (first: {missing[:5]})",
+            source=SOURCE,
+            file=TAR,
+        )
     year = df["adoption_date"].dt.year
-    out = pd.DataFrame({
-        "resolution": df["resolution"].astype("int64"),
-        "year": year.astype("int64"),
-        "year_file": df["year"].astype("int64"),
-        "symbol": [f"S/RES/{n} ({y})" for n, y in zip(df["resolution"], year)],
-        "adoption_date": pd.to_datetime(df["adoption_date"]),
-        "date_source": df["date_source"].astype("string"),
-        "date_text": pd.to_datetime(df["date_text"]),
-        "date_dta": pd.to_datetime(df["date_dta"]),
-        "date_check": df["date_check"].astype("string"),
-        "meeting": pd.array(df["meeting"], dtype="Int64"),
-        "meeting_source": df["meeting_source"].astype("string"),
-        "text": df["text"].astype("string"),
-        "operative_paragraphs": df["operative_paragraphs"],
-        "n_operative": df["operative_paragraphs"].map(len).astype("int64"),
-        "operative_numbered": df["operative_numbered"].astype(bool),
-        "n_chars": df["text"].str.len().astype("int64"),
-        "member": df["member"].astype("string"),
-    })
+    out = pd.DataFrame(
+        {
+            "resolution": df["resolution"].astype("int64"),
+            "year": year.astype("int64"),
+            "year_file": df["year"].astype("int64"),
+            "symbol": [f"S/RES/{n} ({y})" for n, y in zip(df["resolution"], year)],
+            "adoption_date": pd.to_datetime(df["adoption_date"]),
+            "date_source": df["date_source"].astype("string"),
+            "date_text": pd.to_datetime(df["date_text"]),
+            "date_dta": pd.to_datetime(df["date_dta"]),
+            "date_check": df["date_check"].astype("string"),
+            "meeting": pd.array(df["meeting"], dtype="Int64"),
+            "meeting_source": df["meeting_source"].astype("string"),
+            "text": df["text"].astype("string"),
+            "operative_paragraphs": df["operative_paragraphs"],
+            "n_operative": df["operative_paragraphs"].map(len).astype("int64"),
+            "operative_numbered": df["operative_numbered"].astype(bool),
+            "n_chars": df["text"].str.len().astype("int64"),
+            "member": df["member"].astype("string"),
+        }
+    )
     return out
 
 
@@ -346,27 +407,46 @@ def build_date_report(raw: RawFiles) -> pd.DataFrame:
     df = build_resolutions(raw)
     rep = df[(df["date_check"] != "agree") | (df["year"] != df["year_file"])].copy()
     rep["note"] = np.select(
-        [rep["year"] != rep["year_file"],
-         rep["date_check"] == "no-header-date",
-         rep["date_check"] == "not-in-dta",
-         rep["date_source"] == "dta",
-         rep["date_text"] != rep["date_dta"]],
-        ["the file name's year is wrong: header and .dta agree on another year",
-         "header states no date: the .dta date is used",
-         "the .dta has no date for this resolution: the header date is used",
-         "header date's year differs from the file name's and the .dta's (OCR fault): the .dta date is used",
-         "header and .dta disagree: the header date is used"], "")
-    cols = ["resolution", "year", "year_file", "date_check", "date_text", "date_dta", "adoption_date", "date_source",
-            "note", "member"]
+        [
+            rep["year"] != rep["year_file"],
+            rep["date_check"] == "no-header-date",
+            rep["date_check"] == "not-in-dta",
+            rep["date_source"] == "dta",
+            rep["date_text"] != rep["date_dta"],
+        ],
+        [
+            "the file name's year is wrong: header and .dta agree on another year",
+            "header states no date: the .dta date is used",
+            "the .dta has no date for this resolution: the header date is used",
+            "header date's year differs from the file name's and the .dta's (OCR fault): the .dta date is used",
+            "header and .dta disagree: the header date is used",
+        ],
+        "",
+    )
+    cols = [
+        "resolution",
+        "year",
+        "year_file",
+        "date_check",
+        "date_text",
+        "date_dta",
+        "adoption_date",
+        "date_source",
+        "note",
+        "member",
+    ]
     return rep[cols].astype({"note": "string"}).reset_index(drop=True)
 
 
 def _list_of_str(min_len: int = 0):
     import pandera.pandas as pa
 
-    return pa.Check(lambda s: s.map(lambda v: isinstance(v, list) and len(v) >= min_len
-                                    and all(isinstance(x, str) and x for x in v)),
-                    name=f"list of non-empty str (min {min_len})")
+    return pa.Check(
+        lambda s: s.map(
+            lambda v: isinstance(v, list) and len(v) >= min_len and all(isinstance(x, str) and x for x in v)
+        ),
+        name=f"list of non-empty str (min {min_len})",
+    )
 
 
 def _schema():
@@ -380,8 +460,9 @@ def _schema():
             "year_file": pa.Column("int64", pa.Check.in_range(*cov.span)),
             "symbol": pa.Column("string", pa.Check.str_matches(r"^S/RES/\d+ \(\d{4}\)$")),
             "adoption_date": pa.Column("datetime64[ns]", pa.Check.in_range(cov.start, cov.end)),
-            "date_source": pa.Column("string", pa.Check.isin(["header-adopted", "header-publication",
-                                                              "header-resolution-of", "dta"])),
+            "date_source": pa.Column(
+                "string", pa.Check.isin(["header-adopted", "header-publication", "header-resolution-of", "dta"])
+            ),
             "date_text": pa.Column("datetime64[ns]", nullable=True),
             "date_dta": pa.Column("datetime64[ns]", nullable=True),
             "date_check": pa.Column("string", pa.Check.isin(["agree", "differs", "no-header-date", "not-in-dta"])),

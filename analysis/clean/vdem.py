@@ -74,11 +74,21 @@ CODED = {
     "aut_ep_outcome": AUT_EP_OUTCOME,
     "aut_ep_outcome_agg": AUT_EP_OUTCOME_AGG,
 }
-YEARS = ["reg_start_year", "reg_end_year", "dem_ep_start_year", "dem_ep_end_year",
-         "aut_ep_start_year", "aut_ep_end_year"]
+YEARS = [
+    "reg_start_year",
+    "reg_end_year",
+    "dem_ep_start_year",
+    "dem_ep_end_year",
+    "aut_ep_start_year",
+    "aut_ep_end_year",
+]
 INDEX = ["v2x_polyarchy", "v2x_polyarchy_codelow", "v2x_polyarchy_codehigh"]
-RAW_COLUMNS = (["country_id", "country_text_id", "country_name", "year", "reg_id", "dem_ep", "dem_ep_id",
-                "aut_ep", "aut_ep_id"] + list(CODED) + YEARS + INDEX)
+RAW_COLUMNS = (
+    ["country_id", "country_text_id", "country_name", "year", "reg_id", "dem_ep", "dem_ep_id", "aut_ep", "aut_ep_id"]
+    + list(CODED)
+    + YEARS
+    + INDEX
+)
 
 
 def transform(raw_df: pd.DataFrame) -> pd.DataFrame:
@@ -88,8 +98,13 @@ def transform(raw_df: pd.DataFrame) -> pd.DataFrame:
     rowno = df.columns[0]
     if str(rowno).startswith("Unnamed") and not (pd.to_numeric(df[rowno], errors="coerce") == df["source_row"]).all():
         i = (pd.to_numeric(df[rowno], errors="coerce") != df["source_row"]).idxmax()
-        raise DataError("row numbering column out of sequence (rows lost or reordered?)", source=SOURCE,
-                        file=FILE, column="(row number)", row=int(df.loc[i, "source_row"]))
+        raise DataError(
+            "row numbering column out of sequence (rows lost or reordered?)",
+            source=SOURCE,
+            file=FILE,
+            column="(row number)",
+            row=int(df.loc[i, "source_row"]),
+        )
     out = pd.DataFrame(
         {
             "country_id": to_int(df, "country_id", SOURCE, FILE, nullable=False),
@@ -118,14 +133,40 @@ def build(raw: RawFiles) -> pd.DataFrame:
 
 
 COLUMNS = [
-    "country_id", "country_text_id", "country", "year",
-    "v2x_regime", "v2x_regime_label", "v2x_polyarchy", "v2x_polyarchy_codelow", "v2x_polyarchy_codehigh",
-    "reg_id", "reg_start_year", "reg_end_year", "reg_type", "reg_type_label", "reg_trans", "reg_trans_label",
-    "row_regch_event", "row_regch_event_label",
-    "dem_ep", "dem_ep_id", "dem_ep_start_year", "dem_ep_end_year",
-    "dem_ep_outcome", "dem_ep_outcome_label", "dem_ep_outcome_agg", "dem_ep_outcome_agg_label",
-    "aut_ep", "aut_ep_id", "aut_ep_start_year", "aut_ep_end_year",
-    "aut_ep_outcome", "aut_ep_outcome_label", "aut_ep_outcome_agg", "aut_ep_outcome_agg_label",
+    "country_id",
+    "country_text_id",
+    "country",
+    "year",
+    "v2x_regime",
+    "v2x_regime_label",
+    "v2x_polyarchy",
+    "v2x_polyarchy_codelow",
+    "v2x_polyarchy_codehigh",
+    "reg_id",
+    "reg_start_year",
+    "reg_end_year",
+    "reg_type",
+    "reg_type_label",
+    "reg_trans",
+    "reg_trans_label",
+    "row_regch_event",
+    "row_regch_event_label",
+    "dem_ep",
+    "dem_ep_id",
+    "dem_ep_start_year",
+    "dem_ep_end_year",
+    "dem_ep_outcome",
+    "dem_ep_outcome_label",
+    "dem_ep_outcome_agg",
+    "dem_ep_outcome_agg_label",
+    "aut_ep",
+    "aut_ep_id",
+    "aut_ep_start_year",
+    "aut_ep_end_year",
+    "aut_ep_outcome",
+    "aut_ep_outcome_label",
+    "aut_ep_outcome_agg",
+    "aut_ep_outcome_agg_label",
     "source_row",
 ]
 
@@ -145,29 +186,33 @@ def _consistent(d: pd.DataFrame) -> bool:
     return ok
 
 
-SCHEMA = LazySchema(lambda: pa.DataFrameSchema(
-    {
-        "country_id": pa.Column("Int64", pa.Check.in_range(1, 999)),
-        "country_text_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-        "country": pa.Column("string"),
-        "year": pa.Column("Int64", _year()),
-        "v2x_polyarchy": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
-        "v2x_polyarchy_codelow": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
-        "v2x_polyarchy_codehigh": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
-        "reg_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
-        **{c: pa.Column("Int64", _year(), nullable=True) for c in YEARS},
-        **{c: pa.Column("Int64", pa.Check.isin(list(m)), nullable=True) for c, m in CODED.items()},
-        **{f"{c}_label": pa.Column("string", pa.Check.isin(list(m.values())), nullable=True)
-           for c, m in CODED.items()},
-        "dem_ep": pa.Column("bool"),
-        "dem_ep_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
-        "aut_ep": pa.Column("bool"),
-        "aut_ep_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    },
-    checks=[pa.Check(_consistent, name="episode_years_and_outcomes_consistent")],
-    strict=True,
-))
+SCHEMA = LazySchema(
+    lambda: pa.DataFrameSchema(
+        {
+            "country_id": pa.Column("Int64", pa.Check.in_range(1, 999)),
+            "country_text_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
+            "country": pa.Column("string"),
+            "year": pa.Column("Int64", _year()),
+            "v2x_polyarchy": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
+            "v2x_polyarchy_codelow": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
+            "v2x_polyarchy_codehigh": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
+            "reg_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
+            **{c: pa.Column("Int64", _year(), nullable=True) for c in YEARS},
+            **{c: pa.Column("Int64", pa.Check.isin(list(m)), nullable=True) for c, m in CODED.items()},
+            **{
+                f"{c}_label": pa.Column("string", pa.Check.isin(list(m.values())), nullable=True)
+                for c, m in CODED.items()
+            },
+            "dem_ep": pa.Column("bool"),
+            "dem_ep_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
+            "aut_ep": pa.Column("bool"),
+            "aut_ep_id": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}_\d{4}_\d{4}$"), nullable=True),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        },
+        checks=[pa.Check(_consistent, name="episode_years_and_outcomes_consistent")],
+        strict=True,
+    )
+)
 
 TABLES = [
     Table(

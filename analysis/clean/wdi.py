@@ -116,8 +116,10 @@ WB_TERRITORIES: dict[str, str] = {
 #: `special` codes for `Mapper.to_gw`: (outcome, action) per code.
 SPECIAL: dict[str, tuple[str, str]] = {
     **{c: ("aggregate", f"left missing: World Bank aggregate '{n}', not a country") for c, n in WB_AGGREGATES.items()},
-    **{c: ("non-state/other", f"left missing: {n}, a territory, not a state in the GW list")
-       for c, n in WB_TERRITORIES.items()},
+    **{
+        c: ("non-state/other", f"left missing: {n}, a territory, not a state in the GW list")
+        for c, n in WB_TERRITORIES.items()
+    },
 }
 
 COLUMNS = ["iso2c", "country", "development_aid", "year"]
@@ -144,28 +146,46 @@ def build_oda(raw: RawFiles) -> pd.DataFrame:
     bad = iso.isna() | ~iso.fillna("").str.fullmatch(r"[A-Z0-9]{2}")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"not a two-character World Bank code: {d['iso2c'].iloc[i]!r}",
-                        source=source, file=file, column="iso2c", row=int(d["source_row"].iloc[i]))
+        raise DataError(
+            f"not a two-character World Bank code: {d['iso2c'].iloc[i]!r}",
+            source=source,
+            file=file,
+            column="iso2c",
+            row=int(d["source_row"].iloc[i]),
+        )
     name = _text(d["country"])
     year = pd.to_numeric(d["year"], errors="coerce")
     bad = year.isna() | (year % 1 != 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"not a year: {d['year'].iloc[i]!r}", source=source, file=file, column="year",
-                        row=int(d["source_row"].iloc[i]))
+        raise DataError(
+            f"not a year: {d['year'].iloc[i]!r}",
+            source=source,
+            file=file,
+            column="year",
+            row=int(d["source_row"].iloc[i]),
+        )
     value = pd.to_numeric(d["development_aid"], errors="coerce")
     bad = value.isna() & d["development_aid"].notna()
     if bad.any() or not np.isfinite(value.dropna()).all():
         i = int(np.flatnonzero((bad | ~np.isfinite(value.fillna(0))).to_numpy())[0])
-        raise DataError(f"not a number: {d['development_aid'].iloc[i]!r}", source=source, file=file,
-                        column="development_aid", row=int(d["source_row"].iloc[i]))
+        raise DataError(
+            f"not a number: {d['development_aid'].iloc[i]!r}",
+            source=source,
+            file=file,
+            column="development_aid",
+            row=int(d["source_row"].iloc[i]),
+        )
     agg = iso.isin(list(WB_AGGREGATES)).fillna(False).astype(bool)
     wrong = agg & (name != iso.map(WB_AGGREGATES)).fillna(True).astype(bool)
     if wrong.any():
         i = int(np.flatnonzero(wrong.to_numpy())[0])
         raise DataError(
             f"aggregate code {iso.iloc[i]} is named {name.iloc[i]!r} here, {WB_AGGREGATES[iso.iloc[i]]!r} in WB_AGGREGATES",
-            source=source, file=file, column="country", row=int(d["source_row"].iloc[i]),
+            source=source,
+            file=file,
+            column="country",
+            row=int(d["source_row"].iloc[i]),
         )
     out = pd.DataFrame(
         {
@@ -187,15 +207,20 @@ def build_oda(raw: RawFiles) -> pd.DataFrame:
     mapper = Mapper(raw.table("crosswalk"))
     out["gwcode"] = map_gwcodes(out, mapper).astype("Int64")
     rep = mapper.report()
-    unknown = rep[(rep["outcome"] == "unmatched") & rep["action"].str.contains("unknown ISO2 code")
-                  | (rep["outcome"] == "ambiguous")]
+    unknown = rep[
+        (rep["outcome"] == "unmatched") & rep["action"].str.contains("unknown ISO2 code")
+        | (rep["outcome"] == "ambiguous")
+    ]
     if len(unknown):
         v = unknown["value"].iloc[0]
         i = int(np.flatnonzero((out["iso2c"] == v).to_numpy())[0])
         raise DataError(
             f"country code {v!r} maps to no Gleditsch-Ward state ({unknown['action'].iloc[0]}); "
             "declare it in WB_AGGREGATES or WB_TERRITORIES if it is not a country",
-            source=source, file=file, column="iso2c", row=int(out["source_row"].iloc[i]),
+            source=source,
+            file=file,
+            column="iso2c",
+            row=int(out["source_row"].iloc[i]),
         )
     return out[["iso2c", "year", "country", "gwcode", "is_aggregate", "oda_net_current_usd", "source_row"]]
 
@@ -216,8 +241,14 @@ def _schema():
         checks=[
             pa.Check(lambda d: d["gwcode"].isna() | ~d["is_aggregate"], name="aggregates_have_no_gwcode"),
             # one economy per GW state and year (two codes on one state would double its aid)
-            pa.Check(lambda d: ~d.dropna(subset=["gwcode"]).duplicated(["gwcode", "year"], keep=False)
-                     .reindex(d.index, fill_value=False), name="gwcode_year_unique"),
+            pa.Check(
+                lambda d: (
+                    ~d.dropna(subset=["gwcode"])
+                    .duplicated(["gwcode", "year"], keep=False)
+                    .reindex(d.index, fill_value=False)
+                ),
+                name="gwcode_year_unique",
+            ),
         ],
         strict=True,
         ordered=True,

@@ -61,14 +61,37 @@ from .selfcontained import _vega_bundle as _vega_bundle
 
 log = logging.getLogger("r2p.render")
 
-__all__ = ["EXTENSION", "FORMATS", "CellError", "EscapedMarkdown", "Kernel", "KernelDied", "RenderError", "chart_html",
-           "declared_date", "execute_many", "md_escape", "md_table", "quarto_inline_markdown", "render", "render_frozen_many", "render_many",
-           "show_chart"]
+__all__ = [
+    "EXTENSION",
+    "FORMATS",
+    "CellError",
+    "EscapedMarkdown",
+    "Kernel",
+    "KernelDied",
+    "RenderError",
+    "chart_html",
+    "declared_date",
+    "execute_many",
+    "md_escape",
+    "md_table",
+    "quarto_inline_markdown",
+    "render",
+    "render_frozen_many",
+    "render_many",
+    "show_chart",
+]
 
 
-def _builtin(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
-             kernel: Kernel | None, output_name: str | None, metadata: Mapping[str, Any] | None = None,
-             frozen: Path | None = None) -> list[Path]:
+def _builtin(
+    doc_path: Path,
+    to: Sequence[str],
+    out_dir: Path,
+    params: Mapping[str, Any] | None,
+    kernel: Kernel | None,
+    output_name: str | None,
+    metadata: Mapping[str, Any] | None = None,
+    frozen: Path | None = None,
+) -> list[Path]:
     job = _prepare(doc_path, to, out_dir, params, output_name, metadata)
     has_code = any(isinstance(p, _Cell) for p in job.doc.parts) or bool(job.doc.inlines)
     if frozen is not None and has_code:
@@ -139,10 +162,18 @@ def _date_metadata(metadata: Mapping[str, Any] | None = None) -> dict | None:
     return {"date": day, **(metadata or {})}
 
 
-def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), out_dir: str | os.PathLike | None = None,
-           params: Mapping[str, Any] | None = None, kernel: Kernel | None = None, engine: str = "auto",
-           output_name: str | None = None, metadata: Mapping[str, Any] | None = None,
-           frozen: str | os.PathLike | None = None, execute_once: bool = False) -> list[Path]:
+def render(
+    doc: str | os.PathLike,
+    to: str | Iterable[str] = ("html", "pdf"),
+    out_dir: str | os.PathLike | None = None,
+    params: Mapping[str, Any] | None = None,
+    kernel: Kernel | None = None,
+    engine: str = "auto",
+    output_name: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    frozen: str | os.PathLike | None = None,
+    execute_once: bool = False,
+) -> list[Path]:
     """Render one Quarto document; return the output paths (one per format in `to`).
 
     to:          "html", "pdf" (comma-separated string or sequence).
@@ -169,16 +200,23 @@ def render(doc: str | os.PathLike, to: str | Iterable[str] = ("html", "pdf"), ou
             import tempfile
 
             with tempfile.TemporaryDirectory(prefix="r2p-execute-once-") as tmp:
-                rec, = execute_many([(doc, params, output_name)], tmp, kernel=kernel)
+                (rec,) = execute_many([(doc, params, output_name)], tmp, kernel=kernel)
                 return _quarto_render(doc, formats, out, params, output_name, metadata, rec)
-        return _quarto_render(doc, formats, out, params, output_name, metadata,
-                              Path(frozen).resolve() if frozen is not None else None)
-    return _builtin(doc, formats, out, params, kernel, output_name, metadata,
-                    Path(frozen) if frozen is not None else None)
+        return _quarto_render(
+            doc, formats, out, params, output_name, metadata, Path(frozen).resolve() if frozen is not None else None
+        )
+    return _builtin(
+        doc, formats, out, params, kernel, output_name, metadata, Path(frozen) if frozen is not None else None
+    )
 
 
-def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf"), out_dir: str | os.PathLike | None = None,
-                engine: str = "auto", kernel: Kernel | None = None) -> list[list[Path]]:
+def render_many(
+    jobs: Iterable[tuple],
+    to: str | Iterable[str] = ("html", "pdf"),
+    out_dir: str | os.PathLike | None = None,
+    engine: str = "auto",
+    kernel: Kernel | None = None,
+) -> list[list[Path]]:
     """Render many documents, reusing ONE warm kernel (built-in engine).
 
     Each job is (doc, params) or (doc, params, output_name), e.g. one brief per
@@ -192,13 +230,24 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
     seen: dict[Path, int] = {}
     for i, j in enumerate(jobs):
         d = Path(j[0]).resolve()
-        target = (Path(out_dir).resolve() if out_dir is not None else d.parent) / (j[2] if len(j) > 2 and j[2] else d.stem)
+        target = (Path(out_dir).resolve() if out_dir is not None else d.parent) / (
+            j[2] if len(j) > 2 and j[2] else d.stem
+        )
         if target in seen:
             raise ValueError(f"jobs {seen[target]} and {i} would both write {target}.*: give each an output name")
         seen[target] = i
     if _use_quarto(engine):
-        return [render(j[0], formats, out_dir, j[1] if len(j) > 1 else None, engine="quarto",
-                       output_name=j[2] if len(j) > 2 else None) for j in jobs]
+        return [
+            render(
+                j[0],
+                formats,
+                out_dir,
+                j[1] if len(j) > 1 else None,
+                engine="quarto",
+                output_name=j[2] if len(j) > 2 else None,
+            )
+            for j in jobs
+        ]
     from concurrent.futures import ThreadPoolExecutor
 
     own = kernel is None
@@ -211,8 +260,9 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
                 for j in jobs:
                     doc = Path(j[0]).resolve()
                     out = Path(out_dir).resolve() if out_dir is not None else doc.parent
-                    job = _prepare(doc, formats, out, j[1] if len(j) > 1 else None, j[2] if len(j) > 2 else None,
-                                   _date_metadata())
+                    job = _prepare(
+                        doc, formats, out, j[1] if len(j) > 1 else None, j[2] if len(j) > 2 else None, _date_metadata()
+                    )
                     _execute_job(job, kernel)
                     for f in futures:  # surface a failed conversion before executing more
                         if f.done() and f.exception() is not None:
@@ -228,8 +278,14 @@ def render_many(jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf")
             kernel.shutdown()
 
 
-def render_frozen_many(doc: str | os.PathLike, jobs: Iterable[tuple], to: str | Iterable[str] = ("html", "pdf"),
-                       out_dir: str | os.PathLike | None = None, engine: str = "auto", workers: int = 1) -> list[list[Path]]:
+def render_frozen_many(
+    doc: str | os.PathLike,
+    jobs: Iterable[tuple],
+    to: str | Iterable[str] = ("html", "pdf"),
+    out_dir: str | os.PathLike | None = None,
+    engine: str = "auto",
+    workers: int = 1,
+) -> list[list[Path]]:
     """Convert many frozen executions of ONE document (no kernel), `workers` at a time.
 
     Each job is (params, output name, metadata, frozen record), e.g. one brief per case

@@ -19,7 +19,9 @@ def _vegalite_major(spec: Mapping) -> str:
     return m.group(1) if m else "5"
 
 
-def show_chart(spec_path: str | os.PathLike, svg_path: str | os.PathLike | None = None, *, name: str | None = None) -> None:
+def show_chart(
+    spec_path: str | os.PathLike, svg_path: str | os.PathLike | None = None, *, name: str | None = None
+) -> None:
     """Display a chart saved earlier in the workflow, without importing Altair.
 
     Displays one MIME bundle holding the Vega-Lite spec, its SVG and (under Quarto
@@ -78,7 +80,7 @@ def _chart_markdown(spec: Mapping, svg: str, n: int) -> str:
     html = chart_html(spec, svg, alt, f"r2p-vega-{n}")
     if n == 1:
         html = f"<script>{_vega_bundle()}</script>\n" + html
-    img = f"#image(bytes({_typst_str(svg)}), format: \"svg\"" + (f", alt: {_typst_str(str(alt))}" if alt else "") + ")"
+    img = f'#image(bytes({_typst_str(svg)}), format: "svg"' + (f", alt: {_typst_str(str(alt))}" if alt else "") + ")"
     return _raw("html", html) + _raw("typst", img)
 
 

@@ -86,12 +86,19 @@ class _Assembler:
             if "text/html" in data and self.to == "pdf":
                 raise RenderError(
                     "an HTML-only output (e.g. a DataFrame) cannot go into the PDF: display tables with "
-                    "Markdown(analysis.render.md_table(df))", path=path, line=line)
-            raise RenderError(f"cell output has no supported MIME type ({', '.join(sorted(data))})", path=path, line=line)
+                    "Markdown(analysis.render.md_table(df))",
+                    path=path,
+                    line=line,
+                )
+            raise RenderError(
+                f"cell output has no supported MIME type ({', '.join(sorted(data))})", path=path, line=line
+            )
         if self.to == "pdf" and mime == "text/plain" and "text/html" in data and "<table" in str(data["text/html"]):
             raise RenderError(
                 "a DataFrame's HTML table cannot go into the PDF: display it with Markdown(analysis.render.md_table(df))",
-                path=path, line=line)
+                path=path,
+                line=line,
+            )
         if _VEGALITE.match(mime):
             spec = data[mime]
             alt = alt or spec.get("description")
@@ -151,8 +158,11 @@ class _Assembler:
         if kind:
             what = "figure (chart or image)" if kind == "fig" else "table (Markdown(md_table(df)) or an HTML table)"
             if len(main) != 1:
-                raise RenderError(f"cell labelled {label} must display exactly one {what}; it displayed {len(main)}",
-                                  path=self.doc.path, line=cell.line)
+                raise RenderError(
+                    f"cell labelled {label} must display exactly one {what}; it displayed {len(main)}",
+                    path=self.doc.path,
+                    line=cell.line,
+                )
             pieces.append(self._float(label, kind, opts, main[0][1], cell))
         return "".join(pieces)
 
@@ -163,23 +173,33 @@ class _Assembler:
         caption = f"{name}\u00a0{n}" + (f": {cap}" if cap else "")
         if self.to == "html":
             pos = "bottom" if kind == "fig" else "top"
-            open_ = (f'<div id="{label}" class="quarto-float quarto-figure quarto-figure-center anchored">\n'
-                     f'<figure class="quarto-float quarto-float-{kind} figure">')
+            open_ = (
+                f'<div id="{label}" class="quarto-float quarto-figure quarto-figure-center anchored">\n'
+                f'<figure class="quarto-float quarto-float-{kind} figure">'
+            )
             capopen = f'<figcaption class="quarto-float-caption-{pos} quarto-float-caption quarto-float-{kind}" id="{label}-caption">'
             body = [_raw("html", f'<div aria-describedby="{label}-caption">'), content, _raw("html", "</div>")]
             cap_md = [_raw("html", capopen), f"\n\n{caption}\n\n", _raw("html", "</figcaption>")]
-            parts = [_raw("html", open_)] + (body + cap_md if kind == "fig" else cap_md + body) + [_raw("html", "</figure>\n</div>")]
+            parts = (
+                [_raw("html", open_)]
+                + (body + cap_md if kind == "fig" else cap_md + body)
+                + [_raw("html", "</figure>\n</div>")]
+            )
             return "".join(parts)
         if kind == "fig":
             m = re.search("\ue002(.*?)\ue003", content)
             if not m:
-                raise RenderError(f"cell labelled {label} displayed no image for the PDF", path=self.doc.path, line=cell.line)
+                raise RenderError(
+                    f"cell labelled {label} displayed no image for the PDF", path=self.doc.path, line=cell.line
+                )
             return f"\n\n![{caption}](<{m.group(1)}>){{#{label}}}\n\n"
         table = content.strip("\n")
         if not table.lstrip().startswith(("|", "+-")):
             raise RenderError(
                 f"cell labelled {label}: the PDF needs a Markdown table (Markdown(md_table(df))), not HTML",
-                path=self.doc.path, line=cell.line)
+                path=self.doc.path,
+                line=cell.line,
+            )
         return f"\n\n{table}\n\n: {caption} {{#{label}}}\n\n"
 
 
@@ -232,7 +252,9 @@ def _section_numbers(md: str, doc: _Doc) -> dict[str, str]:
         if not ln.strip():
             continue
         d = _DIV_OPEN.match(ln)
-        is_callout = bool(d and d.group("spec") and re.search(r"callout-(note|tip|important|warning|caution)", d.group("spec")))
+        is_callout = bool(
+            d and d.group("spec") and re.search(r"callout-(note|tip|important|warning|caution)", d.group("spec"))
+        )
         h = _HEADING.match(ln)
         if h and not after_callout:
             attrs = h.group("attrs") or ""
@@ -267,7 +289,9 @@ def _resolve_tokens(md: str, doc: _Doc, cfg: _Config, sections: Mapping[str, str
                 line = doc.sections.get(v)
                 raise RenderError(
                     f"@{v} refers to an unnumbered section (set number-sections: true, and don't mark it unnumbered)",
-                    path=doc.path, line=line)
+                    path=doc.path,
+                    line=line,
+                )
         else:
             num = str(doc.floats[v][1])
         text = num if t == "N" else f"{_XREF_KINDS[kind]}\u00a0{num}"
@@ -329,7 +353,11 @@ def _source_date_epoch(meta: Mapping) -> int:
 
 def _format_date(d: Any, meta: Mapping) -> str:
     if isinstance(d, str) and d.strip().lower() in ("today", "now", "last-modified"):
-        d = _dt.datetime.fromtimestamp(_source_date_epoch({}), _dt.UTC).date() if os.environ.get("SOURCE_DATE_EPOCH") else _dt.date.today()
+        d = (
+            _dt.datetime.fromtimestamp(_source_date_epoch({}), _dt.UTC).date()
+            if os.environ.get("SOURCE_DATE_EPOCH")
+            else _dt.date.today()
+        )
     if isinstance(d, str):
         with contextlib.suppress(ValueError):
             d = _dt.date.fromisoformat(d.strip())
@@ -381,8 +409,19 @@ def _by_author(author: Any) -> list[dict]:
 def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
     m = cfg.meta
     meta: dict[str, Any] = {}
-    for k in ("title", "subtitle", "abstract", "series", "abstract-title", "lang", "reference-section-title",
-              "toc", "toc-title", "toc-depth", "keywords"):
+    for k in (
+        "title",
+        "subtitle",
+        "abstract",
+        "series",
+        "abstract-title",
+        "lang",
+        "reference-section-title",
+        "toc",
+        "toc-title",
+        "toc-depth",
+        "keywords",
+    ):
         if m.get(k) not in (None, ""):
             meta[k] = resolve(m[k]) if isinstance(m[k], str) else m[k]
     if m.get("date") not in (None, ""):
@@ -402,14 +441,19 @@ def _pandoc_meta(doc: _Doc, cfg: _Config, to: str, resolve) -> dict:
             for v in vals:
                 p = (base / str(v)).resolve()
                 if not p.is_file():
-                    raise RenderError(f"{k} file not found: {p}", path=doc.front.path if k in doc.front.data else None,
-                                      line=doc.front.line(k))
+                    raise RenderError(
+                        f"{k} file not found: {p}",
+                        path=doc.front.path if k in doc.front.data else None,
+                        line=doc.front.line(k),
+                    )
                 resolved.append(str(p))
             meta[k] = resolved if k == "bibliography" else resolved[0]
     if to == "pdf":
         fp = m.get("font-paths") or []
-        meta["r2p-font-paths"] = [str((cfg.sources.get("font-paths", doc.path.parent) / str(p)).resolve())
-                                  for p in (fp if isinstance(fp, list) else [fp])]
+        meta["r2p-font-paths"] = [
+            str((cfg.sources.get("font-paths", doc.path.parent) / str(p)).resolve())
+            for p in (fp if isinstance(fp, list) else [fp])
+        ]
         for k in ("papersize", "margin", "fontsize", "mainfont", "columns"):
             if m.get(k) not in (None, ""):
                 meta[k] = m[k]
@@ -455,7 +499,9 @@ def _check_pandoc(proc: subprocess.Popen, doc: _Doc, what: str) -> None:
         line = _find_line(doc, "@" + key)
         raise RenderError(f"unknown citation @{key} (not in the bibliography)", path=doc.path, line=line)
     if m := re.search(r"Could not fetch resource (.*)", err_s):
-        raise RenderError(f"missing resource {m.group(1).strip()}", path=doc.path, line=_find_line(doc, m.group(1).strip()))
+        raise RenderError(
+            f"missing resource {m.group(1).strip()}", path=doc.path, line=_find_line(doc, m.group(1).strip())
+        )
     if proc.returncode != 0:
         raise RenderError(f"pandoc ({what}) failed: {err_s.strip()}", path=doc.path)
     for w in err_s.splitlines():
@@ -500,7 +546,9 @@ def _convert(job: _Job) -> list[Path]:
         md = _resolve_tokens(md, doc, first, sections)
         src = build / f"{stem}.md"
         src.write_text(md, encoding="utf-8")
-        metas = {t: _pandoc_meta(doc, cfgs[t], t, lambda v, c=cfgs[t]: _resolve_tokens(v, doc, c, sections)) for t in to}
+        metas = {
+            t: _pandoc_meta(doc, cfgs[t], t, lambda v, c=cfgs[t]: _resolve_tokens(v, doc, c, sections)) for t in to
+        }
         if "html" in metas:  # Quarto's "Other Formats" links (format-links), to the outputs beside the page
             links = []
             for ln in cfgs["html"].meta.get("format-links") or []:
@@ -519,7 +567,17 @@ def _convert(job: _Job) -> list[Path]:
         common_file = build / f"{stem}.meta.json"
         common_file.write_text(json.dumps(common, sort_keys=True, indent=1), encoding="utf-8")
         ast = build / f"{stem}.ast.json"
-        args = [str(src), "--from", "markdown", "--metadata-file", str(common_file), "--to", "json", "--output", str(ast)]
+        args = [
+            str(src),
+            "--from",
+            "markdown",
+            "--metadata-file",
+            str(common_file),
+            "--to",
+            "json",
+            "--output",
+            str(ast),
+        ]
         if first.meta.get("bibliography"):
             args.insert(-4, "--citeproc")
         _check_pandoc(_run_pandoc(args, cwd=cwd, doc=doc), doc, "citations")
@@ -527,10 +585,22 @@ def _convert(job: _Job) -> list[Path]:
         for t in to:
             cfg = cfgs[t]
             meta_file = build / f"{stem}.{t}.meta.json"
-            meta_file.write_text(json.dumps({k: v for k, v in metas[t].items() if k not in common},
-                                            sort_keys=True, indent=1), encoding="utf-8")
-            args = [str(ast), "--from", "json", "--metadata-file", str(meta_file), "--standalone",
-                    "--resource-path", str(cwd), "--lua-filter", str(lua)]
+            meta_file.write_text(
+                json.dumps({k: v for k, v in metas[t].items() if k not in common}, sort_keys=True, indent=1),
+                encoding="utf-8",
+            )
+            args = [
+                str(ast),
+                "--from",
+                "json",
+                "--metadata-file",
+                str(meta_file),
+                "--standalone",
+                "--resource-path",
+                str(cwd),
+                "--lua-filter",
+                str(lua),
+            ]
             if cfg.meta.get("toc"):
                 args.append("--toc")
                 if cfg.meta.get("toc-depth"):
@@ -553,8 +623,15 @@ def _convert(job: _Job) -> list[Path]:
                     args += ["--include-in-header", str(build / "styles.html")]
                 if cfg.meta.get("number-sections"):
                     args.append("--number-sections")
-                args += ["--to", "html5", "--template", str(tpl), "--section-divs",
-                         "--output", str(build / f"{stem}.html")]
+                args += [
+                    "--to",
+                    "html5",
+                    "--template",
+                    str(tpl),
+                    "--section-divs",
+                    "--output",
+                    str(build / f"{stem}.html"),
+                ]
                 html_args = args
             else:
                 tpl = build / "policybrief.typst"
@@ -577,8 +654,9 @@ def _convert(job: _Job) -> list[Path]:
                     bad = _resource_ref(html)
                 if bad:
                     where = "an external" if _REMOTE.match(bad[1]) else "a local"
-                    raise RenderError(f"HTML would load {where} resource (it must be self-contained): "
-                                      f"{bad[0][:120]}", path=doc.path)
+                    raise RenderError(
+                        f"HTML would load {where} resource (it must be self-contained): {bad[0][:120]}", path=doc.path
+                    )
                 with _LOCK:
                     bundle = _vega_bundle() if n_charts else ""
                 inject = f"<script>{bundle}</script>" if n_charts else ""
@@ -593,23 +671,30 @@ def _convert(job: _Job) -> list[Path]:
                 try:
                     with _LOCK:
                         _, warnings = _typst_compiler(metas[t].get("r2p-font-paths", ())).compile_with_warnings(
-                            input=str(build / f"{stem}.typ"), output=str(pdf),
-                            timestamp=_source_date_epoch(cfgs[t].meta))
+                            input=str(build / f"{stem}.typ"),
+                            output=str(pdf),
+                            timestamp=_source_date_epoch(cfgs[t].meta),
+                        )
                     for w in warnings or []:
                         log.warning("%s: typst: %s", doc.path, getattr(w, "message", w))
                 except Exception as e:  # typst.TypstError
                     diag = str(getattr(e, "diagnostic", None) or getattr(e, "message", None) or e)
                     lines = diag.splitlines()
                     first = next((i for i, ln in enumerate(lines) if ln.startswith("error")), 0)
-                    msg = "\n".join(lines[first:first + 12])
+                    msg = "\n".join(lines[first : first + 12])
                     raise RenderError(f"Typst failed: {msg}", path=doc.path) from None
                 tmp_outputs[t] = pdf
         # all formats done: move into place (same file system: atomic renames)
         for t, final in zip(to, finals):
             os.replace(tmp_outputs[t], final)
-        log.info("rendered %s -> %s (parse %.2fs, execute %.2fs, convert %.2fs)", doc.path,
-                 ", ".join(p.name for p in finals), job.times.get("parse", 0), job.times.get("execute", 0),
-                 time.perf_counter() - t2)
+        log.info(
+            "rendered %s -> %s (parse %.2fs, execute %.2fs, convert %.2fs)",
+            doc.path,
+            ", ".join(p.name for p in finals),
+            job.times.get("parse", 0),
+            job.times.get("execute", 0),
+            time.perf_counter() - t2,
+        )
         return finals
     finally:
         for proc in procs.values():

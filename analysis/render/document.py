@@ -16,18 +16,65 @@ from .base import _EXT_OF, _REPO, EXTENSION, FORMATS, RenderError, _remove
 # Keys the built-in engine understands. Anything else is a RenderError, so that
 # an option Quarto would honour is never silently ignored.
 _META_KEYS = {
-    "title", "subtitle", "author", "date", "date-format", "abstract", "abstract-title", "series", "keywords",
-    "lang", "bibliography", "csl", "reference-section-title", "number-sections", "toc",
-    "toc-title", "toc-depth", "params", "execute", "format", "jupyter", "citeproc",
+    "title",
+    "subtitle",
+    "author",
+    "date",
+    "date-format",
+    "abstract",
+    "abstract-title",
+    "series",
+    "keywords",
+    "lang",
+    "bibliography",
+    "csl",
+    "reference-section-title",
+    "number-sections",
+    "toc",
+    "toc-title",
+    "toc-depth",
+    "params",
+    "execute",
+    "format",
+    "jupyter",
+    "citeproc",
 }
 _FORMAT_KEYS = {
-    "html": {"css", "embed-resources", "citeproc", "number-sections", "toc", "toc-title", "toc-depth",
-             "reference-section-title", "abstract-title", "csl", "bibliography", "format-links",
-             "html-table-processing"},
-    "pdf": {"template-partials", "papersize", "margin", "fontsize", "mainfont", "columns", "section-numbering", "font-paths",
-            "html-table-processing",
-            "citeproc", "number-sections", "toc", "toc-title", "toc-depth", "reference-section-title",
-            "abstract-title", "csl", "bibliography"},
+    "html": {
+        "css",
+        "embed-resources",
+        "citeproc",
+        "number-sections",
+        "toc",
+        "toc-title",
+        "toc-depth",
+        "reference-section-title",
+        "abstract-title",
+        "csl",
+        "bibliography",
+        "format-links",
+        "html-table-processing",
+    },
+    "pdf": {
+        "template-partials",
+        "papersize",
+        "margin",
+        "fontsize",
+        "mainfont",
+        "columns",
+        "section-numbering",
+        "font-paths",
+        "html-table-processing",
+        "citeproc",
+        "number-sections",
+        "toc",
+        "toc-title",
+        "toc-depth",
+        "reference-section-title",
+        "abstract-title",
+        "csl",
+        "bibliography",
+    },
 }
 _EXECUTE_KEYS = {"echo", "warning", "output", "include", "freeze"}
 _CELL_KEYS = {"label", "fig-cap", "fig-alt", "tbl-cap", "echo", "output", "include", "warning", "tags"}
@@ -110,7 +157,9 @@ def _as_format_options(y: _Yaml, fmt_key: str, value: Any) -> dict:
     if value in (None, "default"):
         return {}
     if not isinstance(value, dict):
-        raise RenderError(f"format {fmt_key!r} must be 'default' or a mapping of options", path=y.path, line=y.line("format", fmt_key))
+        raise RenderError(
+            f"format {fmt_key!r} must be 'default' or a mapping of options", path=y.path, line=y.line("format", fmt_key)
+        )
     return value
 
 
@@ -132,7 +181,13 @@ def _validate_layer(y: _Yaml, *, top_level: bool) -> None:
     for name, opts in fmts.items():
         for to, fname in FORMATS.items():
             if name == fname:
-                _check_keys(y, _as_format_options(y, name, opts), _FORMAT_KEYS[to] | {"execute"}, ("format", name), f"{name} option")
+                _check_keys(
+                    y,
+                    _as_format_options(y, name, opts),
+                    _FORMAT_KEYS[to] | {"execute"},
+                    ("format", name),
+                    f"{name} option",
+                )
 
 
 @dataclass
@@ -179,8 +234,12 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^
 _INLINE = re.compile(r"`\{(?P<lang>[^}\s`]*)\}[ \t]+(?P<expr>[^`]+?)[ \t]*`")
 _CODESPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
 _XREF_KINDS = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
-_XREF = re.compile(r"(?<![\w\\@])(?P<minus>-?)@(?P<kind>[Ff]ig|[Tt]bl|[Ss]ec)-(?P<name>[A-Za-z0-9_]+(?:[-:.][A-Za-z0-9_]+)*)")
-_OTHER_XREF = re.compile(r"(?<![\w\\@])-?@(?P<kind>eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|nte|tip|wrn|imp|cau|sol|rem)-[A-Za-z0-9_]")
+_XREF = re.compile(
+    r"(?<![\w\\@])(?P<minus>-?)@(?P<kind>[Ff]ig|[Tt]bl|[Ss]ec)-(?P<name>[A-Za-z0-9_]+(?:[-:.][A-Za-z0-9_]+)*)"
+)
+_OTHER_XREF = re.compile(
+    r"(?<![\w\\@])-?@(?P<kind>eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|nte|tip|wrn|imp|cau|sol|rem)-[A-Za-z0-9_]"
+)
 _BRACKET_XREF = re.compile(r"\[[^\[\]]*(?<![\w\\@])-?@(?:[Ff]ig|[Tt]bl|[Ss]ec)-[^\[\]]*\](?!\()")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]*\{(?P<attrs>[^{}]*)\})?[ \t]*#*[ \t]*$")
 _DIV_OPEN = re.compile(r"^(?P<colons>:{3,})[ \t]*(?P<spec>\{[^}]*\}|[A-Za-z][\w-]*)?[ \t]*:*[ \t]*$")
@@ -279,7 +338,9 @@ def _parse(path: Path) -> _Doc:
     contrib = (extension.data.get("contributes") or {}).get("formats") or {}
     for key, to in (("common", None), ("html", "html"), ("typst", "pdf")):
         allowed = (_FORMAT_KEYS["html"] | _FORMAT_KEYS["pdf"]) if to is None else _FORMAT_KEYS[to]
-        _check_keys(extension, contrib.get(key) or {}, allowed, ("contributes", "formats", key), f"extension {key} option")
+        _check_keys(
+            extension, contrib.get(key) or {}, allowed, ("contributes", "formats", key), f"extension {key} option"
+        )
 
     parts: list = []
     inlines: list[_Inline] = []
@@ -294,7 +355,9 @@ def _parse(path: Path) -> _Doc:
     def add_float(label: str, line: int) -> None:
         kind = label.split("-", 1)[0]
         if label in floats:
-            raise RenderError(f"duplicate label {label!r} (first used on line {float_lines[label]})", path=path, line=line)
+            raise RenderError(
+                f"duplicate label {label!r} (first used on line {float_lines[label]})", path=path, line=line
+            )
         counters[kind] += 1
         floats[label] = (kind, counters[kind])
         float_lines[label] = line
@@ -316,9 +379,15 @@ def _parse(path: Path) -> _Doc:
             if (b := _BRACKET_XREF.search(seg)) is not None:
                 raise RenderError(
                     f"cross-reference in brackets {b.group(0)!r}: write @fig-x / @tbl-x / @sec-x without brackets",
-                    path=path, line=lineno)
+                    path=path,
+                    line=lineno,
+                )
             if (o := _OTHER_XREF.search(seg)) is not None:
-                raise RenderError(f"cross-reference type @{o.group('kind')}- is not supported by the built-in engine", path=path, line=lineno)
+                raise RenderError(
+                    f"cross-reference type @{o.group('kind')}- is not supported by the built-in engine",
+                    path=path,
+                    line=lineno,
+                )
 
             def xref(mm: re.Match) -> str:
                 label = f"{mm.group('kind').lower()}-{mm.group('name')}"
@@ -337,11 +406,17 @@ def _parse(path: Path) -> _Doc:
 
     def text_line(ln: str, lineno: int) -> str:
         if "{{<" in ln:
-            raise RenderError("Quarto shortcodes ({{< ... >}}) are not supported by the built-in engine", path=path, line=lineno)
+            raise RenderError(
+                "Quarto shortcodes ({{< ... >}}) are not supported by the built-in engine", path=path, line=lineno
+            )
 
         def inline(m: re.Match) -> str:
             if m.group("lang") != "python":
-                raise RenderError(f"inline code `{{{m.group('lang')}}} ...` is not supported (only `{{python}} expr`)", path=path, line=lineno)
+                raise RenderError(
+                    f"inline code `{{{m.group('lang')}}} ...` is not supported (only `{{python}} expr`)",
+                    path=path,
+                    line=lineno,
+                )
             inlines.append(_Inline(lineno, m.group("expr")))
             pending_inlines.append(len(inlines) - 1)
             return f"\ue000I{len(inlines) - 1}\ue001"
@@ -353,7 +428,11 @@ def _parse(path: Path) -> _Doc:
         if (h := _HEADING.match(ln)) and h.group("attrs"):
             ident, classes, _ = _parse_attrs(h.group("attrs"))
             if ident and ident.startswith(("fig-", "tbl-")):
-                raise RenderError(f"label {ident!r} on a heading: figures and tables need a python cell or an image", path=path, line=lineno)
+                raise RenderError(
+                    f"label {ident!r} on a heading: figures and tables need a python cell or an image",
+                    path=path,
+                    line=lineno,
+                )
             if ident and ident.startswith("sec-"):
                 if ident in sections:
                     raise RenderError(f"duplicate section label {ident!r}", path=path, line=lineno)
@@ -366,25 +445,42 @@ def _parse(path: Path) -> _Doc:
             return f"![Figure\u00a0{n}: {m.group('cap')}]({m.group('src')}){{{m.group('attrs')}}}"
 
         ln = _IMG_FIG.sub(img, ln)
-        if (lab := re.search(r"\{[^}]*#(eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|nte|tip|wrn|imp|cau|sol|rem)-", ln)):
-            raise RenderError(f"#{lab.group(1)}- labels (Quarto cross-reference type) are not supported by the built-in engine",
-                              path=path, line=lineno)
+        if lab := re.search(r"\{[^}]*#(eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|nte|tip|wrn|imp|cau|sol|rem)-", ln):
+            raise RenderError(
+                f"#{lab.group(1)}- labels (Quarto cross-reference type) are not supported by the built-in engine",
+                path=path,
+                line=lineno,
+            )
         if re.search(r"\{[^}]*#(?:fig|tbl)-", ln) and not _IMG_FIG.search(ln):
-            raise RenderError("fig-/tbl- labels are supported on python cells and on images (![caption](file){#fig-x}) only", path=path, line=lineno)
+            raise RenderError(
+                "fig-/tbl- labels are supported on python cells and on images (![caption](file){#fig-x}) only",
+                path=path,
+                line=lineno,
+            )
 
         if (d := _DIV_OPEN.match(ln)) and d.group("spec"):
             spec = d.group("spec")
             ident, classes, kv = _parse_attrs(spec[1:-1]) if spec.startswith("{") else (None, [spec], {})
             if ident and ident.startswith(("fig-", "tbl-")):
-                raise RenderError(f"figure/table divs (#{ident}) are not supported by the built-in engine: use a python cell", path=path, line=lineno)
+                raise RenderError(
+                    f"figure/table divs (#{ident}) are not supported by the built-in engine: use a python cell",
+                    path=path,
+                    line=lineno,
+                )
             for c in classes:
-                kind = c[len("callout-"):] if c.startswith("callout-") else None
+                kind = c[len("callout-") :] if c.startswith("callout-") else None
                 if kind in _CALLOUTS:
                     bad = set(kv) - {"title"}
                     if bad:
-                        raise RenderError(f"callout attribute(s) {', '.join(sorted(bad))} not supported (only title=)", path=path, line=lineno)
+                        raise RenderError(
+                            f"callout attribute(s) {', '.join(sorted(bad))} not supported (only title=)",
+                            path=path,
+                            line=lineno,
+                        )
                 elif c.startswith(_QUARTO_DIV_PREFIXES):
-                    raise RenderError(f"Quarto div class .{c} is not supported by the built-in engine", path=path, line=lineno)
+                    raise RenderError(
+                        f"Quarto div class .{c} is not supported by the built-in engine", path=path, line=lineno
+                    )
             if any(k.startswith("layout") for k in kv):
                 raise RenderError("layout attributes are not supported by the built-in engine", path=path, line=lineno)
         return ln
@@ -411,7 +507,9 @@ def _parse(path: Path) -> _Doc:
         if brace and not brace.group(1).startswith("="):
             lang = brace.group(1)
             if lang != "python":
-                raise RenderError(f"executable ```{{{lang}}} cells are not supported (only ```{{python}})", path=path, line=lineno)
+                raise RenderError(
+                    f"executable ```{{{lang}}} cells are not supported (only ```{{python}})", path=path, line=lineno
+                )
             if brace.group(2).strip():
                 raise RenderError("cell options go in '#|' comment lines, not in the braces", path=path, line=lineno)
             cell_lines = lines[i + 1 : j]
@@ -430,23 +528,34 @@ def _parse(path: Path) -> _Doc:
                     add_float(label, option_lines.get("label", lineno))
             for capkey, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
                 if capkey in cell.options and not (label or "").startswith(prefix):
-                    raise RenderError(f"{capkey} needs a '{prefix}' label on the same cell", path=path, line=option_lines.get(capkey, lineno))
-            for key, ok, what in (("echo", lambda v: isinstance(v, bool), "true or false"),
-                                  ("warning", lambda v: isinstance(v, bool), "true or false"),
-                                  ("include", lambda v: isinstance(v, bool), "true or false"),
-                                  ("output", lambda v: isinstance(v, bool) or v == "asis", "true, false or asis"),
-                                  ("fig-cap", lambda v: isinstance(v, str), "a string"),
-                                  ("tbl-cap", lambda v: isinstance(v, str), "a string"),
-                                  ("fig-alt", lambda v: isinstance(v, str), "a string")):
+                    raise RenderError(
+                        f"{capkey} needs a '{prefix}' label on the same cell",
+                        path=path,
+                        line=option_lines.get(capkey, lineno),
+                    )
+            for key, ok, what in (
+                ("echo", lambda v: isinstance(v, bool), "true or false"),
+                ("warning", lambda v: isinstance(v, bool), "true or false"),
+                ("include", lambda v: isinstance(v, bool), "true or false"),
+                ("output", lambda v: isinstance(v, bool) or v == "asis", "true, false or asis"),
+                ("fig-cap", lambda v: isinstance(v, str), "a string"),
+                ("tbl-cap", lambda v: isinstance(v, str), "a string"),
+                ("fig-alt", lambda v: isinstance(v, str), "a string"),
+            ):
                 if key in cell.options and not ok(cell.options[key]):
-                    raise RenderError(f"cell option {key} must be {what} for the built-in engine", path=path,
-                                      line=option_lines.get(key, lineno))
+                    raise RenderError(
+                        f"cell option {key} must be {what} for the built-in engine",
+                        path=path,
+                        line=option_lines.get(key, lineno),
+                    )
             for capkey in ("fig-cap", "tbl-cap"):
                 if capkey in cell.options:
                     cell.options[capkey] = xrefs(cell.options[capkey], option_lines.get(capkey, lineno))
             tags = cell.options.get("tags") or []
             if not isinstance(tags, list):
-                raise RenderError("tags must be a list, e.g. [parameters]", path=path, line=option_lines.get("tags", lineno))
+                raise RenderError(
+                    "tags must be a list, e.g. [parameters]", path=path, line=option_lines.get("tags", lineno)
+                )
             flush()
             parts.append(cell)
         else:
@@ -458,9 +567,13 @@ def _parse(path: Path) -> _Doc:
     for label, lineno in refs:
         if label.startswith("sec-"):
             if label not in sections:
-                raise RenderError(f"unknown cross-reference @{label} (no heading has {{#{label}}})", path=path, line=lineno)
+                raise RenderError(
+                    f"unknown cross-reference @{label} (no heading has {{#{label}}})", path=path, line=lineno
+                )
         elif label not in floats:
-            raise RenderError(f"unknown cross-reference @{label} (no cell or image is labelled {label})", path=path, line=lineno)
+            raise RenderError(
+                f"unknown cross-reference @{label} (no cell or image is labelled {label})", path=path, line=lineno
+            )
     return _Doc(path, front, project, extension, parts, inlines, floats, sections, body_line)
 
 
@@ -478,8 +591,14 @@ class _Job:
     times: dict[str, float] = field(default_factory=dict)
 
 
-def _prepare(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
-             output_name: str | None, metadata: Mapping[str, Any] | None = None) -> _Job:
+def _prepare(
+    doc_path: Path,
+    to: Sequence[str],
+    out_dir: Path,
+    params: Mapping[str, Any] | None,
+    output_name: str | None,
+    metadata: Mapping[str, Any] | None = None,
+) -> _Job:
     t0 = time.perf_counter()
     stem = output_name or doc_path.stem
     finals = [out_dir / f"{stem}{_EXT_OF[t]}" for t in to]
@@ -494,9 +613,15 @@ def _prepare(doc_path: Path, to: Sequence[str], out_dir: Path, params: Mapping[s
         merged.update(params or {})
         for cfg in cfgs.values():
             if cfg.meta.get("citeproc") is False and cfg.meta.get("bibliography"):
-                raise RenderError("the built-in engine formats citations with pandoc's citeproc; remove citeproc: false", path=doc.path)
+                raise RenderError(
+                    "the built-in engine formats citations with pandoc's citeproc; remove citeproc: false",
+                    path=doc.path,
+                )
             if cfg.meta.get("embed-resources") is False:
-                raise RenderError("the built-in engine always writes self-contained HTML; remove embed-resources: false", path=doc.path)
+                raise RenderError(
+                    "the built-in engine always writes self-contained HTML; remove embed-resources: false",
+                    path=doc.path,
+                )
     except BaseException:
         _remove(finals)
         raise

@@ -42,14 +42,18 @@ def _execute(doc: _Doc, kernel: Kernel, params: Mapping[str, Any]) -> None:
             try:
                 _, results = kernel.execute("", user_expressions=exprs)
             except TimeoutError:
-                raise RenderError("inline expression timed out", path=doc.path, line=doc.inlines[part[0]].line) from None
+                raise RenderError(
+                    "inline expression timed out", path=doc.path, line=doc.inlines[part[0]].line
+                ) from None
             for i in part:
                 r = results.get(str(i), {})
                 il = doc.inlines[i]
                 if r.get("status") != "ok":
                     raise RenderError(
                         f"inline expression `{{python}} {il.expr}` raised {r.get('ename', 'Error')}: {r.get('evalue', '')}",
-                        path=doc.path, line=il.line)
+                        path=doc.path,
+                        line=il.line,
+                    )
                 import ast
 
                 kind, value = json.loads(ast.literal_eval(r["data"]["text/plain"]))
@@ -62,7 +66,9 @@ def _execute(doc: _Doc, kernel: Kernel, params: Mapping[str, Any]) -> None:
             except CellError as e:
                 raise RenderError(f"cell raised an exception: {e.last_line}", path=doc.path, line=part.line) from None
             except TimeoutError:
-                raise RenderError(f"cell did not finish within {kernel.cell_timeout:.0f} s", path=doc.path, line=part.line) from None
+                raise RenderError(
+                    f"cell did not finish within {kernel.cell_timeout:.0f} s", path=doc.path, line=part.line
+                ) from None
             except KernelDied as e:
                 raise RenderError(f"{e} (cell starting here)", path=doc.path, line=part.line) from None
 
@@ -96,9 +102,14 @@ def _doc_sha256(path: Path) -> str:
 
 def _freeze_record(job: _Job) -> dict:
     cells = [p.outputs for p in job.doc.parts if isinstance(p, _Cell)]
-    return {"version": FREEZE_VERSION, "document": job.doc.path.name, "sha256": _doc_sha256(job.doc.path),
-            "params": json.loads(json.dumps(job.params, default=str)), "cells": cells,
-            "inlines": [il.value for il in job.doc.inlines]}
+    return {
+        "version": FREEZE_VERSION,
+        "document": job.doc.path.name,
+        "sha256": _doc_sha256(job.doc.path),
+        "params": json.loads(json.dumps(job.params, default=str)),
+        "cells": cells,
+        "inlines": [il.value for il in job.doc.inlines],
+    }
 
 
 def _write_freeze(job: _Job, dest: Path) -> Path:

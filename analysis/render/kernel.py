@@ -89,8 +89,9 @@ class Kernel:
             self.km.shutdown_kernel(now=True)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def execute(self, code: str, *, user_expressions: dict[str, str] | None = None,
-                timeout: float | None = None) -> tuple[list[dict], dict]:
+    def execute(
+        self, code: str, *, user_expressions: dict[str, str] | None = None, timeout: float | None = None
+    ) -> tuple[list[dict], dict]:
         """Run code; return (outputs, user_expressions). Raises CellError if the code raises."""
         outputs: list[dict] = []
 
@@ -113,8 +114,9 @@ class Kernel:
 
         if not self.km.is_alive():
             raise KernelDied("the Jupyter kernel is not running")
-        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False,
-                                 user_expressions=user_expressions or {}, stop_on_error=True)
+        msg_id = self.kc.execute(
+            code, store_history=False, allow_stdin=False, user_expressions=user_expressions or {}, stop_on_error=True
+        )
         deadline = time.monotonic() + (timeout or self.cell_timeout)
         while True:  # outputs until the kernel is idle again (it sends the reply before that)
             try:

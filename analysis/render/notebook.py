@@ -69,15 +69,22 @@ def _outputs(recorded: list[dict], count: int, charts: list[int]) -> list[dict]:
             charts[0] += 1
             data["text/markdown"] = _chart_markdown(data[vl], data["image/svg+xml"], charts[0])
         if o.get("result"):
-            outs.append(nbformat.v4.new_output("execute_result", data=data, metadata=o.get("metadata", {}),
-                                               execution_count=count))
+            outs.append(
+                nbformat.v4.new_output(
+                    "execute_result", data=data, metadata=o.get("metadata", {}), execution_count=count
+                )
+            )
         else:
             outs.append(nbformat.v4.new_output("display_data", data=data, metadata=o.get("metadata", {})))
     return outs
 
 
-def frozen_notebook(doc: str | Path, frozen: str | Path, params: Mapping[str, Any] | None = None,
-                    metadata: Mapping[str, Any] | None = None) -> Any:
+def frozen_notebook(
+    doc: str | Path,
+    frozen: str | Path,
+    params: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Any:
     """The executed notebook (an nbformat node) of `doc` from its frozen record `frozen`.
 
     `params` are the parameters the record must have been executed with (a stale record
@@ -97,8 +104,12 @@ def frozen_notebook(doc: str | Path, frozen: str | Path, params: Mapping[str, An
     n_cells = sum(kind == "code" for kind, _ in blocks)
     rec = _load_frozen(Path(frozen), doc, merged, n_cells, n_inlines)
     if metadata:  # the front matter as written, unless metadata goes over it (as for the .qmd)
-        front.update({k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else str(v) if isinstance(v, str)
-                          else v) for k, v in metadata.items()})
+        front.update(
+            {
+                k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else str(v) if isinstance(v, str) else v)
+                for k, v in metadata.items()
+            }
+        )
         yaml_text = _dump_front(front).rstrip("\n")
     cells = [nbformat.v4.new_raw_cell(f"---\n{yaml_text}\n---")] if yaml_text.strip() else []
     inlines = iter(rec["inlines"])

@@ -35,8 +35,12 @@ def _project_copy(doc: Path, dest: Path) -> Path:
         skip = set()
         for n in names:
             full = Path(d) / n
-            if (n.startswith(".") or n in ("_output", "_freeze", "_extensions") or n.endswith("_files")
-                    or (full.is_file() and n.endswith(_QUARTO_SOURCES))):
+            if (
+                n.startswith(".")
+                or n in ("_output", "_freeze", "_extensions")
+                or n.endswith("_files")
+                or (full.is_file() and n.endswith(_QUARTO_SOURCES))
+            ):
                 skip.add(n)
             if full.resolve() == dest.resolve() or dest.resolve().is_relative_to(full.resolve()) and full.is_dir():
                 skip.add(n)
@@ -50,8 +54,15 @@ def _project_copy(doc: Path, dest: Path) -> Path:
     return dest / rel
 
 
-def _document_copy(doc: Path, stem: str, metadata: Mapping[str, Any], where: Path, formats: Sequence[str] = (),
-                   frozen: Path | None = None, params: Mapping[str, Any] | None = None) -> Path:
+def _document_copy(
+    doc: Path,
+    stem: str,
+    metadata: Mapping[str, Any],
+    where: Path,
+    formats: Sequence[str] = (),
+    frozen: Path | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Path:
     """The document in a project copy's directory `where`, as `<stem>.qmd` with `metadata`
     merged into its front matter (string values are Markdown, as in any front matter: this
     is how a computed title reaches Quarto intact -- `quarto render -M` passes it to pandoc
@@ -59,13 +70,15 @@ def _document_copy(doc: Path, stem: str, metadata: Mapping[str, Any], where: Pat
     as the executed notebook `<stem>.ipynb`, which Quarto converts without executing."""
     text = doc.read_text(encoding="utf-8").replace("\r\n", "\n")
     yaml_text, body_line, body = _split_front_matter(text, doc)
-    front = (_load_yaml(yaml_text, doc, 2).data if body_line > 1 else {})
+    front = _load_yaml(yaml_text, doc, 2).data if body_line > 1 else {}
     fmts = front.get("format")
     # a document's own `format:` list is the set Quarto renders: add what the caller asked for
     missing = [FORMATS[t] for t in formats] if isinstance(fmts, dict) else []
     missing = [f for f in missing if f not in fmts]
-    extra = {k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else str(v) if isinstance(v, str) else v)
-             for k, v in (metadata or {}).items()}  # str(): EscapedMarkdown is a str YAML cannot represent
+    extra = {
+        k: (v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else str(v) if isinstance(v, str) else v)
+        for k, v in (metadata or {}).items()
+    }  # str(): EscapedMarkdown is a str YAML cannot represent
     if missing:
         extra = {"format": {**fmts, **{f: "default" for f in missing}}, **extra}
     if frozen is not None:
@@ -80,8 +93,7 @@ def _document_copy(doc: Path, stem: str, metadata: Mapping[str, Any], where: Pat
     return target
 
 
-def _working_copy(doc: Path, stem: str, metadata: Mapping[str, Any], dest: Path,
-                  formats: Sequence[str] = ()) -> Path:
+def _working_copy(doc: Path, stem: str, metadata: Mapping[str, Any], dest: Path, formats: Sequence[str] = ()) -> Path:
     """An isolated copy of the document's Quarto project for one render.
 
     Quarto writes intermediate files next to the document (`<doc>.quarto_ipynb`,
@@ -152,9 +164,15 @@ def _quarto_bin(doc: Path) -> str:
     return quarto
 
 
-def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[str, Any] | None,
-                   output_name: str | None, metadata: Mapping[str, Any] | None = None,
-                   frozen: Path | None = None) -> list[Path]:
+def _quarto_render(
+    doc: Path,
+    to: Sequence[str],
+    out_dir: Path,
+    params: Mapping[str, Any] | None,
+    output_name: str | None,
+    metadata: Mapping[str, Any] | None = None,
+    frozen: Path | None = None,
+) -> list[Path]:
     """Render with the quarto CLI from an isolated working copy (see `_working_copy`).
 
     Both formats come from ONE `quarto render` (no --to: Quarto renders every format the
@@ -197,8 +215,13 @@ def _quarto_render(doc: Path, to: Sequence[str], out_dir: Path, params: Mapping[
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _quarto_render_frozen_many(doc: Path, jobs: Sequence[tuple[Mapping[str, Any], str, Mapping[str, Any], Path]],
-                               to: Sequence[str], out_dir: Path, workers: int = 1) -> list[list[Path]]:
+def _quarto_render_frozen_many(
+    doc: Path,
+    jobs: Sequence[tuple[Mapping[str, Any], str, Mapping[str, Any], Path]],
+    to: Sequence[str],
+    out_dir: Path,
+    workers: int = 1,
+) -> list[list[Path]]:
     """Render many frozen executions of one document with Quarto, in `workers` batches.
 
     Each job is (params, output name, metadata, frozen record). Each batch is one project
@@ -225,8 +248,9 @@ def _quarto_render_frozen_many(doc: Path, jobs: Sequence[tuple[Mapping[str, Any]
                 copies[str(copy)] = f"{doc} ({stem})"
                 copies[copy.name] = f"{doc.name} ({stem})"
             cmd = [quarto, "render"] + (["--to", FORMATS[to[0]]] if len(to) == 1 else [])
-            proc = subprocess.Popen(cmd, cwd=where, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    env=_quarto_env())
+            proc = subprocess.Popen(
+                cmd, cwd=where, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_quarto_env()
+            )
             running.append((proc, where, idx, copies))
         failure = None
         for proc, _where, _idx, copies in running:

@@ -18,7 +18,10 @@ def _vega_bundle() -> str:
         return _vega_bundle_cache
     import vl_convert as vlc
 
-    cache_dir = Path(os.environ.get("R2P_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "r2p-evidence")
+    cache_dir = Path(
+        os.environ.get("R2P_CACHE_DIR")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "r2p-evidence"
+    )
     f = cache_dir / f"vega-bundle-vlconvert-{vlc.__version__}.js"
     if f.is_file():
         js = f.read_text(encoding="utf-8")
@@ -35,8 +38,11 @@ def _vega_bundle() -> str:
 
 
 # a resource a page would load (not a link): anything but a data: URI or a fragment
-_RESOURCE_REF = re.compile(r"<(?:script|link|img|iframe|source|embed|object|video|audio|input)\b[^>]*?"
-                           r"\b(?:src|href|data)=[\"']?(?!data:|#)([^\"' >]+)", re.I)
+_RESOURCE_REF = re.compile(
+    r"<(?:script|link|img|iframe|source|embed|object|video|audio|input)\b[^>]*?"
+    r"\b(?:src|href|data)=[\"']?(?!data:|#)([^\"' >]+)",
+    re.I,
+)
 _REMOTE = re.compile(r"(?:https?:)?//", re.I)
 _LOADING_TAGS = {"script", "link", "img", "iframe", "source", "embed", "object", "video", "audio", "input"}
 

@@ -1,4 +1,3 @@
-
 def __r2p_setup__():
     import builtins
     import json
@@ -39,12 +38,12 @@ def __r2p_setup__():
     def altair_bundle(chart):
         spec = chart.to_dict()
         m = re.search(r"/v(\d+)", str(spec.get("$schema", "")))
-        return {"application/vnd.vegalite.v%s+json" % (m.group(1) if m else "5"): spec,
-                "text/plain": "<altair chart>"}
+        return {"application/vnd.vegalite.v%s+json" % (m.group(1) if m else "5"): spec, "text/plain": "<altair chart>"}
 
     f = get_ipython().display_formatter.mimebundle_formatter
     for mod in ("altair.vegalite.v5.api", "altair.vegalite.v6.api"):
         f.for_type_by_name(mod, "TopLevelMixin", altair_bundle)
+
 
 __r2p_setup__()
 del __r2p_setup__
