@@ -241,25 +241,8 @@ def pdf_words(path: Path):
         ]
 
 
-def text_columns(pages) -> int:
-    """Columns of running text: on the page region with the most body-text words (Libertinus
-    Serif; headings, tables and captions are set in Source Sans 3) -- the first page below the
-    title block and summary (from the first section's heading on) or a later page between
-    header and footer -- the runs of x covered by those words, separated by a gap of at least
-    6 pt."""
-    regions = []
-    for i, (width, height, words) in enumerate(pages):
-        top = 0.5 * height if i == 0 else 0.08 * height
-        if i == 0:  # below the title block and summary: from the first section's heading ("1 ...")
-            summary = [w["top"] for w in words if w["text"] == "SUMMARY"]
-            first = [
-                w["top"]
-                for w in words
-                if w["text"] == "1" and "Bold" in w["fontname"] and summary and w["top"] > summary[0]
-            ]
-            top = min(first) - 1 if first else top
-        regions.append((width, [w for w in words if "Libertinus" in w["fontname"] and top < w["top"] < 0.92 * height]))
-    width, body = max(regions, key=lambda r: len(r[1]))
+def _column_runs(width: float, body: list[dict]) -> int:
+    """Runs of x covered by the words, separated by a gap of at least 6 pt."""
     covered = [0] * (int(width) + 2)
     for w in body:
         for x in range(int(w["x0"]), int(w["x1"]) + 1):
@@ -273,6 +256,29 @@ def text_columns(pages) -> int:
         else:
             inside, gap = False, gap + 1
     return runs
+
+
+def text_columns(pages) -> int:
+    """Columns of running text: the most columns on any page region with body text (Libertinus
+    Serif; headings, tables and captions are set in Source Sans 3) -- the first page below the
+    title block and summary (from the first section's heading on), later pages between header
+    and footer -- counted as the runs of x covered by those words, separated by a gap of at
+    least 6 pt. Regions with fewer than 40 body words are left out (a last page whose text
+    ends in the first column says nothing about the columns), unless no region has more."""
+    regions = []
+    for i, (width, height, words) in enumerate(pages):
+        top = 0.5 * height if i == 0 else 0.08 * height
+        if i == 0:  # below the title block and summary: from the first section's heading ("1 ...")
+            summary = [w["top"] for w in words if w["text"] == "SUMMARY"]
+            first = [
+                w["top"]
+                for w in words
+                if w["text"] == "1" and "Bold" in w["fontname"] and summary and w["top"] > summary[0]
+            ]
+            top = min(first) - 1 if first else top
+        regions.append((width, [w for w in words if "Libertinus" in w["fontname"] and top < w["top"] < 0.92 * height]))
+    full = [r for r in regions if len(r[1]) >= 40] or [max(regions, key=lambda r: len(r[1]))]
+    return max(_column_runs(width, body) for width, body in full)
 
 
 def overlapping_words(words: list[dict]) -> list[tuple[str, str]]:
