@@ -45,6 +45,8 @@ NEEDED = [
     "data/processed/unsc_coding_validation.csv",
     "data/processed/unsc_outcomes.parquet",
     "data/processed/unsc_meetings_join_report.parquet",
+    # the appendix's statement of the panel's universe (r2p:universe in the data package)
+    "data/processed/datapackage.json",
 ]
 
 
