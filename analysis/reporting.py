@@ -302,12 +302,11 @@ def breakable(s: str) -> str:
 def document_date() -> str:
     """The documents' declared date (ISO): SOURCE_DATE_EPOCH's day when it is set, else the
     `date` in reports/_quarto.yml, as both render engines take it."""
-    import datetime as dt
-    import os
+    from .render import declared_date
 
-    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if env.isdigit():
-        return dt.datetime.fromtimestamp(int(env), dt.UTC).date().isoformat()
+    day = declared_date()
+    if day is not None:
+        return day
     import yaml
 
     from .io import yaml_loader
