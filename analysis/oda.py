@@ -156,10 +156,8 @@ def comparison_countries(
         & panel["intra_active"].fillna(False).astype(bool)
     ]
     span = panel[panel["year"].between(y0, y1) & panel["gwcode"].isin(start["gwcode"])]
-    g = span.groupby("gwcode")
-    ok = g["hmi_ongoing"].apply(lambda s: not s.fillna(False).astype(bool).any()) & (
-        g["year"].nunique() == (y1 - y0 + 1)
-    )
+    g = span.assign(hmi_ongoing=span["hmi_ongoing"].fillna(False).astype(bool)).groupby("gwcode")
+    ok = ~g["hmi_ongoing"].any() & (g["year"].nunique() == (y1 - y0 + 1))
     return sorted(int(c) for c in ok[ok].index)
 
 
