@@ -216,6 +216,26 @@ def test_case_summary_equals_the_per_event_tables(table, before, after):
                 assert row[f"{k}_deaths_best_{p}"] == ba.loc[cls, f"deaths_best_{p}"]
 
 
+def test_comparison_countries_treat_missing_codes_as_not_met():
+    """A missing region never matches; a missing conflict or intervention flag counts as no."""
+    f = pd.DataFrame(
+        {
+            "gwcode": [1, 2, 2, 3, 3, 4, 4, 5],
+            "year": [2000, 2000, 2001, 2000, 2001, 2000, 2001, 2000],
+            "region": pd.array(["A", "A", "A", None, "A", "A", "A", "A"], dtype="string"),
+            "intra_active": pd.array([True, True, None, True, True, True, True, None], dtype="boolean"),
+            "hmi_ongoing": pd.array([False, None, None, False, False, False, True, False], dtype="boolean"),
+        }
+    )
+    assert oda_h.comparison_countries(f, 1, 2000, 2000, 0) == [2, 4]  # 5: conflict flag missing
+    assert oda_h.comparison_countries(f, 1, 2000, 2001, 0) == [2]  # 4 intervened in 2001
+    assert oda_h.comparison_countries(f, 1, 2000, None, 0, last_year=2001) == [2]  # ongoing: to the last year
+    assert oda_h.comparison_countries(f, 1, 2000, 2000, 1) == []  # no state has 1999
+    assert oda_h.comparison_countries(f, 3, 2000, 2000, 0) == []  # the target's region is missing
+    with pytest.raises(ValueError, match="not a system member"):
+        oda_h.comparison_countries(f, 1, 1999, 2000, 0)
+
+
 def test_lists_contain_matches_membership():
     lists = pd.Series(
         [

@@ -162,7 +162,7 @@ def rp1_frame(
             e = e[e["year"] <= end]
         if conflicts == "war-episodes":
             e = e[e["war_episode"]]
-        ep = episodes(e)
+        ep = _shared(cache, ("episodes", period, conflicts), lambda: episodes(e))  # the same for both case sets
         lk = link_episodes(ep, links)
         drop = set(link_episodes(ep, other_links)["episode"]) - set(lk["episode"])
         e = e[~e["episode"].isin(drop)]
