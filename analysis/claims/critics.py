@@ -298,8 +298,9 @@ def bootstrap_separation(X: np.ndarray, is_a: np.ndarray, n_boot: int, seed: int
             "seed": int(seed),
             "boot_sd": float(np.std(s)) if len(s) else None,
         }
-    W = np.zeros((n_boot, R))
-    np.add.at(W, (np.repeat(np.arange(n_boot), R), idx.ravel()), 1.0)
+    # W[b, r]: how often resample b drew column r (counts per row, as one bincount over all rows)
+    W = np.bincount((idx + np.arange(n_boot)[:, None] * R).ravel(), minlength=n_boot * R).reshape(n_boot, R)
+    W = W.astype(float)
     num, den = W @ ad.T, W @ bm.T
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.where(den > 0, num / den, np.nan)
