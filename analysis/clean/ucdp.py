@@ -254,7 +254,7 @@ def _sides_schema() -> dict[str, pa.Column]:
 
 def _gw_lists(df: pd.DataFrame, src, *more: str) -> dict[str, pd.Series]:
     """The GW-code list columns of ACD and BRD (`more`: further `gwno_*` columns, after these)."""
-    cols = ("gwno_a", "gwno_a_2nd", "gwno_b", "gwno_b_2nd", "gwno_loc", *more)
+    cols = (*_GW_COLUMNS, *more)
     return {f"{c}_list": _list(df, src, c) for c in cols}
 
 
@@ -270,9 +270,9 @@ _EPISODE_CHECKS = [
 
 # --------------------------------------------------------------------------- ucdp_acd
 
-ACD_COLUMNS = [
-    "conflict_id",
-    "location",
+#: the columns ACD and BRD share (in both files' order): the sides and what they fight over,
+#: and the GW-code lists (`_sides` and `_gw_lists` read them)
+_SIDE_COLUMNS = [
     "side_a",
     "side_a_id",
     "side_a_2nd",
@@ -281,6 +281,13 @@ ACD_COLUMNS = [
     "side_b_2nd",
     "incompatibility",
     "territory_name",
+]
+_GW_COLUMNS = ["gwno_a", "gwno_a_2nd", "gwno_b", "gwno_b_2nd", "gwno_loc"]
+
+ACD_COLUMNS = [
+    "conflict_id",
+    "location",
+    *_SIDE_COLUMNS,
     "year",
     "intensity_level",
     "cumulative_intensity",
@@ -292,11 +299,7 @@ ACD_COLUMNS = [
     "ep_end",
     "ep_end_date",
     "ep_end_prec",
-    "gwno_a",
-    "gwno_a_2nd",
-    "gwno_b",
-    "gwno_b_2nd",
-    "gwno_loc",
+    *_GW_COLUMNS,
     "region",
     "version",
 ]
@@ -479,25 +482,14 @@ BRD_COLUMNS = [
     "conflict_id",
     "dyad_id",
     "location_inc",
-    "side_a",
-    "side_a_id",
-    "side_a_2nd",
-    "side_b",
-    "side_b_id",
-    "side_b_2nd",
-    "incompatibility",
-    "territory_name",
+    *_SIDE_COLUMNS,
     "year",
     "bd_best",
     "bd_low",
     "bd_high",
     "type_of_conflict",
     "battle_location",
-    "gwno_a",
-    "gwno_a_2nd",
-    "gwno_b",
-    "gwno_b_2nd",
-    "gwno_loc",
+    *_GW_COLUMNS,
     "gwno_battle",
     "region",
     "version",
