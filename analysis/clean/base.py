@@ -263,6 +263,34 @@ def parse_dates(
     return parsed
 
 
+def to_int(df: pd.DataFrame, column: str, source: str, file: str, nullable: bool = True) -> pd.Series:
+    """Float/object column -> nullable Int64; a non-integral value is a DataError naming the row."""
+    s = pd.to_numeric(df[column], errors="coerce")
+    bad = (s.isna() & df[column].notna()) | (s.notna() & (s % 1 != 0))
+    if not nullable:
+        bad |= s.isna()
+    if bad.any():
+        i = bad.idxmax()
+        row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
+        raise DataError(
+            f"expected an integer, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
+        )
+    return s.astype("Int64")
+
+
+def to_bool01(df: pd.DataFrame, column: str, source: str, file: str) -> pd.Series:
+    """0/1 column (no gaps) -> bool; anything else is a DataError naming the row."""
+    s = pd.to_numeric(df[column], errors="coerce")
+    bad = ~s.isin([0, 1])
+    if bad.any():
+        i = bad.idxmax()
+        row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
+        raise DataError(
+            f"expected 0 or 1, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
+        )
+    return s.eq(1)
+
+
 def split_list(values: pd.Series, sep: str = ",") -> pd.Series:
     """'1, 2,3' -> ['1', '2', '3']; missing -> []."""
     return values.map(
