@@ -10,17 +10,27 @@
 #
 # DIR must be new or empty (spool state of an earlier run would carry over). `up` prints the
 # daemons' logs, stops whatever it started and exits 1 when the cluster does not come up.
-# Nothing outside DIR is touched but munged's socket directory /tmp/r2p-munge.* (no /etc/slurm,
-# no systemd); the ports are free ones picked at start, so two clusters on one machine do not
+# Nothing outside DIR is touched but munged's socket directory /tmp/r2p-munge.* and, with cgroup
+# memory enforcement, Slurm's cgroup subtree /sys/fs/cgroup/{memory,freezer,cpuacct}/slurm_r2p<port>
+# (no /etc/slurm, no systemd); the ports are free ones picked at start, so two clusters on one machine do not
 # collide.
 #
-# Memory is enforced: jobacct_gather/linux samples every task each second and
-# OverMemoryKill kills a job step that uses more than the job's --mem (mem_mb of its rule),
-# writing "StepId=... exceeded memory limit (... > ...), being killed" to the job's log. The job
-# then ends in state FAILED, not OUT_OF_MEMORY: Slurm sets OUT_OF_MEMORY only from the kernel's
-# OOM counter of a cgroup (task/cgroup), and this cluster uses no cgroups (it runs without systemd,
-# in a machine whose cgroup tree it must not reorganise). The limit is checked by sampling, so a
-# process that overshoots between two samples is caught a second late, not refused.
+# Memory is enforced, in one of two ways (DIR/run/memory says which; R2P_SLURM_MEMORY=cgroup or
+# sampling chooses, the default picks cgroup where it can):
+# - cgroup (where the cgroup v1 memory, freezer and cpuacct controllers are mounted read-write under
+#   /sys/fs/cgroup, as on these machines): task/cgroup with ConstrainRAMSpace puts each job in a
+#   memory cgroup limited to its --mem (mem_mb of its rule), the kernel refuses it more, its OOM
+#   killer ends the process, slurmstepd sees the cgroup's OOM event ("Detected 1 oom-kill event(s)
+#   in StepId=...") and the job ends in state OUT_OF_MEMORY, as on a site's cluster. Slurm's cgroups
+#   are one subtree per controller, slurm_<node>/uid_<uid>/job_<id>, with a node name unique to this
+#   cluster (r2p<port>), so two test clusters on one machine do not share job cgroups; the existing
+#   cgroup tree is not reorganised (the daemons stay where they are, only job steps move into the
+#   subtree) and `down` removes the subtree it created, nothing else.
+# - sampling (no cgroup v1, e.g. a cgroup2-only machine without systemd to delegate a subtree):
+#   jobacct_gather/linux samples every task each second and OverMemoryKill kills a step over its
+#   --mem, writing "StepId=... exceeded memory limit (... > ...), being killed" to the job's log.
+#   The job then ends FAILED, not OUT_OF_MEMORY (Slurm sets that state only from a cgroup's OOM
+#   counter), and a process that overshoots between two samples is caught a second late.
 set -euo pipefail
 
 die() { echo "cluster/slurm.sh: $*" >&2; exit 1; }
@@ -63,6 +73,17 @@ down() {
     stop_pidfile "$dir/run/slurmd.pid"
     stop_pidfile "$dir/run/slurmctld.pid"
     stop_pidfile "$dir/run/munged.pid"
+    # Slurm's cgroup subtree of this cluster (empty once its jobs are gone: rmdir only, deepest first)
+    if [ -f "$dir/run/nodename" ]; then
+        local node c left=0
+        node=$(cat "$dir/run/nodename")
+        for c in "${CGROUP_CONTROLLERS[@]}"; do
+            [ -d "$CGROUP_ROOT/$c/slurm_$node" ] || continue
+            find "$CGROUP_ROOT/$c/slurm_$node" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+            [ -d "$CGROUP_ROOT/$c/slurm_$node" ] && { echo "cluster/slurm.sh: could not remove $CGROUP_ROOT/$c/slurm_$node (processes left in it?)" >&2; left=1; }
+        done
+        [ $left = 1 ] || rm -f "$dir/run/nodename"
+    fi
     if [ -f "$dir/run/munge-socket-dir" ]; then
         rm -rf "$(cat "$dir/run/munge-socket-dir")"
         rm -f "$dir/run/munge-socket-dir"
@@ -79,6 +100,17 @@ install_packages() {
     echo "installing ${missing[*]} (apt-get)" >&2
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >&2
+}
+
+CGROUP_ROOT=/sys/fs/cgroup
+CGROUP_CONTROLLERS=(memory freezer cpuacct)  # task/cgroup (memory), proctrack/cgroup, jobacct_gather/cgroup
+
+cgroup_v1_usable() {  # the cgroup v1 controllers Slurm needs, mounted and writable
+    local c
+    for c in "${CGROUP_CONTROLLERS[@]}"; do
+        [ "$(stat -f -c %T "$CGROUP_ROOT/$c" 2>/dev/null)" = cgroupfs ] && [ -w "$CGROUP_ROOT/$c" ] || return 1
+    done
+    [ -f "$CGROUP_ROOT/memory/memory.limit_in_bytes" ]
 }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -100,6 +132,13 @@ up() {
     install_packages
     [ "$(id -u)" -eq 0 ] || die "up needs root (SlurmUser=root; munged and slurmd run as root here)"
     if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then die "$dir is not empty: use a fresh directory"; fi
+    local memory=${R2P_SLURM_MEMORY:-auto}
+    case $memory in
+        auto) if cgroup_v1_usable; then memory=cgroup; else memory=sampling; fi ;;
+        cgroup) cgroup_v1_usable || die "R2P_SLURM_MEMORY=cgroup, but the cgroup v1 controllers ${CGROUP_CONTROLLERS[*]} are not mounted read-write under $CGROUP_ROOT" ;;
+        sampling) ;;
+        *) die "R2P_SLURM_MEMORY must be cgroup or sampling (or unset), not '$memory'" ;;
+    esac
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     mkdir -p "$dir"/{run,log,state,spool,munge,bin}
@@ -118,6 +157,35 @@ up() {
     mem_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 * 0.9 }' /proc/meminfo)  # more than the machine has: node DRAIN
     ctld_port=$(free_port)
     d_port=$(free_port)
+    local node="r2p$ctld_port"
+    echo "$memory" > "$dir/run/memory"
+    [ $memory = cgroup ] && echo "$node" > "$dir/run/nodename"
+    local enforcement
+    if [ $memory = cgroup ]; then
+        enforcement="# memory enforced by the kernel: each job in a memory cgroup of its --mem (cgroup.conf beside this
+# file); over it, the OOM killer, and the job ends OUT_OF_MEMORY
+ProctrackType=proctrack/cgroup
+TaskPlugin=task/cgroup
+JobAcctGatherType=jobacct_gather/cgroup
+JobAcctGatherFrequency=task=1"
+        cat > "$dir/cgroup.conf" <<CG
+# written by cluster/slurm.sh: cgroup v1, the controllers mounted already (nothing is mounted)
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=$CGROUP_ROOT
+CgroupAutomount=no
+ConstrainRAMSpace=yes
+AllowedRAMSpace=100
+ConstrainSwapSpace=yes
+AllowedSwapSpace=0
+CG
+    else
+        enforcement="# memory enforcement without cgroups: sample each task every second, kill a step over its --mem
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill"
+    fi
     cat > "$dir/slurm.conf" <<CONF
 # written by cluster/slurm.sh: a one-node test cluster, everything under $dir
 ClusterName=r2ptest
@@ -137,12 +205,7 @@ SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-# memory enforcement without cgroups: sample each task every second, kill a step over its --mem
-JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=task=1
-JobAcctGatherParams=OverMemoryKill
+$enforcement
 AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
@@ -150,8 +213,8 @@ ReturnToService=2
 MailProg=/bin/true
 # finished jobs stay visible to squeue (the profile's job status) for 5 minutes
 MinJobAge=300
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+NodeName=$node NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
     # the plugin's job step calls srun with the SLURM_* variables removed, so srun would not find
     # this private configuration: a wrapper first on PATH sets it again
@@ -173,7 +236,7 @@ ENV
         && wait_for 10 "munged's socket" test -S "$sockdir/munge.socket" \
         && /usr/sbin/slurmctld \
         && wait_for 30 "slurmctld answering (scontrol ping)" sh -c 'scontrol ping | grep -q UP' \
-        && /usr/sbin/slurmd -N localhost \
+        && /usr/sbin/slurmd -N "$node" \
         && wait_for 30 "node idle (sinfo)" node_idle \
         || ok=0
     if [ $ok = 0 ]; then
@@ -183,7 +246,7 @@ ENV
         down
         exit 1
     fi
-    echo "Slurm up in $dir (partition debug, $cpus CPUs, ${mem_mb} MB); source $dir/env" >&2
+    echo "Slurm up in $dir (node $node, partition debug, $cpus CPUs, ${mem_mb} MB, memory enforced by $memory); source $dir/env" >&2
 }
 
 case $cmd in

@@ -1,6 +1,12 @@
 """The Slurm profile on a real one-node Slurm cluster (issue 21): cluster/slurm.sh starts it in a
 private directory, small fixture workflows run through profiles/slurm, memory is enforced.
 
+Memory enforcement is what the machine allows (cluster/slurm.sh; DIR/run/memory says which):
+with the cgroup v1 memory controller (these machines) a job over its mem_mb is killed by the
+kernel and ends OUT_OF_MEMORY, as on a site's cluster; without it, Slurm's sampler kills it and
+it ends FAILED. The test asserts the state of the mode the cluster came up in, and the fallback's
+own state on a second cluster forced to sampling (R2P_SLURM_MEMORY=sampling).
+
 Needs Slurm's daemons (Debian: `apt-get install slurmctld slurmd slurm-client munge`; .ci/run's
 cluster step installs them) and root; skips, saying so, where they are missing. The whole
 workflow through the profile, compared byte for byte with a local build, is cluster/ci.sh.
@@ -49,12 +55,27 @@ def _alive(pidfile: Path) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    d = tmp_path_factory.mktemp("slurm") / "cluster"
-    up = subprocess.run([str(SCRIPT), "up", str(d)], capture_output=True, text=True, timeout=300)
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def _slurm_cgroups(node: str) -> list[Path]:
+    return [p for p in CGROUP_ROOT.glob(f"*/slurm_{node}") if p.is_dir()]
+
+
+def _cluster(d: Path, memory: str | None = None):
+    env_up = dict(os.environ)
+    env_up.pop("R2P_SLURM_MEMORY", None)
+    if memory:
+        env_up["R2P_SLURM_MEMORY"] = memory
+    up = subprocess.run([str(SCRIPT), "up", str(d)], capture_output=True, text=True, timeout=300, env=env_up)
     assert up.returncode == 0, up.stderr
     pids = {n: Path(d, "run", f"{n}.pid").read_text().strip() for n in ("munged", "slurmctld", "slurmd")}
+    node = subprocess.run(
+        ["sinfo", "-h", "-N", "-o", "%N"],
+        env=dict(os.environ, SLURM_CONF=str(d / "slurm.conf")),
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     env = dict(os.environ, SLURM_CONF=str(d / "slurm.conf"), PATH=f"{d / 'bin'}:{os.environ['PATH']}")
     try:
         yield d, env
@@ -65,6 +86,17 @@ def cluster(tmp_path_factory):
             assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower(), (
                 name
             )
+        assert node and not _slurm_cgroups(node)  # nor a cgroup of the cluster's
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    yield from _cluster(tmp_path_factory.mktemp("slurm") / "cluster")
+
+
+@pytest.fixture
+def sampling_cluster(tmp_path_factory):
+    yield from _cluster(tmp_path_factory.mktemp("slurm-sampling") / "cluster", "sampling")
 
 
 def snakemake(wd: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -94,9 +126,18 @@ def test_the_cluster_is_up_with_one_idle_node_and_memory_enforcement(cluster):
     assert all(_alive(d / "run" / f"{n}.pid") for n in ("munged", "slurmctld", "slurmd"))
     sinfo = subprocess.run(["sinfo", "-h", "-N", "-o", "%N %T %c %m"], env=env, capture_output=True, text=True)
     node, state, cpus, mem = sinfo.stdout.split()
-    assert (node, state, int(cpus)) == ("localhost", "idle", os.cpu_count())
+    # a node name of its own (r2p<port>): Slurm names its cgroups after the node
+    assert node.startswith("r2p") and (state, int(cpus)) == ("idle", os.cpu_count())
     conf = (d / "slurm.conf").read_text()
-    assert "JobAcctGatherParams=OverMemoryKill" in conf and "SelectTypeParameters=CR_Core_Memory" in conf
+    assert "SelectTypeParameters=CR_Core_Memory" in conf
+    memory = (d / "run" / "memory").read_text().strip()
+    if memory == "cgroup":
+        assert "TaskPlugin=task/cgroup" in conf
+        cg = (d / "cgroup.conf").read_text()
+        assert "CgroupPlugin=cgroup/v1" in cg and "ConstrainRAMSpace=yes" in cg
+    else:
+        assert memory == "sampling" and "JobAcctGatherParams=OverMemoryKill" in conf
+        assert not (d / "cgroup.conf").exists()
 
 
 def test_a_second_cluster_needs_a_fresh_directory(cluster):
@@ -142,30 +183,65 @@ def test_a_chain_of_jobs_and_a_group_run_through_the_profile(cluster, tmp_path):
     assert len(ids) == 1 and ids.pop().isdigit()  # the group: one Slurm job
 
 
-def test_a_job_over_its_memory_is_killed_and_a_rerun_with_more_memory_completes(cluster, tmp_path):
-    _, env = cluster
-    (tmp_path / "Snakefile").write_text(
-        textwrap.dedent(
-            """
-        rule hog:
-            output: "hog.txt"
-            threads: 1
-            resources: mem_mb=300, runtime=5
-            shell:
-                "python3 -c 'import time; a = bytearray(700 * 2**20); a[::4096] = b\\"x\\" * len(a[::4096]); "
-                "time.sleep(4); open(\\"{output}\\", \\"w\\").write(\\"ok\\")'"
-        """
-        )
-    )
-    res = snakemake(tmp_path, env, "--retries", "0")
-    assert res.returncode != 0
-    assert not (tmp_path / "hog.txt").exists()
-    out = res.stdout + res.stderr
-    assert "SLURM status is: 'FAILED'" in out or "SLURM status is: 'OUT_OF_MEMORY'" in out, out[-4000:]
-    # the job's Slurm log (kept because the job failed) names the cause
-    logs = list((tmp_path / ".snakemake" / "slurm_logs" / "rule_hog").glob("*.log"))
-    assert logs and "exceeded memory limit" in "".join(p.read_text() for p in logs).lower()
+_HOG = textwrap.dedent(
+    """
+    rule hog:
+        output: "hog.txt"
+        threads: 1
+        resources: mem_mb=300, runtime=5
+        shell:
+            "python3 -c 'import time; a = bytearray(700 * 2**20); a[::4096] = b\\"x\\" * len(a[::4096]); "
+            "time.sleep(4); open(\\"{output}\\", \\"w\\").write(\\"ok\\")'"
+    """
+)
 
-    res = snakemake(tmp_path, env, "--retries", "0", "--set-resources", "hog:mem_mb=1500")
+
+def _over_memory_then_more_memory(d: Path, env: dict, wd: Path) -> None:
+    """The hog (700 MB in a job of 300 MB) fails with the state of the cluster's enforcement; raised
+    to 1,500 MB it completes."""
+    (wd / "Snakefile").write_text(_HOG)
+    res = snakemake(wd, env, "--retries", "0")
+    assert res.returncode != 0
+    assert not (wd / "hog.txt").exists()
+    out = res.stdout + res.stderr
+    logs = "".join(p.read_text() for p in (wd / ".snakemake" / "slurm_logs" / "rule_hog").glob("*.log"))
+    if (d / "run" / "memory").read_text().strip() == "cgroup":
+        # the kernel's OOM killer in the job's memory cgroup: Slurm's own out-of-memory state
+        assert "SLURM status is: 'OUT_OF_MEMORY'" in out, out[-4000:]
+        assert "oom-kill event" in logs and "StepId=" in logs, logs[-2000:]
+        slurmd = (d / "log" / "slurmd.log").read_text()
+        assert "task/cgroup: _memcg_initialize: job: alloc=300MB mem.limit=300MB" in slurmd
+    else:
+        # Slurm's sampler kills the step: FAILED, the job's log names the cause
+        assert "SLURM status is: 'FAILED'" in out, out[-4000:]
+        assert "exceeded memory limit" in logs.lower(), logs[-2000:]
+
+    res = snakemake(wd, env, "--retries", "0", "--set-resources", "hog:mem_mb=1500")
     assert res.returncode == 0, res.stderr[-4000:]
-    assert (tmp_path / "hog.txt").read_text() == "ok"
+    assert (wd / "hog.txt").read_text() == "ok"
+
+
+def test_a_job_over_its_memory_is_killed_and_a_rerun_with_more_memory_completes(cluster, tmp_path):
+    d, env = cluster
+    if Path(CGROUP_ROOT, "memory", "memory.limit_in_bytes").exists() and os.access(CGROUP_ROOT / "memory", os.W_OK):
+        # where the cgroup v1 memory controller is there to use, the cluster must use it
+        assert (d / "run" / "memory").read_text().strip() == "cgroup"
+    _over_memory_then_more_memory(d, env, tmp_path)
+
+
+def test_without_cgroups_the_sampler_kills_the_job_and_it_ends_failed(sampling_cluster, tmp_path):
+    d, env = sampling_cluster
+    assert (d / "run" / "memory").read_text().strip() == "sampling"
+    _over_memory_then_more_memory(d, env, tmp_path)
+
+
+def test_an_unknown_memory_mode_is_refused(tmp_path):
+    res = subprocess.run(
+        [str(SCRIPT), "up", str(tmp_path / "c")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, R2P_SLURM_MEMORY="swap"),
+    )
+    assert res.returncode == 1 and "R2P_SLURM_MEMORY must be cgroup or sampling" in res.stderr
+    assert not (tmp_path / "c" / "run" / "munged.pid").exists()
