@@ -20,8 +20,11 @@
 # - cgroup (where the cgroup v1 memory, freezer and cpuacct controllers are mounted read-write under
 #   /sys/fs/cgroup, as on these machines): task/cgroup with ConstrainRAMSpace puts each job in a
 #   memory cgroup limited to its --mem (mem_mb of its rule), the kernel refuses it more, its OOM
-#   killer ends the process, slurmstepd sees the cgroup's OOM event ("Detected 1 oom-kill event(s)
-#   in StepId=...") and the job ends in state OUT_OF_MEMORY, as on a site's cluster. Slurm's cgroups
+#   killer ends the process and slurmstepd records the cgroup's OOM event ("Detected 1 oom-kill
+#   event(s) in StepId=..." in slurmd's log), as on a site's cluster. A batch script over its memory
+#   ends the job OUT_OF_MEMORY; a Snakemake job runs its rule in an srun step (N.0), whose OOM does
+#   not change the job's state: Slurm 22.05 takes that from the batch script (the plugin's
+#   Snakemake, exit 1), so squeue and the plugin report FAILED. Slurm's cgroups
 #   are one subtree per controller, slurm_<node>/uid_<uid>/job_<id>, with a node name unique to this
 #   cluster (r2p<port>), so two test clusters on one machine do not share job cgroups; the existing
 #   cgroup tree is not reorganised (the daemons stay where they are, only job steps move into the
@@ -163,7 +166,7 @@ up() {
     local enforcement
     if [ $memory = cgroup ]; then
         enforcement="# memory enforced by the kernel: each job in a memory cgroup of its --mem (cgroup.conf beside this
-# file); over it, the OOM killer, and the job ends OUT_OF_MEMORY
+# file); over it, the kernel's OOM killer (job or step state OUT_OF_MEMORY, see cluster/slurm.sh)
 ProctrackType=proctrack/cgroup
 TaskPlugin=task/cgroup
 JobAcctGatherType=jobacct_gather/cgroup

@@ -2,10 +2,12 @@
 private directory, small fixture workflows run through profiles/slurm, memory is enforced.
 
 Memory enforcement is what the machine allows (cluster/slurm.sh; DIR/run/memory says which):
-with the cgroup v1 memory controller (these machines) a job over its mem_mb is killed by the
-kernel and ends OUT_OF_MEMORY, as on a site's cluster; without it, Slurm's sampler kills it and
-it ends FAILED. The test asserts the state of the mode the cluster came up in, and the fallback's
-own state on a second cluster forced to sampling (R2P_SLURM_MEMORY=sampling).
+with the cgroup v1 memory controller (these machines) the kernel's OOM killer ends a rule over its
+mem_mb inside the job's memory cgroup and Slurm records the OOM of the job step (N.0, the plugin's
+srun); a batch script over its memory ends the job OUT_OF_MEMORY. The plugin's jobs themselves end
+FAILED (Slurm 22.05 takes a job's state from its batch script, the plugin's Snakemake, which exits
+1). Without cgroup v1, Slurm's sampler kills the step and the job ends FAILED. The tests assert
+what the cluster's mode gives, and the fallback on a second cluster forced to sampling.
 
 Needs Slurm's daemons (Debian: `apt-get install slurmctld slurmd slurm-client munge`; .ci/run's
 cluster step installs them) and root; skips, saying so, where they are missing. The whole
@@ -15,9 +17,11 @@ workflow through the profile, compared byte for byte with a local build, is clus
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -209,11 +213,16 @@ def _over_memory_then_more_memory(d: Path, env: dict, wd: Path) -> None:
     out = res.stdout + res.stderr
     logs = "".join(p.read_text() for p in (wd / ".snakemake" / "slurm_logs" / "rule_hog").glob("*.log"))
     if (d / "run" / "memory").read_text().strip() == "cgroup":
-        # the kernel's OOM killer in the job's memory cgroup: Slurm's own out-of-memory state
-        assert "SLURM status is: 'OUT_OF_MEMORY'" in out, out[-4000:]
-        assert "oom-kill event" in logs and "StepId=" in logs, logs[-2000:]
+        # the kernel's OOM killer in the job's memory cgroup ends the rule, which the plugin runs in
+        # an srun step (N.0); slurmstepd records the step's OOM. The job's own state, which squeue
+        # reports, is FAILED: Slurm 22.05 takes it from the batch script's exit status (the
+        # plugin's Snakemake, exit 1), not from its steps (test below: a batch step over its memory
+        # makes the job OUT_OF_MEMORY).
+        assert "SLURM status is: 'FAILED'" in out, out[-4000:]
+        jobid = re.search(r"submitted with SLURM jobid (\d+)", out).group(1)
         slurmd = (d / "log" / "slurmd.log").read_text()
-        assert "task/cgroup: _memcg_initialize: job: alloc=600MB mem.limit=600MB" in slurmd
+        assert f"[{jobid}.0] task/cgroup: _memcg_initialize: job: alloc=600MB mem.limit=600MB" in slurmd
+        assert f"Detected 1 oom-kill event(s) in StepId={jobid}.0" in slurmd, slurmd[-3000:]
     else:
         # Slurm's sampler kills the step: FAILED, the job's log names the cause
         assert "SLURM status is: 'FAILED'" in out, out[-4000:]
@@ -230,6 +239,33 @@ def test_a_job_over_its_memory_is_killed_and_a_rerun_with_more_memory_completes(
         # where the cgroup v1 memory controller is there to use, the cluster must use it
         assert (d / "run" / "memory").read_text().strip() == "cgroup"
     _over_memory_then_more_memory(d, env, tmp_path)
+
+
+def test_a_batch_step_over_its_memory_ends_the_job_out_of_memory(cluster, tmp_path):
+    """Slurm's own OUT_OF_MEMORY state, where the batch script itself is OOM-killed (cgroup only)."""
+    d, env = cluster
+    if (d / "run" / "memory").read_text().strip() != "cgroup":
+        pytest.skip("the cluster enforces memory by sampling (no cgroup v1 here): no OUT_OF_MEMORY state")
+    script = tmp_path / "hog.sh"
+    script.write_text("#!/bin/sh\npython3 -c 'a = bytearray(900 * 2**20); a[::4096] = b\"x\" * len(a[::4096])'\n")
+    sub = subprocess.run(
+        ["sbatch", "--parsable", "--mem=600", "-o", str(tmp_path / "hog.out"), str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    jobid = sub.stdout.strip().split(";")[0]
+    state = ""
+    for _ in range(300):
+        state = subprocess.run(
+            ["squeue", "-h", "-t", "all", "-j", jobid, "-o", "%T"], env=env, capture_output=True, text=True
+        ).stdout.strip()
+        if state not in ("", "PENDING", "RUNNING", "CONFIGURING", "COMPLETING"):
+            break
+        time.sleep(0.5)
+    assert state == "OUT_OF_MEMORY", state
+    assert f"Detected 1 oom-kill event(s) in StepId={jobid}.batch" in (tmp_path / "hog.out").read_text()
 
 
 def test_without_cgroups_the_sampler_kills_the_job_and_it_ends_failed(sampling_cluster, tmp_path):
