@@ -108,7 +108,11 @@ def claim_inputs(w):
     return {
         "tables": [f"{PROCESSED}/{t}.parquet" for t in c.data["tables"]],
         "files": [f"{PROCESSED}/{f}" for f in c.data.get("files", [])],
-        "code": [f"analysis/claims/{m}.py" for m in (test_module, "__init__", "registry", "decision", "run")]
+        # the published figures the claims set beside theirs (read by analysis/claims/published.py)
+        "comparisons": ["config/comparisons.yaml", "config/schemas/comparisons.schema.json"],
+        "code": [
+            f"analysis/claims/{m}.py" for m in (test_module, "__init__", "registry", "decision", "run", "published")
+        ]
         + sorted(str(p) for p in Path("analysis/stats").glob("*.py"))
         # a claims module named after a building-block module of the package uses it (daily_order)
         + ([f"analysis/{test_module}.py"] if Path(f"analysis/{test_module}.py").exists() else []),
