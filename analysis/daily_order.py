@@ -41,6 +41,7 @@ Definitions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,9 @@ def _lists_contain(lists: pd.Series, value: str) -> np.ndarray:
     return out
 
 
-def events_around(ged: pd.DataFrame, gwcode: int, start, before: int = 90, after: int = 90) -> pd.DataFrame:
+def events_around(
+    ged: pd.DataFrame, gwcode: int, start: pd.Timestamp | str, before: int = 90, after: int = 90
+) -> pd.DataFrame:
     """Events in GW state `gwcode` from `before` days before `start` to `after` days after it.
 
     Adds `rel_day` (days from the start; 0 = start date), `rel_week` (floor(rel_day / 7)),
@@ -189,7 +192,11 @@ def first_dates(events: pd.DataFrame) -> FirstDates:
 
 
 def hmi_targets(
-    hmi: pd.DataFrame, crosswalk: pd.DataFrame, release: str = "0.3", since=GED_FIRST, file: str = "hmi_cases.parquet"
+    hmi: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    release: str = "0.3",
+    since: pd.Timestamp | str = GED_FIRST,
+    file: str = "hmi_cases.parquet",
 ) -> pd.DataFrame:
     """The release's interventions starting on or after `since`, with the target's GW code.
 
@@ -263,7 +270,7 @@ def _order(a: pd.Timestamp | None, b: pd.Timestamp | None) -> str:
     return "armed challenge first" if a < b else "government killing first" if b < a else "same day"
 
 
-def state_events(ged: pd.DataFrame, gwcodes) -> dict[int, StateEvents]:
+def state_events(ged: pd.DataFrame, gwcodes: Iterable[int]) -> dict[int, StateEvents]:
     """`StateEvents` of each GW state in `gwcodes` (a state without events gets empty arrays)."""
     want = sorted({int(g) for g in gwcodes})
     states = ged[ged["gwcode"].isin(want)]

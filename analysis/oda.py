@@ -43,6 +43,8 @@ comparisons' median. Only countries with a positive mean in both windows have a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -197,7 +199,7 @@ def target_vs_comparisons(table: pd.DataFrame) -> dict:
     }
 
 
-def paths(series: pd.DataFrame, gwcodes, y0: int, y1: int, col: str = VALUE) -> pd.DataFrame:
+def paths(series: pd.DataFrame, gwcodes: Iterable[int], y0: int, y1: int, col: str = VALUE) -> pd.DataFrame:
     """Long table (gwcode, year, value) for a chart of the paths; years without a figure are absent."""
     d = series[series["gwcode"].isin(list(gwcodes)) & series["year"].between(y0, y1)]
     return d[["gwcode", "year", col]].rename(columns={col: "value"}).reset_index(drop=True)

@@ -49,12 +49,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .crosswalk import IMI_SPECIAL_CODES, Mapper
 from .errors import DataError
 from .io import write_csv, write_parquet
+
+if TYPE_CHECKING:
+    from .sources import Source
 
 log = logging.getLogger("r2p.panel")
 
@@ -551,7 +555,7 @@ def mapper_from_processed(processed: Path) -> Mapper:
     return Mapper(cw, lookup)
 
 
-def cover(table: str, registry=None) -> tuple[int, int]:
+def cover(table: str, registry: dict[str, Source] | None = None) -> tuple[int, int]:
     """The years the cleaned `table` covers: its source's `coverage` in the source registry
     (config/sources.yaml), or the table's own span there where it differs from the source's."""
     from . import clean
@@ -684,7 +688,7 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def data_years(registry=None) -> tuple[int, int]:
+def data_years(registry: dict[str, Source] | None = None) -> tuple[int, int]:
     """The years the panel's sources cover together: (earliest start, latest end), from the
     `coverage` of each source (and table) in the registry (config/sources.yaml), not from the code."""
     from . import clean
@@ -696,7 +700,9 @@ def data_years(registry=None) -> tuple[int, int]:
     return min(a for a, _ in spans), max(b for _, b in spans)
 
 
-def check_years(first: int, last: int, where: str = "config/config.yaml", registry=None) -> None:
+def check_years(
+    first: int, last: int, where: str = "config/config.yaml", registry: dict[str, Source] | None = None
+) -> None:
     """Raise `DataError` (naming `where` and the key) for a panel range the data cannot fill."""
     lo, hi = data_years(registry)
     if first > last:

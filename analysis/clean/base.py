@@ -64,7 +64,7 @@ class RawFiles:
             raise DataError("raw file missing (run the fetch step first)", source=source, file=name)
         return p
 
-    def read_csv(self, source: str, name: str, **kw) -> pd.DataFrame:
+    def read_csv(self, source: str, name: str, **kw: Any) -> pd.DataFrame:
         p = self.path(source, name)
         try:
             df = pd.read_csv(p, **kw)
@@ -91,14 +91,14 @@ class RawFiles:
             raise DataError(f"object {obj!r} not in file (has {list(res)})", source=source, file=name)
         return res[obj]
 
-    def read_excel(self, source: str, name: str, **kw) -> pd.DataFrame:
+    def read_excel(self, source: str, name: str, **kw: Any) -> pd.DataFrame:
         p = self.path(source, name)
         try:
             return pd.read_excel(p, **kw)
         except Exception as e:
             raise DataError(f"cannot read spreadsheet: {e}", source=source, file=name) from e
 
-    def read_stata(self, source: str, name: str, **kw) -> pd.DataFrame:
+    def read_stata(self, source: str, name: str, **kw: Any) -> pd.DataFrame:
         p = self.path(source, name)
         try:
             return pd.read_stata(p, **kw)

@@ -246,7 +246,7 @@ def parse_result(cell: str, row: int, year: int) -> tuple[list[dict], str]:
     return outs, re.sub(r"[\s.,;:()\-]+", " ", residue).strip()
 
 
-def parse_date(raw, year: int, row: int) -> tuple[pd.Timestamp | None, str | None]:
+def parse_date(raw: object, year: int, row: int) -> tuple[pd.Timestamp | None, str | None]:
     if raw is None or (isinstance(raw, float) and np.isnan(raw)) or not str(raw).strip():
         return None, "no date in the source"
     s = str(raw).strip()
