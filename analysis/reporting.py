@@ -138,6 +138,19 @@ def _with_src(text: str, *values: Any, field: str | None = None) -> str:
     return text
 
 
+def attach(text: str, value: Any, field: str | None = None) -> str:
+    """`text` a document builds from a sourced `value` (an f-string, a tally) as `Sourced` with the
+    value's identifier (or its `field`): `attach(f"{r['yes']}-{r['no']}", r)`."""
+    return _with_src(text, value, field=field)
+
+
+def md(value: Any) -> str:
+    """A value as Markdown for text a cell prints (`output: asis`): a sourced value as its span
+    (recorded like an inline value), anything else as it is."""
+    f = getattr(value, "_repr_markdown_", None)
+    return f() if source_of(value) is not None and callable(f) else str(value)
+
+
 def count(seq: Any) -> Any:
     """`len(seq)` carrying the identifier of the list it counts (`<list>.len`)."""
     src = source_of(seq)
@@ -215,8 +228,8 @@ def is_share(r: dict) -> bool:
 def interval(r: dict) -> str:
     p = r["primary"]
     if is_share(r):
-        return _with_src(f"{pct(p['ci_low'])} to {pct(p['ci_high'])}", r, field="interval")
-    return _with_src(f"{num(p['ci_low'])} to {num(p['ci_high'])}", r, field="interval")
+        return _with_src(f"{pct(p['ci_low'])} to {pct(p['ci_high'])}", r, field="primary")
+    return _with_src(f"{num(p['ci_low'])} to {num(p['ci_high'])}", r, field="primary")
 
 
 def estimate(r: dict) -> str:
