@@ -104,6 +104,28 @@ class SourcedList(list):
     src: str
 
 
+#: Fields that name a record in a list of records; an identifier uses the value (as `r2p trace`
+#: selects a list element by it: 'RC1.primary_detail.libya_departure.periods.2011.k').
+ITEM_KEYS = ("id", "period", "left_out", "case_id", "slug", "draft", "resolution", "actor_id", "gwcode", "year")
+
+
+def _item_keys(items: list) -> list[str]:
+    """How each element of a list is named in an identifier: by the first of `ITEM_KEYS` whose
+    values are unique scalars (never one that reads as another element's position or holds a
+    dot or colon), else by its position."""
+    if items and all(isinstance(x, dict) for x in items):
+        for k in ITEM_KEYS:
+            vals = [x.get(k) for x in items]
+            if any(v is None or isinstance(v, (bool, dict, list)) for v in vals):
+                continue
+            names = [str(v) for v in vals]
+            if len(set(names)) == len(names) and not any(
+                "." in n or ":" in n or (n.isdigit() and int(n) < len(items)) for n in names
+            ):
+                return names
+    return [str(i) for i in range(len(items))]
+
+
 def sourced(value: Any, src: str) -> Any:
     """`value` (parsed JSON) with every number and string carrying its identifier."""
     if isinstance(value, bool) or value is None:
@@ -119,7 +141,8 @@ def sourced(value: Any, src: str) -> Any:
         d.src = src
         return d
     if isinstance(value, list):
-        lst = SourcedList(sourced(v, _src_join(src, i)) for i, v in enumerate(value))
+        keys = _item_keys(value)
+        lst = SourcedList(sourced(v, _src_join(src, k)) for k, v in zip(keys, value))
         lst.src = src
         return lst
     return value

@@ -192,3 +192,41 @@ def test_every_inline_number_from_results_carries_its_identifier(tmp_path, doc, 
     # the key at the end lists every identifier used in the text
     for src in {_html.unescape(s) for s, _ in spans}:
         assert f"<code>{_html.escape(src, quote=False)}</code>" in page
+
+
+def _covered(field: str, listed: set[str]) -> bool:
+    """`field` is listed, or a record above or below it is (`*` in a listed field: any element)."""
+    want = field.split(".")
+    for f in listed:
+        got = f.split(".")
+        if all(g in ("*", w) for g, w in zip(got, want)):
+            return True
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _built(), reason="needs the workflow's results (snakemake -c2)")
+def test_rendered_identifiers_are_traceable_and_listed_by_trace_list(tmp_path):
+    """Every identifier the paper and the appendix show resolves with `r2p trace` (a claim's
+    field) and is among the fields `r2p trace --list` gives for that document."""
+    from analysis.trace import list_uses, resolve_field
+
+    listed: dict[str, set[str]] = {}
+    for u in list_uses(ROOT):
+        listed.setdefault(u.document, set()).add(u.field)
+    for doc in ("policy-paper", "appendix"):
+        page = _render_html(ROOT / "reports" / f"{doc}.qmd", RESULTS, tmp_path / doc)
+        ids = sorted({_html.unescape(s) for s, _ in _SPAN.findall(page)})
+        assert ids
+        missing = []
+        for src in ids:
+            if src.startswith("file:"):
+                name = src.split(":")[1]
+                if not any(f.startswith(f"file:{name}") for f in listed[f"{doc}.qmd"]):
+                    missing.append(src)
+                continue
+            cid, _, fld = src.partition(".")
+            parts, _ = resolve_field(json.loads((RESULTS / "claims" / f"{cid}.json").read_text()), fld or None)
+            if not _covered(f"{cid}." + ".".join(parts), listed[f"{doc}.qmd"]):
+                missing.append(src)
+        assert not missing, f"{doc}: shown but not listed by `r2p trace --list`: {missing}"
