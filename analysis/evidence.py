@@ -130,19 +130,22 @@ def lineage_text(r: dict, sources: dict | None = None) -> tuple[str, str]:
             raw.setdefault(rel, [])
             if via not in raw[rel]:
                 raw[rel].append(via)
+    by_source: dict[str, list[str]] = {}
+    for rel in raw:
+        by_source.setdefault(rel.split("/", 1)[0], []).append(rel)
     lines = []
-    for rel, vias in raw.items():
-        sid, fname = rel.split("/", 1)
+    for sid, rels in by_source.items():
         src = reg.get(sid)
         if src is None:
-            lines.append(f"data/raw/{rel}\n  not in config/sources.yaml")
+            lines += [f"{sid}: not in config/sources.yaml"] + [f"  data/raw/{rel}" for rel in rels]
             continue
-        f = src.file(fname)
-        o = f.origin or {}
-        origin = f"{o['repository']} @ {o.get('commit')} : {o.get('path')}" if o.get("repository") else None
-        lines.append(f"data/raw/{rel}\n  sha256 {f.sha256}")
-        lines.append(f"  source: {src.title}, version {src.version} (cite @{src.citation}); read via {', '.join(vias)}")
-        lines.append(f"  origin: {origin or f.url or 'see config/sources.yaml'}")
+        lines.append(f"{sid}: {src.title}, version {src.version} (cite @{src.citation})")
+        for rel in rels:
+            f = src.file(rel.split("/", 1)[1])
+            o = f.origin or {}
+            origin = f"{o['repository']} @ {o.get('commit')} : {o.get('path')}" if o.get("repository") else f.url
+            lines.append(f"  data/raw/{rel}  sha256 {f.sha256}  (read by {', '.join(raw[rel])})")
+            lines.append(f"    from {origin or 'see config/sources.yaml'}")
     return "\n".join(tables), "\n".join(lines)
 
 
