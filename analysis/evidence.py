@@ -139,12 +139,13 @@ def lineage_text(r: dict, sources: dict | None = None) -> tuple[str, str]:
         if src is None:
             lines += [f"{sid}: not in config/sources.yaml"] + [f"  data/raw/{rel}" for rel in rels]
             continue
-        lines.append(f"{sid}: {src.title}, version {src.version} (cite @{src.citation})")
+        lines.append(f"{sid}: {src.title}, version {src.version}, cite @{src.citation}")
         for rel in rels:
             f = src.file(rel.split("/", 1)[1])
             o = f.origin or {}
             origin = f"{o['repository']} @ {o.get('commit')} : {o.get('path')}" if o.get("repository") else f.url
-            lines.append(f"  data/raw/{rel}  sha256 {f.sha256}  (read by {', '.join(raw[rel])})")
+            lines.append(f"  data/raw/{rel} (read by {', '.join(raw[rel])})")
+            lines.append(f"    sha256 {f.sha256}")
             lines.append(f"    from {origin or 'see config/sources.yaml'}")
     return "\n".join(tables), "\n".join(lines)
 
