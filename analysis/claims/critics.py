@@ -41,6 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -129,7 +130,7 @@ def select_roll_calls(roll_calls: pd.DataFrame, measure: str, period: str) -> pd
     return roll_calls.loc[m & inper].sort_values("rcid")
 
 
-def position_matrix(votes: pd.DataFrame, rcids, countries, coding: str) -> pd.DataFrame:
+def position_matrix(votes: pd.DataFrame, rcids: Sequence[int], countries: Sequence[str], coding: str) -> pd.DataFrame:
     """countries x roll calls of coded positions (NaN = no recorded vote)."""
     code = CODINGS[coding]
     v = votes[votes["rcid"].isin(list(rcids)) & votes["country_code"].isin(list(countries))]
@@ -151,7 +152,7 @@ def recode(X: pd.DataFrame, coding: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index, columns=X.columns)
 
 
-def idealpoint_matrix(ideal: pd.DataFrame, period: str, countries) -> pd.DataFrame:
+def idealpoint_matrix(ideal: pd.DataFrame, period: str, countries: Sequence[str]) -> pd.DataFrame:
     """countries x sessions of ideal points (sessions whose `year` is in the period)."""
     a, b = parse_period(period)
     cow = {COWCODES[c][0]: c for c in countries}
@@ -206,7 +207,7 @@ def separation(D: np.ndarray, is_a: np.ndarray) -> float:
     return float(np.mean(d[~same]) - np.mean(d[same]))
 
 
-def separation_multi(D: np.ndarray, labels) -> float:
+def separation_multi(D: np.ndarray, labels: Sequence[int] | np.ndarray) -> float:
     """S for any number of groups: mean distance over between-group pairs - over within-group pairs."""
     lab = np.asarray(labels)
     iu = np.triu_indices(len(lab), 1)
@@ -298,8 +299,9 @@ def bootstrap_separation(X: np.ndarray, is_a: np.ndarray, n_boot: int, seed: int
             "seed": int(seed),
             "boot_sd": float(np.std(s)) if len(s) else None,
         }
-    W = np.zeros((n_boot, R))
-    np.add.at(W, (np.repeat(np.arange(n_boot), R), idx.ravel()), 1.0)
+    # W[b, r]: how often resample b drew column r (counts per row, as one bincount over all rows)
+    W = np.bincount((idx + np.arange(n_boot)[:, None] * R).ravel(), minlength=n_boot * R).reshape(n_boot, R)
+    W = W.astype(float)
     num, den = W @ ad.T, W @ bm.T
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.where(den > 0, num / den, np.nan)

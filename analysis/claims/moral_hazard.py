@@ -633,7 +633,9 @@ def before_after_ratio(before: np.ndarray, yb: np.ndarray, after: np.ndarray, ya
     return float(rb / ra)
 
 
-def bootstrap_ratio(before, yb, after, ya, n_boot: int, seed: int, alpha: float) -> dict:
+def bootstrap_ratio(
+    before: np.ndarray, yb: np.ndarray, after: np.ndarray, ya: np.ndarray, n_boot: int, seed: int, alpha: float
+) -> dict:
     """Intervention-level bootstrap of the before/after ratio: percentile interval and p.
 
     Resamples interventions with replacement (numpy default_rng(seed)). Resamples with
