@@ -49,13 +49,37 @@ def registry_entry_text(claim_id: str, registry: Path | None = None) -> str:
     return textwrap.dedent("\n".join(lines[start:end]))
 
 
-def _code(text: str, lang: str = "") -> str:
-    fence = "````" if "```" in text else "```"
-    return f"{fence}{lang}\n{text}\n{fence}"
+def registry_entry_line(claim_id: str, registry: Path | None = None) -> int:
+    path = registry or ROOT / "config" / "claims.yaml"
+    for i, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if re.fullmatch(rf"\s*- id: {re.escape(claim_id)}\s*", ln):
+            return i
+    raise KeyError(f"{claim_id} not in {path}")
 
 
-def _wrap_ids(ids: list[str], width: int = 88) -> str:
-    return "\n".join(textwrap.wrap(", ".join(ids), width=width, break_on_hyphens=False, break_long_words=False))
+def registry_entry_markdown(claim_id: str, registry: Path | None = None) -> str:
+    """The entry's fields as declared (parsed from its text), one bullet per field, the revisions
+    left out (the page lists them); every value escaped."""
+    import yaml
+
+    from .io import yaml_loader
+
+    entry = yaml.load(registry_entry_text(claim_id, registry), Loader=yaml_loader())[0]
+
+    def text(v) -> str:
+        if isinstance(v, dict):
+            return "; ".join(f"{k}: {text(x)}" for k, x in v.items())
+        if isinstance(v, list):
+            return " | ".join(text(x) for x in v)
+        return str(v)
+
+    return "\n".join(f"- **{_md_escape(k)}**: {_md_escape(text(v))}" for k, v in entry.items() if k != "revisions")
+
+
+def _md_escape(s: str) -> str:
+    from .render import md_escape
+
+    return md_escape(s)
 
 
 def _bound(b: dict) -> str:
@@ -117,12 +141,15 @@ def lineage_text(r: dict, sources: dict | None = None) -> tuple[str, str]:
     reg = sources if sources is not None else load_registry(ROOT / "config" / "sources.yaml")
     data = r.get("data") or {}
     recorded = data.get("inputs_sha256") or {}
+    esc = _md_escape
     tables = []
     for t, cols in (data.get("tables") or {}).items():
-        tables.append(f"data/processed/{t}.parquet\n  sha256 {recorded.get(f'{t}.parquet', 'not recorded')}")
-        tables.append("  columns: " + ", ".join(cols))
+        tables.append(
+            f"- `data/processed/{t}.parquet` (columns {esc(', '.join(cols))}): "
+            f"sha256 `{recorded.get(f'{t}.parquet', 'not recorded')}`"
+        )
     for f in data.get("files") or []:
-        tables.append(f"{f} (read by the test)")
+        tables.append(f"- `{f}` (a file the test reads)")
     inputs = table_inputs()
     raw: dict[str, list[str]] = {}
     for t in data.get("tables") or {}:
@@ -137,16 +164,17 @@ def lineage_text(r: dict, sources: dict | None = None) -> tuple[str, str]:
     for sid, rels in by_source.items():
         src = reg.get(sid)
         if src is None:
-            lines += [f"{sid}: not in config/sources.yaml"] + [f"  data/raw/{rel}" for rel in rels]
+            lines.append(f"- `{sid}`: not in config/sources.yaml: " + ", ".join(f"`data/raw/{x}`" for x in rels))
             continue
-        lines.append(f"{sid}: {src.title}, version {src.version}, cite @{src.citation}")
+        lines.append(f"- `{sid}`: {esc(src.title)}, version {esc(str(src.version))} (\\@{esc(src.citation)})")
         for rel in rels:
             f = src.file(rel.split("/", 1)[1])
             o = f.origin or {}
             origin = f"{o['repository']} @ {o.get('commit')} : {o.get('path')}" if o.get("repository") else f.url
-            lines.append(f"  data/raw/{rel} (read by {', '.join(raw[rel])})")
-            lines.append(f"    sha256 {f.sha256}")
-            lines.append(f"    from {origin or 'see config/sources.yaml'}")
+            lines.append(
+                f"    - `data/raw/{rel}` (read by {esc(', '.join(raw[rel]))}): sha256 `{f.sha256}`; "
+                f"from {esc(origin or 'see config/sources.yaml')}"
+            )
     return "\n".join(tables), "\n".join(lines)
 
 
@@ -241,7 +269,7 @@ def claim_section(r: dict, registry: Path | None = None, sources: dict | None = 
     samples = list(_sample_lists(r.get("primary_detail") or {}))
     lines += ["", "**Sample** (the ids the primary result lists; copy them from the block):", ""]
     if samples:
-        lines.append(_code("\n\n".join(f"{name}, {len(ids)}:\n{_wrap_ids(ids)}" for name, ids in samples)))
+        lines.append(R.bullets(f"{name}, {len(ids)}: {'; '.join(ids)}" for name, ids in samples))
     else:
         lines.append("The result lists no ids for its sample: the processed tables below hold the rows.")
     tables, raw = lineage_text(r, sources)
@@ -249,16 +277,16 @@ def claim_section(r: dict, registry: Path | None = None, sources: dict | None = 
         "",
         "**Processed tables and columns used**, with the sha256 the result recorded:",
         "",
-        _code(tables),
+        tables,
         "",
         "**Raw files behind them**, with the sha256 and origin of `config/sources.yaml`:",
         "",
-        _code(raw or "none"),
+        raw or "none",
         "",
-        f"**Registry entry as declared** (`config/claims.yaml`; sha256 of the entry "
-        f"`{r.get('registry_entry_sha256')}`):",
+        f"**Registry entry as declared** (`config/claims.yaml`, line {registry_entry_line(cid, registry)}; "
+        f"sha256 of the entry `{r.get('registry_entry_sha256')}`; its revisions are above):",
         "",
-        _code(registry_entry_text(cid, registry), "yaml"),
+        registry_entry_markdown(cid, registry),
         "",
         f"`r2p trace {cid}` prints the same chain on the terminal; `r2p trace {cid}.estimate` starts from the estimate.",
     ]
