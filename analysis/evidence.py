@@ -269,7 +269,10 @@ def claim_section(r: dict, registry: Path | None = None, sources: dict | None = 
     samples = list(_sample_lists(r.get("primary_detail") or {}))
     lines += ["", "**Sample** (the ids the primary result lists; copy them from the block):", ""]
     if samples:
-        lines.append(R.bullets(f"{name}, {len(ids)}: {'; '.join(ids)}" for name, ids in samples))
+        lines += [
+            f"- {m(R.Sourced(f'{name}, {len(ids)}: ' + '; '.join(ids), cid + '.' + name.split(' (')[0]))}"
+            for name, ids in samples
+        ]
     else:
         lines.append("The result lists no ids for its sample: the processed tables below hold the rows.")
     tables, raw = lineage_text(r, sources)
