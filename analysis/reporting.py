@@ -191,6 +191,11 @@ def uses() -> list[tuple[str, str]]:
     return list(_USES)
 
 
+def _field_of(src: str, head: str) -> str:
+    """The identifier without its source ('RC1.primary.n' -> 'primary.n')."""
+    return src[len(head) :].lstrip(".:") or "(the whole result)"
+
+
 def number_sources(reset: bool = True) -> str:
     """The document's key of number sources (Markdown): one row per source, with every
     identifier used and the values shown. Call it last (it empties the record)."""
@@ -207,9 +212,13 @@ def number_sources(reset: bool = True) -> str:
         _USES.clear()
     rows = []
     for head in sorted(groups):
-        items = "; ".join(f"`{src}` {md_escape(' | '.join(vals))}" for src, vals in sorted(groups[head].items()))
+        # the field within its source, breakable (a long identifier must not run over the next cell)
+        items = "; ".join(
+            f"*{md_escape(breakable(_field_of(src, head)))}* {md_escape(' | '.join(vals))}"
+            for src, vals in sorted(groups[head].items())
+        )
         rows.append([md_escape(head.removeprefix("file:")), items])
-    return pipe_table(["Source", "Identifier and value shown"], rows, raw=(0, 1), widths=(1, 6))
+    return pipe_table(["Source", "Field and value shown"], rows, raw=(0, 1), widths=(1, 6))
 
 
 @cache

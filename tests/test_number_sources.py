@@ -46,8 +46,8 @@ def test_sourced_values_carry_their_field_and_render_as_a_span():
     assert md == "[" + quarto_inline_markdown(repr(str(est))) + ']{.r2p-num data-src="X1.estimate" title="X1.estimate"}'
     assert r["primary"]["n"]._repr_markdown_() == '[41]{.r2p-num data-src="X1.primary.n" title="X1.primary.n"}'
     key = R.number_sources()
-    assert "| X1 | `X1.estimate` " + md_escape("25% (95% interval 10% to 50%; n = 41)") in key
-    assert "; `X1.primary.n` 41 |" in key
+    assert "| X1 | *estimate* " + md_escape("25% (95% interval 10% to 50%; n = 41)") in key
+    assert "; *" + md_escape("primary.\u200bn") + "* 41 |" in key
     assert R.uses() == []  # number_sources empties the record
     # plain values (and arithmetic on sourced ones) carry nothing
     assert not hasattr(R.num(41), "src") and not hasattr(r["primary"]["n"] + 1, "src")
@@ -189,9 +189,12 @@ def test_every_inline_number_from_results_carries_its_identifier(tmp_path, doc, 
     assert not problems, "\n".join(problems)
     spans = _SPAN.findall(page)
     assert len(spans) >= (3 if doc == "brief" else 100)
-    # the key at the end lists every identifier used in the text
+    # the key at the end lists every identifier used in the text: its source, then the field in italics
+    key = _html.unescape(page.split('id="number-sources"', 1)[1]).replace("\u200b", "")
     for src in {_html.unescape(s) for s, _ in spans}:
-        assert f"<code>{_html.escape(src, quote=False)}</code>" in page
+        head = _root(src)
+        assert head.removeprefix("file:") in key, src
+        assert f"<em>{R._field_of(src, head)}</em>" in key, src
 
 
 def _covered(field: str, listed: set[str]) -> bool:
