@@ -409,3 +409,400 @@ def test_break_sorts_the_years():
     r = S.poisson_or_nb_break(y, years, 2005, model="poisson", fits=("poisson",))
     rev = S.poisson_or_nb_break(y[::-1], years[::-1], 2005, model="poisson", fits=("poisson",))
     assert rev.estimate == pytest.approx(r.estimate, rel=1e-10) and rev["n_pre"] == r["n_pre"] == 59
+
+
+# --------------------------------------------------------------------------- results: StatResult, json_safe, checks
+
+
+def test_json_safe_converts_numpy_pandas_and_nonfinite_values_only():
+    import json
+
+    import pandas as pd
+
+    from analysis.stats.results import json_safe
+
+    # bools stay bools (not the int 1 that isinstance(True, int) would give), numpy bools become bools
+    assert json_safe(True) is True and json_safe(np.bool_(True)) is True and json_safe(np.bool_(False)) is False
+    assert json_safe("x") == "x" and json_safe(None) is None
+    assert json_safe(np.int64(7)) == 7 and type(json_safe(np.int64(7))) is int
+    assert json_safe(np.float32(1.5)) == 1.5 and json_safe(2.25) == 2.25
+    assert json_safe(float("nan")) is None and json_safe(np.inf) is None and json_safe(-math.inf) is None
+    assert json_safe(pd.NA) is None and json_safe(pd.NaT) is None
+    # keys become strings, values are converted recursively, in lists, tuples, arrays and Series
+    got = json_safe({1: np.float64(0.5), "a": [np.int64(2), np.nan], "b": (np.bool_(True),)})
+    assert got == {"1": 0.5, "a": [2, None], "b": [True]}
+    assert json_safe(np.array([1.0, np.nan])) == [1.0, None]
+    assert json_safe(pd.Series([3, 4])) == [3, 4]
+    # anything else passes through unchanged (the caller's JSON encoder decides)
+    other = object()
+    assert json_safe(other) is other
+    json.dumps(got, allow_nan=False)
+
+
+def test_stat_result_fields_items_and_dict():
+    r = S.StatResult("m", estimate=np.float64(0.25), ci_low=np.nan, p_value=np.inf, n=np.int64(12), warnings=["w"])
+    assert r.estimate == 0.25 and r.ci_low is None and r.p_value is None and r.n == 12 and type(r.n) is int
+    assert S.StatResult("m").n is None and S.StatResult("m").ok
+    r.extra["k"] = np.int64(3)
+    assert r["estimate"] == 0.25 and r["n"] == 12 and r["k"] == 3 and r["warnings"] == ["w"]
+    d = r.to_dict()
+    assert list(d) == ["method", "estimate", "ci_low", "ci_high", "p_value", "n", "reason", "warnings", "k"]
+    assert d["warnings"] == ["w"] and d["k"] == 3 and d["ci_low"] is None
+    d["warnings"].append("x")  # a copy: the result's own list is not changed
+    assert r.warnings == ["w"]
+    with pytest.raises(ValueError, match=r"extra fields shadow core fields: \['estimate', 'n'\]"):
+        S.StatResult("m", extra={"n": 1, "estimate": 2, "z": 3})
+
+
+def test_an_inconclusive_result_keeps_its_method_and_n():
+    r = S.proportion(0, 0, alpha=0.1)
+    assert r.method == "proportion, Clopper-Pearson exact interval" and r.n == 0 and r.reason
+    assert r["alpha"] == 0.1 and r["k"] == 0 and not r.ok
+    r = S.binom_test_vs(0, 0, 0.3, "less")
+    assert r.n == 0 and r.method == "exact binomial test (less) vs p0=0.3" and r["p0"] == 0.3
+
+
+@pytest.mark.parametrize("alpha", [0, 0.0, 1, 1.0, 1.5, -0.1])
+def test_alpha_outside_the_open_unit_interval_is_refused(alpha):
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\), got"):
+        S.proportion(3, 10, alpha=alpha)
+
+
+def test_argument_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"alternative must be one of \('two-sided', 'greater', 'less'\), got 'bigger'"):
+        S.binom_test_vs(3, 10, 0.5, alternative="bigger")
+    with pytest.raises(ValueError, match="k must be a count, not a bool"):
+        S.proportion(True, 10)
+    with pytest.raises(ValueError, match="n must be a non-negative integer, got 'ten'"):
+        S.proportion(3, "ten")
+    with pytest.raises(ValueError, match=r"k must be a non-negative integer, got -1"):
+        S.proportion(-1, 10)
+    with pytest.raises(ValueError, match=r"k must be a non-negative integer, got 1.5"):
+        S.proportion(1.5, 10)
+    assert S.proportion(np.int64(3), 10.0).n == 10  # integral floats and numpy integers are counts
+
+
+# --------------------------------------------------------------------------- exact: every field of the scalar results
+
+
+def _cp(k, n, alpha):
+    """Two-sided Clopper-Pearson interval from scipy's binomtest."""
+    ci = sps.binomtest(k, n).proportion_ci(confidence_level=1 - alpha, method="exact")
+    return ci.low, ci.high
+
+
+def _approx_dict(got: dict, want: dict):
+    assert list(got) == list(want)
+    for key, v in want.items():
+        if isinstance(v, float) and not math.isfinite(v):  # the result files are JSON: inf is None
+            assert got[key] is None, key
+        elif isinstance(v, float):
+            assert got[key] == pytest.approx(v, rel=1e-10, abs=1e-14), key
+        else:
+            assert got[key] == v, key
+
+
+def test_proportion_every_field_at_alpha_010():
+    lo, hi = _cp(6, 41, 0.1)
+    _approx_dict(
+        S.proportion(6, 41, alpha=0.1).to_dict(),
+        {
+            "method": "proportion, Clopper-Pearson exact interval",
+            "estimate": 6 / 41,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": None,
+            "n": 41,
+            "reason": None,
+            "warnings": [],
+            "k": 6,
+            "alpha": 0.1,
+        },
+    )
+    assert S.proportion(0, 0).to_dict() == {
+        "method": "proportion, Clopper-Pearson exact interval",
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "n": 0,
+        "reason": "n = 0: no observations",
+        "warnings": [],
+        "k": 0,
+        "alpha": 0.05,
+    }
+    with pytest.raises(ValueError, match=r"^k \(5\) > n \(4\)$"):
+        S.proportion(5, 4)
+
+
+@pytest.mark.parametrize("alt", ["greater", "less", "two-sided"])
+def test_binom_test_vs_every_field(alt):
+    k, n, p0, alpha = 7, 30, 0.4, 0.1
+    ref = sps.binomtest(k, n, p0, alternative=alt)
+    one = ref.proportion_ci(confidence_level=1 - alpha, method="exact")  # scipy: matches `alternative`
+    lo2, hi2 = _cp(k, n, alpha)
+    _approx_dict(
+        S.binom_test_vs(k, n, p0, alternative=alt, alpha=alpha).to_dict(),
+        {
+            "method": f"exact binomial test ({alt}) vs p0=0.4",
+            "estimate": 7 / 30,
+            "ci_low": one.low,
+            "ci_high": one.high,
+            "p_value": ref.pvalue,
+            "n": 30,
+            "reason": None,
+            "warnings": [],
+            "k": 7,
+            "p0": 0.4,
+            "alternative": alt,
+            "alpha": 0.1,
+            "ci2_low": lo2,
+            "ci2_high": hi2,
+        },
+    )
+
+
+def test_binom_test_vs_defaults_bounds_and_errors():
+    r = S.binom_test_vs(9, 10, 0.5)  # the default alternative is "greater"
+    assert r["alternative"] == "greater" and r.p_value == pytest.approx(11 / 1024, rel=1e-12)
+    assert S.binom_test_vs(0, 0, 0.5).to_dict() == {
+        "method": "exact binomial test (greater) vs p0=0.5",
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "n": 0,
+        "reason": "n = 0: no observations",
+        "warnings": [],
+        "k": 0,
+        "p0": 0.5,
+        "alternative": "greater",
+        "alpha": 0.05,
+    }
+    # p0 = 0 and p0 = 1 are allowed: P(X >= 0) = 1, and P(X <= 5 | n = 5) = 1
+    assert S.binom_test_vs(0, 5, 0.0).p_value == 1.0
+    assert S.binom_test_vs(5, 5, 1.0, "less").p_value == 1.0
+    for p0 in (-0.1, 1.5, 2.0):
+        with pytest.raises(ValueError, match=rf"^p0 must be in \[0, 1\], got {p0}$"):
+            S.binom_test_vs(1, 5, p0)
+    with pytest.raises(ValueError, match=r"^k \(6\) > n \(5\)$"):
+        S.binom_test_vs(6, 5, 0.5)
+    with pytest.raises(ValueError, match="^k must be a non-negative integer"):
+        S.binom_test_vs(-1, 5, 0.5)
+    with pytest.raises(ValueError, match="^n must be a non-negative integer"):
+        S.binom_test_vs(1, -5, 0.5)
+
+
+@pytest.mark.parametrize("alt", ["two-sided", "less", "greater"])
+@pytest.mark.parametrize("kind", ["conditional", "sample"])
+def test_fisher_2x2_every_field(alt, kind):
+    a, b, c, d, alpha = 12, 5, 7, 19, 0.1
+    tab = [[a, b], [c, d]]
+    orr = sps.contingency.odds_ratio(tab, kind=kind)
+    ci = orr.confidence_interval(confidence_level=1 - alpha, alternative=alt)
+    ci2 = orr.confidence_interval(confidence_level=1 - alpha)
+    rlo, rhi = confint_proportions_2indep(a, a + b, c, c + d, method="newcomb", compare="diff", alpha=alpha)
+    p = {x: sps.fisher_exact(tab, alternative=x).pvalue for x in ("two-sided", "greater", "less")}
+    _approx_dict(
+        S.fisher_2x2(a, b, c, d, alternative=alt, alpha=alpha, or_kind=kind).to_dict(),
+        {
+            "method": f"Fisher exact test ({alt}); {kind} odds ratio",
+            "estimate": orr.statistic,
+            "ci_low": ci.low,
+            "ci_high": ci.high,
+            "p_value": p[alt],
+            "n": 43,
+            "reason": None,
+            "warnings": [],
+            "table": [[12, 5], [7, 19]],
+            "n1": 17,
+            "n2": 26,
+            "alternative": alt,
+            "alpha": 0.1,
+            "p_two_sided": p["two-sided"],
+            "p_greater": p["greater"],
+            "p_less": p["less"],
+            "or_sample": 12 * 19 / (5 * 7),
+            "ci2_low": ci2.low,
+            "ci2_high": ci2.high,
+            "p1": 12 / 17,
+            "p2": 7 / 26,
+            "rd": 12 / 17 - 7 / 26,
+            "rd_ci_low": rlo,
+            "rd_ci_high": rhi,
+        },
+    )
+
+
+def test_fisher_2x2_degenerate_tables_and_errors():
+    z = S.fisher_2x2(5, 0, 1, 6)
+    assert z.warnings == ["odds ratio is infinite or undefined (a zero cell); only bounds are reported"]
+    assert z["or_sample"] is None and z.estimate is None
+    base = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None, "warnings": []}
+    e = S.fisher_2x2(0, 0, 3, 4).to_dict()
+    assert e == {
+        "method": "Fisher exact test (two-sided); conditional odds ratio",
+        **base,
+        "n": 7,
+        "reason": "a group (table row) is empty",
+        "table": [[0, 0], [3, 4]],
+        "n1": 0,
+        "n2": 7,
+        "alternative": "two-sided",
+        "alpha": 0.05,
+    } | {k: e[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "warnings")}
+    assert [e[k] for k in base] == list(base.values())
+    v = S.fisher_2x2(0, 3, 0, 4, alternative="less")
+    assert v.reason == "no variation in outcome (a table column is empty)" and v.n == 7
+    assert v["table"] == [[0, 3], [0, 4]] and v.method == "Fisher exact test (less); conditional odds ratio"
+    # tables that are not degenerate: a group of one, a == c, b == d, one non-event
+    for tab in ((2, 3, 1, 0), (2, 3, 2, 1), (2, 3, 1, 3), (2, 1, 3, 0)):
+        r = S.fisher_2x2(*tab)
+        assert r.ok and r.p_value == pytest.approx(sps.fisher_exact([tab[:2], tab[2:]]).pvalue, rel=1e-12)
+    with pytest.raises(ValueError, match=r"^or_kind must be 'conditional' or 'sample', got 'odds'$"):
+        S.fisher_2x2(1, 2, 3, 4, or_kind="odds")
+    for i, name in enumerate("abcd"):
+        cells = [1, 2, 3, 4]
+        cells[i] = -1
+        with pytest.raises(ValueError, match=rf"^{name} must be a non-negative integer, got -1$"):
+            S.fisher_2x2(*cells)
+
+
+def test_risk_ratio_every_field_at_alpha_010():
+    a, n1, c, n2, alpha = 17, 100, 6, 60, 0.1
+    lrr = math.log((17 / 100) / (6 / 60))
+    se = math.sqrt(1 / 17 - 1 / 100 + 1 / 6 - 1 / 60)
+    z = sps.norm.ppf(0.95)
+    _approx_dict(
+        S.risk_ratio(a, n1, c, n2, alpha=alpha).to_dict(),
+        {
+            "method": "risk ratio, log (Katz) interval",
+            "estimate": 1.7,
+            "ci_low": math.exp(lrr - z * se),
+            "ci_high": math.exp(lrr + z * se),
+            "p_value": 2 * sps.norm.sf(abs(lrr) / se),
+            "n": 160,
+            "reason": None,
+            "warnings": [],
+            "a": 17,
+            "n1": 100,
+            "c": 6,
+            "n2": 60,
+            "alpha": 0.1,
+            "continuity_corrected": False,
+            "log_rr": lrr,
+            "se_log_rr": se,
+        },
+    )
+
+
+def test_risk_ratio_zero_cells_and_empty_groups_in_full():
+    h = S.risk_ratio(0, 40, 8, 60, zero="haldane").to_dict()
+    lrr = math.log((0.5 / 41) / (8.5 / 61))
+    se = math.sqrt(1 / 0.5 - 1 / 41 + 1 / 8.5 - 1 / 61)
+    assert h["method"] == "risk ratio, log (Katz) interval (Haldane 0.5 continuity correction)"
+    assert h["warnings"] == ["zero cell: 0.5 added to event counts (Haldane); estimate is biased towards 1"]
+    assert h["continuity_corrected"] is True and h["n"] == 100
+    assert h["log_rr"] == pytest.approx(lrr, rel=1e-12) and h["se_log_rr"] == pytest.approx(se, rel=1e-12)
+    assert h["estimate"] == pytest.approx(math.exp(lrr), rel=1e-12)
+    common = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None, "warnings": []}
+    for args, which in (((0, 40, 8, 60), "a"), ((8, 40, 0, 60), "c")):
+        got = S.risk_ratio(*args).to_dict()
+        assert got == {
+            "method": "risk ratio, log (Katz) interval",
+            **common,
+            "n": 100,
+            "reason": f"zero events in a group ({which} = 0): log risk ratio undefined",
+            "a": args[0],
+            "n1": 40,
+            "c": args[2],
+            "n2": 60,
+            "alpha": 0.05,
+            "continuity_corrected": False,
+        } | {k: got[k] for k in common}
+        assert [got[k] for k in common] == list(common.values())
+    # a group of one event in one is not a zero cell; both at 100% give RR 1 with SE 0 and no p-value
+    one = S.risk_ratio(1, 1, 3, 6)
+    assert one.ok and one.estimate == pytest.approx(2.0)
+    flat = S.risk_ratio(5, 5, 3, 3)
+    assert flat.estimate == 1.0 and flat["se_log_rr"] == 0.0 and flat.p_value is None
+    assert S.risk_ratio(1, 5, 5, 5).estimate == pytest.approx(0.2)  # c = n2 is allowed
+    for args in ((0, 0, 1, 5), (1, 5, 0, 0)):
+        e = S.risk_ratio(*args)
+        assert e.reason == "a group is empty" and e.n == 5 and e.method == "risk ratio, log (Katz) interval"
+        assert e["n1"] == args[1] and e["continuity_corrected"] is False and e["alpha"] == 0.05
+    with pytest.raises(ValueError, match=r"^events exceed group size: a=1, n1=5, c=6, n2=5$"):
+        S.risk_ratio(1, 5, 6, 5)
+    with pytest.raises(ValueError, match=r"^zero must be 'none' or 'haldane', got 'add'$"):
+        S.risk_ratio(1, 5, 1, 5, zero="add")
+    for i, name in enumerate(("a", "n1", "c", "n2")):
+        cells = [1, 5, 1, 5]
+        cells[i] = -2
+        with pytest.raises(ValueError, match=rf"^{name} must be a non-negative integer, got -2$"):
+            S.risk_ratio(*cells)
+
+
+def test_rate_ratio_every_field_at_alpha_010():
+    from statsmodels.stats.rates import test_poisson_2indep
+
+    k1, t1, k2, t2, alpha = 10, 100.0, 3, 120.0, 0.1
+    p = test_poisson_2indep(k1, t1, k2, t2, method="exact-cond").pvalue
+    # conditional on 13 events, K1 ~ Bin(13, pi) with pi = t1 R / (t1 R + t2): R = pi / (1 - pi) * t2 / t1
+    lo, hi = (pi / (1 - pi) * t2 / t1 for pi in _cp(10, 13, alpha))
+    _approx_dict(
+        S.rate_ratio(k1, t1, k2, t2, alpha=alpha).to_dict(),
+        {
+            "method": "Poisson rate ratio, exact conditional (binomial) test and interval",
+            "estimate": 4.0,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": p,
+            "n": 13,
+            "reason": None,
+            "warnings": [],
+            "k1": 10,
+            "t1": 100.0,
+            "k2": 3,
+            "t2": 120.0,
+            "rate1": 0.1,
+            "rate2": 0.025,
+            "alternative": "two-sided",
+            "alpha": 0.1,
+            "infinite_estimate": False,
+        },
+    )
+
+
+def test_rate_ratio_zero_and_one_counts_and_errors():
+    inf = S.rate_ratio(5, 100, 0, 120)
+    assert inf.warnings == ["k2 = 0: rate ratio is infinite; only the lower bound is finite"]
+    one = S.rate_ratio(5, 100, 1, 120)  # k2 = 1: finite, no warning
+    assert one.estimate == pytest.approx((5 / 100) / (1 / 120)) and one.warnings == [] and not one["infinite_estimate"]
+    assert S.rate_ratio(0, 0.5, 3, 0.5).estimate == 0.0  # exposures below 1 are fine
+    assert S.rate_ratio(2, 3, 3, 0.5).estimate == pytest.approx((2 / 3) / 6)
+    none = S.rate_ratio(0, 100, 0, 120, alternative="less").to_dict()
+    assert none == {
+        "method": "Poisson rate ratio, exact conditional (binomial) test and interval",
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "n": 0,
+        "reason": "no events in either group",
+        "warnings": [],
+        "k1": 0,
+        "t1": 100.0,
+        "k2": 0,
+        "t2": 120.0,
+        "rate1": 0.0,
+        "rate2": 0.0,
+        "alternative": "less",
+        "alpha": 0.05,
+    }
+    for t1, t2 in ((0, 1), (1, 0), (-1, 1), (1, math.inf), (math.nan, 1)):
+        with pytest.raises(ValueError, match=r"^exposures must be positive and finite, got t1="):
+            S.rate_ratio(1, t1, 1, t2)
+    with pytest.raises(ValueError, match="^k1 must be a non-negative integer"):
+        S.rate_ratio(-1, 1, 1, 1)
+    with pytest.raises(ValueError, match="^k2 must be a non-negative integer"):
+        S.rate_ratio(1, 1, -1, 1)
