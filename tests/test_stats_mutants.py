@@ -469,7 +469,9 @@ def test_alpha_outside_the_open_unit_interval_is_refused(alpha):
 
 
 def test_argument_errors_say_what_is_wrong():
-    with pytest.raises(ValueError, match=r"alternative must be one of \('two-sided', 'greater', 'less'\), got 'bigger'"):
+    with pytest.raises(
+        ValueError, match=r"alternative must be one of \('two-sided', 'greater', 'less'\), got 'bigger'"
+    ):
         S.binom_test_vs(3, 10, 0.5, alternative="bigger")
     with pytest.raises(ValueError, match="k must be a count, not a bool"):
         S.proportion(True, 10)
@@ -806,3 +808,142 @@ def test_rate_ratio_zero_and_one_counts_and_errors():
         S.rate_ratio(-1, 1, 1, 1)
     with pytest.raises(ValueError, match="^k2 must be a non-negative integer"):
         S.rate_ratio(1, 1, -1, 1)
+
+
+# --------------------------------------------------------------------------- exact: the exact trend test
+
+
+def _trend_by_enumeration(s, y):
+    """Every subset of size m equally likely: p-values of T = sum of the scores of the cases, counted."""
+    import itertools
+
+    s, y = np.asarray(s), np.asarray(y, bool)
+    t0 = int(s[y].sum())
+    ts = np.array([s[list(c)].sum() for c in itertools.combinations(range(len(s)), int(y.sum()))])
+    return t0, (ts <= t0).mean(), (ts >= t0).mean()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_score_trend_equals_enumeration_and_ols(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 12))
+    s = rng.integers(0, 5, size=n)
+    s[:2] = (0, 4)  # the score varies
+    m = int(rng.integers(1, n))
+    y = np.zeros(n, bool)
+    y[rng.choice(n, m, replace=False)] = True
+    t0, pl, pu = _trend_by_enumeration(s, y)
+    r = S.exact_score_trend(s.tolist(), y.astype(int).tolist())
+    assert (r["n"], r["events"], r["t_obs"], r["reason"]) == (n, m, t0, None)
+    assert r["p_lower"] == pytest.approx(pl, rel=1e-12) and r["p_upper"] == pytest.approx(pu, rel=1e-12)
+    assert r["slope"] == pytest.approx(sps.linregress(s, y.astype(float)).slope, rel=1e-10, abs=1e-14)
+    assert list(r) == ["n", "events", "t_obs", "slope", "p_lower", "p_upper", "reason"]
+
+
+def test_exact_score_trend_small_cases_by_hand():
+    # scores 0, 1, 2 and one case: T is the case's score, each with probability 1/3
+    r = S.exact_score_trend([0, 1, 2], [0, 1, 0])
+    assert (r["t_obs"], r["p_lower"], r["p_upper"]) == (1, pytest.approx(2 / 3), pytest.approx(2 / 3))
+    assert r["slope"] == pytest.approx(0.0, abs=1e-15)
+    # all but one are cases: T = 3 - (the non-case's score); here the non-case has score 2, T = 1
+    r = S.exact_score_trend([0, 1, 2], [1, 1, 0])
+    assert (r["t_obs"], r["p_lower"], r["p_upper"]) == (1, pytest.approx(1 / 3), 1.0)
+    assert r["slope"] == pytest.approx(-0.5)
+    # two with the same score among four, two cases: C(4,2) = 6 subsets with sums 1,1,2,2,3,3 (scores 0,1,1,2)
+    r = S.exact_score_trend([0, 1, 1, 2], [0, 1, 1, 0])
+    assert (r["t_obs"], r["p_lower"], r["p_upper"]) == (2, pytest.approx(4 / 6), pytest.approx(4 / 6))
+    # two observations are the smallest case with a p-value
+    r = S.exact_score_trend([0, 3], [0, 1])
+    assert (r["t_obs"], r["p_lower"], r["p_upper"], r["slope"]) == (3, 1.0, pytest.approx(0.5), pytest.approx(1 / 3))
+
+
+def test_exact_score_trend_without_variation_and_bad_input():
+    none = {"slope": None, "p_lower": None, "p_upper": None, "reason": "no variation in the outcome or in the score"}
+    assert S.exact_score_trend([1, 2, 3], [0, 0, 0]) == {"n": 3, "events": 0, "t_obs": 0, **none}
+    assert S.exact_score_trend([1, 2, 3], [1, 1, 1]) == {"n": 3, "events": 3, "t_obs": 6, **none}
+    assert S.exact_score_trend([2, 2, 2], [1, 0, 0]) == {"n": 3, "events": 1, "t_obs": 2, **none}
+    assert S.exact_score_trend([4], [1]) == {"n": 1, "events": 1, "t_obs": 4, **none}
+    with pytest.raises(ValueError, match="^scores and y must be 1-d and of equal length$"):
+        S.exact_score_trend([1, 2, 3], [1, 0])
+    with pytest.raises(ValueError, match="^scores and y must be 1-d and of equal length$"):
+        S.exact_score_trend([[1, 2], [3, 4]], [[1, 0], [0, 1]])
+    with pytest.raises(ValueError, match="^scores must be non-negative integers$"):
+        S.exact_score_trend([0, -1, 2], [1, 0, 1])
+
+
+# --------------------------------------------------------------------------- exact: the vectorised functions
+
+
+def test_vectorised_functions_give_nan_for_empty_groups_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's 0/0 RuntimeWarning would fail here
+        lo, hi = S.proportion_ci_many([0, 2], [0, 4])
+        assert lo.dtype == hi.dtype == np.float64
+        assert np.isnan(lo[0]) and np.isnan(hi[0]) and not np.isnan(hi[1])
+        lo, hi = S.wilson_ci_many([0, 2], [0, 4])
+        assert np.isnan(lo[0]) and np.isnan(hi[0])
+        d, lo, hi = S.newcombe_diff_ci_many([0, 1], [0, 4], [1, 0], [3, 0])
+        assert np.isnan(d).all() and np.isnan(lo).all() and np.isnan(hi).all()
+        p = S.binom_test_many([0, 3, 2, 0], [0, 5, 4, 3], [0.5, 0.0, 1.0, 0.0], alternative="two-sided")
+        assert np.isnan(p[0]) and p[1:].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_the_plain_loop_of_the_vectorised_functions_follows_its_arguments():
+    k, n = np.array([[0, 3], [7, 0]]), np.array([[5, 10], [7, 0]])
+    with S.plain_loop():
+        lo, hi = S.proportion_ci_many(k, n, alpha=0.1)
+        wlo, whi = S.wilson_ci_many(k, n, alpha=0.1)
+        pb = S.binom_test_many([3, 9, 0], [10, 10, 0], [0.1, 0.5, 0.5], alternative="less")
+    assert lo.shape == hi.shape == (2, 2)
+    for i, j in ((0, 0), (0, 1), (1, 0)):
+        assert (lo[i, j], hi[i, j]) == pytest.approx(_cp(int(k[i, j]), int(n[i, j]), 0.1), abs=1e-12)
+        assert (wlo[i, j], whi[i, j]) == pytest.approx(
+            proportion_confint(k[i, j], n[i, j], alpha=0.1, method="wilson"), abs=1e-12
+        )
+    assert np.isnan(lo[1, 1]) and np.isnan(hi[1, 1]) and np.isnan(wlo[1, 1])
+    assert pb[:2] == pytest.approx([sps.binomtest(3, 10, 0.1, "less").pvalue, sps.binomtest(9, 10, 0.5, "less").pvalue])
+    assert np.isnan(pb[2])
+    # and outside the block the fast path gives the same
+    assert S.binom_test_many([3, 9], [10, 10], [0.1, 0.5], alternative="less") == pytest.approx(pb[:2], rel=1e-12)
+
+
+def test_minlike_pvalues_chunks_hold_at_most_max_cells_points():
+    """The two-sided p-values are computed on padded grids chunked to at most `max_cells`
+    points (the docstring's memory bound), greedily: each chunk takes the next tests (shortest
+    support first) while the padded grid stays within the bound."""
+    from analysis.stats.exact import _minlike_pvalues
+
+    n = np.array([9, 2, 5, 5, 1, 3, 7, 1, 4, 6])
+    k = np.array([3, 1, 0, 5, 0, 3, 2, 1, 2, 6])
+    from scipy import special
+
+    calls = []
+
+    def logpmf(rows, x):
+        calls.append((tuple(rows.tolist()), x.shape))
+        nn = n[rows, None]
+        return (
+            special.gammaln(nn + 1.0)
+            - special.gammaln(x + 1.0)
+            - special.gammaln(nn - x + 1.0)
+            + special.xlogy(x, 0.35)
+            + special.xlog1py(nn - x, -0.35)
+        )
+
+    max_cells = 12
+    out = _minlike_pvalues(np.zeros_like(n), n, k, logpmf, max_cells=max_cells)
+    ref = [sps.binomtest(int(kk), int(nn), 0.35).pvalue for kk, nn in zip(k, n)]
+    assert out == pytest.approx(ref, rel=1e-9)
+    grids = [shape for _, shape in calls if shape[1] != 1]  # the grids, not the observed points
+    rows = [r for r, shape in calls if shape[1] != 1]
+    length = n + 1
+    order = sorted(range(len(n)), key=lambda i: (length[i], i))
+    assert [i for r in rows for i in r] == order  # every test once, shortest support first
+    for r, (h, w) in zip(rows, grids):
+        assert h == len(r) and w == max(length[list(r)])
+        assert h * w <= max_cells or h == 1  # a single test may exceed the bound
+    # greedy: the next test would not have fitted into the chunk
+    for (h, _w), nxt in zip(grids, rows[1:]):
+        assert length[nxt[0]] * (h + 1) > max_cells
