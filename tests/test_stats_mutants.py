@@ -947,3 +947,103 @@ def test_minlike_pvalues_chunks_hold_at_most_max_cells_points():
     # greedy: the next test would not have fitted into the chunk
     for (h, _w), nxt in zip(grids, rows[1:]):
         assert length[nxt[0]] * (h + 1) > max_cells
+
+
+# --------------------------------------------------------------------------- counts: the projected break
+
+
+def _pb_series():
+    """Twelve years, exposure varying, a constant-rate pre-period (Pearson dispersion below 1.5)."""
+    years = np.arange(1990, 2002)
+    ex = np.array([10, 12, 11, 13, 12, 14, 15, 15, 16, 18, 17, 20], float)
+    y = np.array([3, 4, 2, 5, 4, 4, 9, 10, 12, 11, 13, 15], float)
+    return years, ex, y
+
+
+def test_projected_break_constant_rate_in_closed_form():
+    years, ex, y = _pb_series()
+    r = S.projected_break(y, years, 1996, exposure=ex, trend=False, alpha=0.1)
+    pre, post = years < 1996, years >= 1996
+    # Poisson MLE of a constant rate with exposure: total events / total exposure
+    rate = y[pre].sum() / ex[pre].sum()
+    M, O = rate * ex[post].sum(), y[post].sum()  # noqa: E741
+    # Var(log O/M) = Var(O)/M^2 + Var(log rate-hat) = 1/M + 1/(events before)
+    se = math.sqrt(1 / M + 1 / y[pre].sum())
+    z = sps.norm.ppf(0.95)
+    assert r.ok and r.n == 12 and r.warnings == []
+    assert r.estimate == pytest.approx(O / M, rel=1e-7)
+    # (statsmodels' IRLS stops at a relative change of 1e-8: its covariance matches the closed form to ~1e-6)
+    assert (r.ci_low, r.ci_high) == pytest.approx((O / M * math.exp(-z * se), O / M * math.exp(z * se)), rel=1e-5)
+    assert r.p_value == pytest.approx(2 * sps.norm.sf(math.log(O / M) / se), rel=1e-4)
+    chi2 = ((y[pre] - rate * ex[pre]) ** 2 / (rate * ex[pre])).sum()
+    assert r["dispersion"] == pytest.approx(chi2 / (pre.sum() - 1), rel=1e-7) and r["dispersion"] < 1.5
+    assert r["model_used"] == "poisson" and "nb_alpha" not in r.extra
+    assert (r["n_pre"], r["n_post"], r["break_year"], r["total_pre"], r["total_post"]) == (6, 6, 1996, 22, 70)
+    assert r["expected_post"] == pytest.approx(M, rel=1e-7) and r["observed_post"] == 70.0
+    assert r["params"] == pytest.approx([math.log(rate)], rel=1e-7)
+    assert r.method == (
+        "projected break: observed / expected onsets from 1996, the expectation projected from a constant-rate "
+        "model fitted to the years before it only (Poisson, or NB2 when the pre-period Pearson dispersion "
+        "exceeds 1.5); Wald interval on the log ratio"
+    )
+
+
+def test_projected_break_with_trend_by_numerical_delta_method():
+    years, ex, y = _pb_series()
+    r = S.projected_break(y, years, 1996, exposure=ex)
+    pre, post = years < 1996, years >= 1996
+    X = sm.add_constant((years - 1996) / 10.0)
+    fit = sm.GLM(y[pre], X[pre], family=sm.families.Poisson(), offset=np.log(ex[pre])).fit()
+    logM = lambda b: math.log(np.exp(X[post] @ b + np.log(ex[post])).sum())  # noqa: E731
+    M = math.exp(logM(fit.params))
+    # gradient of log M by central differences, then the delta method with the fit's covariance
+    h = 1e-6
+    g = np.array([(logM(fit.params + h * e) - logM(fit.params - h * e)) / (2 * h) for e in np.eye(2)])
+    se = math.sqrt(1 / M + g @ fit.cov_params() @ g)
+    est = y[post].sum() / M
+    assert r.estimate == pytest.approx(est, rel=1e-7)
+    z = sps.norm.ppf(0.975)
+    assert (r.ci_low, r.ci_high) == pytest.approx((est * math.exp(-z * se), est * math.exp(z * se)), rel=1e-7)
+    assert r["params"] == pytest.approx(list(fit.params), rel=1e-7)
+    assert "a trend model fitted" in r.method
+
+
+def test_projected_break_negative_binomial_when_overdispersed():
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    years = np.arange(1980, 1996)
+    ex = np.full(len(years), 10.0)
+    y = np.array([1, 9, 0, 12, 2, 0, 15, 1, 3, 20, 6, 8, 14, 5, 9, 11], float)
+    r = S.projected_break(y, years, 1990, exposure=ex, trend=False)
+    pre, post = years < 1990, years >= 1990
+    X = np.ones((pre.sum(), 1))
+    nb = NegativeBinomial(y[pre], X, loglike_method="nb2", offset=np.log(ex[pre])).fit(disp=0, maxiter=200)
+    pois = sm.GLM(y[pre], X, family=sm.families.Poisson(), offset=np.log(ex[pre])).fit()
+    assert r["dispersion"] > 1.5 and r["model_used"] == "negative binomial (NB2)"
+    a = nb.params[-1]
+    assert r["nb_alpha"] == pytest.approx(a, rel=1e-6)
+    assert r["nb_lr_p"] == pytest.approx(0.5 * sps.chi2.sf(2 * (nb.llf - pois.llf), 1), rel=1e-6)
+    mu = np.exp(nb.params[0]) * ex[post]
+    M = mu.sum()
+    # constant rate: d log M / d b0 = 1, so the delta term is Var(b0-hat); Var(O) = M + alpha sum mu^2
+    se = math.sqrt((M + a * (mu**2).sum()) / M**2 + np.asarray(nb.cov_params())[0, 0])
+    est = y[post].sum() / M
+    assert r.estimate == pytest.approx(est, rel=1e-6)
+    assert r.ci_high == pytest.approx(est * math.exp(sps.norm.ppf(0.975) * se), rel=1e-6)
+    assert r.p_value == pytest.approx(2 * sps.norm.sf(abs(math.log(est)) / se), rel=1e-6)
+
+
+def test_projected_break_inconclusive_cases():
+    years, ex, y = _pb_series()
+    few = S.projected_break(y[2:], years[2:], 1996, exposure=ex[2:])
+    assert few.reason == "too few years on one side of the break (4 before, 6 after)" and few.n == 10
+    assert few["n_pre"] == 4 and few["n_post"] == 6 and few["break_year"] == 1996
+    ok5 = S.projected_break(y[1:], years[1:], 1996, exposure=ex[1:])  # five years before, enough
+    assert ok5.ok
+    late = S.projected_break(y, years, 2001, exposure=ex)
+    assert late.reason == "too few years on one side of the break (11 before, 1 after)"
+    assert S.projected_break(y, years, 2000, exposure=ex).ok  # two years after, enough
+    zero = np.where(years >= 1996, 0.0, y)
+    none = S.projected_break(zero, years, 1996, exposure=ex)
+    assert none.reason == "no onsets after the break: the log ratio is undefined"
+    assert none["observed_post"] == 0.0 and none["expected_post"] > 0 and none["model_used"] == "poisson"
