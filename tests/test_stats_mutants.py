@@ -1047,3 +1047,176 @@ def test_projected_break_inconclusive_cases():
     none = S.projected_break(zero, years, 1996, exposure=ex)
     assert none.reason == "no onsets after the break: the log ratio is undefined"
     assert none["observed_post"] == 0.0 and none["expected_post"] > 0 and none["model_used"] == "poisson"
+
+
+# --------------------------------------------------------------------------- counts: every field of the break model
+
+
+def _sm_summary(b, se, z, conv=True, note=None):
+    return {
+        "rr": math.exp(b),
+        "ci_low": math.exp(b - z * se),
+        "ci_high": math.exp(b + z * se),
+        "p_value": 2 * sps.norm.sf(abs(b / se)),
+        "coef": b,
+        "se": se,
+        "converged": conv,
+        "note": note,
+    }
+
+
+def _assert_alt(got, want, rel):
+    assert list(got) == list(want)
+    for k, v in want.items():
+        assert got[k] == (pytest.approx(v, rel=rel) if isinstance(v, float) else v), k
+
+
+@pytest.mark.parametrize("engine", ["numpy", "statsmodels"])
+def test_break_model_every_field_against_statsmodels(engine):
+    """30 years in shuffled order with an exposure (0.5 to 2: below 1 is allowed), overdispersed:
+    every alternative and extra against statsmodels' GLM, GLM with HC1 / HAC errors and the
+    discrete NegativeBinomial (the joint MLE, not the code's profile search)."""
+    y, years, _ = _overdispersed()
+    years, y = years[-30:], y[-30:]  # 1990-2019
+    ex = np.linspace(0.5, 2.0, 30)
+    perm = np.random.default_rng(11).permutation(30)
+    r = S.poisson_or_nb_break(y[perm], years[perm], 2005, exposure=ex[perm], alpha=0.1, engine=engine)
+    X = np.column_stack([np.ones(30), years - 2005.0, (years >= 2005).astype(float)])
+    off = np.log(ex)
+    glm = sm.GLM(y, X, family=sm.families.Poisson(), offset=off)
+    pois = glm.fit(tol=1e-13)
+    hc1 = glm.fit(cov_type="HC1")
+    maxlags = 3  # floor(4 * (30/100)^(2/9)) = floor(3.06)
+    assert math.floor(4 * 0.3 ** (2 / 9)) == maxlags
+    hac = glm.fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    nb = sm.NegativeBinomial(y, X, loglike_method="nb2", offset=off).fit(disp=0, maxiter=200)
+    assert nb.mle_retvals["converged"]
+    a = float(nb.params[-1])
+    nbglm = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=a), offset=off).fit(tol=1e-13)
+    disp = pois.pearson_chi2 / 27
+    z = sps.norm.ppf(0.95)
+    assert disp > 1.5
+    want = {
+        "poisson": _sm_summary(pois.params[2], pois.bse[2], z),
+        "quasipoisson": _sm_summary(pois.params[2], pois.bse[2] * math.sqrt(disp), z),
+        "poisson_hc1": _sm_summary(hc1.params[2], hc1.bse[2], z),
+        "poisson_hac": _sm_summary(hac.params[2], hac.bse[2], z, note="Newey-West, maxlags=3"),
+        "negbin": _sm_summary(nbglm.params[2], nbglm.bse[2], z),
+    }
+    alts = r["alternatives"]
+    assert list(alts) == list(want)
+    for m in ("poisson", "quasipoisson", "poisson_hc1", "poisson_hac"):
+        _assert_alt(alts[m], want[m], 1e-7)
+    _assert_alt(alts["negbin"], want["negbin"], 1e-4)  # alpha-hat by another optimiser
+    assert r["nb_alpha"] == pytest.approx(a, rel=1e-4)
+    assert r["nb_lr_p"] == pytest.approx(0.5 * sps.chi2.sf(2 * (nb.llf - pois.llf), 1), rel=1e-3)
+    assert r.method == "count break model: negbin, linear trend + post-2005 level shift"
+    assert (r.estimate, r.ci_low, r.ci_high, r.p_value) == tuple(
+        alts["negbin"][k] for k in ("rr", "ci_low", "ci_high", "p_value")
+    )
+    assert r.n == 30 and r.warnings == [] and r.reason is None
+    e = dict(r.extra)
+    assert e.pop("alternatives") is alts and e.pop("dispersion") == pytest.approx(disp, rel=1e-7)
+    assert e.pop("nb_alpha") and e.pop("nb_lr_p")
+    params = e.pop("params")
+    assert list(params) == ["const", "trend", "post"] and list(params.values()) == pytest.approx(
+        list(pois.params), rel=1e-7
+    )
+    assert e == {
+        "break_year": 2005,
+        "trend": True,
+        "n_pre": 15,
+        "n_post": 15,
+        "total_pre": int(y[:15].sum()),
+        "total_post": int(y[15:].sum()),
+        "alpha": 0.1,
+        "model_requested": "auto",
+        "model_used": "negbin",
+        "dispersion_threshold": 1.5,
+    }
+
+
+def test_break_model_without_trend_and_its_names():
+    y, years, _ = _overdispersed()
+    r = S.poisson_or_nb_break(y, years, 2005, trend=False, model="poisson", fits=("poisson",))
+    X = np.column_stack([np.ones(len(y)), (years >= 2005).astype(float)])
+    ref = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-13)
+    assert r.method == "count break model: poisson, post-2005 level shift"
+    assert list(r["params"]) == ["const", "post"] and r["trend"] is False
+    assert r.estimate == pytest.approx(math.exp(ref.params[1]), rel=1e-9)
+    # without a trend the rate ratio is the ratio of the mean counts
+    pre, post = y[years < 2005], y[years >= 2005]
+    assert r.estimate == pytest.approx(post.mean() / pre.mean(), rel=1e-9)
+    assert list(r["alternatives"]) == ["poisson"] and r["nb_alpha"] is None and r["nb_lr_p"] is None
+
+
+def test_a_negative_binomial_fit_that_does_not_converge_is_not_used(monkeypatch):
+    y, years, _ = _overdispersed()
+    real = counts._nb2_mle_numpy
+
+    def unconverged(*a, **k):
+        fit, alpha, at_bound = real(*a, **k)
+        fit.converged = False
+        return fit, alpha, at_bound
+
+    monkeypatch.setattr(counts, "_nb2_mle_numpy", unconverged)
+    r = S.poisson_or_nb_break(y, years, 2005)
+    nb = r["alternatives"]["negbin"]
+    assert nb["converged"] is False and nb["coef"] is not None and nb["se"] > 0
+    assert nb["rr"] is None and nb["ci_low"] is None and nb["ci_high"] is None and nb["p_value"] is None
+    assert r["model_used"] == "poisson" and "negbin_error" not in r.extra
+    assert r.warnings == ["overdispersed but negative binomial did not converge; Poisson used, its SEs are too small"]
+    rn = S.poisson_or_nb_break(y, years, 2005, model="negbin")
+    assert rn.reason == "negbin fit did not converge" and rn.estimate is None and rn.n == len(y)
+    assert rn.method == "count break model: negbin, linear trend + post-2005 level shift"
+
+
+def test_break_model_boundaries_and_inconclusive_results_in_full():
+    years = np.arange(2000, 2006)
+    base = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None, "warnings": []}
+
+    def extra(y, by, n_pre, n_post, trend=True):
+        pre = np.asarray(y)[np.asarray(years[: len(y)]) < by]
+        post = np.asarray(y)[np.asarray(years[: len(y)]) >= by]
+        return {
+            "break_year": by,
+            "trend": trend,
+            "n_pre": n_pre,
+            "n_post": n_post,
+            "total_pre": int(pre.sum()),
+            "total_post": int(post.sum()),
+            "alpha": 0.05,
+            "model_requested": "auto",
+        }
+
+    def full(y, by, reason, n_pre, n_post, trend=True):
+        got = S.poisson_or_nb_break(y, years[: len(y)], by, trend=trend).to_dict()
+        want = {
+            "method": "count break model",
+            **base,
+            "n": len(y),
+            "reason": reason,
+            **extra(y, by, n_pre, n_post, trend),
+        }
+        assert got == want
+
+    full([3, 4, 5, 6, 7, 8], 2000, "no years before or no years after the break", 0, 6)
+    full([3, 4, 5, 6, 7, 8], 2006, "no years before or no years after the break", 6, 0)
+    full([3, 4, 5, 6], 2002, "too few years (4) for 3 parameters", 2, 2)
+    full([0, 0, 0, 0, 0, 0], 2003, "all counts are zero", 3, 3)
+    full([0, 0, 0, 2, 1, 3], 2003, "no events before or after the break: rate ratio is 0 or infinite", 3, 3)
+    full([2, 1, 3, 0, 0, 0], 2003, "no events before or after the break: rate ratio is 0 or infinite", 3, 3)
+    # the boundaries that still give an estimate: one year before, n = k + 2, one event after
+    assert S.poisson_or_nb_break([3, 4, 5, 6, 7], years[:5], 2001, fits=("poisson", "negbin")).ok
+    assert S.poisson_or_nb_break([3, 4, 5, 6, 7], years[:5], 2003).ok  # 5 years, 3 parameters
+    r = S.poisson_or_nb_break([2, 3, 2, 0, 1, 0], years, 2003, trend=False)
+    assert r.ok and r.estimate == pytest.approx((1 / 3) / (7 / 3), rel=1e-9)
+    assert S.poisson_or_nb_break([3, 4, 5, 6], years[:4], 2002, trend=False).ok  # 4 years, 2 parameters
+    # exposure below 1 is fine; zero or negative is refused
+    assert S.poisson_or_nb_break([3, 4, 5, 6, 7, 8], years, 2003, exposure=np.full(6, 0.5)).ok
+    with pytest.raises(ValueError, match="^exposure must be positive, one per year$"):
+        S.poisson_or_nb_break([3, 4, 5, 6, 7, 8], years, 2003, exposure=[1, 1, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="^counts must be non-negative integers"):
+        S.poisson_or_nb_break([3, 4, np.nan, 6, 7, 8], years, 2003)
+    with pytest.raises(ValueError, match="^counts must be non-negative integers"):
+        S.poisson_or_nb_break([3, 4, np.inf, 6, 7, 8], years, 2003)
