@@ -1168,6 +1168,7 @@ def test_a_negative_binomial_fit_that_does_not_converge_is_not_used(monkeypatch)
     assert r.warnings == ["overdispersed but negative binomial did not converge; Poisson used, its SEs are too small"]
     rn = S.poisson_or_nb_break(y, years, 2005, model="negbin")
     assert rn.reason == "negbin fit did not converge" and rn.estimate is None and rn.n == len(y)
+    assert rn.warnings == [] and rn["model_used"] == "negbin"
     assert rn.method == "count break model: negbin, linear trend + post-2005 level shift"
 
 
@@ -1220,3 +1221,28 @@ def test_break_model_boundaries_and_inconclusive_results_in_full():
         S.poisson_or_nb_break([3, 4, np.nan, 6, 7, 8], years, 2003)
     with pytest.raises(ValueError, match="^counts must be non-negative integers"):
         S.poisson_or_nb_break([3, 4, np.inf, 6, 7, 8], years, 2003)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "statsmodels"])
+def test_an_underdispersed_series_puts_nb_alpha_at_its_lower_bound(engine):
+    # counts that vary less than Poisson: the NB2 likelihood is largest as alpha -> 0 (the Poisson model)
+    y = [5, 6, 5, 4, 5, 6, 5, 5, 7, 6, 7, 6, 7, 8, 7, 6]
+    r = S.poisson_or_nb_break(y, np.arange(2000, 2016), 2008, engine=engine)
+    nb, pois = r["alternatives"]["negbin"], r["alternatives"]["poisson"]
+    assert r["dispersion"] < 1 and r["model_used"] == "poisson" and r.warnings == []
+    assert nb["note"] == "alpha at lower bound: NB = Poisson"
+    assert r["nb_alpha"] < math.exp(-11.5)
+    assert r["nb_lr_p"] == 1.0  # LR = 0: nothing to test
+    assert nb["rr"] == pytest.approx(pois["rr"], rel=1e-4)
+    ref = sm.GLM(
+        y, sm.add_constant(np.column_stack([np.arange(-8, 8), np.arange(16) >= 8])), family=sm.families.Poisson()
+    )
+    assert pois["rr"] == pytest.approx(math.exp(ref.fit(tol=1e-13).params[2]), rel=1e-8)
+
+
+def test_no_warning_at_the_dispersion_threshold_itself():
+    y, years, _ = _overdispersed()
+    d = S.poisson_or_nb_break(y, years, 2005)["dispersion"]
+    at = S.poisson_or_nb_break(y, years, 2005, dispersion_threshold=d)
+    assert at["model_used"] == "poisson" and at.warnings == []  # not overdispersed by the rule (>)
+    assert S.poisson_or_nb_break(y, years, 2005, model="negbin", dispersion_threshold=d).warnings == []
