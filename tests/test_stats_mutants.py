@@ -1246,3 +1246,32 @@ def test_no_warning_at_the_dispersion_threshold_itself():
     at = S.poisson_or_nb_break(y, years, 2005, dispersion_threshold=d)
     assert at["model_used"] == "poisson" and at.warnings == []  # not overdispersed by the rule (>)
     assert S.poisson_or_nb_break(y, years, 2005, model="negbin", dispersion_threshold=d).warnings == []
+
+
+# --------------------------------------------------------------------------- logit: the statsmodels engine's errors
+
+
+def _fake_glm(exc):
+    GLM, families = __import__("analysis.stats._lazy", fromlist=["_sm_glm"])._sm_glm()
+
+    class Failing:
+        def __init__(self, *a, **k):
+            pass
+
+        def fit(self, **kw):
+            raise exc
+
+    return lambda: (Failing, families)
+
+
+def test_a_failing_statsmodels_logit_fit_is_named_and_a_bug_propagates(monkeypatch):
+    from analysis.stats import logit
+
+    y, x = _sep_data(1)
+    monkeypatch.setattr(logit, "_sm_glm", _fake_glm(np.linalg.LinAlgError("Singular matrix")))
+    r = S.logit_clustered(y, {"x": x}, None, "x", engine="statsmodels")
+    assert r.reason == "fit failed: LinAlgError: Singular matrix" and r.estimate is None
+    assert r.method == "logit, model-based SE, normal inference [statsmodels]" and r.n == len(y)
+    monkeypatch.setattr(logit, "_sm_glm", _fake_glm(TypeError("a programming error")))
+    with pytest.raises(TypeError, match="a programming error"):
+        S.logit_clustered(y, {"x": x}, None, "x", engine="statsmodels")

@@ -271,6 +271,11 @@ def _as_frame(X: Any, names: Sequence[str] | None) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=cols)
 
 
+#: how statsmodels' GLM fails on degenerate data (singular information, overflow, a NaN); anything
+#: else is a bug and propagates
+_SM_FIT_ERRORS = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError, ValueError)
+
+
 class LogitData:
     """A validated logit design, prepared once and fitted many times.
 
@@ -545,7 +550,7 @@ class LogitData:
         )
 
     def _fit_statsmodels(self, max_iter: int, use_t: bool, cl: Clustering | None):
-        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError
 
         GLM, families = _sm_glm()
 
@@ -559,7 +564,7 @@ class LogitData:
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always")
                 res = GLM(self.y, self.X, family=families.Binomial()).fit(**kw)
-        except Exception as exc:  # statsmodels raises for some degenerate data
+        except _SM_FIT_ERRORS + (PerfectSeparationError,) as exc:  # degenerate data (not a bug): say which
             return None, None, False, 0, math.nan, None, f"{type(exc).__name__}: {exc}"
         for w in caught:
             if issubclass(w.category, ConvergenceWarning):
