@@ -1275,3 +1275,145 @@ def test_a_failing_statsmodels_logit_fit_is_named_and_a_bug_propagates(monkeypat
     monkeypatch.setattr(logit, "_sm_glm", _fake_glm(TypeError("a programming error")))
     with pytest.raises(TypeError, match="a programming error"):
         S.logit_clustered(y, {"x": x}, None, "x", engine="statsmodels")
+
+
+# --------------------------------------------------------------------------- logit: every field of a fit
+
+
+def _small_panel(n=240, G=12, seed=4):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, G, n)
+    X = pd.DataFrame({"x": rng.normal(size=n), "d": rng.integers(0, 2, n).astype(float)})
+    eta = -0.4 + 0.6 * X["x"].to_numpy() + 0.5 * X["d"].to_numpy() + rng.normal(scale=0.5, size=G)[g]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    return y, X, g
+
+
+@pytest.mark.parametrize("engine", ["numpy", "statsmodels"])
+@pytest.mark.parametrize("use_t", [False, True])
+@pytest.mark.parametrize("clustered", [False, True])
+def test_logit_every_field_against_statsmodels(engine, use_t, clustered):
+    y, X, g = _small_panel()
+    alpha = 0.1
+    Xc = sm.add_constant(X)
+    kw = {"cov_type": "cluster", "cov_kwds": {"groups": g}} if clustered else {}
+    ref = sm.GLM(y, Xc, family=sm.families.Binomial()).fit(tol=1e-12, use_t=use_t, **kw)
+    r = S.logit_clustered(y, X, g if clustered else None, "d", alpha=alpha, use_t=use_t, engine=engine)
+    lo, hi = ref.conf_int(alpha=alpha).loc["d"]
+    b, se = ref.params["d"], ref.bse["d"]
+    if use_t:  # statsmodels: t with G - 1 df when clustered, else df_resid = n - k
+        df = 11 if clustered else 240 - 3
+        q = sps.t.ppf(0.95, df)
+        p = 2 * sps.t.sf(abs(b / se), df)
+    else:
+        q = sps.norm.ppf(0.95)
+        p = 2 * sps.norm.sf(abs(b / se))
+    assert (lo, hi) == pytest.approx((b - q * se, b + q * se), rel=1e-9)  # the reference's own interval
+    cov = "cluster (CRV1)" if clustered else "model-based"
+    dist = ("t(G-1)" if clustered else "t(n-k)") if use_t else "normal"
+    assert r.method == f"logit, {cov} SE, {dist} inference [{engine}]"
+    assert (r.estimate, r.ci_low, r.ci_high, r.p_value) == pytest.approx((b, lo, hi, p), rel=1e-6)
+    assert r.n == 240 and r.reason is None
+    assert r.warnings == (["only 12 clusters: cluster-robust SEs may be too small"] if clustered else [])
+    e = dict(r.extra)
+    assert list(e) == [
+        "term",
+        "cluster",
+        "n_clusters",
+        "n_dropped",
+        "engine",
+        "cov_type",
+        "se",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
+        "converged",
+        "n_iter",
+        "llf",
+        "params",
+        "bse",
+        "alpha",
+    ]
+    assert (e["term"], e["cluster"], e["n_clusters"], e["n_dropped"], e["engine"], e["cov_type"]) == (
+        "d",
+        "default" if clustered else None,
+        12 if clustered else None,
+        0,
+        engine,
+        cov,
+    )
+    assert e["se"] == pytest.approx(se, rel=1e-6)
+    assert (e["odds_ratio"], e["or_ci_low"], e["or_ci_high"]) == pytest.approx(
+        (math.exp(b), math.exp(lo), math.exp(hi)), rel=1e-6
+    )
+    assert e["converged"] is True and 1 <= e["n_iter"] <= 100 and e["alpha"] == 0.1
+    assert e["llf"] == pytest.approx(ref.llf, rel=1e-10)
+    assert list(e["params"]) == list(e["bse"]) == ["const", "x", "d"]
+    assert list(e["params"].values()) == pytest.approx(list(ref.params), rel=1e-6)
+    assert list(e["bse"].values()) == pytest.approx(list(ref.bse), rel=1e-6)
+
+
+def test_logit_inconclusive_results_name_the_reason_in_full():
+    import pandas as pd
+
+    y, X, g = _small_panel()
+
+    def check(r, reason, n=240, cluster="default", n_clusters=12, n_dropped=0, engine="numpy"):
+        cov = "cluster (CRV1)" if cluster else "model-based"
+        assert r.to_dict() == {
+            "method": f"logit, {cov} SE, normal inference [{engine}]",
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "p_value": None,
+            "n": n,
+            "reason": reason,
+            "warnings": [],
+            "term": "d",
+            "cluster": cluster,
+            "n_clusters": n_clusters,
+            "n_dropped": n_dropped,
+            "engine": engine,
+            "cov_type": cov,
+        }
+
+    check(S.logit_clustered(np.zeros(240), X, g, "d"), "outcome has no variation")
+    check(S.logit_clustered(np.ones(240), X, g, "d"), "outcome has no variation")
+    check(
+        S.logit_clustered([0, 1, 0], pd.DataFrame({"x": [0.1, 0.5, -0.2], "d": [0.0, 1.0, 1.0]}), [0, 1, 2], "d"),
+        "too few observations (3) for 3 parameters",
+        n=3,
+        n_clusters=3,
+    )
+    check(
+        S.logit_clustered(y, X, np.zeros(240), "d"), "fewer than 2 clusters: cluster-robust SEs undefined", n_clusters=1
+    )
+    check(S.logit_clustered(y, X.assign(d=0.0), g, "d"), "term 'd' has no variation")
+    check(S.logit_clustered(y, X.assign(z=2 * X["x"]), g, "d"), "design matrix is rank-deficient: collinear columns")
+    check(S.logit_clustered(y, X.assign(z=0.0), g, "d"), "design matrix is rank-deficient: no variation in ['z']")
+    check(
+        S.logit_clustered(y, X.assign(d=y), g, "d"),
+        "term 'd' separates the outcome (a zero cell in d x outcome): the MLE does not exist",
+    )
+    check(S.logit_clustered(y, X, g, "d", max_iter=1), "did not converge in 1 iterations")
+    check(
+        S.logit_clustered(y, X, None, "d", max_iter=1, engine="statsmodels"),
+        "did not converge in 1 iterations",
+        cluster=None,
+        n_clusters=None,
+        engine="statsmodels",
+    )
+    Xm = X.copy()
+    Xm.loc[:4, "x"] = np.nan
+    nan_all = pd.DataFrame({"x": np.full(240, np.nan), "d": X["d"]})
+    check(S.logit_clustered(y, nan_all, g, "d"), "no complete observations", n=0, n_clusters=0, n_dropped=240)
+    m = S.logit_clustered(y, Xm, g, "d")
+    assert m.ok and m.n == 235 and m["n_dropped"] == 5
+    ref = sm.GLM(y[5:], sm.add_constant(X.iloc[5:]), family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": g[5:]}, tol=1e-12
+    )
+    assert m.estimate == pytest.approx(ref.params["d"], rel=1e-6) and m["se"] == pytest.approx(ref.bse["d"], rel=1e-6)
+    with pytest.raises(ValueError, match="^5 rows have missing values$"):
+        S.logit_clustered(y, Xm, g, "d", missing="raise")
