@@ -947,6 +947,42 @@ def test_minlike_pvalues_chunks_hold_at_most_max_cells_points():
     # greedy: the next test would not have fitted into the chunk
     for (h, _w), nxt in zip(grids, rows[1:]):
         assert length[nxt[0]] * (h + 1) > max_cells
+    # a bound below the longest support: such tests go one at a time, with the same p-values
+    calls.clear()
+    assert _minlike_pvalues(np.zeros_like(n), n, k, logpmf, max_cells=3) == pytest.approx(ref, rel=1e-9)
+    assert all(shape[0] == 1 for r, shape in calls if len(r) and shape[1] > 3)
+    # a support that does not start at 0 (as Fisher's): the grid is as wide as hi - lo + 1
+    calls.clear()
+    shifted = lambda rows, x: logpmf(rows, x - 5)  # noqa: E731
+    out = _minlike_pvalues(np.full(len(n), 5), n + 5, k + 5, shifted, max_cells=max_cells)
+    assert out == pytest.approx(ref, rel=1e-9)
+    assert [shape[1] for _, shape in calls if shape[1] != 1] == [w for _, w in grids]
+
+
+def test_two_sided_exact_p_values_are_capped_at_one():
+    # with the observed count at the mode every outcome is "as or less likely": the pmf sums to
+    # 1 + 4e-16 in floating point, and a p-value above 1 is not a probability
+    p = S.binom_test_many([3, 2, 4], [6, 4, 8], [0.5, 0.5, 0.5], alternative="two-sided")
+    assert p.tolist() == [1.0, 1.0, 1.0]
+    assert S.fisher_p_many([3, 5], [3, 5], [3, 5], [3, 5]).tolist() == [1.0, 1.0]
+
+
+def test_exact_score_trend_with_zero_scores_last_and_float_scores():
+    # zero scores processed after all the others (the counting table's edge), checked by enumeration
+    for s, y in (
+        ([3, 1, 2, 0, 0], [1, 0, 1, 0, 0]),
+        ([2, 2, 1, 0, 0, 0], [0, 1, 1, 1, 0, 0]),
+        ([4, 0], [1, 0]),
+        ([3, 0, 0, 0], [1, 1, 0, 0]),  # the first score alone is the total when the zeros come
+        ([2, 1, 0, 0], [1, 1, 1, 0]),
+        ([1, 3, 0, 2, 0], [0, 0, 1, 1, 1]),
+    ):
+        t0, pl, pu = _trend_by_enumeration(s, y)
+        r = S.exact_score_trend(s, y)
+        assert (r["t_obs"], r["p_lower"], r["p_upper"]) == (t0, pytest.approx(pl), pytest.approx(pu)), (s, y)
+    # integer scores that arrive as floats (a pandas column with missing values removed)
+    r = S.exact_score_trend(np.array([0.0, 1.0, 2.0, 2.0, 3.0]), np.array([0.0, 0.0, 1.0, 0.0, 1.0]))
+    assert r == S.exact_score_trend([0, 1, 2, 2, 3], [0, 0, 1, 0, 1])
 
 
 # --------------------------------------------------------------------------- counts: the projected break
