@@ -1453,3 +1453,25 @@ def test_logit_inconclusive_results_name_the_reason_in_full():
     assert m.estimate == pytest.approx(ref.params["d"], rel=1e-6) and m["se"] == pytest.approx(ref.bse["d"], rel=1e-6)
     with pytest.raises(ValueError, match="^5 rows have missing values$"):
         S.logit_clustered(y, Xm, g, "d", missing="raise")
+
+
+def test_fit_logit_numpy_fields_start_and_prebuilt_clustering():
+    y, X, g = _small_panel()
+    Xc = sm.add_constant(X).to_numpy()
+    ref = sm.GLM(y, Xc, family=sm.families.Binomial()).fit(tol=1e-12)
+    f = S.fit_logit_numpy(Xc, y.tolist())
+    assert f.converged and f.error is None and f.n_clusters is None and 3 <= f.n_iter <= 10
+    np.testing.assert_allclose(f.fitted, ref.fittedvalues, rtol=1e-7)
+    np.testing.assert_allclose(f.params, ref.params, rtol=1e-7)
+    assert f.llf == pytest.approx(ref.llf, rel=1e-12)
+    # started at the maximum, Newton stops after one step with the same estimates
+    s = S.fit_logit_numpy(Xc, y, start=ref.params.tolist())
+    assert s.n_iter == 1 and s.converged
+    np.testing.assert_allclose(s.params, ref.params, rtol=1e-7)
+    # a prebuilt Clustering gives the same covariance as the labels
+    a, b = S.fit_logit_numpy(Xc, y, g), S.fit_logit_numpy(Xc, y, S.Clustering(g))
+    assert a.n_clusters == b.n_clusters == 12
+    np.testing.assert_array_equal(a.cov, b.cov)
+    # a singular design is named, with no covariance
+    bad = S.fit_logit_numpy(np.column_stack([Xc, Xc[:, 1]]), y)
+    assert bad.error == "singular information matrix" and bad.cov is None and np.isnan(bad.bse).all()
