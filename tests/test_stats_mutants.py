@@ -1475,3 +1475,37 @@ def test_fit_logit_numpy_fields_start_and_prebuilt_clustering():
     # a singular design is named, with no covariance
     bad = S.fit_logit_numpy(np.column_stack([Xc, Xc[:, 1]]), y)
     assert bad.error == "singular information matrix" and bad.cov is None and np.isnan(bad.bse).all()
+
+
+def test_one_cluster_sandwich_has_no_small_sample_factor():
+    # G = 1: the factor G/(G-1) is undefined, so none is applied; at the MLE the one cluster's
+    # score sum is X'(y - p) = 0, so the sandwich is zero (LogitData refuses G < 2 before this)
+    y, X, _ = _small_panel()
+    Xc = sm.add_constant(X).to_numpy()
+    f = S.fit_logit_numpy(Xc, y, np.zeros(len(y)))
+    assert f.n_clusters == 1 and f.error is None
+    assert np.abs(f.cov).max() < 1e-12
+
+
+def test_logit_clustered_passes_names_and_add_const():
+    y, X, g = _small_panel()
+    arr = X.to_numpy()
+    r = S.logit_clustered(y, arr, g, "d", names=["x", "d"])
+    ref = S.logit_clustered(y, X, g, "d")
+    assert r.estimate == ref.estimate and list(r["params"]) == ["const", "x", "d"]
+    nc = S.logit_clustered(y, arr, g, "d", names=["x", "d"], add_const=False)
+    glm = sm.GLM(y, arr, family=sm.families.Binomial()).fit(tol=1e-12)
+    assert list(nc["params"]) == ["x", "d"] and nc.estimate == pytest.approx(glm.params[1], rel=1e-6)
+    # cluster labels as a column (n x 1) are the same clustering
+    assert S.Clustering(np.asarray(g)[:, None]).codes.tolist() == S.Clustering(g).codes.tolist()
+
+
+def test_a_warm_start_from_an_unconverged_fit_is_ignored():
+    y, X, g = _small_panel()
+    cold = S.LogitData(y, X.assign(z=X["x"] ** 2)).core(2)
+    assert not cold.converged
+    other = S.LogitData(y, X)
+    assert not other.core(2).converged  # the sibling did not converge in 2 iterations either
+    warm = S.LogitData(y, X.assign(z=X["x"] ** 2))
+    warm.warm_start_from(other)
+    np.testing.assert_array_equal(warm.core(2).params, cold.params)  # started cold, as if alone
