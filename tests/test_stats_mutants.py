@@ -1509,3 +1509,24 @@ def test_a_warm_start_from_an_unconverged_fit_is_ignored():
     warm = S.LogitData(y, X.assign(z=X["x"] ** 2))
     warm.warm_start_from(other)
     np.testing.assert_array_equal(warm.core(2).params, cold.params)  # started cold, as if alone
+
+
+def test_newton_starts_at_zero_with_the_intercept_at_the_logit_of_the_mean():
+    """The documented start, seen with max_iter=0 (no step taken): b = 0, and the column of ones
+    (wherever it is; a binary column is not one) at logit(mean y), mean y kept in [1e-6, 1 - 1e-6]."""
+    y, X, _ = _small_panel()
+    ybar = y.mean()
+    Xr = np.column_stack([X["d"], X["x"], np.ones(len(y))])  # binary first, the constant last
+    f = S.fit_logit_numpy(Xr, y, max_iter=0)
+    assert f.n_iter == 0 and not f.converged
+    assert f.params.tolist() == [0.0, 0.0, pytest.approx(math.log(ybar / (1 - ybar)), rel=1e-12)]
+    for yy, m in ((np.ones(len(y)), 1 - 1e-6), (np.zeros(len(y)), 1e-6)):
+        f = S.fit_logit_numpy(Xr, yy, max_iter=0)
+        assert f.params[2] == pytest.approx(math.log(m / (1 - m)), rel=1e-9) and f.params[0] == 0.0
+    # without a column of ones everything starts at 0; one Newton step from there is the textbook step
+    Xn = np.column_stack([X["d"], X["x"]])
+    assert S.fit_logit_numpy(Xn, y, max_iter=0).params.tolist() == [0.0, 0.0]
+    one = S.fit_logit_numpy(Xn, y, max_iter=1)
+    p = np.full(len(y), 0.5)
+    step = np.linalg.solve((Xn.T * (p * (1 - p))) @ Xn, Xn.T @ (y - p))
+    assert one.n_iter == 1 and one.params == pytest.approx(step, rel=1e-12)
