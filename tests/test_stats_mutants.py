@@ -1530,3 +1530,47 @@ def test_newton_starts_at_zero_with_the_intercept_at_the_logit_of_the_mean():
     p = np.full(len(y), 0.5)
     step = np.linalg.solve((Xn.T * (p * (1 - p))) @ Xn, Xn.T @ (y - p))
     assert one.n_iter == 1 and one.params == pytest.approx(step, rel=1e-12)
+
+
+def test_projected_break_negative_binomial_with_trend_and_without_convergence(monkeypatch):
+    from statsmodels.discrete import discrete_model
+
+    years = np.arange(1980, 1996)
+    ex = np.full(len(years), 10.0)
+    y = np.array([1, 9, 0, 12, 2, 0, 15, 1, 3, 20, 6, 8, 14, 5, 9, 11], float)
+    pre, post = years < 1990, years >= 1990
+    X = np.column_stack([np.ones(16), (years - 1990) / 10.0])
+    r = S.projected_break(y, years, 1990, exposure=ex)
+    nb = discrete_model.NegativeBinomial(y[pre], X[pre], loglike_method="nb2", offset=np.log(ex[pre])).fit(disp=0)
+    M = np.exp(X[post] @ nb.params[:2] + np.log(ex[post])).sum()
+    assert r["model_used"] == "negative binomial (NB2)" and r["nb_alpha"] == pytest.approx(nb.params[2], rel=1e-6)
+    assert r["params"] == pytest.approx(list(nb.params[:2]), rel=1e-6)
+    assert r.estimate == pytest.approx(y[post].sum() / M, rel=1e-6)
+    # at a threshold equal to the dispersion the rule (>) keeps Poisson
+    at = S.projected_break(y, years, 1990, exposure=ex, dispersion_threshold=r["dispersion"])
+    assert at["model_used"] == "poisson" and "nb_alpha" not in at.extra
+    # an NB fit that does not converge: no estimate, and the reason says why
+    real = discrete_model.NegativeBinomial.fit
+
+    def unconverged(self, *a, **k):
+        res = real(self, *a, **k)
+        res.mle_retvals["converged"] = False
+        return res
+
+    monkeypatch.setattr(discrete_model.NegativeBinomial, "fit", unconverged)
+    u = S.projected_break(y, years, 1990, exposure=ex)
+    assert u.reason == (
+        "the negative binomial fit of the pre-period did not converge (the declared dispersion check requires it)"
+    )
+    assert u.n == 16 and u.estimate is None and u.method == r.method
+    assert u["dispersion"] == r["dispersion"] and u["total_pre"] == int(y[pre].sum()) and u["n_pre"] == 10
+
+
+def test_projected_break_too_few_years_keeps_its_method():
+    years, ex, y = _pb_series()
+    few = S.projected_break(y[2:], years[2:], 1996, exposure=ex[2:], trend=False, dispersion_threshold=2.0)
+    assert few.method == (
+        "projected break: observed / expected onsets from 1996, the expectation projected from a constant-rate "
+        "model fitted to the years before it only (Poisson, or NB2 when the pre-period Pearson dispersion "
+        "exceeds 2.0); Wald interval on the log ratio"
+    )
