@@ -1574,3 +1574,21 @@ def test_projected_break_too_few_years_keeps_its_method():
         "model fitted to the years before it only (Poisson, or NB2 when the pre-period Pearson dispersion "
         "exceeds 2.0); Wald interval on the log ratio"
     )
+
+
+def test_logit_fit_argument_errors_and_the_plain_loop_engine():
+    y, X, g = _small_panel()
+    d = S.LogitData(y, X, {"country": g})
+    with pytest.raises(ValueError, match=r"^engine must be 'numpy' or 'statsmodels'$"):
+        d.fit("d", engine="R")
+    with pytest.raises(ValueError, match=r"^term 'z' not in design columns \['const', 'x', 'd'\]$"):
+        d.fit("z")
+    with pytest.raises(ValueError, match=r"^unknown clustering 'region'; have \['country'\]$"):
+        d.fit("d", cluster="region")
+    with S.plain_loop():
+        r = d.fit("d")
+    assert r["engine"] == "statsmodels" and r.method.endswith("[statsmodels]") and r["cluster"] == "country"
+    assert r.estimate == pytest.approx(d.fit("d").estimate, rel=1e-7)
+    # without clusterings, cluster=None means model-based errors
+    m = S.LogitData(y, X).fit("d")
+    assert m["cluster"] is None and m["cov_type"] == "model-based" and m["n_clusters"] is None
