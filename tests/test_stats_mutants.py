@@ -1592,3 +1592,18 @@ def test_logit_fit_argument_errors_and_the_plain_loop_engine():
     # without clusterings, cluster=None means model-based errors
     m = S.LogitData(y, X).fit("d")
     assert m["cluster"] is None and m["cov_type"] == "model-based" and m["n_clusters"] is None
+
+
+@pytest.mark.parametrize("n,maxlags", [(12, 2), (25, 2), (30, 3), (74, 3), (100, 4), (150, 4)])
+def test_newey_west_maxlags_rule(n, maxlags):
+    """maxlags = floor(4 (n/100)^(2/9)) (Newey and West 1994), worked out by hand for each n."""
+    rng = np.random.default_rng(n)
+    y = rng.poisson(6.0, n)
+    years = np.arange(1900, 1900 + n)
+    by = 1900 + n // 2
+    r = S.poisson_or_nb_break(y, years, by, model="poisson_hac", fits=("poisson", "poisson_hac"))
+    hac = r["alternatives"]["poisson_hac"]
+    assert hac["note"] == f"Newey-West, maxlags={maxlags}"
+    X = np.column_stack([np.ones(n), years - by, (years >= by).astype(float)])
+    ref = sm.GLM(y, X, family=sm.families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
+    assert hac["se"] == pytest.approx(ref.bse[2], rel=1e-6) and r.estimate == pytest.approx(math.exp(ref.params[2]))
