@@ -1308,6 +1308,7 @@ def test_a_failing_statsmodels_logit_fit_is_named_and_a_bug_propagates(monkeypat
     r = S.logit_clustered(y, {"x": x}, None, "x", engine="statsmodels")
     assert r.reason == "fit failed: LinAlgError: Singular matrix" and r.estimate is None
     assert r.method == "logit, model-based SE, normal inference [statsmodels]" and r.n == len(y)
+    assert (r["term"], r["engine"], r["cov_type"], r["n_dropped"]) == ("x", "statsmodels", "model-based", 0)
     monkeypatch.setattr(logit, "_sm_glm", _fake_glm(TypeError("a programming error")))
     with pytest.raises(TypeError, match="a programming error"):
         S.logit_clustered(y, {"x": x}, None, "x", engine="statsmodels")
@@ -1607,3 +1608,39 @@ def test_newey_west_maxlags_rule(n, maxlags):
     X = np.column_stack([np.ones(n), years - by, (years >= by).astype(float)])
     ref = sm.GLM(y, X, family=sm.families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
     assert hac["se"] == pytest.approx(ref.bse[2], rel=1e-6) and r.estimate == pytest.approx(math.exp(ref.params[2]))
+
+
+def test_separation_by_a_continuous_column_complete_and_quasi(monkeypatch):
+    from analysis.stats import logit
+
+    x = np.linspace(-1, 1, 40)
+    y = (x > 0).astype(float)  # x separates y, but is not binary: the pre-check cannot see it
+    r = S.logit_clustered(y, {"x": x}, None, "x")
+    assert r.to_dict() == {
+        "method": "logit, model-based SE, normal inference [numpy]",
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "n": 40,
+        "reason": "complete separation: every observation fitted at 0 or 1",
+        "warnings": [],
+        "term": "x",
+        "cluster": None,
+        "n_clusters": None,
+        "n_dropped": 0,
+        "engine": "numpy",
+        "cov_type": "model-based",
+    }
+    # quasi-separation: y = 1 where x > 0, 0 where x < 0, mixed at x = 0 (the MLE is at infinity;
+    # every observation away from 0 is fitted at 0 or 1, those at 0 at their share of events)
+    xq = np.tile(np.arange(-3.0, 4.0), 6)
+    yq = np.where(xq > 0, 1.0, 0.0)
+    yq[xq == 0] = [1, 0, 1, 0, 1, 1]
+    q = S.logit_clustered(yq, {"x": xq}, None, "x")
+    assert q.warnings == ["36 observations fitted at 0 or 1 (quasi-separation)"], (q.reason, q.warnings)
+    # a standard error of zero is not an estimate
+    monkeypatch.setattr(logit, "_crv1", lambda X, resid, hinv, cl: np.zeros_like(hinv))
+    z = S.logit_clustered(yq, {"x": xq + np.tile([0.5] * 6 + [0.0], 6)}, np.arange(42) % 5, "x")
+    assert z.reason == "standard error is zero or undefined" and z.n == 42 and z.method.startswith("logit, cluster")
+    assert z["term"] == "x" and z["n_clusters"] == 5
