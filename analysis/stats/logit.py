@@ -259,18 +259,6 @@ def _to_float(v: Any, name: str) -> np.ndarray:
     return out
 
 
-def _as_frame(X: Any, names: Sequence[str] | None) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    if isinstance(X, Mapping):
-        return pd.DataFrame(dict(X))
-    arr = np.asarray(X, dtype=float)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    cols = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
-    return pd.DataFrame(arr, columns=cols)
-
-
 #: how statsmodels' GLM fails on degenerate data (singular information, overflow, a NaN); anything
 #: else is a bug and propagates
 _SM_FIT_ERRORS = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError, ValueError)
@@ -312,7 +300,7 @@ class LogitData:
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"X must be numeric (encode categories as dummies first): {exc}") from None
         elif isinstance(X, Mapping):
-            Xf = _as_frame(X, names)
+            Xf = pd.DataFrame(dict(X))
             cols = [str(c) for c in Xf.columns]
             Xall = Xf.to_numpy(dtype=float)
         else:
