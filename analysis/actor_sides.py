@@ -23,7 +23,7 @@ covered, so e.g. year s+3 of a 1990 start is never used by them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -239,7 +239,7 @@ def case_actor_years(
     return m.sort_values(keys, kind="mergesort").reset_index(drop=True)
 
 
-def year_ranges(years) -> str:
+def year_ranges(years: Iterable[int]) -> str:
     """Sorted distinct years as compact ranges: [1992, 1993, 1994, 1996] -> "1992-1994,1996"."""
     ys = sorted({int(y) for y in years})
     out, i = [], 0

@@ -57,7 +57,7 @@ def version() -> str:
         return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
 
-def cmd_fetch(args) -> None:
+def cmd_fetch(args: argparse.Namespace) -> None:
     from .sources import all_files, fetch_file, load_registry, resolve_mirror
 
     reg = load_registry(args.registry)
@@ -73,14 +73,14 @@ def cmd_fetch(args) -> None:
         fetch_file(f, args.raw, mirror, allow_download=not args.no_download, log=log.info)
 
 
-def cmd_clean(args) -> None:
+def cmd_clean(args: argparse.Namespace) -> None:
     from . import clean
 
     path = clean.build_table(args.table, args.raw, args.out, verify=not args.no_verify)
     log.info("wrote %s", path)
 
 
-def cmd_release_diff(args) -> None:
+def cmd_release_diff(args: argparse.Namespace) -> None:
     from .clean.prif import release_diff
     from .io import read_parquet, write_csv
 
@@ -90,7 +90,7 @@ def cmd_release_diff(args) -> None:
     log.info("wrote %s (%d differences)", args.output, len(diff))
 
 
-def cmd_panel(args) -> None:
+def cmd_panel(args: argparse.Namespace) -> None:
     from .panel import build_panel_outputs
 
     first, last = args.first_year, args.last_year
@@ -105,27 +105,27 @@ def cmd_panel(args) -> None:
     build_panel_outputs(Path(args.processed), first, last, Path(args.output), Path(args.report))
 
 
-def cmd_datapackage(args) -> None:
+def cmd_datapackage(args: argparse.Namespace) -> None:
     from .datapackage import write_datapackage
 
     write_datapackage(Path(args.processed), Path(args.output), Path(args.raw))
 
 
-def cmd_unsc_validate(args) -> None:
+def cmd_unsc_validate(args: argparse.Namespace) -> None:
     from .clean.unsc_coding import write_validation
 
     write_validation(args.coded, args.sample, args.output, args.holdout)
     log.info("wrote %s", args.output)
 
 
-def cmd_conditions_checklist(args) -> None:
+def cmd_conditions_checklist(args: argparse.Namespace) -> None:
     from .checklist import write_checklist
 
     df = write_checklist(Path(args.processed), Path(args.output), args.rules)
     log.info("wrote %s (%d interventions x 5 conditions)", args.output, df["case_id"].nunique())
 
 
-def cmd_claim(args) -> None:
+def cmd_claim(args: argparse.Namespace) -> None:
     from .claims import load_claims, write_claim
     from .io import check_parquet
 
@@ -139,7 +139,7 @@ def cmd_claim(args) -> None:
     log.info("wrote %s/%s.json", args.out, args.claim_id)
 
 
-def cmd_claims_summary(args) -> None:
+def cmd_claims_summary(args: argparse.Namespace) -> None:
     from .claims import load_claims, write_summary
     from .io import check_parquet, read_json
 
@@ -151,7 +151,7 @@ def cmd_claims_summary(args) -> None:
     log.info("wrote %s/verdicts.csv, findings.json and spec_curve.parquet (%d claims)", args.out, len(ids))
 
 
-def cmd_figures(args) -> None:
+def cmd_figures(args: argparse.Namespace) -> None:
     from .figures import build_claim_figures, build_data_figures
 
     if args.which == "data":
@@ -163,14 +163,14 @@ def cmd_figures(args) -> None:
     log.info("wrote %d figures to %s", len(index), args.out)
 
 
-def cmd_briefs_data(args) -> None:
+def cmd_briefs_data(args: argparse.Namespace) -> None:
     from .briefs import write_all
 
     slugs = write_all(Path(args.processed), Path(args.out))
     log.info("wrote %d briefs' data and conditions.json to %s", len(slugs), args.out)
 
 
-def cmd_render(args) -> None:
+def cmd_render(args: argparse.Namespace) -> None:
     import yaml
 
     from .render import execute_many, render, render_many
@@ -271,7 +271,7 @@ def cmd_render(args) -> None:
         log.info("wrote %s", p)
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
     problems, checked = verify(args.root, registry=args.registry)
@@ -288,7 +288,7 @@ def cmd_verify(args) -> int:
     return 0
 
 
-def cmd_publish_index(args) -> None:
+def cmd_publish_index(args: argparse.Namespace) -> None:
     from .guard import publish_index
 
     removed = publish_index(Path(args.index), [Path(f) for f in args.files])
@@ -297,7 +297,7 @@ def cmd_publish_index(args) -> None:
     log.info("wrote %s (%d files)", args.index, len(args.files))
 
 
-def cmd_trace(args) -> int:
+def cmd_trace(args: argparse.Namespace) -> int:
     from .trace import format_list, list_uses, trace
 
     root = Path(args.root).resolve()
@@ -316,7 +316,7 @@ def cmd_trace(args) -> int:
     return 0
 
 
-def cmd_cite(args) -> int:
+def cmd_cite(args: argparse.Namespace) -> int:
     from .cite import cite
 
     sys.stdout.write(cite(args.target, Path(args.root).resolve()))

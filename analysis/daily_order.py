@@ -41,6 +41,7 @@ Definitions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,8 @@ def actor_class(events: pd.DataFrame, gwcode: int) -> pd.Series:
     """Each event's class relative to the government of GW state `gwcode` (see module doc)."""
     g = str(int(gwcode))
     n = len(events)
-    on_a = np.fromiter((g in L for L in events["gov_a_gwno_list"]), dtype=bool, count=n)
-    on_b = np.fromiter((g in L for L in events["gov_b_gwno_list"]), dtype=bool, count=n)
+    on_a = _lists_contain(events["gov_a_gwno_list"], g)
+    on_b = _lists_contain(events["gov_b_gwno_list"], g)
     t = events["type_of_violence"].to_numpy()
     side_a_gov = events["side_a_government"].to_numpy(dtype=bool)
     out = np.full(n, "non-state", dtype=object)
@@ -86,7 +87,22 @@ def actor_class(events: pd.DataFrame, gwcode: int) -> pd.Series:
     return pd.Series(pd.Categorical(out, categories=ACTOR_CLASSES), index=events.index, name="actor_class")
 
 
-def events_around(ged: pd.DataFrame, gwcode: int, start, before: int = 90, after: int = 90) -> pd.DataFrame:
+def _lists_contain(lists: pd.Series, value: str) -> np.ndarray:
+    """For each row's list (array) of codes: does it hold `value`? (All rows' lists flattened once.)"""
+    n = len(lists)
+    arrays = lists.to_numpy()
+    lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=n)
+    out = np.zeros(n, dtype=bool)
+    if lengths.sum():
+        flat = np.concatenate([np.asarray(a, dtype=object) for a in arrays if len(a)])
+        owner = np.repeat(np.arange(n), lengths)
+        out[owner[flat == value]] = True
+    return out
+
+
+def events_around(
+    ged: pd.DataFrame, gwcode: int, start: pd.Timestamp | str, before: int = 90, after: int = 90
+) -> pd.DataFrame:
     """Events in GW state `gwcode` from `before` days before `start` to `after` days after it.
 
     Adds `rel_day` (days from the start; 0 = start date), `rel_week` (floor(rel_day / 7)),
@@ -176,7 +192,11 @@ def first_dates(events: pd.DataFrame) -> FirstDates:
 
 
 def hmi_targets(
-    hmi: pd.DataFrame, crosswalk: pd.DataFrame, release: str = "0.3", since=GED_FIRST, file: str = "hmi_cases.parquet"
+    hmi: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    release: str = "0.3",
+    since: pd.Timestamp | str = GED_FIRST,
+    file: str = "hmi_cases.parquet",
 ) -> pd.DataFrame:
     """The release's interventions starting on or after `since`, with the target's GW code.
 
@@ -209,7 +229,62 @@ def hmi_targets(
     return h.sort_values(["start_date", "case_id"], kind="mergesort").reset_index(drop=True)
 
 
-def case_summary(ged: pd.DataFrame, targets: pd.DataFrame, before: int = 90, after: int = 90) -> pd.DataFrame:
+class StateEvents:
+    """One state's events as sorted arrays, for many windows: dates (ns), class codes, deaths.
+
+    The classes are relative to that state's government (`actor_class`), so they are computed
+    once per state, not once per window; a window is then two binary searches on the dates.
+    """
+
+    def __init__(self, own: pd.DataFrame, gwcode: int) -> None:
+        own = own.sort_values(["date", "event_id"], kind="mergesort")
+        self.dates = own["date"].to_numpy(dtype="datetime64[ns]")
+        self._ns = self.dates.view("int64")
+        self.codes = actor_class(own, gwcode).cat.codes.to_numpy()
+        self.deaths_best = own["deaths_best"].to_numpy(dtype="int64")
+
+    def span(self, lo: pd.Timestamp, hi: pd.Timestamp) -> slice:
+        """The events with lo <= date < hi."""
+        i0, i1 = np.searchsorted(self._ns, [lo.as_unit("ns").value, hi.as_unit("ns").value], side="left")
+        return slice(int(i0), int(i1))
+
+    def first(self, where: slice, code: int) -> pd.Timestamp | None:
+        hit = np.flatnonzero(self.codes[where] == code)
+        return pd.Timestamp(self.dates[where][hit[0]]) if len(hit) else None
+
+    def tally(self, where: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Events and best-estimate deaths per actor class (ACTOR_CLASSES order)."""
+        c = self.codes[where]
+        k = len(ACTOR_CLASSES)
+        return np.bincount(c, minlength=k), np.bincount(c, weights=self.deaths_best[where], minlength=k)
+
+
+def _order(a: pd.Timestamp | None, b: pd.Timestamp | None) -> str:
+    """`FirstDates.order` from the first armed-challenge date `a` and government-killing date `b`."""
+    if a is None and b is None:
+        return "neither"
+    if b is None:
+        return "only armed challenge"
+    if a is None:
+        return "only government killing"
+    return "armed challenge first" if a < b else "government killing first" if b < a else "same day"
+
+
+def state_events(ged: pd.DataFrame, gwcodes: Iterable[int]) -> dict[int, StateEvents]:
+    """`StateEvents` of each GW state in `gwcodes` (a state without events gets empty arrays)."""
+    want = sorted({int(g) for g in gwcodes})
+    states = ged[ged["gwcode"].isin(want)]
+    by_state = {int(g): d for g, d in states.groupby("gwcode", sort=False)}
+    return {g: StateEvents(by_state.get(g, ged.iloc[0:0]), g) for g in want}
+
+
+def case_summary(
+    ged: pd.DataFrame,
+    targets: pd.DataFrame,
+    before: int = 90,
+    after: int = 90,
+    states: dict[int, StateEvents] | None = None,
+) -> pd.DataFrame:
     """One row per intervention (from `hmi_targets`): the pre-start order and before/after counts.
 
     Columns: case_id, gwcode, start_date, window_start, window_end (exclusive),
@@ -221,21 +296,23 @@ def case_summary(ged: pd.DataFrame, targets: pd.DataFrame, before: int = 90, aft
     then per class `events_before`,
     `events_after`, `deaths_best_before`, `deaths_best_after` (column names prefixed with a
     short class key: sb_gov, sb_other, os_gov, os_other, os_nonstate, nonstate).
+
+    The same counts as `events_around` + `first_dates` + `before_after` per case (a test
+    checks that), computed on each state's sorted arrays (`StateEvents`); pass `states`
+    (from `state_events`) to share them between calls.
     """
-    keys = dict(zip(ACTOR_CLASSES, ("sb_gov", "sb_other", "os_gov", "os_other", "os_nonstate", "nonstate")))
+    keys = ("sb_gov", "sb_other", "os_gov", "os_other", "os_nonstate", "nonstate")
+    if states is None:
+        states = state_events(ged, targets["gwcode"])
     rows = []
-    # each target state's events, split off once: events_around then scans a state's rows,
-    # not the whole table (the same rows in the same order, so the same result)
-    states = ged[ged["gwcode"].isin([int(g) for g in targets["gwcode"]])]
-    by_state = {int(g): d for g, d in states.groupby("gwcode", sort=False)}
     for t in targets.itertuples(index=False):
         g, start = int(t.gwcode), _timestamp(t.start_date)
-        own = by_state.get(g, ged.iloc[0:0])
-        ev = events_around(own, g, start, before, after)
-        prior = events_around(own, g, start - pd.Timedelta(days=before), before, 0)
-        fd = first_dates(ev)
-        ba = before_after(ev).set_index("actor_class")
+        ev = states[g]
         lo, hi = start - pd.Timedelta(days=before), start + pd.Timedelta(days=after)
+        pre, post = ev.span(lo, start), ev.span(start, hi)
+        prior = ev.span(lo - pd.Timedelta(days=before), lo)
+        a, b = ev.first(pre, 0), ev.first(pre, 2)
+        prior_n, _ = ev.tally(prior)
         r = {
             "case_id": t.case_id,
             "gwcode": g,
@@ -243,19 +320,21 @@ def case_summary(ged: pd.DataFrame, targets: pd.DataFrame, before: int = 90, aft
             "window_start": lo,
             "window_end": hi,
             "window_covered": bool(lo >= GED_FIRST and hi - pd.Timedelta(days=1) <= GED_LAST),
-            "first_state_based": fd.first_state_based,
-            "first_gov_onesided": fd.first_gov_onesided,
-            "state_based_days_before": None if fd.first_state_based is None else (start - fd.first_state_based).days,
-            "gov_onesided_days_before": None if fd.first_gov_onesided is None else (start - fd.first_gov_onesided).days,
-            "order": fd.order,
-            "prior_state_based": int((prior["actor_class"].astype(str) == ACTOR_CLASSES[0]).sum()),
-            "prior_gov_onesided": int((prior["actor_class"].astype(str) == ACTOR_CLASSES[2]).sum()),
+            "first_state_based": a,
+            "first_gov_onesided": b,
+            "state_based_days_before": None if a is None else (start - a).days,
+            "gov_onesided_days_before": None if b is None else (start - b).days,
+            "order": _order(a, b),
+            "prior_state_based": int(prior_n[0]),
+            "prior_gov_onesided": int(prior_n[2]),
         }
         r["left_censored"] = bool(r["prior_state_based"] or r["prior_gov_onesided"])
-        for cls, k in keys.items():
+        tallies = {"before": ev.tally(pre), "after": ev.tally(post)}
+        for i, k in enumerate(keys):
             for p in ("before", "after"):
-                r[f"{k}_events_{p}"] = int(ba.loc[cls, f"events_{p}"])
-                r[f"{k}_deaths_best_{p}"] = int(ba.loc[cls, f"deaths_best_{p}"])
+                n, d = tallies[p]
+                r[f"{k}_events_{p}"] = int(n[i])
+                r[f"{k}_deaths_best_{p}"] = int(round(d[i]))
         rows.append(r)
     out = pd.DataFrame(rows)
     if out.empty:

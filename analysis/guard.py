@@ -31,6 +31,10 @@ import shutil
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .sources import Source
 
 log = logging.getLogger("r2p")
 
@@ -176,7 +180,7 @@ def sweep_debris(workdir: str | os.PathLike[str] = ".", roots: Iterable[str] = O
     return removed
 
 
-def reverify_raw(registry, raw_root: str | os.PathLike[str], remove: bool) -> dict[str, str]:
+def reverify_raw(registry: dict[str, Source], raw_root: str | os.PathLike[str], remove: bool) -> dict[str, str]:
     """Verify every registered file present under `raw_root`; return {relpath: why} for the bad.
 
     With `remove`, a bad file is deleted so that its fetch job runs again (and with it

@@ -95,7 +95,7 @@ def write_parquet(df: pd.DataFrame, dest: str | os.PathLike[str]) -> Path:
     return Path(dest)
 
 
-def read_parquet(path: str | os.PathLike[str], **kw) -> pd.DataFrame:
+def read_parquet(path: str | os.PathLike[str], **kw: Any) -> pd.DataFrame:
     """`pandas.read_parquet`, with a missing or unreadable file a `DataError` naming it
     (pyarrow's own errors name no file: "Parquet magic bytes not found in footer")."""
     import pandas as pd

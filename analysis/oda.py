@@ -43,6 +43,8 @@ comparisons' median. Only countries with a positive mean in both windows have a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -145,22 +147,21 @@ def comparison_countries(
     """GW codes of the declared comparison countries (module doc, `MATCHING_RULE`)."""
     end = last_year if end_year is None or pd.isna(end_year) else int(end_year)
     y0, y1 = start_year - k, end + k
-    target = panel[(panel["gwcode"] == gwcode) & (panel["year"] == start_year)]
-    if target.empty:
+    gw, yr = panel["gwcode"].to_numpy(), panel["year"].to_numpy()
+    at = (gw == gwcode) & (yr == start_year)
+    if not at.any():
         raise ValueError(f"GW {gwcode} is not a system member in {start_year}")
-    region = target["region"].iloc[0]
-    start = panel[
-        (panel["year"] == start_year)
-        & (panel["region"] == region)
-        & (panel["gwcode"] != gwcode)
-        & panel["intra_active"].fillna(False).astype(bool)
-    ]
-    span = panel[panel["year"].between(y0, y1) & panel["gwcode"].isin(start["gwcode"])]
-    g = span.groupby("gwcode")
-    ok = g["hmi_ongoing"].apply(lambda s: not s.fillna(False).astype(bool).any()) & (
-        g["year"].nunique() == (y1 - y0 + 1)
-    )
-    return sorted(int(c) for c in ok[ok].index)
+    region = panel["region"].iloc[int(np.argmax(at))]
+    if pd.isna(region):
+        return []
+    same_region = panel["region"].eq(region).fillna(False).to_numpy(dtype=bool)
+    active = panel["intra_active"].fillna(False).to_numpy(dtype=bool)
+    candidates = np.unique(gw[(yr == start_year) & same_region & (gw != gwcode) & active])
+    span = (yr >= y0) & (yr <= y1) & np.isin(gw, candidates)
+    # a candidate qualifies with every year of the span in the panel and no intervention in any of them
+    states, n_years = np.unique(np.unique(np.stack([gw[span], yr[span]]), axis=1)[0], return_counts=True)
+    intervened = set(np.unique(gw[span & panel["hmi_ongoing"].fillna(False).to_numpy(dtype=bool)]).tolist())
+    return sorted(int(c) for c, n in zip(states, n_years) if n == y1 - y0 + 1 and int(c) not in intervened)
 
 
 def case_comparison(
@@ -198,7 +199,7 @@ def target_vs_comparisons(table: pd.DataFrame) -> dict:
     }
 
 
-def paths(series: pd.DataFrame, gwcodes, y0: int, y1: int, col: str = VALUE) -> pd.DataFrame:
+def paths(series: pd.DataFrame, gwcodes: Iterable[int], y0: int, y1: int, col: str = VALUE) -> pd.DataFrame:
     """Long table (gwcode, year, value) for a chart of the paths; years without a figure are absent."""
     d = series[series["gwcode"].isin(list(gwcodes)) & series["year"].between(y0, y1)]
     return d[["gwcode", "year", col]].rename(columns={col: "value"}).reset_index(drop=True)

@@ -49,12 +49,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .crosswalk import IMI_SPECIAL_CODES, Mapper
 from .errors import DataError
 from .io import write_csv, write_parquet
+
+if TYPE_CHECKING:
+    from .sources import Source
 
 log = logging.getLogger("r2p.panel")
 
@@ -551,7 +555,7 @@ def mapper_from_processed(processed: Path) -> Mapper:
     return Mapper(cw, lookup)
 
 
-def cover(table: str, registry=None) -> tuple[int, int]:
+def cover(table: str, registry: dict[str, Source] | None = None) -> tuple[int, int]:
     """The years the cleaned `table` covers: its source's `coverage` in the source registry
     (config/sources.yaml), or the table's own span there where it differs from the source's."""
     from . import clean
@@ -669,67 +673,22 @@ def build_panel(processed: Path, first: int, last: int) -> tuple[pd.DataFrame, p
     return df, report.reset_index(drop=True)
 
 
-_BOOL = [
-    "intra_active",
-    "intra_onset_new",
-    "intra_onset_recur",
-    "intra_onset_any",
-    "intra3_active",
-    "intra3_onset_new",
-    "intra3_onset_any",
-    "intra_war",
-    "leader_exit_irregular",
-    "leader_exit_foreign",
-    "leader_exit_irregular_or_foreign",
-    "coup_any",
-    "coup_success",
-    "coup_foreign_supported",
-    "gwf_autocracy",
-    "gwf_fail",
-    "mk_onset",
-    "mk_ongoing",
-    "genocide_onset",
-    "genocide_ongoing",
-    "hmi_start",
-    "hmi_start_against_gov",
-    "hmi_start_mandate",
-    "hmi_start_2019",
-    "hmi_ongoing",
-    "imi_hum_start",
-    "imi_hum_start_against_gov",
-]
-_FLOAT = [
-    "osv_gov_best",
-    "osv_gov_high",
-    "osv_nonstate_best",
-    "osv_nonstate_high",
-    "battle_deaths_best",
-    "battle_deaths_high",
-    "polity2",
-    "population",
-    "gdppc_growth",
-    "infant_mortality",
-]
-_INT = ["intra_n_active", "leader_exits", "v2x_regime"]
-_STR = ["gwf_regime", "gwf_fail_type", "v2x_regime_label", "hmi_start_target", "ewp_region"]
-
-
 def _types(df: pd.DataFrame) -> pd.DataFrame:
+    """Each column as the schema declares it (`analysis.schemas.COUNTRY_YEAR`, the one list of the
+    panel's columns and types); a value that cannot be read as a number raises."""
+    from .schemas import COUNTRY_YEAR
+
     df = df.copy()
-    for c in _BOOL:
-        df[c] = df[c].astype("boolean")
-    for c in _FLOAT:
-        df[c] = pd.to_numeric(df[c], errors="raise").astype("Float64")
-    for c in _INT:
-        df[c] = pd.to_numeric(df[c], errors="raise").astype("Int64")
-    for c in _STR:
-        df[c] = df[c].astype("string")
-    df["gwcode"] = df["gwcode"].astype("int64")
-    df["year"] = df["year"].astype("int64")
+    for name, col in COUNTRY_YEAR.columns.items():
+        dtype = str(col.dtype)
+        if dtype in ("Float64", "Int64"):
+            df[name] = pd.to_numeric(df[name], errors="raise").astype(dtype)
+        else:  # boolean, string, int64
+            df[name] = df[name].astype(dtype)
     return df
 
 
-def data_years(registry=None) -> tuple[int, int]:
+def data_years(registry: dict[str, Source] | None = None) -> tuple[int, int]:
     """The years the panel's sources cover together: (earliest start, latest end), from the
     `coverage` of each source (and table) in the registry (config/sources.yaml), not from the code."""
     from . import clean
@@ -741,7 +700,9 @@ def data_years(registry=None) -> tuple[int, int]:
     return min(a for a, _ in spans), max(b for _, b in spans)
 
 
-def check_years(first: int, last: int, where: str = "config/config.yaml", registry=None) -> None:
+def check_years(
+    first: int, last: int, where: str = "config/config.yaml", registry: dict[str, Source] | None = None
+) -> None:
     """Raise `DataError` (naming `where` and the key) for a panel range the data cannot fill."""
     lo, hi = data_years(registry)
     if first > last:

@@ -24,10 +24,10 @@ import os
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
@@ -388,7 +388,7 @@ def fetch_file(
     *,
     allow_download: bool = True,
     timeout: float = 60.0,
-    log=print,
+    log: Callable[[str], object] = print,
 ) -> Path:
     """Ensure a verified copy of `f` at `<raw_root>/<source>/<name>`; return its path."""
     dest = Path(raw_root) / f.source / f.name
@@ -437,5 +437,10 @@ def fetch_file(
     )
 
 
-def fetch_all(files: Iterable[SourceFile], raw_root=DEFAULT_RAW, mirror=None, **kw) -> list[Path]:
+def fetch_all(
+    files: Iterable[SourceFile],
+    raw_root: str | os.PathLike[str] = DEFAULT_RAW,
+    mirror: str | os.PathLike[str] | None = None,
+    **kw: Any,
+) -> list[Path]:
     return [fetch_file(f, raw_root, mirror, **kw) for f in files]

@@ -187,6 +187,69 @@ def test_case_summary_for_interventions_since_1989(table):
     assert s.loc["East Timor 1999", "gwcode"] == 850
 
 
+@pytest.mark.parametrize("before,after", [(90, 90), (30, 0), (365, 0), (7, 14)])
+def test_case_summary_equals_the_per_event_tables(table, before, after):
+    """case_summary counts on sorted arrays; the same numbers from events_around, first_dates and
+    before_after, which filter and group the events table case by case."""
+    ged = table("ucdp_ged")
+    t = do.hmi_targets(table("hmi_cases"), table("crosswalk"))
+    s = do.case_summary(ged, t, before, after).set_index("case_id")
+    keys = dict(zip(do.ACTOR_CLASSES, ("sb_gov", "sb_other", "os_gov", "os_other", "os_nonstate", "nonstate")))
+    for r in t.itertuples(index=False):
+        start = pd.Timestamp(r.start_date)
+        ev = do.events_around(ged, int(r.gwcode), start, before, after)
+        prior = do.events_around(ged, int(r.gwcode), start - pd.Timedelta(days=before), before, 0)
+        fd = do.first_dates(ev)
+        row = s.loc[r.case_id]
+        assert row["order"] == fd.order
+        for got, want in (
+            (row["first_state_based"], fd.first_state_based),
+            (row["first_gov_onesided"], fd.first_gov_onesided),
+        ):
+            assert (pd.isna(got) and want is None) or got == want
+        assert row["prior_state_based"] == (prior["actor_class"] == do.ACTOR_CLASSES[0]).sum()
+        assert row["prior_gov_onesided"] == (prior["actor_class"] == do.ACTOR_CLASSES[2]).sum()
+        ba = do.before_after(ev).set_index("actor_class")
+        for cls, k in keys.items():
+            for p in ("before", "after"):
+                assert row[f"{k}_events_{p}"] == ba.loc[cls, f"events_{p}"]
+                assert row[f"{k}_deaths_best_{p}"] == ba.loc[cls, f"deaths_best_{p}"]
+
+
+def test_comparison_countries_treat_missing_codes_as_not_met():
+    """A missing region never matches; a missing conflict or intervention flag counts as no."""
+    f = pd.DataFrame(
+        {
+            "gwcode": [1, 2, 2, 3, 3, 4, 4, 5],
+            "year": [2000, 2000, 2001, 2000, 2001, 2000, 2001, 2000],
+            "region": pd.array(["A", "A", "A", None, "A", "A", "A", "A"], dtype="string"),
+            "intra_active": pd.array([True, True, None, True, True, True, True, None], dtype="boolean"),
+            "hmi_ongoing": pd.array([False, None, None, False, False, False, True, False], dtype="boolean"),
+        }
+    )
+    assert oda_h.comparison_countries(f, 1, 2000, 2000, 0) == [2, 4]  # 5: conflict flag missing
+    assert oda_h.comparison_countries(f, 1, 2000, 2001, 0) == [2]  # 4 intervened in 2001
+    assert oda_h.comparison_countries(f, 1, 2000, None, 0, last_year=2001) == [2]  # ongoing: to the last year
+    assert oda_h.comparison_countries(f, 1, 2000, 2000, 1) == []  # no state has 1999
+    assert oda_h.comparison_countries(f, 3, 2000, 2000, 0) == []  # the target's region is missing
+    with pytest.raises(ValueError, match="not a system member"):
+        oda_h.comparison_countries(f, 1, 1999, 2000, 0)
+
+
+def test_lists_contain_matches_membership():
+    lists = pd.Series(
+        [
+            np.array(["620"], dtype=object),
+            np.array([], dtype=object),
+            np.array(["2", "620"], dtype=object),
+            np.array(["6200"], dtype=object),
+            np.array(["2"], dtype=object),
+        ]
+    )
+    assert do._lists_contain(lists, "620").tolist() == [True, False, True, False, False]
+    assert do._lists_contain(lists.iloc[[1]], "620").tolist() == [False]
+
+
 # --------------------------------------------------------------------------- crosswalk report
 
 

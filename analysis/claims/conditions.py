@@ -33,9 +33,10 @@ MEASURES = {"share-of-world-oda": oda.SHARE, "current-usd": oda.VALUE}
 def _case_row(
     series: oda.WindowIndex, panel: pd.DataFrame, case, k: int, col: str, windows: str, cache: DesignCache | None = None
 ) -> dict:
-    """One intervention's row. `cache`: shares the comparison countries, which depend on the
-    state, the years and k but not on the measure or the windows rule, between specifications
-    (not in the plain reference loop, which shares nothing)."""
+    """One intervention's row. `cache`: shares between specifications the comparison countries,
+    which depend on the state, the years and k but not on the measure or the windows rule, and
+    the comparison table, which does not depend on the windows rule (not in the plain reference
+    loop, which shares nothing)."""
     row = {
         "case_id": case.case_id,
         "gwcode": None if pd.isna(case.gwcode) else int(case.gwcode),
@@ -50,9 +51,9 @@ def _case_row(
         args = (row["gwcode"], row["start_year"], row["end_year"], k)
         find = lambda: oda.comparison_countries(panel, *args)  # noqa: E731
         found = cache.get(("comparisons", *args), find) if cache is not None else find()
-        t = oda.case_comparison(
-            series, panel, row["gwcode"], row["start_year"], row["end_year"], k, col, comparisons=found
-        )
+        compare = lambda: oda.case_comparison(series, panel, *args[:3], k, col, comparisons=found)  # noqa: E731
+        # the same table for both windows rules (they only select from it)
+        t = cache.get(("case", *args, col), compare) if cache is not None else compare()
     except ValueError as e:  # the target is not a system member in the start year
         return {**row, "reason": str(e)}
     tgt = t.iloc[0]

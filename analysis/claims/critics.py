@@ -41,13 +41,14 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..stats import DesignCache, StatResult, json_safe, plain_loop_active
-from . import Claim, ClaimOutput, Data, run_curve
+from . import Claim, ClaimOutput, Data, published, run_curve
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "A": ("CN", "RU", "CU", "NI", "VE"),
@@ -129,7 +130,7 @@ def select_roll_calls(roll_calls: pd.DataFrame, measure: str, period: str) -> pd
     return roll_calls.loc[m & inper].sort_values("rcid")
 
 
-def position_matrix(votes: pd.DataFrame, rcids, countries, coding: str) -> pd.DataFrame:
+def position_matrix(votes: pd.DataFrame, rcids: Sequence[int], countries: Sequence[str], coding: str) -> pd.DataFrame:
     """countries x roll calls of coded positions (NaN = no recorded vote)."""
     code = CODINGS[coding]
     v = votes[votes["rcid"].isin(list(rcids)) & votes["country_code"].isin(list(countries))]
@@ -151,7 +152,7 @@ def recode(X: pd.DataFrame, coding: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index, columns=X.columns)
 
 
-def idealpoint_matrix(ideal: pd.DataFrame, period: str, countries) -> pd.DataFrame:
+def idealpoint_matrix(ideal: pd.DataFrame, period: str, countries: Sequence[str]) -> pd.DataFrame:
     """countries x sessions of ideal points (sessions whose `year` is in the period)."""
     a, b = parse_period(period)
     cow = {COWCODES[c][0]: c for c in countries}
@@ -206,7 +207,7 @@ def separation(D: np.ndarray, is_a: np.ndarray) -> float:
     return float(np.mean(d[~same]) - np.mean(d[same]))
 
 
-def separation_multi(D: np.ndarray, labels) -> float:
+def separation_multi(D: np.ndarray, labels: Sequence[int] | np.ndarray) -> float:
     """S for any number of groups: mean distance over between-group pairs - over within-group pairs."""
     lab = np.asarray(labels)
     iu = np.triu_indices(len(lab), 1)
@@ -298,8 +299,9 @@ def bootstrap_separation(X: np.ndarray, is_a: np.ndarray, n_boot: int, seed: int
             "seed": int(seed),
             "boot_sd": float(np.std(s)) if len(s) else None,
         }
-    W = np.zeros((n_boot, R))
-    np.add.at(W, (np.repeat(np.arange(n_boot), R), idx.ravel()), 1.0)
+    # W[b, r]: how often resample b drew column r (counts per row, as one bincount over all rows)
+    W = np.bincount((idx + np.arange(n_boot)[:, None] * R).ravel(), minlength=n_boot * R).reshape(n_boot, R)
+    W = W.astype(float)
     num, den = W @ ad.T, W @ bm.T
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.where(den > 0, num / den, np.nan)
@@ -624,40 +626,19 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     all253 = all253[all253["rcid"] == GA_66_253_RCID]
     tally = all253["vote"].astype(str).value_counts()
     five = all253[all253["country_code"].isin(list(GROUPS["A"]))].sort_values("country_code")
-    src = "published-anchors.md, Security Council and General Assembly"
-    comparisons = [
+    comparisons = published.comparisons(
+        "general-assembly-syria",
         {
-            "what": "GA resolution 66/253 on Syria (16 Feb 2012): yes-no-abstain",
-            "published": "137-12-17",
-            "ours": f"{int(tally.get('yes', 0))}-{int(tally.get('no', 0))}-{int(tally.get('abstain', 0))}",
-            "source": src,
-            "note": f"unga_votes rcid {GA_66_253_RCID}; absent members are not in the data",
-        },
-        {
-            "what": "GA 66/253: votes of China, Russia, Cuba, Nicaragua, Venezuela",
-            "published": {"CN": "no", "RU": "no", "CU": "no", "NI": "no", "VE": "no"},
-            "ours": {str(r.country_code): str(r.vote) for r in five.itertuples()},
-            "source": src,
-            "note": f"unga_votes rcid {GA_66_253_RCID}",
-        },
-        {
-            "what": "GA 66/253: votes of Brazil, India, South Africa (context)",
-            "published": None,
-            "ours": {
+            "ga-66-253-tally": f"{int(tally.get('yes', 0))}-{int(tally.get('no', 0))}-{int(tally.get('abstain', 0))}",
+            "ga-66-253-rejectionists": {str(r.country_code): str(r.vote) for r in five.itertuples()},
+            "ga-66-253-ibsa": {
                 str(r.country_code): str(r.vote)
                 for r in all253[all253["country_code"].isin(list(GROUPS["B"]))].sort_values("country_code").itertuples()
             },
-            "source": src,
-            "note": "not given in the anchors; shown for the two-camps reading",
+            "ideal-points": contrast_text,
         },
-        {
-            "what": "Ideal points as a measure",
-            "published": "one dimension: position towards the US-led liberal order, not positions on intervention",
-            "ours": contrast_text,
-            "source": src + " (Bailey, Strezhnev & Voeten 2017)",
-            "note": "the ideal-points specifications are a contrast, not a measure of views on R2P",
-        },
-    ]
+        {"rcid": GA_66_253_RCID},
+    )
 
     n_syr = int(len(select_roll_calls(rc, "syria-votes", "2000-2019")))
     last = pd.to_datetime(rc["date"]).max()

@@ -50,7 +50,8 @@ def mh7_daily_order(claim: Claim, data: Data) -> ClaimOutput:
     def cases(before: int, targets: str, censoring: str) -> pd.DataFrame:
         def build() -> pd.DataFrame:
             t = targets_all if targets == "all" else targets_all[targets_all["target"] == 1]
-            s = do.case_summary(ged, t.reset_index(drop=True), before=int(before), after=0)
+            states = cache.get(("states",), lambda: do.state_events(ged, targets_all["gwcode"]))
+            s = do.case_summary(ged, t.reset_index(drop=True), before=int(before), after=0, states=states)
             prior_start = s["window_start"] - pd.Timedelta(days=int(before))
             s["prior_covered"] = prior_start >= do.GED_FIRST
             s["left_censored"] = s["left_censored"] | ~s["prior_covered"]

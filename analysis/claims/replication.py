@@ -32,22 +32,30 @@ import pandas as pd
 
 from ..crosswalk import Mapper
 from ..panel import hmi_gwcodes
-from ..stats import StatResult, logit_clustered, newcombe_diff_ci_many
-from . import Claim, ClaimOutput, Data, run_curve
+from ..stats import DesignCache, StatResult, logit_clustered, newcombe_diff_ci_many
+from . import Claim, ClaimOutput, Data, published, run_curve
 from .regime_change import rc1_subset
 
 RELEASE = "0.3"
 INTRASTATE = (3, 4)
 UCDP_FIRST, UCDP_LAST = 1989, 2024  # UCDP one-sided violence and the ACD's last year
-PRIF_2013 = {
-    "universe": "31 interventions 1947-2005",
-    "source": "gromes2013hsfk",
-    "note": "HSFK-Report 2/2013; findings as summarised in ../shared/context/published-anchors.md",
-}
+#: the universe of PRIF's HSFK-Report 2/2013 [@gromes2013hsfk] (its findings: config/comparisons.yaml)
+PRIF_2013_UNIVERSE = "31 interventions 1947-2005"
 PERIOD_END = {"all": None, "1947-2005": 2005}
 
 
 # --------------------------------------------------------------------------- data preparation
+
+
+def _shared(cache: DesignCache | None, key: tuple, build):
+    """`build()`, shared between specifications through the claim's `cache` when there is one."""
+    return build() if cache is None else cache.get(key, build)
+
+
+def _case_links(hmi: pd.DataFrame, cases: str, period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(the specification's interventions, their conflict links, the links of the v0.3 interventions it leaves out)."""
+    keep, other = hmi_subset(hmi, cases, period)
+    return keep, hmi_conflict_links(keep), hmi_conflict_links(other)
 
 
 def hmi_subset(hmi: pd.DataFrame, cases: str, period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -132,29 +140,37 @@ def rp1_frame(
     conflicts: str,
     exposure: str,
     ey: pd.DataFrame | None = None,
+    cache: DesignCache | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Episode-years of one RP1 specification with `exposed` and `ended` (and what was dropped).
-    `ey`: `acd_episode_years(acd)` when already built (it is the same for every specification)."""
-    keep, other = hmi_subset(hmi, cases, period)
+    `ey`: `acd_episode_years(acd)` when already built (it is the same for every specification);
+    `cache`: shares the steps that do not depend on `exposure` between specifications."""
     ey = acd_episode_years(acd) if ey is None else ey
-    end = PERIOD_END[period]
-    if end is not None:
-        ey = ey[ey["year"] <= end]
-    if conflicts == "war-episodes":
-        ey = ey[ey["war_episode"]]
-    elif conflicts != "all-intrastate":
+    if conflicts not in ("war-episodes", "all-intrastate"):
         raise ValueError(f"unknown conflicts option {conflicts!r}")
-    ep = episodes(ey)
-    lk = link_episodes(ep, hmi_conflict_links(keep))
-    drop = set(link_episodes(ep, hmi_conflict_links(other))["episode"]) - set(lk["episode"])
-    ey = ey[~ey["episode"].isin(drop)].copy()
-    x = ey[["episode", "year"]].merge(lk, on="episode", how="left")
+    if exposure not in ("after-start", "while-ongoing"):
+        raise ValueError(f"unknown exposure option {exposure!r}")
+
+    def linked() -> tuple:
+        keep, links, other_links = _shared(cache, ("links", cases, period), lambda: _case_links(hmi, cases, period))
+        e = ey
+        end = PERIOD_END[period]
+        if end is not None:
+            e = e[e["year"] <= end]
+        if conflicts == "war-episodes":
+            e = e[e["war_episode"]]
+        ep = _shared(cache, ("episodes", period, conflicts), lambda: episodes(e))  # the same for both case sets
+        lk = link_episodes(ep, links)
+        drop = set(link_episodes(ep, other_links)["episode"]) - set(lk["episode"])
+        e = e[~e["episode"].isin(drop)]
+        return keep, lk, drop, e, e[["episode", "year"]].merge(lk, on="episode", how="left")
+
+    keep, lk, drop, ey, x = _shared(cache, ("rp1", period, cases, conflicts), linked)
+    ey = ey.copy()
     if exposure == "after-start":
         hit = x["start_year"] <= x["year"]
-    elif exposure == "while-ongoing":
+    else:  # while-ongoing
         hit = (x["start_year"] <= x["year"]) & (x["year"] <= x["hmi_last_year"])
-    else:
-        raise ValueError(f"unknown exposure option {exposure!r}")
     exp_ = x.assign(hit=hit.fillna(False).astype(bool)).groupby(["episode", "year"], sort=False)["hit"].any()
     ey["exposed"] = exp_.reindex(pd.MultiIndex.from_arrays([ey["episode"], ey["year"]]), fill_value=False).to_numpy(
         dtype=bool
@@ -213,9 +229,10 @@ def _durations(ey: pd.DataFrame) -> dict:
 def rp1_war_duration(claim: Claim, data: Data) -> ClaimOutput:
     acd, hmi = data.table("ucdp_acd"), data.table("hmi_cases")
     ey_all = acd_episode_years(acd)
+    cache = DesignCache()
 
     def fn(period: str, cases: str, conflicts: str, exposure: str) -> StatResult:
-        ey, _ = rp1_frame(acd, hmi, period, cases, conflicts, exposure, ey=ey_all)
+        ey, _ = rp1_frame(acd, hmi, period, cases, conflicts, exposure, ey=ey_all, cache=cache)
         return rp1_estimate(ey, claim.alpha)
 
     curve = run_curve(claim, fn)
@@ -223,21 +240,18 @@ def rp1_war_duration(claim: Claim, data: Data) -> ClaimOutput:
     ey, info = rp1_frame(acd, hmi, p["period"], p["cases"], p["conflicts"], p["exposure"], ey=ey_all)
     prim = rp1_estimate(ey, claim.alpha)
     detail = {**prim.to_dict(), **info, "durations_ended_episodes": _durations(ey)}
-    comparisons = [
+    comparisons = published.comparisons(
+        "war-duration",
         {
-            "what": "effect of interventions on the duration of wars",
-            "published": "neither shortened nor lengthened wars or genocides (31 interventions 1947-2005)",
-            "ours": _fmt_ratio(prim, "odds ratio of an episode ending"),
-            "source": PRIF_2013["note"],
-            "note": "PRIF's 2013 data and method are not at hand: the report's cases, its war data and its "
-            "comparison may differ from UCDP ACD 25.1 episodes",
-        }
-    ]
+            "prif-2013-duration": _fmt_ratio(prim, "odds ratio of an episode ending"),
+        },
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=detail,
         comparisons=comparisons,
-        details={"universe": {"published": PRIF_2013["universe"]}},
+        details={"universe": {"published": PRIF_2013_UNIVERSE}},
     )
 
 
@@ -381,16 +395,13 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
         detail["benchmark"] = rp2_benchmark(
             subset(p["cases"], p["period"]), c, deaths[p["measure"]], cy, int(p["k"]), claim.alpha
         )
-    comparisons = [
+    comparisons = published.comparisons(
+        "killing-after",
         {
-            "what": "killing after interventions",
-            "published": "at most weak evidence of less killing afterwards (31 interventions 1947-2005)",
-            "ours": _fmt_ratio(prim, "geometric mean ratio after/before"),
-            "source": PRIF_2013["note"],
-            "note": "UCDP one-sided violence starts in 1989, so the project's primary covers only the "
-            "post-Cold War interventions; the report's measure of killing is not at hand",
-        }
-    ]
+            "prif-2013-killing": _fmt_ratio(prim, "geometric mean ratio after/before"),
+        },
+    )
+
     measured = c[c["why_not"].isna()]
     limits = [
         f"{int((measured['after'] == 0).sum())} of the {len(measured)} interventions the primary measures have no "
@@ -402,7 +413,7 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
         primary_detail=detail,
         comparisons=comparisons,
         limitations=limits,
-        details={"universe": {"published": PRIF_2013["universe"]}},
+        details={"universe": {"published": PRIF_2013_UNIVERSE}},
     )
 
 
@@ -418,25 +429,28 @@ def rp3_frame(
     cases: str,
     ey: pd.DataFrame | None = None,
     ep: pd.DataFrame | None = None,
+    cache: DesignCache | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Ended intrastate episodes of one RP3 specification with `treated` and `relapsed`.
-    `ey`, `ep`: `acd_episode_years(acd)` and `episodes(ey)` when already built."""
-    keep, other = hmi_subset(hmi, cases, period)
+    `ey`, `ep`: `acd_episode_years(acd)` and `episodes(ey)` when already built; `cache`: shares
+    the steps that do not depend on `relapse` between specifications."""
     ey = acd_episode_years(acd) if ey is None else ey
     ep = episodes(ey) if ep is None else ep
-    ep = ep[ep["ended"] & (ep["last_year"] <= UCDP_LAST - int(years))]
-    end = PERIOD_END[period]
-    if end is not None:
-        ep = ep[ep["last_year"] <= end]
-    lk = link_episodes(ep, hmi_conflict_links(keep))
-    drop = set(link_episodes(ep, hmi_conflict_links(other))["episode"]) - set(lk["episode"])
-    ep = ep[~ep["episode"].isin(drop)].copy()
+
+    def linked() -> tuple:
+        _, links, other_links = _shared(cache, ("links", cases, period), lambda: _case_links(hmi, cases, period))
+        e = ep[ep["ended"] & (ep["last_year"] <= UCDP_LAST - int(years))]
+        end = PERIOD_END[period]
+        if end is not None:
+            e = e[e["last_year"] <= end]
+        lk = link_episodes(e, links)
+        drop = set(link_episodes(e, other_links)["episode"]) - set(lk["episode"])
+        return lk, drop, e[~e["episode"].isin(drop)]
+
+    lk, drop, ep = _shared(cache, ("rp3", int(years), period, cases), linked)
+    ep = ep.copy()
     ep["treated"] = ep["episode"].isin(set(lk["episode"]))
-    active = {(int(c), int(y)) for c, y in zip(ey["conflict_id"], ey["year"])}
-    by_loc: dict[int, list[tuple[int, int]]] = {}
-    for c, y, loc in zip(ey["conflict_id"], ey["year"], ey["loc"]):
-        for g in loc:
-            by_loc.setdefault(int(g), []).append((int(c), int(y)))
+    active, by_loc = _shared(cache, ("active",), lambda: _active_years(ey))
     out = []
     for c, e, loc in zip(ep["conflict_id"], ep["last_year"], ep["loc"]):
         window = range(int(e) + 1, int(e) + int(years) + 1)
@@ -455,6 +469,16 @@ def rp3_frame(
         "dropped_episodes_other_cases": len(drop),
         "interventions_linked": int(lk["case_id"].nunique()),
     }
+
+
+def _active_years(ey: pd.DataFrame) -> tuple[set[tuple[int, int]], dict[int, list[tuple[int, int]]]]:
+    """The (conflict, year) pairs with fighting, and those pairs by GW code of the location."""
+    active = {(int(c), int(y)) for c, y in zip(ey["conflict_id"], ey["year"])}
+    by_loc: dict[int, list[tuple[int, int]]] = {}
+    for c, y, loc in zip(ey["conflict_id"], ey["year"], ey["loc"]):
+        for g in loc:
+            by_loc.setdefault(int(g), []).append((int(c), int(y)))
+    return active, by_loc
 
 
 def rp3_estimate(ep: pd.DataFrame, alpha: float = 0.05) -> StatResult:
@@ -479,9 +503,10 @@ def rp3_relapse(claim: Claim, data: Data) -> ClaimOutput:
     acd, hmi = data.table("ucdp_acd"), data.table("hmi_cases")
     ey_all = acd_episode_years(acd)
     ep_all = episodes(ey_all)
+    cache = DesignCache()
 
     def fn(years: int, relapse: str, period: str, cases: str) -> StatResult:
-        ep, _ = rp3_frame(acd, hmi, int(years), relapse, period, cases, ey=ey_all, ep=ep_all)
+        ep, _ = rp3_frame(acd, hmi, int(years), relapse, period, cases, ey=ey_all, ep=ep_all, cache=cache)
         return rp3_estimate(ep, claim.alpha)
 
     curve = run_curve(claim, fn)
@@ -490,25 +515,20 @@ def rp3_relapse(claim: Claim, data: Data) -> ClaimOutput:
     prim = rp3_estimate(ep, claim.alpha)
     treated = ep[ep["treated"]][["episode", "conflict_id", "ep_start_year", "last_year", "relapsed"]]
     detail = {**prim.to_dict(), **info, "episodes_with_intervention": treated.to_dict("records")}
-    comparisons = [
+    comparisons = published.comparisons(
+        "relapse",
         {
-            "what": "relapse into war after interventions",
-            "published": "did not lower the risk of relapse into war (31 interventions 1947-2005)",
-            "ours": (
-                f"risk difference {prim.estimate:+.2f} [{prim.ci_low:+.2f}, {prim.ci_high:+.2f}]"
-                if prim.ok
-                else f"not estimable: {prim.reason}"
-            ),
-            "source": PRIF_2013["note"],
-            "note": "relapse here is renewed UCDP armed conflict within the declared years; the report's "
-            "definition and follow-up are not at hand",
-        }
-    ]
+            "prif-2013-relapse": f"risk difference {prim.estimate:+.2f} [{prim.ci_low:+.2f}, {prim.ci_high:+.2f}]"
+            if prim.ok
+            else f"not estimable: {prim.reason}",
+        },
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=detail,
         comparisons=comparisons,
-        details={"universe": {"published": PRIF_2013["universe"]}},
+        details={"universe": {"published": PRIF_2013_UNIVERSE}},
     )
 
 

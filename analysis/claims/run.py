@@ -114,7 +114,7 @@ class ClaimOutput:
     null_draws: Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]] | None = None
 
 
-def run_curve(claim: Claim, fn: Callable[..., Any], **kw) -> pd.DataFrame:
+def run_curve(claim: Claim, fn: Callable[..., Any], **kw: Any) -> pd.DataFrame:
     """Evaluate `fn(**choices)` over the claim's full specification grid (with a line in the
     log before and after, as progress on the long step)."""
     n = math.prod(len(v) for v in claim.dims.values())

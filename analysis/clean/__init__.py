@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -113,7 +114,12 @@ def _resolver(table: Table, raw_root: str | Path, tables=None, processed: str | 
     return get
 
 
-def build(table: Table, raw_root: str | Path, tables=None, processed: str | Path | None = None) -> pd.DataFrame:
+def build(
+    table: Table,
+    raw_root: str | Path,
+    tables: Callable[[str], pd.DataFrame] | None = None,
+    processed: str | Path | None = None,
+) -> pd.DataFrame:
     """Build and validate one table. Cleaned tables it reads (`Table.tables`) come from
     `tables` (callable name -> DataFrame), else `processed/<name>.parquet`, else the raw files."""
     df = table.build(RawFiles(raw_root, _resolver(table, raw_root, tables, processed)))

@@ -31,7 +31,7 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..sources import coverage
-from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, to_int, trim_strings
 
 SOURCE, FILE = "archigos-4.1", "archigos.rda"
 
@@ -79,23 +79,6 @@ def _check_values(df: pd.DataFrame, col: str, allowed) -> None:
         )
 
 
-def _to_int(df: pd.DataFrame, col: str, nullable: bool) -> pd.Series:
-    num = pd.to_numeric(df[col], errors="coerce")
-    bad = (df[col].notna() & num.isna()) | (num.notna() & (num % 1 != 0))
-    if not nullable:
-        bad |= num.isna()
-    if bad.any():
-        i = bad.idxmax()
-        raise DataError(
-            f"not an integer: {df.loc[i, col]!r}",
-            source=SOURCE,
-            file=FILE,
-            column=col,
-            row=int(df.loc[i, "source_row"]),
-        )
-    return num.astype("Int64")
-
-
 def build(raw: RawFiles) -> pd.DataFrame:
     df = raw.read_rdata(SOURCE, FILE, "archigos")
     require_columns(df, RAW, SOURCE, FILE)
@@ -106,9 +89,9 @@ def build(raw: RawFiles) -> pd.DataFrame:
         {
             "obsid": df["obsid"].astype("string"),
             "leadid": df["leadid"].astype("string"),
-            "gwcode": _to_int(df, "gwcode", nullable=False).astype("int64"),
+            "gwcode": to_int(df, "gwcode", SOURCE, FILE, nullable=False).astype("int64"),
             "leader": df["leader"].astype("string"),
-            "yrborn": _to_int(df, "yrborn", nullable=True),
+            "yrborn": to_int(df, "yrborn", SOURCE, FILE),
             "gender": df["gender"].astype("string"),
             "start_date": parse_dates(df, "startdate", SOURCE, FILE),
             "end_date": parse_dates(df, "enddate", SOURCE, FILE),

@@ -64,7 +64,7 @@ class RawFiles:
             raise DataError("raw file missing (run the fetch step first)", source=source, file=name)
         return p
 
-    def read_csv(self, source: str, name: str, **kw) -> pd.DataFrame:
+    def read_csv(self, source: str, name: str, **kw: Any) -> pd.DataFrame:
         p = self.path(source, name)
         try:
             df = pd.read_csv(p, **kw)
@@ -91,14 +91,14 @@ class RawFiles:
             raise DataError(f"object {obj!r} not in file (has {list(res)})", source=source, file=name)
         return res[obj]
 
-    def read_excel(self, source: str, name: str, **kw) -> pd.DataFrame:
+    def read_excel(self, source: str, name: str, **kw: Any) -> pd.DataFrame:
         p = self.path(source, name)
         try:
             return pd.read_excel(p, **kw)
         except Exception as e:
             raise DataError(f"cannot read spreadsheet: {e}", source=source, file=name) from e
 
-    def read_stata(self, source: str, name: str, **kw) -> pd.DataFrame:
+    def read_stata(self, source: str, name: str, **kw: Any) -> pd.DataFrame:
         p = self.path(source, name)
         try:
             return pd.read_stata(p, **kw)
@@ -261,6 +261,34 @@ def parse_dates(
         row = int(df.loc[i, row_col]) if row_col in df.columns else None
         raise DataError(f"unparseable date {raw[i]!r}", source=source, file=file, column=column, row=row)
     return parsed
+
+
+def to_int(df: pd.DataFrame, column: str, source: str, file: str, nullable: bool = True) -> pd.Series:
+    """Float/object column -> nullable Int64; a non-integral value is a DataError naming the row."""
+    s = pd.to_numeric(df[column], errors="coerce")
+    bad = (s.isna() & df[column].notna()) | (s.notna() & (s % 1 != 0))
+    if not nullable:
+        bad |= s.isna()
+    if bad.any():
+        i = bad.idxmax()
+        row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
+        raise DataError(
+            f"expected an integer, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
+        )
+    return s.astype("Int64")
+
+
+def to_bool01(df: pd.DataFrame, column: str, source: str, file: str) -> pd.Series:
+    """0/1 column (no gaps) -> bool; anything else is a DataError naming the row."""
+    s = pd.to_numeric(df[column], errors="coerce")
+    bad = ~s.isin([0, 1])
+    if bad.any():
+        i = bad.idxmax()
+        row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
+        raise DataError(
+            f"expected 0 or 1, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
+        )
+    return s.eq(1)
 
 
 def split_list(values: pd.Series, sep: str = ",") -> pd.Series:

@@ -40,8 +40,7 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..sources import coverage
-from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, split_list, trim_strings
-from .gwf import to_int
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, split_list, to_int, trim_strings
 
 SOURCE, FILE = "colpus", "Master_Coup List_all countries_basic.xlsx"
 

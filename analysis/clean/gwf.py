@@ -26,7 +26,17 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..sources import coverage
-from .base import LazySchema, RawFiles, Table, add_source_row, parse_dates, require_columns, trim_strings
+from .base import (
+    LazySchema,
+    RawFiles,
+    Table,
+    add_source_row,
+    parse_dates,
+    require_columns,
+    to_bool01,
+    to_int,
+    trim_strings,
+)
 
 SOURCE = "gwf"
 FILE_ALL = "gwf_all.rda"
@@ -111,34 +121,6 @@ AUT_COLUMNS = [
     "gwf_fail_type",
     "gwf_fail_violent",
 ]
-
-
-def to_int(df: pd.DataFrame, column: str, source: str, file: str, nullable: bool = True) -> pd.Series:
-    """Float/object column -> nullable Int64; a non-integral value is a DataError naming the row."""
-    s = pd.to_numeric(df[column], errors="coerce")
-    bad = (s.isna() & df[column].notna()) | (s.notna() & (s % 1 != 0))
-    if not nullable:
-        bad |= s.isna()
-    if bad.any():
-        i = bad.idxmax()
-        row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
-        raise DataError(
-            f"expected an integer, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
-        )
-    return s.astype("Int64")
-
-
-def to_bool01(df: pd.DataFrame, column: str, source: str, file: str) -> pd.Series:
-    """0/1 column (no gaps) -> bool; anything else is a DataError naming the row."""
-    s = pd.to_numeric(df[column], errors="coerce")
-    bad = ~s.isin([0, 1])
-    if bad.any():
-        i = bad.idxmax()
-        row = int(df.loc[i, "source_row"]) if "source_row" in df.columns else None
-        raise DataError(
-            f"expected 0 or 1, found {df.loc[i, column]!r}", source=source, file=file, column=column, row=row
-        )
-    return s.eq(1)
 
 
 def _label(codes: pd.Series, mapping: dict[int, str]) -> pd.Series:

@@ -65,7 +65,7 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..sources import coverage
-from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, to_int, trim_strings
 
 SOURCE, FILE = "imi", "interventions_IMI_1946-2005.csv"
 
@@ -226,21 +226,7 @@ def _read(raw: RawFiles) -> pd.DataFrame:
 
 def _to_int(df: pd.DataFrame, col: str, required: bool = True) -> pd.Series:
     """Parse integer codes (a float spelling such as '1.0' is accepted); anything else is an error."""
-    raw = df[col]
-    num = pd.to_numeric(raw, errors="coerce")
-    bad = (raw.notna() & num.isna()) | (num.notna() & (num % 1 != 0))
-    if required:
-        bad |= raw.isna()
-    if bad.any():
-        i = bad.idxmax()
-        raise DataError(
-            f"not an integer code: {raw[i]!r}",
-            source=SOURCE,
-            file=FILE,
-            column=col,
-            row=int(df.loc[i, "source_row"]),
-        )
-    return num.astype("Int64")
+    return to_int(df, col, SOURCE, FILE, nullable=not required)
 
 
 def _check_codes(df: pd.DataFrame, values: pd.Series, col: str, allowed) -> None:

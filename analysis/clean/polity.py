@@ -25,8 +25,17 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..sources import coverage
-from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, sentinels_to_na, trim_strings
-from .gwf import to_bool01, to_int
+from .base import (
+    LazySchema,
+    RawFiles,
+    Table,
+    add_source_row,
+    require_columns,
+    sentinels_to_na,
+    to_bool01,
+    to_int,
+    trim_strings,
+)
 
 SOURCE, FILE = "polity5", "polity5.rda"
 

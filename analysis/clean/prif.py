@@ -110,6 +110,13 @@ def _flag(*miss: int, **kw) -> Var:
 
 _ACT_START = Var("date", missing={-88: NOT_APPL, -99: NO_DATA}, reason=True)
 _ACT_END = Var("date", missing={-77: ONGOING, -88: NOT_APPL, -99: NO_DATA}, reason=True)
+
+
+def _activity(flag: str, key: str) -> dict[str, Var]:
+    """An activity's three variables: the flag `flag`, `STAR<key>` and `END<key>` (codebook order)."""
+    return {flag: _flag(-99), f"STAR{key}": _ACT_START, f"END{key}": _ACT_END}
+
+
 _RATIO = Var("float", missing={-99: NO_DATA}, reason=True, neg=NEG_RATIO)
 
 #: Every variable of both releases, in v0.3 order (YEAR, FATALITYIY and FATAL2IY: 2019 only;
@@ -186,33 +193,16 @@ VARIABLES: dict[str, Var] = {
     "TATROOP": Var("int", missing={-88: NOT_APPL, -99: NO_DATA}, reason=True),
     "ACTIVE": Var("code", {0: "passive", 1: "active"}, {-99: NO_DATA}),
     "FORCE": _flag(-77, -99, reason=True),
-    "INTERPOS": _flag(-99),
-    "STARINTE": _ACT_START,
-    "ENDINTE": _ACT_END,
-    "DISARM": _flag(-99),
-    "STARDISA": _ACT_START,
-    "ENDDISA": _ACT_END,
-    "CIVILIAN": _flag(-99),
-    "STARCIVI": _ACT_START,
-    "ENDCIVI": _ACT_END,
-    "HUMANAID": _flag(-99),
-    "STARHUMA": _ACT_START,
-    "ENDHUMA": _ACT_END,
-    "NOFLY": _flag(-99),
-    "STARFLY": _ACT_START,
-    "ENDFLY": _ACT_END,
-    "SAFEAREA": _flag(-99),
-    "STARAREA": _ACT_START,
-    "ENDAREA": _ACT_END,
-    "ENFORCE": _flag(-99),
-    "STARENFO": _ACT_START,
-    "ENDENFO": _ACT_END,
-    "LOST": _flag(-99),
-    "STARLOST": _ACT_START,
-    "ENDLOST": _ACT_END,
-    "REGIME": _flag(-99),
-    "STARREGI": _ACT_START,
-    "ENDREGI": _ACT_END,
+    # each activity: a flag and, when it took place, its start and end date
+    **_activity("INTERPOS", "INTE"),
+    **_activity("DISARM", "DISA"),
+    **_activity("CIVILIAN", "CIVI"),
+    **_activity("HUMANAID", "HUMA"),
+    **_activity("NOFLY", "FLY"),
+    **_activity("SAFEAREA", "AREA"),
+    **_activity("ENFORCE", "ENFO"),
+    **_activity("LOST", "LOST"),
+    **_activity("REGIME", "REGI"),
     "GROUNDFO": _flag(-99),
     "GROUNDNO": Var("int", missing={-88: NOT_APPL, -99: NO_DATA}, reason=True),
     "POPYMTS": Var("int", missing={-99: NO_DATA}),

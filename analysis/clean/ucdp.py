@@ -217,6 +217,47 @@ _STR_NA = pa.Column("string", nullable=True)
 _ID = pa.Column("int64", pa.Check.ge(1))
 _ROW = pa.Column("int64", pa.Check.ge(1))
 
+
+def _sides(df: pd.DataFrame, src, location: str) -> dict[str, pd.Series]:
+    """The dyad's sides and what they fight over, as ACD and BRD both give them (`location`: the
+    file's column of the disputed government's country)."""
+    inc, inc_l = _code(df, src, "incompatibility", INCOMPATIBILITY)
+    return {
+        "location": _str(df, location),
+        "side_a": _str(df, "side_a"),
+        "side_a_id_list": _list(df, src, "side_a_id"),
+        "side_a_2nd": _str(df, "side_a_2nd"),
+        "side_b": _str(df, "side_b"),
+        "side_b_id_list": _list(df, src, "side_b_id"),
+        "side_b_2nd": _str(df, "side_b_2nd"),
+        "incompatibility": inc,
+        "incompatibility_label": inc_l,
+        "territory_name": _str(df, "territory_name"),
+    }
+
+
+def _sides_schema() -> dict[str, pa.Column]:
+    """The columns of `_sides`."""
+    return {
+        "location": _STR,
+        "side_a": _STR,
+        "side_a_id_list": _id_list(nonempty=True),
+        "side_a_2nd": _STR_NA,
+        "side_b": _STR,
+        "side_b_id_list": _id_list(nonempty=True),
+        "side_b_2nd": _STR_NA,
+        "incompatibility": _codes(INCOMPATIBILITY),
+        "incompatibility_label": _labels(INCOMPATIBILITY),
+        "territory_name": _STR_NA,
+    }
+
+
+def _gw_lists(df: pd.DataFrame, src, *more: str) -> dict[str, pd.Series]:
+    """The GW-code list columns of ACD and BRD (`more`: further `gwno_*` columns, after these)."""
+    cols = (*_GW_COLUMNS, *more)
+    return {f"{c}_list": _list(df, src, c) for c in cols}
+
+
 #: Dates coded within an episode are ordered: first death <= episode start; the
 #: episode start and the episode end fall no later than / in the observation year;
 #: an end date exists exactly when `ep_end` is set.
@@ -229,9 +270,9 @@ _EPISODE_CHECKS = [
 
 # --------------------------------------------------------------------------- ucdp_acd
 
-ACD_COLUMNS = [
-    "conflict_id",
-    "location",
+#: the columns ACD and BRD share (in both files' order): the sides and what they fight over,
+#: and the GW-code lists (`_sides` and `_gw_lists` read them)
+_SIDE_COLUMNS = [
     "side_a",
     "side_a_id",
     "side_a_2nd",
@@ -240,6 +281,13 @@ ACD_COLUMNS = [
     "side_b_2nd",
     "incompatibility",
     "territory_name",
+]
+_GW_COLUMNS = ["gwno_a", "gwno_a_2nd", "gwno_b", "gwno_b_2nd", "gwno_loc"]
+
+ACD_COLUMNS = [
+    "conflict_id",
+    "location",
+    *_SIDE_COLUMNS,
     "year",
     "intensity_level",
     "cumulative_intensity",
@@ -251,11 +299,7 @@ ACD_COLUMNS = [
     "ep_end",
     "ep_end_date",
     "ep_end_prec",
-    "gwno_a",
-    "gwno_a_2nd",
-    "gwno_b",
-    "gwno_b_2nd",
-    "gwno_loc",
+    *_GW_COLUMNS,
     "region",
     "version",
 ]
@@ -266,21 +310,11 @@ def build_acd(raw: RawFiles) -> pd.DataFrame:
     df = _load(raw, s, ACD_COLUMNS)
     toc, toc_l = _code(df, s, "type_of_conflict", TYPE_OF_CONFLICT)
     inten, inten_l = _code(df, s, "intensity_level", INTENSITY_LEVEL)
-    inc, inc_l = _code(df, s, "incompatibility", INCOMPATIBILITY)
     return pd.DataFrame(
         {
             "conflict_id": _int(df, s, "conflict_id"),
             "year": _int(df, s, "year"),
-            "location": _str(df, "location"),
-            "side_a": _str(df, "side_a"),
-            "side_a_id_list": _list(df, s, "side_a_id"),
-            "side_a_2nd": _str(df, "side_a_2nd"),
-            "side_b": _str(df, "side_b"),
-            "side_b_id_list": _list(df, s, "side_b_id"),
-            "side_b_2nd": _str(df, "side_b_2nd"),
-            "incompatibility": inc,
-            "incompatibility_label": inc_l,
-            "territory_name": _str(df, "territory_name"),
+            **_sides(df, s, "location"),
             "intensity_level": inten,
             "intensity_level_label": inten_l,
             "cumulative_intensity": _flag(df, s, "cumulative_intensity"),
@@ -293,11 +327,7 @@ def build_acd(raw: RawFiles) -> pd.DataFrame:
             "ep_end": _flag(df, s, "ep_end"),
             "ep_end_date": _dates(df, s, "ep_end_date"),
             "ep_end_prec": _int(df, s, "ep_end_prec", nullable=True),
-            "gwno_a_list": _list(df, s, "gwno_a"),
-            "gwno_a_2nd_list": _list(df, s, "gwno_a_2nd"),
-            "gwno_b_list": _list(df, s, "gwno_b"),
-            "gwno_b_2nd_list": _list(df, s, "gwno_b_2nd"),
-            "gwno_loc_list": _list(df, s, "gwno_loc"),
+            **_gw_lists(df, s),
             "region_list": _list(df, s, "region"),
             "version": _str(df, "version"),
             "source_row": df["source_row"],
@@ -310,16 +340,7 @@ ACD_SCHEMA = LazySchema(
         {
             "conflict_id": _ID,
             "year": _years(ACD[0]),
-            "location": _STR,
-            "side_a": _STR,
-            "side_a_id_list": _id_list(nonempty=True),
-            "side_a_2nd": _STR_NA,
-            "side_b": _STR,
-            "side_b_id_list": _id_list(nonempty=True),
-            "side_b_2nd": _STR_NA,
-            "incompatibility": _codes(INCOMPATIBILITY),
-            "incompatibility_label": _labels(INCOMPATIBILITY),
-            "territory_name": _STR_NA,
+            **_sides_schema(),
             "intensity_level": _codes(INTENSITY_LEVEL),
             "intensity_level_label": _labels(INTENSITY_LEVEL),
             "cumulative_intensity": pa.Column("bool"),
@@ -461,25 +482,14 @@ BRD_COLUMNS = [
     "conflict_id",
     "dyad_id",
     "location_inc",
-    "side_a",
-    "side_a_id",
-    "side_a_2nd",
-    "side_b",
-    "side_b_id",
-    "side_b_2nd",
-    "incompatibility",
-    "territory_name",
+    *_SIDE_COLUMNS,
     "year",
     "bd_best",
     "bd_low",
     "bd_high",
     "type_of_conflict",
     "battle_location",
-    "gwno_a",
-    "gwno_a_2nd",
-    "gwno_b",
-    "gwno_b_2nd",
-    "gwno_loc",
+    *_GW_COLUMNS,
     "gwno_battle",
     "region",
     "version",
@@ -490,35 +500,20 @@ def build_brd(raw: RawFiles) -> pd.DataFrame:
     s = BRD
     df = _load(raw, s, BRD_COLUMNS)
     toc, toc_l = _code(df, s, "type_of_conflict", TYPE_OF_CONFLICT)
-    inc, inc_l = _code(df, s, "incompatibility", INCOMPATIBILITY)
     return pd.DataFrame(
         {
             "dyad_id": _int(df, s, "dyad_id"),
             "year": _int(df, s, "year"),
             "conflict_id": _int(df, s, "conflict_id"),
             # `location_inc` in the file: the country/ies whose government is disputed (as ACD `location`)
-            "location": _str(df, "location_inc"),
-            "side_a": _str(df, "side_a"),
-            "side_a_id_list": _list(df, s, "side_a_id"),
-            "side_a_2nd": _str(df, "side_a_2nd"),
-            "side_b": _str(df, "side_b"),
-            "side_b_id_list": _list(df, s, "side_b_id"),
-            "side_b_2nd": _str(df, "side_b_2nd"),
-            "incompatibility": inc,
-            "incompatibility_label": inc_l,
-            "territory_name": _str(df, "territory_name"),
+            **_sides(df, s, "location_inc"),
             "bd_best": _int(df, s, "bd_best"),
             "bd_low": _int(df, s, "bd_low"),
             "bd_high": _int(df, s, "bd_high"),
             "type_of_conflict": toc,
             "type_of_conflict_label": toc_l,
             "battle_location": _str(df, "battle_location"),
-            "gwno_a_list": _list(df, s, "gwno_a"),
-            "gwno_a_2nd_list": _list(df, s, "gwno_a_2nd"),
-            "gwno_b_list": _list(df, s, "gwno_b"),
-            "gwno_b_2nd_list": _list(df, s, "gwno_b_2nd"),
-            "gwno_loc_list": _list(df, s, "gwno_loc"),
-            "gwno_battle_list": _list(df, s, "gwno_battle"),
+            **_gw_lists(df, s, "gwno_battle"),
             "region_list": _list(df, s, "region"),
             "version": _str(df, "version"),
             "source_row": df["source_row"],
@@ -532,16 +527,7 @@ BRD_SCHEMA = LazySchema(
             "dyad_id": _ID,
             "year": _years(BRD[0]),
             "conflict_id": _ID,
-            "location": _STR,
-            "side_a": _STR,
-            "side_a_id_list": _id_list(nonempty=True),
-            "side_a_2nd": _STR_NA,
-            "side_b": _STR,
-            "side_b_id_list": _id_list(nonempty=True),
-            "side_b_2nd": _STR_NA,
-            "incompatibility": _codes(INCOMPATIBILITY),
-            "incompatibility_label": _labels(INCOMPATIBILITY),
-            "territory_name": _STR_NA,
+            **_sides_schema(),
             # a dyad enters the data with at least 25 battle-related deaths (best estimate)
             "bd_best": pa.Column("int64", pa.Check.ge(25)),
             "bd_low": _deaths(),

@@ -56,6 +56,7 @@ Cleaning rules
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,9 @@ import pandas as pd
 from ..errors import DataError
 from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
+
+if TYPE_CHECKING:
+    from ..crosswalk import Mapper
 
 GED = ("ucdp-ged-21.1-precise", "ged.rda")
 SOURCE_LABEL = "ucdp_ged"  # the `source` of this table's rows in the crosswalk report
@@ -106,7 +110,7 @@ def government_names(side: pd.Series) -> pd.Series:
     return side.map(lambda v: list(uniq.get(v, [])))
 
 
-def map_gwcodes(df: pd.DataFrame, mapper) -> tuple[pd.Series, pd.Series, pd.Series]:
+def map_gwcodes(df: pd.DataFrame, mapper: Mapper) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(gwcode of `country`, GW code lists of side A's and side B's governments) per row.
 
     Works on the raw or the cleaned table (`country`, `side_a`, `side_b`, `year`); every

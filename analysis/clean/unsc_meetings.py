@@ -52,6 +52,7 @@ from . import unsc as vetoes
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
 from .unsc_resolutions import DTA as RES_DTA
 from .unsc_resolutions import MEMBER_RE as TEXT_MEMBER_RE
+from .unsc_resolutions import MONTHS as MONTH_NAMES
 from .unsc_resolutions import SOURCE as RES_SOURCE
 from .unsc_resolutions import TAR as RES_TAR
 from .unsc_resolutions import read_dta
@@ -95,25 +96,7 @@ OUTCOME_TYPES = (
 )
 LAST_TEXT = 2259  # the resolution texts end with S/RES/2259 (2015)
 
-MONTHS = {
-    m[:3].lower(): i + 1
-    for i, m in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ]
-    )
-}
+MONTHS = {m[:3].lower(): i + 1 for i, m in enumerate(MONTH_NAMES)}
 
 # ----------------------------------------------------------------------------- parsing
 
@@ -263,7 +246,7 @@ def parse_result(cell: str, row: int, year: int) -> tuple[list[dict], str]:
     return outs, re.sub(r"[\s.,;:()\-]+", " ", residue).strip()
 
 
-def parse_date(raw, year: int, row: int) -> tuple[pd.Timestamp | None, str | None]:
+def parse_date(raw: object, year: int, row: int) -> tuple[pd.Timestamp | None, str | None]:
     if raw is None or (isinstance(raw, float) and np.isnan(raw)) or not str(raw).strip():
         return None, "no date in the source"
     s = str(raw).strip()
@@ -281,24 +264,7 @@ def parse_date(raw, year: int, row: int) -> tuple[pd.Timestamp | None, str | Non
     if re.search(r"\d\s*(?:-|/|\+)\s*\d", s):
         note = "meeting over several days: the first is used"
     elif not re.match(
-        r"^\d{1,2}\s+(?:"
-        + "|".join(
-            [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ]
-        )
-        + r")$",
+        r"^\d{1,2}\s+(?:" + "|".join(MONTH_NAMES) + r")$",
         s,
     ):
         note = "abbreviated month"

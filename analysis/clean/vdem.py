@@ -21,8 +21,7 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..sources import coverage
-from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, trim_strings
-from .gwf import to_bool01, to_int
+from .base import LazySchema, RawFiles, Table, add_source_row, require_columns, to_bool01, to_int, trim_strings
 
 SOURCE, FILE = "vdem-ert-15", "ert.csv"
 

@@ -44,6 +44,7 @@ Cleaning rules
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,9 @@ import pandas as pd
 from ..errors import DataError
 from ..sources import coverage
 from .base import LazySchema, RawFiles, Table, add_source_row, require_columns
+
+if TYPE_CHECKING:
+    from ..crosswalk import Mapper
 
 log = logging.getLogger("r2p.clean.wdi")
 
@@ -125,7 +129,7 @@ SPECIAL: dict[str, tuple[str, str]] = {
 COLUMNS = ["iso2c", "country", "development_aid", "year"]
 
 
-def map_gwcodes(df: pd.DataFrame, mapper) -> pd.Series:
+def map_gwcodes(df: pd.DataFrame, mapper: Mapper) -> pd.Series:
     """GW code per row of the raw or cleaned table (`iso2c`, `year`); records go to `mapper.report()`."""
     return mapper.to_gw(df["iso2c"], "iso2", df["year"], source=SOURCE_LABEL, column="iso2c", special=SPECIAL)
 
