@@ -1644,3 +1644,51 @@ def test_separation_by_a_continuous_column_complete_and_quasi(monkeypatch):
     z = S.logit_clustered(yq, {"x": xq + np.tile([0.5] * 6 + [0.0], 6)}, np.arange(42) % 5, "x")
     assert z.reason == "standard error is zero or undefined" and z.n == 42 and z.method.startswith("logit, cluster")
     assert z["term"] == "x" and z["n_clusters"] == 5
+
+
+def test_logit_outcome_input_forms():
+    y, X, g = _small_panel()
+    ref = S.logit_clustered(y, X, g, "d")
+    assert S.logit_clustered(y.astype(bool), X, g, "d").estimate == ref.estimate
+    assert S.logit_clustered(y[:, None], X, g, "d").estimate == ref.estimate  # a column vector
+    yo = np.array(y.tolist(), dtype=object)
+    yo[0] = None  # missing: dropped and counted
+    r = S.logit_clustered(yo, X, g, "d")
+    assert r.n == 239 and r["n_dropped"] == 1
+    with pytest.raises(ValueError, match="^y must be numeric$"):
+        S.logit_clustered(["yes"] + [0] * 239, X, g, "d")
+
+
+def test_which_constant_column_is_the_intercept():
+    y, X, _ = _small_panel()
+    x, ones = X["x"].to_numpy(), np.ones(240)
+    # a column named const is the intercept, wherever it stands; another constant has no variation
+    d = {"k": ones, "const": ones, "x": x}
+    assert S.logit_clustered(y, d, None, "k").reason == "term 'k' has no variation"
+    assert S.logit_clustered(y, d, None, "x").reason == "design matrix is rank-deficient: no variation in ['k']"
+    # without one, the first non-zero constant column is the intercept
+    d = {"a": ones, "b": 2 * ones, "x": x}
+    assert S.logit_clustered(y, d, None, "b").reason == "term 'b' has no variation"
+    assert S.logit_clustered(y, d, None, "x").reason == "design matrix is rank-deficient: no variation in ['b']"
+    # an intercept after a varying column is still the intercept, and can be reported
+    a = S.logit_clustered(y, {"x": x, "a": ones}, None, "a")
+    ref = sm.GLM(y, np.column_stack([x, ones]), family=sm.families.Binomial()).fit(tol=1e-12)
+    assert a.ok and a.estimate == pytest.approx(ref.params[1], rel=1e-6)
+
+
+def test_separation_checks_binary_columns_only_and_rank_is_scale_free():
+    # x in {0, 0.5, 1} with x > 0 only among events: not a binary column, so not blocked by the
+    # pre-check (the fit then sees the quasi-separation itself)
+    x = np.tile([1.0, 0.5, 0.0, 0.0], 10)
+    y = np.tile([1.0, 1.0, 1.0, 0.0], 10)
+    r = S.logit_clustered(y, {"x": x}, None, "x")
+    assert "separates the outcome" not in (r.reason or "")
+    # without a constant an all-event x = 0 group is no zero cell of the x = 1 column
+    xb = np.array([1, 1, 1, 1, 0, 0, 0, 0], float)
+    yb = np.array([1, 0, 1, 0, 1, 1, 1, 1], float)
+    assert S.LogitData(yb, {"x": xb}, add_const=False)._checks["separated"] == []
+    assert S.LogitData(yb, {"x": xb})._checks["separated"] == ["x"]
+    # columns on very different scales are not rank-deficient (the check works on correlations)
+    yy, X, _ = _small_panel()
+    small = S.logit_clustered(yy, {"x": X["x"] * 1e-4, "d": X["d"] * 1e4}, None, "d")
+    assert small.ok and small.estimate == pytest.approx(S.logit_clustered(yy, X, None, "d").estimate * 1e-4, rel=1e-6)
