@@ -105,11 +105,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import ROOT
 from .clean.base import LazySchema, RawFiles, Table, require_columns
 from .errors import DataError
 
@@ -155,181 +157,55 @@ IO_CODE_MIN = 1000
 
 # --------------------------------------------------------------------------- explicit tables
 #
-# Everything below is used only for what the data files do not resolve.
+# What the data files do not resolve, with the reason for each row: config/crosswalk.yaml (facts as
+# data, schema-checked when read). The module constants below keep their shapes for the code.
 
-#: GW states with no COW counterpart that neither Polity5 nor GWF covers.
-#: Gleditsch & Ward (1999, International Interactions 25(4), Table 1 and
-#: appendix) add these states to the COW list; COW has no state in their place.
-GW_COW_EXCEPTIONS: dict[int, tuple[int | None, str]] = {
-    # Gleditsch & Ward (1999): Transvaal (South African Republic) 1852-1910, not in COW.
-    563: (None, "Transvaal: added by Gleditsch & Ward (1999); not a COW state"),
-    # Gleditsch & Ward (1999): Tibet 1913-1950, not in COW.
-    711: (None, "Tibet: added by Gleditsch & Ward (1999); not a COW state"),
-    # Gleditsch & Ward (1999): Vietnam (Annam/Cochin China/Tonkin) 1816-1893, not in COW.
-    815: (None, "Vietnam (Annam): added by Gleditsch & Ward (1999); not a COW state"),
-}
+EXCEPTIONS_PATH = ROOT / "config" / "crosswalk.yaml"
+EXCEPTIONS_SCHEMA = ROOT / "config" / "schemas" / "crosswalk.schema.json"
 
-#: ISO codes for GW states whose names country_converter does not match
-#: correctly (dissolved states, predecessors, pre-1974 states without a code).
-#: `None` = no ISO 3166 code names the state. ISO 3166-3 codes for dissolved states.
+
+def load_exceptions(path: str | Path = EXCEPTIONS_PATH) -> dict[str, list[dict[str, Any]]]:
+    """The crosswalk exceptions file, checked against its schema (a bad file is a `DataError`
+    naming the file and the entry)."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from .io import yaml_loader
+
+    path = Path(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
+    except yaml.YAMLError as exc:
+        raise DataError(f"YAML syntax error: {exc}", file=str(path)) from None
+    schema = json.loads(EXCEPTIONS_SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    if errors:
+        e = errors[0]
+        raise DataError(f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}", file=str(path))
+    return data
+
+
+_X = load_exceptions()
+#: GW states with no COW counterpart (Gleditsch & Ward 1999): gw -> (cow or None, reason)
+GW_COW_EXCEPTIONS: dict[int, tuple[int | None, str]] = {r["gw"]: (r["cow"], r["note"]) for r in _X["gw_cow_exceptions"]}
+#: ISO codes for GW states country_converter does not match: gw -> (iso3, iso2, reason)
 GW_ISO_EXCEPTIONS: dict[int, tuple[str | None, str | None, str]] = {
-    89: (None, None, "United Provinces of Central America: no ISO code"),
-    99: (None, None, "Great Colombia: predecessor of COL/VEN/ECU, no ISO code (name matches COL)"),
-    240: (None, None, "Hanover: no ISO code"),
-    245: (None, None, "Bavaria: no ISO code"),
-    260: ("DEU", "DE", "German Federal Republic: ISO DE/DEU since 1974, Germany after 1990"),
-    265: ("DDR", "DD", "German Democratic Republic: ISO 3166-3 DD/DDR"),
-    267: (None, None, "Baden: no ISO code"),
-    269: (None, None, "Saxony: no ISO code"),
-    271: (None, None, "Wuerttemberg: no ISO code"),
-    273: (None, None, "Hesse-Kassel: no ISO code"),
-    275: (None, None, "Hesse-Darmstadt: no ISO code"),
-    280: (None, None, "Mecklenburg-Schwerin: no ISO code"),
-    300: (None, None, "Austria-Hungary: no ISO code (name matches AUT and HUN)"),
-    315: ("CSK", "CS", "Czechoslovakia: ISO 3166-3 CS/CSK (name matches CZE)"),
-    327: (None, None, "Papal States: no ISO code (VAT is the Vatican City State, from 1929)"),
-    329: (None, None, "Two Sicilies: no ISO code"),
-    332: (None, None, "Modena: no ISO code"),
-    335: (None, None, "Parma: no ISO code"),
-    337: (None, None, "Tuscany: no ISO code"),
-    345: ("YUG", "YU", "Yugoslavia: ISO 3166-3 YU/YUG"),
-    511: (None, None, "Zanzibar 1963-64: no ISO code"),
-    563: (None, None, "Transvaal: no ISO code"),
-    564: (None, None, "Orange Free State: no ISO code"),
-    680: ("YMD", "YD", "Yemen, People's Republic of: ISO 3166-3 YD/YMD (name matches YEM)"),
-    711: (None, None, "Tibet: no ISO code"),
-    730: (None, None, "Korea 1816-1910: no ISO code (name matches KOR)"),
-    815: (None, None, "Vietnam (Annam): no ISO code"),
-    816: ("VNM", "VN", "Vietnam (Democratic Republic, unified 1976): VN/VNM"),
-    817: (None, None, "Republic of Vietnam 1954-75: no separate code kept (VNM is unified Vietnam)"),
+    r["gw"]: (r["iso3"], r["iso2"], r["note"]) for r in _X["gw_iso_exceptions"]
 }
-
-#: Codes that are not in (or no longer in) ISO 3166-1 but appear in data, each
-#: resolved to a COW code and then to GW by year (so YUG after 2006 is Serbia).
-ISO3_ALIASES: dict[str, tuple[int, str]] = {
-    "SUN": (365, "ISO 3166-3 code of the USSR"),
-    "YUG": (345, "ISO 3166-3 Yugoslavia; COW 345 continues as Serbia after 2006"),
-    "SCG": (345, "Serbia and Montenegro 2003-06 (ISO 3166-3)"),
-    "CSK": (315, "ISO 3166-3 Czechoslovakia"),
-    "DDR": (265, "ISO 3166-3 German Democratic Republic"),
-    "YMD": (680, "ISO 3166-3 Yemen, People's Democratic Republic"),
-    "YAR": (678, "non-ISO code for the Yemen Arab Republic (used by the UNGA ideal points)"),
-    "VDR": (816, "ISO 3166-3 Viet-Nam, Democratic Republic of"),
-    "ZAR": (490, "former ISO/World Bank code of Zaire (DR Congo)"),
-    "ROM": (360, "former World Bank code of Romania"),
-    "TMP": (860, "former ISO/World Bank code of East Timor"),
-    "KSV": (347, "World Bank code of Kosovo"),
-}
-ISO2_ALIASES: dict[str, tuple[int, str]] = {
-    "SU": (365, "ISO 3166-3 USSR"),
-    "YU": (345, "ISO 3166-3 Yugoslavia; COW 345 continues as Serbia after 2006"),
-    "CS": (315, "ISO 3166-3 Czechoslovakia (CS was reused 2003-06 for Serbia and Montenegro)"),
-    "DD": (265, "ISO 3166-3 German Democratic Republic"),
-    "YD": (680, "ISO 3166-3 Yemen, People's Democratic Republic"),
-    "VD": (816, "ISO 3166-3 Viet-Nam, Democratic Republic of"),
-    "ZR": (490, "former ISO code of Zaire"),
-    "TP": (860, "former ISO code of East Timor"),
-    # used only where RS names no GW state, i.e. before 2006 (GW 340 Serbia from 2006)
-    "RS": (
-        345,
-        "Serbia before 2006 was part of Yugoslavia (GW 345: the SFRY to 1991, then the Federal "
-        "Republic of Yugoslavia / Serbia and Montenegro); the World Bank's Serbia ODA series starts in 1994",
-    ),
-}
-#: Names country_converter does not know or matches to the wrong state
-#: (keys are case-folded). Each resolves to a COW code, then to GW by year.
-NAME_ALIASES: dict[str, tuple[int, str]] = {
-    **{
-        k: (260, "West Germany")
-        for k in ("federal republic of germany", "west germany", "germany, west", "germany (west)")
-    },
-    **{
-        k: (265, "East Germany")
-        for k in ("east germany", "germany, east", "germany (east)", "german democratic republic")
-    },
-    **{k: (365, "USSR / Russia") for k in ("ussr", "u.s.s.r.", "soviet union")},
-    **{
-        k: (345, "Yugoslavia; COW 345 continues as Serbia after 2006")
-        for k in ("yugoslavia", "federal republic of yugoslavia", "serbia and montenegro")
-    },
-    "czechoslovakia": (315, "Czechoslovakia"),
-    # UCDP GED's name for Yugoslavia / Serbia (country_converter matches only Serbia, GW 340 from 2006)
-    "serbia (yugoslavia)": (345, "UCDP's name for Yugoslavia; COW 345 continues as Serbia after 2006"),
-    **{k: (678, "Yemen Arab Republic") for k in ("yemen arab republic", "north yemen")},
-    **{
-        k: (680, "Yemen, People's Republic")
-        for k in (
-            "yemen people's republic",
-            "yemen, people's republic of",
-            "south yemen",
-            "people's democratic republic of yemen",
-        )
-    },
-    **{k: (817, "Republic of Vietnam") for k in ("south vietnam", "republic of vietnam")},
-    **{k: (816, "Democratic Republic of Vietnam") for k in ("north vietnam", "democratic republic of vietnam")},
-}
-
-#: Microstates: independent states outside the GW list of independent states
-#: (Gleditsch & Ward 1999 keep states under 250,000 inhabitants in a separate
-#: microstates list). Used only to explain why such a value is left missing.
-#: (COW code, GW microstate code, ISO3, name); COW and GW differ in the Pacific.
-MICROSTATES: tuple[tuple[int, int, str, str], ...] = (
-    (54, 54, "DMA", "Dominica"),
-    (55, 55, "GRD", "Grenada"),
-    (56, 56, "LCA", "St. Lucia"),
-    (57, 57, "VCT", "St. Vincent and the Grenadines"),
-    (58, 58, "ATG", "Antigua and Barbuda"),
-    (60, 60, "KNA", "St. Kitts and Nevis"),
-    (221, 221, "MCO", "Monaco"),
-    (223, 223, "LIE", "Liechtenstein"),
-    (232, 232, "AND", "Andorra"),
-    (331, 331, "SMR", "San Marino"),
-    (403, 403, "STP", "Sao Tome and Principe"),
-    (591, 591, "SYC", "Seychelles"),
-    (935, 935, "VUT", "Vanuatu"),
-    (946, 970, "KIR", "Kiribati"),
-    (947, 973, "TUV", "Tuvalu"),
-    (955, 972, "TON", "Tonga"),
-    (970, 971, "NRU", "Nauru"),
-    (983, 983, "MHL", "Marshall Islands"),
-    (986, 986, "PLW", "Palau"),
-    (987, 987, "FSM", "Micronesia, Federated States of"),
-    (990, 990, "WSM", "Samoa"),
+#: codes outside ISO 3166-1 found in data: code -> (COW code, reason); then to GW by year
+ISO3_ALIASES: dict[str, tuple[int, str]] = {r["code"]: (r["cow"], r["note"]) for r in _X["iso3_aliases"]}
+ISO2_ALIASES: dict[str, tuple[int, str]] = {r["code"]: (r["cow"], r["note"]) for r in _X["iso2_aliases"]}
+#: names (case-folded) country_converter does not know or mismatches: name -> (COW code, reason)
+NAME_ALIASES: dict[str, tuple[int, str]] = {n: (r["cow"], r["note"]) for r in _X["name_aliases"] for n in r["names"]}
+#: (COW code, GW microstate code, ISO3, name) of the microstates outside the GW list
+MICROSTATES: tuple[tuple[int, int, str, str], ...] = tuple(
+    (r["cow"], r["gw"], r["iso3"], r["name"]) for r in _X["microstates"]
 )
-#: Codes below 1000 that IMI (and PRIF, which takes IMI's additional codes)
-#: uses for actors that are not states, with the evidence in the raw files:
-#: IMI's `description` column, PRIF's intervener names. Pass as
-#: ``special=IMI_SPECIAL_CODES`` when mapping IMI or PRIF intervener/target codes.
-IMI_SPECIAL_CODES: dict[int, tuple[str, str]] = {
-    1: (
-        "international-organisation",
-        "left missing: United Nations in the 1946-88 part (descriptions: UNTSO, UNMOGIP, UNEF, UNIFIL)",
-    ),
-    29: (
-        "international-organisation",
-        "left missing: Organization of American States (OAS forces: Dominican Republic 1965, Football War 1969)",
-    ),
-    429: (
-        "international-organisation",
-        "left missing: Organisation of African Unity (descriptions: 'OAU Peacekeeping', 'Nig/OAU')",
-    ),
-    619: (
-        "international-organisation",
-        "left missing: Arab League (descriptions: 'Arab League Obs', 'A.L.Peacekeep'; PRIF INTERVEN1 'Arab League')",
-    ),
-    653: (
-        "international-organisation",
-        "left missing: Multinational Force and Observers, Sinai (description: 'US Led MNF in Sinai')",
-    ),
-    61: ("non-state/other", "left missing: Anguilla, a British territory (description: 'Anguilla UDI')"),
-    601: ("non-state/other", "left missing: Western Sahara, a territory (description: 'MINURSO ... Western Sahara')"),
-    753: ("non-state/other", "left missing: Junagadh, a princely state (description: 'Junagadh')"),
-    754: ("non-state/other", "left missing: Kashmir, a princely state (description: 'Kashmir Ceded')"),
-    755: (
-        "non-state/other",
-        "left missing: Hyderabad, a princely state (description: 'Hyderabad'); not in this GW list",
-    ),
-}
+#: codes below 1000 that IMI and PRIF use for actors that are not states: code -> (outcome, reason).
+#: Pass as ``special=IMI_SPECIAL_CODES`` when mapping IMI or PRIF intervener/target codes.
+IMI_SPECIAL_CODES: dict[int, tuple[str, str]] = {r["code"]: (r["kind"], r["note"]) for r in _X["imi_special_codes"]}
 
 _MICRO_BY_COW = {c: n for c, _, _, n in MICROSTATES}
 _MICRO_BY_GW = {g: n for _, g, _, n in MICROSTATES}

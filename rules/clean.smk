@@ -5,11 +5,13 @@ rule clean:
     input:
         raw=lambda w: [raw_path(s) for s in TABLES[w.table].sources],
         # the modules of the cleaned tables it reads too (the crosswalk's holds the Mapper's alias tables)
-        code=lambda w: list(
-            dict.fromkeys(
-                [_clean.table_module(w.table), "analysis/clean/base.py"]
-                + [_clean.table_module(t) for t in TABLES[w.table].tables]
-                + list(TABLES[w.table].code_deps)
+        code=lambda w: with_crosswalk_data(
+            list(
+                dict.fromkeys(
+                    [_clean.table_module(w.table), "analysis/clean/base.py"]
+                    + [_clean.table_module(t) for t in TABLES[w.table].tables]
+                    + list(TABLES[w.table].code_deps)
+                )
             )
         ),
         tables=lambda w: [f"{PROCESSED}/{t}.parquet" for t in TABLES[w.table].tables],

@@ -92,6 +92,15 @@ def mirror_arg():
     return f"--mirror {config['mirror']!r}" if config.get("mirror") else ""
 
 
+# The crosswalk's code and the exceptions it reads (config/crosswalk.yaml): inputs of every rule that maps codes.
+CROSSWALK_CODE = ["analysis/crosswalk.py", "config/crosswalk.yaml", "config/schemas/crosswalk.schema.json"]
+
+
+def with_crosswalk_data(paths):
+    """`paths`, plus the crosswalk's exceptions file and schema where the crosswalk module is among them."""
+    return paths + CROSSWALK_CODE[1:] if "analysis/crosswalk.py" in paths else paths
+
+
 # Claims registry (config/claims.yaml) and each claim's inputs.
 from analysis.claims import TESTS, RegistryError, load_claims
 
@@ -108,8 +117,13 @@ def claim_inputs(w):
     return {
         "tables": [f"{PROCESSED}/{t}.parquet" for t in c.data["tables"]],
         "files": [f"{PROCESSED}/{f}" for f in c.data.get("files", [])],
-        "code": [f"analysis/claims/{m}.py" for m in (test_module, "__init__", "registry", "decision", "run")]
-        + sorted(str(p) for p in Path("analysis/stats").glob("*.py"))
+        # the published figures the claims set beside theirs (read by analysis/claims/published.py)
+        "comparisons": ["config/comparisons.yaml", "config/schemas/comparisons.schema.json"],
+        "code": [
+            f"analysis/claims/{m}.py" for m in (test_module, "__init__", "registry", "decision", "run", "published")
+        ]
+        # the claims map codes with the crosswalk's Mapper (panel.hmi_gwcodes)
+        + CROSSWALK_CODE + sorted(str(p) for p in Path("analysis/stats").glob("*.py"))
         # a claims module named after a building-block module of the package uses it (daily_order)
         + ([f"analysis/{test_module}.py"] if Path(f"analysis/{test_module}.py").exists() else []),
     }

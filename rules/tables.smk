@@ -9,7 +9,7 @@ PANEL_INPUTS = [f"{PROCESSED}/{t}.parquet" for t in PANEL_TABLES]
 rule country_year:
     input:
         tables=PANEL_INPUTS,
-        code=["analysis/panel.py", "analysis/crosswalk.py"],
+        code=["analysis/panel.py", *CROSSWALK_CODE],
         # the sources' coverage (the years each merge fills)
         registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:
@@ -107,7 +107,7 @@ rule conditions_checklist:
             "analysis/oda.py",
             "analysis/claims/conditions.py",
             "analysis/panel.py",
-            "analysis/crosswalk.py",
+            *CROSSWALK_CODE,
         ],
     output:
         f"{PROCESSED}/conditions_checklist.parquet",
@@ -137,7 +137,7 @@ rule datapackage:
         + rules.conditions_checklist.output,
         raw=sorted({raw_path(s) for t in TABLES.values() for s in t.sources}),
         # panel.py: the panel columns described and its universe; crosswalk.py: the microstates left out
-        code=["analysis/datapackage.py", "analysis/panel.py", "analysis/crosswalk.py", "analysis/sources.py"],
+        code=["analysis/datapackage.py", "analysis/panel.py", *CROSSWALK_CODE, "analysis/sources.py"],
         # the registry: raw checksums, and the years the tables' range checks (constraints) take
         registry=["config/sources.yaml", "config/schemas/sources.schema.json"],
     output:

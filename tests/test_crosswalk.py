@@ -321,3 +321,42 @@ def test_report_all_is_deterministic(raw, cw, polity_lookup):
     assert topics.loc["Admission", "outcome"] == "unmatched"
     # Polity5 rows whose GWn is a GW state in that year (Polity's own in_GW_system flag: 16,566)
     assert sa.set_index("column").loc["polity_annual_ccode", "n_mapped"] == 16656
+
+
+# --------------------------------------------------------------------------- exceptions as data
+
+
+def test_exceptions_file_is_the_one_the_mapper_uses():
+    """config/crosswalk.yaml holds the exceptions (issue 19: facts as data); the module's tables are read from it."""
+    from analysis import crosswalk as cw
+
+    x = cw.load_exceptions()
+    assert {r["gw"] for r in x["gw_cow_exceptions"]} == {563, 711, 815}  # Transvaal, Tibet, Annam
+    assert cw.ISO3_ALIASES["YUG"][0] == 345 and cw.ISO2_ALIASES["RS"][0] == 345
+    assert cw.NAME_ALIASES["serbia (yugoslavia)"][0] == 345
+    assert len(cw.MICROSTATES) == 21 and ("KIR" in {m[2] for m in cw.MICROSTATES})
+    assert cw.IMI_SPECIAL_CODES[1][0] == "international-organisation"
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda d: d.pop("microstates"), "'microstates' is a required property"),
+        (lambda d: d["iso3_aliases"][0].update(code="yug"), r"iso3_aliases/0/code: 'yug' does not match"),
+        (lambda d: d["name_aliases"][0]["names"].append("West Germany"), "does not match"),
+        (lambda d: d["gw_cow_exceptions"][0].update(cow="none"), "gw_cow_exceptions/0/cow"),
+    ],
+)
+def test_a_bad_exceptions_file_is_refused_naming_it(tmp_path, edit, message):
+    import yaml
+
+    from analysis import crosswalk as cw
+
+    d = cw.load_exceptions()
+    d = yaml.safe_load(yaml.safe_dump(d))  # a copy
+    edit(d)
+    p = tmp_path / "crosswalk.yaml"
+    p.write_text(yaml.safe_dump(d), encoding="utf-8")
+    with pytest.raises(DataError, match=message) as e:
+        cw.load_exceptions(p)
+    assert e.value.file == str(p)

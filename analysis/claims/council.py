@@ -23,7 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..stats import StatResult, fisher_2x2, json_safe, risk_ratio
-from . import Claim, ClaimOutput, Data, run_curve
+from . import Claim, ClaimOutput, Data, published, run_curve
 
 LIBYA = pd.Timestamp("2011-03-17")
 TEXTS_END = pd.Timestamp("2015-12-31")
@@ -256,15 +256,13 @@ def lb2_consensus(claim: Claim, data: Data) -> ClaimOutput:
         }
     )
     primary_detail = json_safe({"result": prim.to_dict()})
-    comparisons = [
+    comparisons = published.comparisons(
+        "council-1973",
         {
-            "what": "Resolution 1973 tally (yes-no-abstain)",
-            "published": "10-0-5",
-            "ours": f"{int(r1973['yes'])}-{int(r1973['no'])}-{int(r1973['abstain'])}",
-            "source": "published-anchors.md (Security Council and General Assembly)",
-            "note": "meetings tables; the abstainers (Brazil, China, Germany, India, Russia) are not in our data",
-        }
-    ]
+            "res-1973-tally": f"{int(r1973['yes'])}-{int(r1973['no'])}-{int(r1973['abstain'])}",
+        },
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=primary_detail,

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats import DesignCache, StatResult, json_safe, plain_loop_active
-from . import Claim, ClaimOutput, Data, run_curve
+from . import Claim, ClaimOutput, Data, published, run_curve
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "A": ("CN", "RU", "CU", "NI", "VE"),
@@ -626,40 +626,19 @@ def cc1_two_camps(claim: Claim, data: Data) -> ClaimOutput:
     all253 = all253[all253["rcid"] == GA_66_253_RCID]
     tally = all253["vote"].astype(str).value_counts()
     five = all253[all253["country_code"].isin(list(GROUPS["A"]))].sort_values("country_code")
-    src = "published-anchors.md, Security Council and General Assembly"
-    comparisons = [
+    comparisons = published.comparisons(
+        "general-assembly-syria",
         {
-            "what": "GA resolution 66/253 on Syria (16 Feb 2012): yes-no-abstain",
-            "published": "137-12-17",
-            "ours": f"{int(tally.get('yes', 0))}-{int(tally.get('no', 0))}-{int(tally.get('abstain', 0))}",
-            "source": src,
-            "note": f"unga_votes rcid {GA_66_253_RCID}; absent members are not in the data",
-        },
-        {
-            "what": "GA 66/253: votes of China, Russia, Cuba, Nicaragua, Venezuela",
-            "published": {"CN": "no", "RU": "no", "CU": "no", "NI": "no", "VE": "no"},
-            "ours": {str(r.country_code): str(r.vote) for r in five.itertuples()},
-            "source": src,
-            "note": f"unga_votes rcid {GA_66_253_RCID}",
-        },
-        {
-            "what": "GA 66/253: votes of Brazil, India, South Africa (context)",
-            "published": None,
-            "ours": {
+            "ga-66-253-tally": f"{int(tally.get('yes', 0))}-{int(tally.get('no', 0))}-{int(tally.get('abstain', 0))}",
+            "ga-66-253-rejectionists": {str(r.country_code): str(r.vote) for r in five.itertuples()},
+            "ga-66-253-ibsa": {
                 str(r.country_code): str(r.vote)
                 for r in all253[all253["country_code"].isin(list(GROUPS["B"]))].sort_values("country_code").itertuples()
             },
-            "source": src,
-            "note": "not given in the anchors; shown for the two-camps reading",
+            "ideal-points": contrast_text,
         },
-        {
-            "what": "Ideal points as a measure",
-            "published": "one dimension: position towards the US-led liberal order, not positions on intervention",
-            "ours": contrast_text,
-            "source": src + " (Bailey, Strezhnev & Voeten 2017)",
-            "note": "the ideal-points specifications are a contrast, not a measure of views on R2P",
-        },
-    ]
+        {"rcid": GA_66_253_RCID},
+    )
 
     n_syr = int(len(select_roll_calls(rc, "syria-votes", "2000-2019")))
     last = pd.to_datetime(rc["date"]).max()

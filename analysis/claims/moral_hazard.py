@@ -52,15 +52,13 @@ from ..stats import (
     spec_curve,
     step_seed,
 )
-from . import Claim, ClaimOutput, Data, primary_row, run_curve
+from . import Claim, ClaimOutput, Data, primary_row, published, run_curve
 
 UCDP_OSV_FIRST = 1989  # UCDP one-sided violence starts in 1989
 MH1_FIRST_START = 1990  # HMIs starting 1990 or later (brief)
 N_BOOT = 2000
 OSV_TABLES = {"25.1": "ucdp_onesided", "21.1": "ucdp_onesided_21"}
 TARGET_LABELS = {0: "impartial", 1: "against government", 2: "against rebels"}
-
-SRC_ANCHORS = "shared/context/published-anchors.md"
 
 
 # =========================================================================== shared helpers
@@ -565,17 +563,15 @@ def mh3_demonstration(claim: Claim, data: Data) -> ClaimOutput:
         },
     }
     details = {"exposure_per_intervention_primary": _records(per_case)}
-    comparisons = [
+    comparisons = published.comparisons(
+        "demonstration",
         {
-            "what": "Demonstration effect of interventions against governments on rebellion onset nearby",
-            "published": "none: no published quantitative estimate was found (MH2 and MH3 are new evidence)",
-            "ours": f"risk ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), {prim.n} exposed country-years"
+            "demonstration": f"risk ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), {prim.n} exposed country-years"
             if prim.estimate is not None
             else f"not estimable: {prim.reason}",
-            "source": SRC_ANCHORS,
-            "note": "MH3 is new evidence, not a replication.",
-        }
-    ]
+        },
+    )
+
     lim = [
         f"Exposure comes from {len(per_case)} HMIs against governments; the interval resamples exposure episodes, "
         "so it is wide: few episodes carry the comparison.",
@@ -891,28 +887,18 @@ def mh4_event_study(claim: Claim, data: Data) -> ClaimOutput:
             return "undefined (no non-state one-sided deaths before or after)"
         return "infinite (no deaths after)" if math.isinf(v) else f"{v:.2f}"
 
-    comparisons = [
+    comparisons = published.comparisons(
+        "rebel-violence",
         {
-            "what": "Direction of rebel one-sided violence around biased interventions",
-            "published": "Wood, Kathman & Gent (2012), intrastate conflicts 1989-2005: a biased intervention lowers "
-            "violence against civilians by the side it backs and raises it by the side it opposes",
-            "ours": f"before/after ratio of non-state one-sided deaths ({k} years): against governments (rebels backed) "
+            "wkg-direction": f"before/after ratio of non-state one-sided deaths ({k} years): against governments (rebels backed) "
             f"{rt(bt[1])} (n = {bt[1]['n']}); against rebels (rebels opposed) {rt(bt[2])} (n = {bt[2]['n']}); "
             f"impartial {rt(bt[0])} (n = {bt[0]['n']})",
-            "source": "Wood, Kathman & Gent (2012), Journal of Peace Research 49(5); " + SRC_ANCHORS,
-            "note": "WKG predict ratio > 1 for interventions backing rebels and < 1 for those opposing them; different "
-            "universe (all biased interventions) and design (conflict-year regressions).",
-        },
-        {
-            "what": "Rebel-incited atrocities before interventions (moral hazard)",
-            "published": "Kuperman (2008): qualitative argument from Bosnia and Kosovo; no statistical figure",
-            "ours": f"before/after ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), n = {prim.n}"
+            "kuperman-incitement": f"before/after ratio {prim.estimate:.2f} (95% CI {prim.ci_low:.2f}-{prim.ci_high:.2f}), n = {prim.n}"
             if prim.ci_high is not None
             else f"ratio {prim.estimate}, {prim.reason}",
-            "source": "Kuperman (2008), International Studies Quarterly 52(1); " + SRC_ANCHORS,
-            "note": "No published figure; UCDP one-sided violence by non-state actors is only one form provocation could take.",
         },
-    ]
+    )
+
     lim = [
         f"{len(w)} interventions in the primary specification; "
         f"{int(((w['before'] == 0) & (w['after'] == 0)).sum())} had no non-state one-sided deaths either side of the start.",
@@ -1074,24 +1060,15 @@ def mh1_order(claim: Claim, data: Data) -> ClaimOutput:
         ),
         releases_note(hmi, claim.id),
     ]
-    comparisons = [
+    comparisons = published.comparisons(
+        "order-of-events",
         {
-            "what": "Order of the rebels' armed challenge and the government's killing of civilians",
-            "published": (
-                "Kuperman (2008), Bosnia and Kosovo (qualitative): the challenge came first; Cederman, Hug, "
-                "Schubiger & Villamil (2020): state targeting of an ethnic group's civilians raises its chance "
-                "of entering civil war (the reverse order)"
-            ),
-            "ours": (
-                f"{int(counts.get('armed challenge first', 0))} challenge first, "
-                f"{int(counts.get('government killing without a prior armed challenge', 0))} government first, "
-                f"{n_same} same year, {n_none} without government killing (primary specification)"
-            ),
-            "source": "Kuperman (2008), International Studies Quarterly 52(1); Cederman et al. (2020), JCR; "
-            + SRC_ANCHORS,
-            "note": "Different designs and universes; no published cross-national figure for interventions to compare with.",
-        }
-    ]
+            "order": f"{int(counts.get('armed challenge first', 0))} challenge first, "
+            f"{int(counts.get('government killing without a prior armed challenge', 0))} government first, "
+            f"{n_same} same year, {n_none} without government killing (primary specification)",
+        },
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=json_safe(primary_detail),
@@ -1162,19 +1139,16 @@ def onset_break_projected(claim: Claim, data: Data) -> ClaimOutput:
         "pre-period's own projection, so a change of trend that began earlier is not a break.",
         f"Onset column {col}, covered {c0}-{c1}.",
     ]
-    comparisons = [
+    comparisons = published.comparisons(
+        "onset-break",
         {
-            "what": f"Change in {('mass-killing' if 'mk' in col or 'genocide' in col else 'rebellion')} onsets after {p['break_year']}",
-            "published": "none: no published quantitative estimate of a break after 1999, 2005 or 2011 was found",
-            "ours": (
-                f"observed / projected {prim.estimate:.2f} (95% interval {prim.ci_low:.2f} to {prim.ci_high:.2f})"
-                if prim.ci_low is not None
-                else f"not estimable: {prim.reason}"
-            ),
-            "source": SRC_ANCHORS,
-            "note": "New evidence, not a replication.",
-        }
-    ]
+            "onset-break": f"observed / projected {prim.estimate:.2f} (95% interval {prim.ci_low:.2f} to {prim.ci_high:.2f})"
+            if prim.ci_low is not None
+            else f"not estimable: {prim.reason}",
+        },
+        {"kind": "mass-killing" if "mk" in col or "genocide" in col else "rebellion", "break_year": p["break_year"]},
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=json_safe(primary_detail),

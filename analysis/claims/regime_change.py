@@ -72,7 +72,7 @@ from ..stats import (
     proportion_ci_many,
     step_seed,
 )
-from . import Claim, ClaimOutput, Data, run_curve
+from . import Claim, ClaimOutput, Data, published, run_curve
 
 LIBYA_CASE = "Libya 2011"
 COLD_WAR_END = 1990  # Cold War = start year before 1990
@@ -478,40 +478,20 @@ def rc1_regime_share(claim: Claim, data: Data) -> ClaimOutput:
     bd_high = (
         float(ly["battle_deaths_high"].iloc[0]) if len(ly) and pd.notna(ly["battle_deaths_high"].iloc[0]) else None
     )
-    comparisons = [
+    comparisons = published.comparisons(
+        "regime-change-share",
         {
-            "what": "share of HMIs with regime-change activity (PRIF REGIME)",
-            "published": None,
-            "ours": {"k": k, "n": n, "share": prim.estimate, "ci_low": prim.ci_low, "ci_high": prim.ci_high},
-            "source": "Gromes & Dembinski (2019), International Interactions 45(6), doi:10.1080/03050629.2019.1638374",
-            "note": (
-                "The data set paper's own shares (mandate, target, regime change) are not quoted in the "
-                "published anchors: this share is computed from the v0.3 file, not checked against the paper."
-            ),
+            "prif-regime-share": {
+                "k": k,
+                "n": n,
+                "share": prim.estimate,
+                "ci_low": prim.ci_low,
+                "ci_high": prim.ci_high,
+            },
+            "hmi-count-1947-2005": n_4705,
+            "libya-deaths": {"ucdp_battle_deaths_2011_best": bd_best, "ucdp_battle_deaths_2011_high": bd_high},
         },
-        {
-            "what": "number of HMIs starting 1947-2005",
-            "published": 31,
-            "ours": n_4705,
-            "source": "PRIF, HSFK-Report 2/2013",
-            "note": (
-                "The earlier report used an earlier case list; the v0.3 data set revised and extended it "
-                "(41 interventions 1960-2014), so counts for the same years can differ by inclusion rules."
-            ),
-        },
-        {
-            "what": "deaths in Libya 2011 (Kuperman: about 1,000 before the 19 March intervention, at least 7,000 more after)",
-            "published": {"before_intervention": 1000, "after_intervention_at_least": 7000, "total_at_least": 8000},
-            "ours": {"ucdp_battle_deaths_2011_best": bd_best, "ucdp_battle_deaths_2011_high": bd_high},
-            "source": "Kuperman (2013), International Security 38(1); UCDP battle-related deaths 25.1 (country_year)",
-            "note": (
-                "UCDP's yearly battle deaths cannot be split at 19 March 2011 and count only battle-related "
-                "deaths in state-based conflict (not all deaths); Kuperman's figures include other deaths and "
-                "are his own estimates. Relevant to the claim that Libya departed from the pattern: PRIF codes "
-                "Libya 2011 as regime change."
-            ),
-        },
-    ]
+    )
 
     # run-time limitations
     against = rc_cases["target"] == 1
@@ -900,33 +880,22 @@ def rc2_imi_against_government(claim: Claim, data: Data) -> ClaimOutput:
     fr = (ex["exit"] == "Foreign").fillna(False)
     fi = ex["foreign_imposed"].astype(bool)
     a_first, a_last = int(ey.min()), int(ey.max())
-    comparisons = [
+    comparisons = published.comparisons(
+        "foreign-imposed-regime-change",
         {
-            "what": "foreign-imposed regime changes in the 20th century (1900-1999)",
-            "published": 70,
-            "ours": {
+            "firc-1900-1999": {
                 "archigos_exit_foreign_1900_1999": int((fr & ey.between(1900, 1999)).sum()),
                 "archigos_foreign_imposed_incl_foreign_supported_1900_1999": int((fi & ey.between(1900, 1999)).sum()),
             },
-            "source": "Downes & Monten (2013), International Security 37(4)",
-            "note": (
-                "Archigos counts leaders removed by another state (exit 'Foreign'); foreign-imposed regime change "
-                "lists count changes of regime, include covert and indirect cases and exclude some removals of a "
-                "single leader. Archigos is only a partial proxy for these lists."
-            ),
-        },
-        {
-            "what": "foreign-imposed regime changes 1816-2008",
-            "published": "about 100",
-            "ours": {
+            "firc-1816-2008": {
                 "archigos_exit_foreign": int((fr & ey.between(1816, 2008)).sum()),
                 "archigos_years_covered": f"{a_first}-{min(a_last, 2008)}",
                 "archigos_foreign_imposed_incl_foreign_supported": int((fi & ey.between(1816, 2008)).sum()),
             },
-            "source": "Downes (2010)",
-            "note": (f"Archigos leader exits start in {a_first}, not 1816; same partial-proxy caveat as above."),
         },
-    ]
+        {"archigos_first": a_first},
+    )
+
     limitations = [
         (
             f"n = {prim.n} humanitarian-motive interventions with the direction coded ({int((base & ~obs).sum())} of "

@@ -33,17 +33,14 @@ import pandas as pd
 from ..crosswalk import Mapper
 from ..panel import hmi_gwcodes
 from ..stats import DesignCache, StatResult, logit_clustered, newcombe_diff_ci_many
-from . import Claim, ClaimOutput, Data, run_curve
+from . import Claim, ClaimOutput, Data, published, run_curve
 from .regime_change import rc1_subset
 
 RELEASE = "0.3"
 INTRASTATE = (3, 4)
 UCDP_FIRST, UCDP_LAST = 1989, 2024  # UCDP one-sided violence and the ACD's last year
-PRIF_2013 = {
-    "universe": "31 interventions 1947-2005",
-    "source": "gromes2013hsfk",
-    "note": "HSFK-Report 2/2013; findings as summarised in ../shared/context/published-anchors.md",
-}
+#: the universe of PRIF's HSFK-Report 2/2013 [@gromes2013hsfk] (its findings: config/comparisons.yaml)
+PRIF_2013_UNIVERSE = "31 interventions 1947-2005"
 PERIOD_END = {"all": None, "1947-2005": 2005}
 
 
@@ -243,21 +240,18 @@ def rp1_war_duration(claim: Claim, data: Data) -> ClaimOutput:
     ey, info = rp1_frame(acd, hmi, p["period"], p["cases"], p["conflicts"], p["exposure"], ey=ey_all)
     prim = rp1_estimate(ey, claim.alpha)
     detail = {**prim.to_dict(), **info, "durations_ended_episodes": _durations(ey)}
-    comparisons = [
+    comparisons = published.comparisons(
+        "war-duration",
         {
-            "what": "effect of interventions on the duration of wars",
-            "published": "neither shortened nor lengthened wars or genocides (31 interventions 1947-2005)",
-            "ours": _fmt_ratio(prim, "odds ratio of an episode ending"),
-            "source": PRIF_2013["note"],
-            "note": "PRIF's 2013 data and method are not at hand: the report's cases, its war data and its "
-            "comparison may differ from UCDP ACD 25.1 episodes",
-        }
-    ]
+            "prif-2013-duration": _fmt_ratio(prim, "odds ratio of an episode ending"),
+        },
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=detail,
         comparisons=comparisons,
-        details={"universe": {"published": PRIF_2013["universe"]}},
+        details={"universe": {"published": PRIF_2013_UNIVERSE}},
     )
 
 
@@ -401,16 +395,13 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
         detail["benchmark"] = rp2_benchmark(
             subset(p["cases"], p["period"]), c, deaths[p["measure"]], cy, int(p["k"]), claim.alpha
         )
-    comparisons = [
+    comparisons = published.comparisons(
+        "killing-after",
         {
-            "what": "killing after interventions",
-            "published": "at most weak evidence of less killing afterwards (31 interventions 1947-2005)",
-            "ours": _fmt_ratio(prim, "geometric mean ratio after/before"),
-            "source": PRIF_2013["note"],
-            "note": "UCDP one-sided violence starts in 1989, so the project's primary covers only the "
-            "post-Cold War interventions; the report's measure of killing is not at hand",
-        }
-    ]
+            "prif-2013-killing": _fmt_ratio(prim, "geometric mean ratio after/before"),
+        },
+    )
+
     measured = c[c["why_not"].isna()]
     limits = [
         f"{int((measured['after'] == 0).sum())} of the {len(measured)} interventions the primary measures have no "
@@ -422,7 +413,7 @@ def rp2_killing_after(claim: Claim, data: Data) -> ClaimOutput:
         primary_detail=detail,
         comparisons=comparisons,
         limitations=limits,
-        details={"universe": {"published": PRIF_2013["universe"]}},
+        details={"universe": {"published": PRIF_2013_UNIVERSE}},
     )
 
 
@@ -524,25 +515,20 @@ def rp3_relapse(claim: Claim, data: Data) -> ClaimOutput:
     prim = rp3_estimate(ep, claim.alpha)
     treated = ep[ep["treated"]][["episode", "conflict_id", "ep_start_year", "last_year", "relapsed"]]
     detail = {**prim.to_dict(), **info, "episodes_with_intervention": treated.to_dict("records")}
-    comparisons = [
+    comparisons = published.comparisons(
+        "relapse",
         {
-            "what": "relapse into war after interventions",
-            "published": "did not lower the risk of relapse into war (31 interventions 1947-2005)",
-            "ours": (
-                f"risk difference {prim.estimate:+.2f} [{prim.ci_low:+.2f}, {prim.ci_high:+.2f}]"
-                if prim.ok
-                else f"not estimable: {prim.reason}"
-            ),
-            "source": PRIF_2013["note"],
-            "note": "relapse here is renewed UCDP armed conflict within the declared years; the report's "
-            "definition and follow-up are not at hand",
-        }
-    ]
+            "prif-2013-relapse": f"risk difference {prim.estimate:+.2f} [{prim.ci_low:+.2f}, {prim.ci_high:+.2f}]"
+            if prim.ok
+            else f"not estimable: {prim.reason}",
+        },
+    )
+
     return ClaimOutput(
         curve=curve,
         primary_detail=detail,
         comparisons=comparisons,
-        details={"universe": {"published": PRIF_2013["universe"]}},
+        details={"universe": {"published": PRIF_2013_UNIVERSE}},
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..stats import DesignCache, StatResult, json_safe, rate_ratio
-from . import Claim, ClaimOutput, Data, run_curve
+from . import Claim, ClaimOutput, Data, published, run_curve
 
 #: last day covered by the veto list (15 Sept 2022): years up to 2021 are complete.
 DATA_END = pd.Timestamp("2022-09-15")
@@ -308,71 +308,19 @@ def lb1_veto_rate(claim: Claim, data: Data) -> ClaimOutput:
     )
 
     # ---------------------------------------------------------------- comparisons
-    src = "published-anchors.md, Security Council and General Assembly"
-    note_conv = (
-        "our counts: rows of unsc_vetoes_by_member (one per vetoing member per vetoed draft, "
-        "Dag Hammarskjold Library list, USSR and Russia one member)"
+    comparisons = published.comparisons(
+        "vetoes",
+        {
+            "russia-2011-2019": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31"),
+            "russia-syria-2011-2019": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31", syria=True),
+            "russia-2011-2020": _member_count(by_member, "Russia", "2011-01-01", "2020-08-31"),
+            "china-2011-2020": _member_count(by_member, "China", "2011-01-01", "2020-08-31"),
+            "us-2011-2020": _member_count(by_member, "United States", "2011-01-01", "2020-08-31"),
+            "s-2011-612": s612,
+            "res-1973-vote": None,
+            "all-time-by-member": {m: int((by_member["member"] == m).sum()) for m in MEMBERS},
+        },
     )
-    comparisons = [
-        {
-            "what": "Russian vetoes, 1 Jan 2011 - 31 Dec 2019",
-            "published": 19,
-            "ours": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31"),
-            "source": src,
-            "note": note_conv,
-        },
-        {
-            "what": "Russian vetoes on Syria, 1 Jan 2011 - 31 Dec 2019",
-            "published": 14,
-            "ours": _member_count(by_member, "Russia", "2011-01-01", "2019-12-31", syria=True),
-            "source": src,
-            "note": note_conv + "; Syria = drafts on the Syrian conflict (syria_conflict)",
-        },
-        {
-            "what": "Russian vetoes, 1 Jan 2011 - 31 Aug 2020",
-            "published": 21,
-            "ours": _member_count(by_member, "Russia", "2011-01-01", "2020-08-31"),
-            "source": src,
-            "note": note_conv,
-        },
-        {
-            "what": "Chinese vetoes, 1 Jan 2011 - 31 Aug 2020",
-            "published": 11,
-            "ours": _member_count(by_member, "China", "2011-01-01", "2020-08-31"),
-            "source": src,
-            "note": note_conv,
-        },
-        {
-            "what": "US vetoes, 1 Jan 2011 - 31 Aug 2020",
-            "published": 4,
-            "ours": _member_count(by_member, "United States", "2011-01-01", "2020-08-31"),
-            "source": src,
-            "note": note_conv,
-        },
-        {
-            "what": "Members vetoing draft S/2011/612 (4 Oct 2011)",
-            "published": ["China", "Russia"],
-            "ours": s612,
-            "source": src,
-            "note": "members_list of the draft in unsc_vetoes",
-        },
-        {
-            "what": "Resolution 1973 (17 March 2011) vote",
-            "published": "10-0-5",
-            "ours": None,
-            "source": src,
-            "note": "not in our data (adopted resolutions are not in the veto list); context only",
-        },
-        {
-            "what": "All-time vetoes by member (1946 - 15 Sept 2022)",
-            "published": None,
-            "ours": {m: int((by_member["member"] == m).sum()) for m in MEMBERS},
-            "source": src,
-            "note": "all-time totals in other sources differ because they count differently (e.g. per "
-            "vote rather than per draft, or including the Republic of China's 1955 veto); "
-            "the anchors advise comparing post-2011 counts only",
-        },
-    ]
 
     limitations = [
         f"The veto list ends {DATA_END.date()}; 2022 is partial and no declared period uses it.",
