@@ -25,10 +25,206 @@ VERDICT_WORDS = {
 }
 
 
+# --------------------------------------------------------------------------- number sources
+#
+# Every value the documents take from results/ carries the identifier of its source: a claim's
+# field as `r2p trace` takes it ('RC1.primary.estimate'; a helper's phrase: 'RC1.estimate',
+# 'RC1.robustness', 'RC1.verdict') or a field of another result file as `r2p trace --list`
+# names it ('file:conditions.json:n_interventions'). `claim` and `result_file` return the JSON
+# with every number and string wrapped (`SourcedInt`, `SourcedFloat`, `Sourced`), dicts and
+# lists as `SourcedDict` / `SourcedList`; the helpers' phrases are `Sourced` too. Used as an
+# inline `{python}` value, such a value becomes `[text]{.r2p-num data-src="ID" title="ID"}`
+# (HTML: a span whose tooltip is the identifier) and is recorded, so that `number_sources()`
+# at the end of a document lists every identifier with the values shown (the PDF reader's key).
+
+_USES: list[tuple[str, str]] = []  # (identifier, text) of every sourced inline value, in order
+
+
+def _src_join(src: str, key: Any) -> str:
+    return f"{src}:{key}" if src.startswith("file:") and src.count(":") == 1 else f"{src}.{key}"
+
+
+def _inline_escape(text: str) -> str:
+    from .render.markdown import _QUARTO_INLINE_ESCAPE
+
+    return _QUARTO_INLINE_ESCAPE.sub(r"\\\1", text.replace("\\", "\\\\"))
+
+
+def _sourced_markdown(text: str, src: str, *, escape: bool = True) -> str:
+    """The Markdown of one sourced inline value; the text is escaped as Quarto escapes a plain
+    str (so it reads exactly as it did without an identifier)."""
+    _USES.append((src, text))
+    body = _inline_escape(text) if escape else text
+    return f'[{body}]{{.r2p-num data-src="{src}" title="{src}"}}'
+
+
+class Sourced(str):
+    """Text from results/ (a value or a helper's phrase) with the identifier of its source."""
+
+    src: str
+
+    def __new__(cls, text: str, src: str) -> Sourced:
+        o = super().__new__(cls, text)
+        o.src = src
+        return o
+
+    def _repr_markdown_(self) -> str:
+        return _sourced_markdown(str(self), self.src)
+
+
+class SourcedInt(int):
+    src: str
+
+    def __new__(cls, value: int, src: str) -> SourcedInt:
+        o = super().__new__(cls, value)
+        o.src = src
+        return o
+
+    def _repr_markdown_(self) -> str:  # as Quarto inserts an int: its repr
+        return _sourced_markdown(int.__repr__(self), self.src, escape=False)
+
+
+class SourcedFloat(float):
+    src: str
+
+    def __new__(cls, value: float, src: str) -> SourcedFloat:
+        o = super().__new__(cls, value)
+        o.src = src
+        return o
+
+    def _repr_markdown_(self) -> str:
+        return _sourced_markdown(float.__repr__(self), self.src, escape=False)
+
+
+class SourcedDict(dict):
+    src: str
+
+
+class SourcedList(list):
+    src: str
+
+
+#: Fields that name a record in a list of records; an identifier uses the value (as `r2p trace`
+#: selects a list element by it: 'RC1.primary_detail.libya_departure.periods.2011.k').
+ITEM_KEYS = ("id", "period", "left_out", "case_id", "slug", "draft", "resolution", "actor_id", "gwcode", "year")
+
+
+def _item_keys(items: list) -> list[str]:
+    """How each element of a list is named in an identifier: by the first of `ITEM_KEYS` whose
+    values are unique scalars (never one that reads as another element's position or holds a
+    dot or colon), else by its position."""
+    if items and all(isinstance(x, dict) for x in items):
+        for k in ITEM_KEYS:
+            vals = [x.get(k) for x in items]
+            if any(v is None or isinstance(v, (bool, dict, list)) for v in vals):
+                continue
+            names = [str(v) for v in vals]
+            if len(set(names)) == len(names) and not any(
+                "." in n or ":" in n or (n.isdigit() and int(n) < len(items)) for n in names
+            ):
+                return names
+    return [str(i) for i in range(len(items))]
+
+
+def sourced(value: Any, src: str) -> Any:
+    """`value` (parsed JSON) with every number and string carrying its identifier."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return SourcedInt(value, src)
+    if isinstance(value, float):
+        return SourcedFloat(value, src)
+    if isinstance(value, str):
+        return Sourced(value, src)
+    if isinstance(value, dict):
+        d = SourcedDict({k: sourced(v, _src_join(src, k)) for k, v in value.items()})
+        d.src = src
+        return d
+    if isinstance(value, list):
+        keys = _item_keys(value)
+        lst = SourcedList(sourced(v, _src_join(src, k)) for k, v in zip(keys, value))
+        lst.src = src
+        return lst
+    return value
+
+
+def source_of(x: Any) -> str | None:
+    return getattr(x, "src", None)
+
+
+def _with_src(text: str, *values: Any, field: str | None = None) -> str:
+    """`text` as `Sourced` with the identifier of the first sourced value (or its `field`)."""
+    for v in values:
+        src = source_of(v)
+        if src is not None:
+            return Sourced(text, _src_join(src, field) if field else src)
+    return text
+
+
+def attach(text: str, value: Any, field: str | None = None) -> str:
+    """`text` a document builds from a sourced `value` (an f-string, a tally) as `Sourced` with the
+    value's identifier (or its `field`): `attach(f"{r['yes']}-{r['no']}", r)`."""
+    return _with_src(text, value, field=field)
+
+
+def md(value: Any) -> str:
+    """A value as Markdown for text a cell prints (`output: asis`): a sourced value as its span
+    (recorded like an inline value), anything else as it is."""
+    f = getattr(value, "_repr_markdown_", None)
+    return f() if source_of(value) is not None and callable(f) else str(value)
+
+
+def count(seq: Any) -> Any:
+    """`len(seq)` carrying the identifier of the list it counts (`<list>.len`)."""
+    src = source_of(seq)
+    return SourcedInt(len(seq), _src_join(src, "len")) if src else len(seq)
+
+
+def derived(value: Any, src: str) -> Any:
+    """A number a document computes from results (a count, a sum) with the identifier it is
+    derived from, e.g. `derived(n, "file:conditions.json:interventions.len")`."""
+    return sourced(value, src)
+
+
+def uses() -> list[tuple[str, str]]:
+    """The (identifier, text) of every sourced inline value shown since the last `number_sources`."""
+    return list(_USES)
+
+
+def _field_of(src: str, head: str) -> str:
+    """The identifier without its source ('RC1.primary.n' -> 'primary.n')."""
+    return src[len(head) :].lstrip(".:") or "(the whole result)"
+
+
+def number_sources(reset: bool = True) -> str:
+    """The document's key of number sources (Markdown): one row per source, with every
+    identifier used and the values shown. Call it last (it empties the record)."""
+    from .render import md_escape
+
+    groups: dict[str, dict[str, list[str]]] = {}
+    for src, text in _USES:
+        head = "file:" + src.split(":")[1] if src.startswith("file:") else src.partition(".")[0]
+        shown = groups.setdefault(head, {}).setdefault(src, [])
+        short = text if len(text) <= 40 else text[:37] + "..."
+        if short not in shown:
+            shown.append(short)
+    if reset:
+        _USES.clear()
+    rows = []
+    for head in sorted(groups):
+        # the field within its source, breakable (a long identifier must not run over the next cell)
+        items = "; ".join(
+            f"*{md_escape(breakable(_field_of(src, head)))}* {md_escape(' | '.join(vals))}"
+            for src, vals in sorted(groups[head].items())
+        )
+        rows.append([md_escape(head.removeprefix("file:")), items])
+    return pipe_table(["Source", "Field and value shown"], rows, raw=(0, 1), widths=(1, 6))
+
+
 @cache
 def claim(claim_id: str, results: str | None = None) -> dict:
     base = Path(results) if results else RESULTS
-    return json.loads((base / "claims" / f"{claim_id}.json").read_text(encoding="utf-8"))
+    return sourced(json.loads((base / "claims" / f"{claim_id}.json").read_text(encoding="utf-8")), claim_id)
 
 
 def result_path(name: str, results: str | None = None) -> Path:
@@ -38,21 +234,22 @@ def result_path(name: str, results: str | None = None) -> Path:
 @cache
 def result_file(name: str, results: str | None = None) -> Any:
     base = Path(results) if results else RESULTS
-    return json.loads((base / name).read_text(encoding="utf-8"))
+    return sourced(json.loads((base / name).read_text(encoding="utf-8")), f"file:{name}")
 
 
 def num(x: float | int | None, digits: int = 2) -> str:
+    """A number as the documents print it ('0.35', '4.75', '1,234'), `Sourced` when `x` is."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     if isinstance(x, int) or float(x).is_integer() and abs(x) >= 10:
-        return f"{int(round(x)):,}"
-    return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:,.{digits}f}".rstrip("0").rstrip(".")
+        return _with_src(f"{int(round(x)):,}", x)
+    return _with_src(f"{x:.{digits}g}" if abs(x) < 1 else f"{x:,.{digits}f}".rstrip("0").rstrip("."), x)
 
 
 def pct(x: float | None, digits: int = 0) -> str:
     if x is None:
         return "n/a"
-    return f"{100 * x:.{digits}f}%"
+    return _with_src(f"{100 * x:.{digits}f}%", x)
 
 
 def is_share(r: dict) -> bool:
@@ -63,19 +260,19 @@ def is_share(r: dict) -> bool:
 def interval(r: dict) -> str:
     p = r["primary"]
     if is_share(r):
-        return f"{pct(p['ci_low'])} to {pct(p['ci_high'])}"
-    return f"{num(p['ci_low'])} to {num(p['ci_high'])}"
+        return _with_src(f"{pct(p['ci_low'])} to {pct(p['ci_high'])}", r, field="primary")
+    return _with_src(f"{num(p['ci_low'])} to {num(p['ci_high'])}", r, field="primary")
 
 
 def estimate(r: dict) -> str:
     """'15% (95% interval 6% to 29%; n = 41)' or '4.75 (95% interval 2.04 to 12.3; n = 30)'."""
     p = r["primary"]
     if p["estimate"] is None:
-        return f"not estimable (n = {num(p['n'])})"
+        return _with_src(f"not estimable (n = {num(p['n'])})", r, field="estimate")
     est = pct(p["estimate"]) if is_share(r) else num(p["estimate"])
     if p["ci_low"] is None:
-        return f"{est} (permutation p = {num(p['p_value'], 2)}; n = {num(p['n'])})"
-    return f"{est} (95% interval {interval(r)}; n = {num(p['n'])})"
+        return _with_src(f"{est} (permutation p = {num(p['p_value'], 2)}; n = {num(p['n'])})", r, field="estimate")
+    return _with_src(f"{est} (95% interval {interval(r)}; n = {num(p['n'])})", r, field="estimate")
 
 
 def robustness(r: dict) -> str:
@@ -83,15 +280,16 @@ def robustness(r: dict) -> str:
     decide, 8 cannot be estimated'."""
     rb = r["robustness"]
     nd = rb.get("n_distinct", rb["n_specs"])
-    return (
+    return _with_src(
         f"{rb['n_supporting']} of {nd} distinct specifications support the claim, {rb['n_contradicting']} "
         f"contradict it, {rb['n_neither']} are too imprecise to decide and {rb['n_not_estimable']} cannot be estimated "
-        "or fall below the minimum n"
+        "or fall below the minimum n",
+        rb,
     )
 
 
 def verdict(r: dict) -> str:
-    return VERDICT_WORDS[r["verdict"]]
+    return _with_src(VERDICT_WORDS[r["verdict"]], r, field="verdict")
 
 
 def revised_after_results(r: dict) -> list[dict]:
@@ -111,7 +309,7 @@ def verdict_phrase(r: dict) -> str:
     text = f"inconclusive because {_basis(r)}" if v == "inconclusive" else f"{v} under the registry's decision rule"
     if revised_after_results(r):
         text += " (after a re-specification made once earlier results were known, which changed the verdict)"
-    return text
+    return _with_src(text, r, field="verdict")
 
 
 def _basis(r: dict) -> str:
@@ -129,7 +327,7 @@ def check_text(r: dict, check_id: str) -> str:
         if c["id"] == check_id:
             res = c.get("result") or {}
             word = "passed" if res.get("passed") else "failed" if res.get("passed") is False else "could not be decided"
-            return f"{word}: {res.get('detail', 'no detail')}"
+            return _with_src(f"{word}: {res.get('detail', 'no detail')}", c, field="result")
     raise KeyError(check_id)
 
 
@@ -141,11 +339,12 @@ def curve_test_text(r: dict) -> str:
             "No specification-curve test: this claim's curve cannot be resampled under its null "
             "within the project's time budget."
         )
-    return (
+    return _with_src(
         f"Specification-curve test (Simonsohn, Simmons and Nelson 2020; {ct['resamples']} resamples with the "
         f"effect removed, deciding nothing): {ct['observed_significant']} of {ct['n_specs_tested']} distinct "
         f"specifications are significant in the claim's direction, p = {num(ct['p_significant'], 2)}; "
-        f"median estimate p = {num(ct['p_median'], 2)}."
+        f"median estimate p = {num(ct['p_median'], 2)}.",
+        ct,
     )
 
 
@@ -168,7 +367,7 @@ def finding_phrase(f: dict) -> str:
         if rev
         else ""
     )
-    return f"{f['finding']} ({f['reason']}{tail})"
+    return _with_src(f"{f['finding']} ({f['reason']}{tail})", f, field="finding")
 
 
 def comparisons(r: dict) -> list[dict]:

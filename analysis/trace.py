@@ -88,6 +88,25 @@ def _select(value: Any, part: str) -> Any:
     raise KeyError(part)
 
 
+def _regroup(value: Any, parts: list[str]) -> list[str]:
+    """Parts joined again where a key has a dot in it ('0.3', a release): the longest key that
+    exists wins, so 'details.outcomes.0.3.n' reads the key '0.3'."""
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        step = 1
+        if isinstance(value, dict):
+            step = next((j - i for j in range(len(parts), i, -1) if ".".join(parts[i:j]) in value), 1)
+        key = ".".join(parts[i : i + step])
+        out.append(key)
+        try:
+            value = _select(value, key) if key != "*" else None
+        except (KeyError, IndexError):
+            value = None
+        i += step
+    return out
+
+
 def resolve_field(result: dict, field_path: str | None) -> tuple[list[str], Any]:
     """(path, value) of a field; a bare name of the primary result means `primary.<name>`."""
     if not field_path:
@@ -95,6 +114,7 @@ def resolve_field(result: dict, field_path: str | None) -> tuple[list[str], Any]
     parts = field_path.split(".")
     if parts[0] not in result and isinstance(result.get("primary"), dict) and parts[0] in result["primary"]:
         parts = ["primary"] + parts
+    parts = _regroup(result, parts)
     value: Any = result
     expanded = False
     for i, part in enumerate(parts):
@@ -465,6 +485,38 @@ HELPER_FIELDS = {
     "curve_test_text": ("curve_test",),
     "comparisons": ("comparisons",),
     "revised_after_results": ("revisions",),
+    # analysis.evidence: a claim's evidence page (the appendix's section per claim)
+    "claim_section": (
+        "primary.estimate",
+        "primary.ci_low",
+        "primary.ci_high",
+        "primary.n",
+        "primary.p_value",
+        "primary.outcome",
+        "primary.spec_id",
+        "primary_specification",
+        "seed",
+        "min_n",
+        "alpha",
+        "design_checks",
+        "decision_rule",
+        "verdict",
+        "verdict_reason",
+        "revisions",
+        "robustness.n_specs",
+        "robustness.n_distinct",
+        "robustness.n_deciding",
+        "robustness.n_estimable",
+        "robustness.n_supporting",
+        "robustness.n_contradicting",
+        "robustness.n_neither",
+        "robustness.n_not_estimable",
+        "robustness.median_estimate",
+        "curve_test",
+        "primary_detail",
+        "data",
+        "registry_entry_sha256",
+    ),
 }
 #: Helpers that take claim ids and read these fields of each.
 HELPER_IDS_FIELDS = {

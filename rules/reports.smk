@@ -156,6 +156,8 @@ rule report:
             "analysis/council_report.py",
         ],
         replication="analysis/replication_report.py",  # the appendix's replication table (RP1-RP3)
+        # the appendix's evidence pages: the registry entries as written, the tables' lineage
+        evidence=["analysis/evidence.py", "analysis/trace.py", "config/claims.yaml"],
     output:
         html=report(
             "reports/_output/{doc}.html",

@@ -175,7 +175,7 @@ def test_brief_escapes_dataset_strings(tmp_path):
         params={"slug": "evil-case", "results": str(res)},
         engine="builtin",
     )
-    html = (out / "brief.html").read_text(encoding="utf-8")
+    html = " ".join((out / "brief.html").read_text(encoding="utf-8").split())  # pandoc's line wrapping aside
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "#strong[Qatar]" in html and "Atlantis &lt;b&gt;" in html

@@ -259,16 +259,9 @@ def _to_float(v: Any, name: str) -> np.ndarray:
     return out
 
 
-def _as_frame(X: Any, names: Sequence[str] | None) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    if isinstance(X, Mapping):
-        return pd.DataFrame(dict(X))
-    arr = np.asarray(X, dtype=float)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    cols = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
-    return pd.DataFrame(arr, columns=cols)
+#: how statsmodels' GLM fails on degenerate data (singular information, overflow, a NaN); anything
+#: else is a bug and propagates
+_SM_FIT_ERRORS = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError, ValueError)
 
 
 class LogitData:
@@ -307,7 +300,7 @@ class LogitData:
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"X must be numeric (encode categories as dummies first): {exc}") from None
         elif isinstance(X, Mapping):
-            Xf = _as_frame(X, names)
+            Xf = pd.DataFrame(dict(X))
             cols = [str(c) for c in Xf.columns]
             Xall = Xf.to_numpy(dtype=float)
         else:
@@ -545,7 +538,7 @@ class LogitData:
         )
 
     def _fit_statsmodels(self, max_iter: int, use_t: bool, cl: Clustering | None):
-        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError
 
         GLM, families = _sm_glm()
 
@@ -559,7 +552,7 @@ class LogitData:
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always")
                 res = GLM(self.y, self.X, family=families.Binomial()).fit(**kw)
-        except Exception as exc:  # statsmodels raises for some degenerate data
+        except _SM_FIT_ERRORS + (PerfectSeparationError,) as exc:  # degenerate data (not a bug): say which
             return None, None, False, 0, math.nan, None, f"{type(exc).__name__}: {exc}"
         for w in caught:
             if issubclass(w.category, ConvergenceWarning):

@@ -32,6 +32,12 @@ def __r2p_setup__():
             ns["_oh"].clear()
         for attr in ("_", "__", "___"):
             setattr(dh, attr, "")
+        # the record of sourced inline values (analysis.reporting.number_sources) starts empty
+        import sys
+
+        rep = sys.modules.get("analysis.reporting")
+        if rep is not None:
+            rep._USES.clear()
 
     builtins.__r2p_reset__ = reset
 
