@@ -217,7 +217,7 @@ def number_sources(reset: bool = True) -> str:
             f"*{md_escape(breakable(_field_of(src, head)))}* {md_escape(' | '.join(vals))}"
             for src, vals in sorted(groups[head].items())
         )
-        rows.append([md_escape(head.removeprefix("file:")), items])
+        rows.append([md_escape(breakable(head.removeprefix("file:"))), items])  # a long file name wraps too
     return pipe_table(["Source", "Field and value shown"], rows, raw=(0, 1), widths=(1, 6))
 
 
