@@ -142,7 +142,20 @@ def unsourced_sentinels(page: str, forms: dict[str, str]) -> list[str]:
     return problems
 
 
-def _render_html(doc: Path, results: Path, out: Path, **params) -> str:
+def _render_html(doc: Path, results: Path, out: Path, root: Path | None = None, **params) -> str:
+    """Render `doc` to HTML with the built-in engine. `root`: a built copy of the project to render
+    in (its own `analysis` and data/processed, as `python -m analysis render` there)."""
+    if root is not None and root.resolve() != ROOT.resolve():
+        import subprocess
+        import sys
+
+        args = [sys.executable, "-m", "analysis", "render", str(doc.relative_to(root)), "--to", "html"]
+        args += ["--engine", "builtin", "--out-dir", str(out)]
+        for k, v in {"results": str(results), **params}.items():
+            args += ["-P", f"{k}:{v}"]
+        res = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=900)
+        assert res.returncode == 0, res.stderr[-3000:]
+        return (out / f"{doc.stem}.html").read_text(encoding="utf-8")
     from analysis.render import render
 
     render(doc, to=("html",), out_dir=out, params={"results": str(results), **params}, engine="builtin")
@@ -197,7 +210,8 @@ def results_dir(tmp_path_factory) -> Path:
 def test_every_inline_number_from_results_carries_its_identifier(results_dir, tmp_path, doc, params):
     planted = tmp_path / "results"
     forms = plant_sentinels(results_dir, planted)
-    page = _render_html(ROOT / "reports" / f"{doc}.qmd", planted, tmp_path / "out", **params)
+    root = results_dir.parent  # the checkout, or the copy the fixture built
+    page = _render_html(root / "reports" / f"{doc}.qmd", planted, tmp_path / "out", root=root, **params)
     problems = unsourced_sentinels(page, forms)
     assert not problems, "\n".join(problems)
     spans = _SPAN.findall(page)
@@ -230,7 +244,8 @@ def test_rendered_identifiers_are_traceable_and_listed_by_trace_list(results_dir
     for u in list_uses(ROOT):
         listed.setdefault(u.document, set()).add(u.field)
     for doc in ("policy-paper", "appendix"):
-        page = _render_html(ROOT / "reports" / f"{doc}.qmd", results_dir, tmp_path / doc)
+        root = results_dir.parent
+        page = _render_html(root / "reports" / f"{doc}.qmd", results_dir, tmp_path / doc, root=root)
         ids = sorted({_html.unescape(s) for s, _ in _SPAN.findall(page)})
         assert ids
         missing = []
