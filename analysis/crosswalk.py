@@ -166,25 +166,10 @@ EXCEPTIONS_SCHEMA = ROOT / "config" / "schemas" / "crosswalk.schema.json"
 
 def load_exceptions(path: str | Path = EXCEPTIONS_PATH) -> dict[str, list[dict[str, Any]]]:
     """The crosswalk exceptions file, checked against its schema (a bad file is a `DataError`
-    naming the file and the entry)."""
-    import json
+    naming the file, the line and the entry)."""
+    from .io import read_yaml_checked
 
-    import jsonschema
-    import yaml
-
-    from .io import yaml_loader
-
-    path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
-    except yaml.YAMLError as exc:
-        raise DataError(f"YAML syntax error: {exc}", file=str(path)) from None
-    schema = json.loads(EXCEPTIONS_SCHEMA.read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.path])
-    if errors:
-        e = errors[0]
-        raise DataError(f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}", file=str(path))
-    return data
+    return read_yaml_checked(path, EXCEPTIONS_SCHEMA)
 
 
 _X = load_exceptions()

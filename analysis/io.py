@@ -30,6 +30,51 @@ def yaml_loader() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def yaml_line_of(root: Any, path: list[Any]) -> int:
+    """1-based line of the deepest node on `path` (mapping keys, sequence indices) that exists in
+    the composed YAML `root` (the document start if none)."""
+    import yaml
+
+    node, line = root, root.start_mark.line + 1
+    for key in path:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            nxt = node.value[key]
+        if nxt is None:
+            break
+        node, line = nxt, nxt.start_mark.line + 1
+    return line
+
+
+def read_yaml_checked(path: str | os.PathLike[str], schema: str | os.PathLike[str]) -> Any:
+    """A YAML file checked against a JSON schema. A syntax or schema error is a `DataError`
+    naming the file and the line (and the entry's path for a schema error)."""
+    import jsonschema
+    import yaml
+
+    from .errors import DataError
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml_loader())
+        data = yaml.load(text, Loader=yaml_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise DataError(f"{where}YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path)) from None
+    spec = json.loads(Path(schema).read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(spec).iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    if errors:
+        e = errors[0]
+        where = "/".join(str(p) for p in e.path) or "(top)"
+        line = yaml_line_of(root, list(e.path)) if root is not None else 1
+        raise DataError(f"line {line}: {where}: {e.message}", file=str(path))
+    return data
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -14,11 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import ROOT
 from ..errors import DataError
-from ..io import yaml_loader
+from ..io import read_yaml_checked
 
 COMPARISONS_PATH = ROOT / "config" / "comparisons.yaml"
 SCHEMA_PATH = ROOT / "config" / "schemas" / "comparisons.schema.json"
@@ -27,28 +25,8 @@ SCHEMA_PATH = ROOT / "config" / "schemas" / "comparisons.schema.json"
 @lru_cache(maxsize=4)
 def load(path: str | Path = COMPARISONS_PATH) -> dict[str, list[dict[str, Any]]]:
     """The comparison sets by name, schema-checked."""
-    import json
-
-    import jsonschema
-
-    from .registry import line_of
-
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml.compose(text, Loader=yaml_loader())
-        data = yaml.load(text, Loader=yaml_loader())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise DataError(f"{where}YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path)) from None
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.path])
-    if errors:
-        e = errors[0]
-        where = "/".join(str(p) for p in e.path) or "(top)"
-        line = line_of(root, list(e.path)) if root is not None else 1
-        raise DataError(f"line {line}: {where}: {e.message}", file=str(path))
+    data = read_yaml_checked(path, SCHEMA_PATH)
     for name, entries in data.items():
         ids = [e["id"] for e in entries]
         dup = sorted({i for i in ids if ids.count(i) > 1})

@@ -30,7 +30,7 @@ import yaml
 
 from .. import ROOT
 from ..errors import DataError
-from ..io import yaml_loader
+from ..io import yaml_line_of, yaml_loader
 
 REGISTRY_PATH = ROOT / "config" / "claims.yaml"
 SCHEMA_PATH = ROOT / "config" / "schemas" / "claims.schema.json"
@@ -379,25 +379,7 @@ def _parse(path: Path) -> tuple[dict, yaml.Node]:
     return data, node
 
 
-def _child(node: yaml.Node, key: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if k.value == str(key):
-                return v
-    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        return node.value[key]
-    return None
-
-
-def line_of(root: yaml.Node, path: list[Any]) -> int:
-    """1-based line of the deepest node on `path` that exists (the document start if none)."""
-    node, line = root, root.start_mark.line + 1
-    for key in path:
-        nxt = _child(node, key)
-        if nxt is None:
-            break
-        node, line = nxt, nxt.start_mark.line + 1
-    return line
+line_of = yaml_line_of  # the registry's errors name the line of the field at fault
 
 
 # --------------------------------------------------------------------------- validation
