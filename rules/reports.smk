@@ -279,6 +279,8 @@ rule brief:
         "benchmarks/brief/{slug}.tsv"
     wildcard_constraints:
         slug="[a-z0-9]+(?:-[a-z0-9]+)*",
+    conda:
+        "../envs/r2p.yaml"
     threads: threads_of("brief")
     resources:
         mem_mb=mem_of("brief"),
